@@ -1,21 +1,104 @@
 package dev.shufflespark.model;
 
+import dev.shufflespark.model.plan.Graph;
+import dev.shufflespark.model.plan.Passes;
+import dev.shufflespark.model.shufflenet.SeededInit;
+import dev.shufflespark.model.shufflenet.ShuffleNets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** STUB: API being written. */
+/**
+ * A loaded model: its architecture, its weights, the unoptimised graph built from them, and (on first use) the
+ * optimised {@link Engine}. Immutable and thread-safe.
+ */
 public final class Model {
-    /** A built-in model (seeded, untrained weights) by torchvision-style name, e.g. shufflenet_v1_g3_x1_0. */
-    public static Model builtin(String name) { throw new UnsupportedOperationException("in progress"); }
-    /** A built-in name, or a path to a model file of ours. */
-    public static Model open(String nameOrPath) { throw new UnsupportedOperationException("in progress"); }
-    public static Model load(Path file) { throw new UnsupportedOperationException("in progress"); }
-    public String name() { throw new UnsupportedOperationException("in progress"); }
-    public Architecture architecture() { throw new UnsupportedOperationException("in progress"); }
-    public Weights weights() { throw new UnsupportedOperationException("in progress"); }
-    public int numClasses() { throw new UnsupportedOperationException("in progress"); }
-    public long parameterCount() { throw new UnsupportedOperationException("in progress"); }
-    /** Multiply-adds of conv and fully connected layers for one image of the given size. */
-    public long multiplyAdds(int height, int width) { throw new UnsupportedOperationException("in progress"); }
-    /** The optimised engine (built once per model, shared by all threads). */
-    public Engine engine() { throw new UnsupportedOperationException("in progress"); }
+    private final String name;
+    private final Architecture architecture;
+    private final Weights weights;
+    private final Graph graph;
+    private volatile Engine engine;
+
+    private Model(String name, Architecture architecture, Weights weights) {
+        this.name = name;
+        this.architecture = architecture;
+        this.weights = weights;
+        this.graph = ShuffleNets.graph(architecture, weights);
+    }
+
+    /** A built-in model with seeded, untrained weights ({@link SeededInit}); labels it gives are meaningless. */
+    public static Model builtin(String name) {
+        Architecture a = Architecture.parse(name);
+        return new Model(name, a, ShuffleNets.seeded(a, SeededInit.DEFAULT_SEED));
+    }
+
+    public static Model of(Architecture architecture, Weights weights) {
+        return new Model(architecture.name(), architecture, weights);
+    }
+
+    /** A built-in name, or the path of a model file. */
+    public static Model open(String nameOrPath) {
+        if (Architecture.isBuiltinName(nameOrPath)) {
+            return builtin(nameOrPath);
+        }
+        Path path = Path.of(nameOrPath);
+        if (!Files.exists(path)) {
+            throw new ModelException("model '" + nameOrPath + "' is neither a built-in model nor an existing file; "
+                    + "built-in models are " + String.join(", ", Architecture.builtinNames()));
+        }
+        return load(path);
+    }
+
+    public static Model load(Path file) {
+        throw new ModelException("reading model files is not available yet: " + file);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    /** The graph as built, before any optimisation pass. */
+    public Graph graph() {
+        return graph;
+    }
+
+    public int numClasses() {
+        return architecture.numClasses();
+    }
+
+    public long parameterCount() {
+        return weights.parameterCount();
+    }
+
+    /** Multiply-adds of the convolutions and the fully connected layer for one image of the given size. */
+    public long multiplyAdds(int height, int width) {
+        return graph.multiplyAdds(height, width);
+    }
+
+    /** The optimised engine, built on first use and shared by every caller. */
+    public Engine engine() {
+        Engine e = engine;
+        if (e == null) {
+            synchronized (this) {
+                e = engine;
+                if (e == null) {
+                    e = new Engine(name, Passes.optimize(graph));
+                    engine = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /** An engine on the unoptimised graph: every layer runs as built (for cross-checks). */
+    public Engine unoptimizedEngine() {
+        return new Engine(name + " (unoptimised)", graph);
+    }
 }

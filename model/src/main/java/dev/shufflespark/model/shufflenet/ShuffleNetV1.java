@@ -1,6 +1,14 @@
 package dev.shufflespark.model.shufflenet;
 
 import dev.shufflespark.model.Architecture;
+import dev.shufflespark.model.Weights;
+import dev.shufflespark.model.layer.Add;
+import dev.shufflespark.model.layer.ChannelShuffle;
+import dev.shufflespark.model.layer.Concat;
+import dev.shufflespark.model.layer.GlobalAvgPool;
+import dev.shufflespark.model.layer.Linear;
+import dev.shufflespark.model.layer.Pool2d;
+import dev.shufflespark.model.plan.Graph;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,9 +22,10 @@ import java.util.Map;
  * input (count_include_pad) before the ReLU, so its branch produces output minus input channels. The first
  * 1x1 conv of stage 2 is not grouped: its input has only the stem's channels.
  *
- * <p>Width multipliers scale every layer, the stem included. Stage-2 channels are rounded to a multiple of
- * 4g and the stem to a multiple of g, so every grouped layer divides evenly; at the paper's settings
- * (1x, 0.5x, 0.25x with g = 3, and 1x for every g) nothing is rounded.
+ * <p>Width multipliers scale every layer, the stem included (but not below 12 channels, which reproduces the
+ * paper's 13 M multiply-adds at 0.25x). Stage-2 channels are rounded to a multiple of 4g and the stem up to a
+ * multiple of g, so every grouped layer divides evenly; at the paper's settings (1x, 0.5x, 0.25x with g = 3,
+ * and 1x for every g) nothing is rounded.
  *
  * <p>Tensor names: {@code conv1.weight}, {@code bn1.*}, {@code stageS.U.conv1.weight} (1x1 group conv),
  * {@code stageS.U.bn1.*}, {@code stageS.U.conv2.weight} (depthwise), {@code stageS.U.bn2.*},
@@ -29,6 +38,8 @@ public final class ShuffleNetV1 {
     private static final Map<Integer, Integer> STAGE2_CHANNELS = Map.of(1, 144, 2, 200, 3, 240, 4, 272, 8, 384);
     public static final int[] STAGE_REPEATS = {4, 8, 4};
     public static final int STEM_CHANNELS = 24;
+    /** The stem never narrows below 12 channels: with it, 0.25x g=3 costs the paper's 13 M multiply-adds (6 give 11 M). */
+    public static final int MIN_STEM_CHANNELS = 12;
     public static final float BN_EPS = 1e-5f;
 
     private ShuffleNetV1() {
@@ -57,7 +68,7 @@ public final class ShuffleNetV1 {
         int g = a.groups();
         double s = a.width().multiplier;
         int stage2 = roundToMultiple(STAGE2_CHANNELS.get(g) * s, 4 * g);
-        int stem = ceilToMultiple((int) Math.round(STEM_CHANNELS * s), g);
+        int stem = ceilToMultiple(Math.max(MIN_STEM_CHANNELS, (int) Math.round(STEM_CHANNELS * s)), g);
         return new Layout(g, stem, new int[] {stage2, 2 * stage2, 4 * stage2}, a.numClasses());
     }
 
@@ -100,6 +111,35 @@ public final class ShuffleNetV1 {
         shapes.put("fc.weight", new int[] {l.numClasses(), l.featureChannels()});
         shapes.put("fc.bias", new int[] {l.numClasses()});
         return shapes;
+    }
+
+    /** The unoptimised graph, layer for layer as the paper draws it. */
+    public static Graph graph(Architecture a, Weights w) {
+        w.checkAgainst(weightShapes(a));
+        Layout l = layout(a);
+        Blocks b = new Blocks(Graph.builder(3), w, BN_EPS);
+        Graph.Builder g = b.graph();
+        int x = b.relu(b.convBn(g.input(), "conv1", "bn1", 3, l.stemChannels(), 3, 2, 1, 1), "relu1");
+        x = g.add(Pool2d.max("maxpool", 3, 2, 1), x);
+        for (Unit u : units(l)) {
+            String p = u.prefix();
+            int mid = u.bottleneck();
+            int y = b.relu(b.convBn(x, p + ".conv1", p + ".bn1", u.in(), mid, 1, 1, 0, u.firstGroups()), p + ".relu1");
+            y = g.add(new ChannelShuffle(p + ".shuffle", mid, u.groups()), y);
+            y = b.convBn(y, p + ".conv2", p + ".bn2", mid, mid, 3, u.stride(), 1, mid);
+            y = b.convBn(y, p + ".conv3", p + ".bn3", mid, u.branchOut(), 1, 1, 0, u.groups());
+            if (u.stride() == 1) {
+                x = b.relu(g.add(new Add(p + ".add", false), x, y), p + ".relu");
+            } else {
+                int shortcut = g.add(Pool2d.average(p + ".avgpool", 3, 2, 1, true), x);
+                x = b.relu(g.add(new Concat(p + ".concat", false), shortcut, y), p + ".relu");
+            }
+        }
+        x = g.add(new GlobalAvgPool("avgpool"), x);
+        int c = l.featureChannels();
+        x = g.add(new Linear("fc", c, l.numClasses(), w.get("fc.weight", l.numClasses(), c).data(),
+                w.get("fc.bias", l.numClasses()).data()), x);
+        return g.build(x);
     }
 
     static void putBatchNorm(Map<String, int[]> shapes, String prefix, int channels) {

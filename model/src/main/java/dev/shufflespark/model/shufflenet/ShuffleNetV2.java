@@ -1,6 +1,14 @@
 package dev.shufflespark.model.shufflenet;
 
 import dev.shufflespark.model.Architecture;
+import dev.shufflespark.model.Weights;
+import dev.shufflespark.model.layer.ChannelShuffle;
+import dev.shufflespark.model.layer.ChannelView;
+import dev.shufflespark.model.layer.Concat;
+import dev.shufflespark.model.layer.GlobalAvgPool;
+import dev.shufflespark.model.layer.Linear;
+import dev.shufflespark.model.layer.Pool2d;
+import dev.shufflespark.model.plan.Graph;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -56,6 +64,44 @@ public final class ShuffleNetV2 {
             }
         }
         return units;
+    }
+
+    /** The unoptimised graph, layer for layer as torchvision runs it. */
+    public static Graph graph(Architecture a, Weights w) {
+        w.checkAgainst(weightShapes(a));
+        int[] c = stageOutChannels(a.width());
+        Blocks b = new Blocks(Graph.builder(3), w, BN_EPS);
+        Graph.Builder g = b.graph();
+        int x = b.relu(b.convBn(g.input(), "conv1.0", "conv1.1", 3, c[0], 3, 2, 1, 1), "conv1.2");
+        x = g.add(Pool2d.max("maxpool", 3, 2, 1), x);
+        for (Unit u : units(a)) {
+            String p = u.prefix();
+            int half = u.branch();
+            int left;
+            int right;
+            if (u.stride() == 1) {
+                left = g.add(ChannelView.slice(p + ".split0", u.in(), 0, half), x);
+                right = g.add(ChannelView.slice(p + ".split1", u.in(), half, half), x);
+                right = branch2(b, p, right, half, half, 1);
+            } else {
+                left = b.convBn(x, p + ".branch1.0", p + ".branch1.1", u.in(), u.in(), 3, 2, 1, u.in());
+                left = b.relu(b.convBn(left, p + ".branch1.2", p + ".branch1.3", u.in(), half, 1, 1, 0, 1), p + ".branch1.4");
+                right = branch2(b, p, x, u.in(), half, 2);
+            }
+            x = g.add(new Concat(p + ".concat", false), left, right);
+            x = g.add(new ChannelShuffle(p + ".shuffle", u.out(), 2), x);
+        }
+        x = b.relu(b.convBn(x, "conv5.0", "conv5.1", c[3], c[4], 1, 1, 0, 1), "conv5.2");
+        x = g.add(new GlobalAvgPool("mean"), x);
+        x = g.add(new Linear("fc", c[4], a.numClasses(), w.get("fc.weight", a.numClasses(), c[4]).data(),
+                w.get("fc.bias", a.numClasses()).data()), x);
+        return g.build(x);
+    }
+
+    private static int branch2(Blocks b, String p, int x, int in, int half, int stride) {
+        int y = b.relu(b.convBn(x, p + ".branch2.0", p + ".branch2.1", in, half, 1, 1, 0, 1), p + ".branch2.2");
+        y = b.convBn(y, p + ".branch2.3", p + ".branch2.4", half, half, 3, stride, 1, half);
+        return b.relu(b.convBn(y, p + ".branch2.5", p + ".branch2.6", half, half, 1, 1, 0, 1), p + ".branch2.7");
     }
 
     /** Every tensor's name and shape, in torchvision's {@code state_dict} order. */

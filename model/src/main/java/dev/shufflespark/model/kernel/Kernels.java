@@ -1,0 +1,163 @@
+package dev.shufflespark.model.kernel;
+
+/**
+ * The kernels the engine calls. Each method dispatches on {@link #VECTOR}, a
+ * {@code static final} that C2 folds, to {@link VectorKernels} or {@link ScalarKernels}.
+ *
+ * <p>{@code VectorKernels} is referenced only from the branch that is taken when the vector path
+ * is on; the JVM resolves (and loads) a class named by {@code invokestatic} only when that
+ * instruction first runs, so on the scalar path, and on a JVM started without
+ * {@code --add-modules jdk.incubator.vector}, the class is never loaded.
+ *
+ * <p>Conventions: arrays are float32 and every offset is in elements. Activations are NCHW and
+ * one image's channel is a plane of {@code h * w} floats. Kernels that take an {@code int[]} of
+ * row (plane) offsets address plane {@code i} at {@code base + rows[i]}, so channel shuffles,
+ * concats and splits are folded into addressing; rows may be in any order.
+ */
+public final class Kernels {
+
+    /** True when the kernels run on the Vector API; see {@link Simd}. */
+    static final boolean VECTOR = Simd.VECTOR;
+
+    private Kernels() {
+    }
+
+    /**
+     * Pointwise (1x1) convolution of one image, a GEMM:
+     * {@code out[o][p] = act(bias[bOff+o] + sum_k w[wOff + o*cin + k] * in[inBase + inRows[k] + p]
+     * (+ res[resBase + resRows[o] + p]))} for {@code p < hw}.
+     *
+     * @param w    weights [cout, cin], row-major, from {@code wOff}
+     * @param bias [cout] from {@code bOff}, or null for none
+     * @param res  residual added before the activation, or null; may be {@code out} itself with the
+     *             same offsets (in-place residual). {@code resRows} is non-null when {@code res} is.
+     * @param relu clamp at 0 after bias and residual
+     *             <p>{@code out} must not overlap {@code in}.
+     */
+    public static void pointwise(float[] w, int wOff, float[] bias, int bOff,
+                                 float[] in, int inBase, int[] inRows,
+                                 float[] out, int outBase, int[] outRows,
+                                 float[] res, int resBase, int[] resRows,
+                                 int cin, int cout, int hw, boolean relu) {
+        if (VECTOR) {
+            VectorKernels.pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows,
+                    res, resBase, resRows, cin, cout, hw, relu);
+        } else {
+            ScalarKernels.pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows,
+                    res, resBase, resRows, cin, cout, hw, relu);
+        }
+    }
+
+    /**
+     * Depthwise 3x3 convolution of one plane, padding 1, stride 1 or 2:
+     * {@code out[y][x] = act(bias + sum w[wOff + ky*3 + kx] * in[inOff + (y*stride+ky-1)*width + (x*stride+kx-1)])},
+     * zero padding; {@code oh = (h - 1)/stride + 1}, {@code ow = (width - 1)/stride + 1}.
+     * {@code out} must not overlap {@code in}.
+     */
+    public static void depthwise3x3(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                    float[] out, int outOff, int stride, boolean relu) {
+        if (VECTOR) {
+            VectorKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, stride, relu);
+        } else {
+            ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, stride, relu);
+        }
+    }
+
+    /**
+     * im2col of one image and one group:
+     * {@code col[colOff + ((c*kh + ky)*kw + kx)*(oh*ow) + oy*ow + ox] = in[inBase + inRows[c] + iy*width + ix]}
+     * with {@code iy = oy*sh - ph + ky}, {@code ix = ox*sw - pw + kx}, 0 outside the plane.
+     */
+    public static void im2col(float[] in, int inBase, int[] inRows, int channels, int h, int width,
+                              int kh, int kw, int sh, int sw, int ph, int pw, float[] col, int colOff, int oh, int ow) {
+        if (VECTOR) {
+            VectorKernels.im2col(in, inBase, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, col, colOff, oh, ow);
+        } else {
+            ScalarKernels.im2col(in, inBase, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, col, colOff, oh, ow);
+        }
+    }
+
+    /** Max pool over one plane, kernel k, stride s, padding p (padding never wins); oh/ow from the caller. */
+    public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                               int oh, int ow, int k, int s, int p) {
+        if (VECTOR) {
+            VectorKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
+        } else {
+            ScalarKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
+        }
+    }
+
+    /**
+     * Average pool over one plane. {@code countIncludePad} divides by {@code k*k} always
+     * (PyTorch/ONNX count_include_pad=1), otherwise by the number of in-bounds taps;
+     * {@code relu} applies {@code max(0, .)} to the result.
+     */
+    public static void avgPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                               int oh, int ow, int k, int s, int p, boolean countIncludePad, boolean relu) {
+        if (VECTOR) {
+            VectorKernels.avgPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, countIncludePad, relu);
+        } else {
+            ScalarKernels.avgPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, countIncludePad, relu);
+        }
+    }
+
+    /** Sum of {@code n} floats from {@code off}. */
+    public static float sum(float[] a, int off, int n) {
+        return VECTOR ? VectorKernels.sum(a, off, n) : ScalarKernels.sum(a, off, n);
+    }
+
+    /** Dot product of {@code n} floats. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return VECTOR ? VectorKernels.dot(a, aOff, b, bOff, n) : ScalarKernels.dot(a, aOff, b, bOff, n);
+    }
+
+    /**
+     * Fully connected layer: {@code out[outOff+o] = bias[o] + dot(w[o*inFeatures ..], x[xOff ..])};
+     * weights [outFeatures, inFeatures], bias may be null.
+     */
+    public static void linear(float[] w, float[] bias, float[] x, int xOff, float[] out, int outOff,
+                              int inFeatures, int outFeatures) {
+        if (VECTOR) {
+            VectorKernels.linear(w, bias, x, xOff, out, outOff, inFeatures, outFeatures);
+        } else {
+            ScalarKernels.linear(w, bias, x, xOff, out, outOff, inFeatures, outFeatures);
+        }
+    }
+
+    /** {@code out[i] = act(a[i] + b[i])}; out may alias a or b exactly. */
+    public static void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n, boolean relu) {
+        if (VECTOR) {
+            VectorKernels.add(a, aOff, b, bOff, out, outOff, n, relu);
+        } else {
+            ScalarKernels.add(a, aOff, b, bOff, out, outOff, n, relu);
+        }
+    }
+
+    /** {@code out[i] = act(a[i] * scale + shift)} (inference BatchNorm on one plane); may be in place. */
+    public static void scaleShift(float[] a, int aOff, float[] out, int outOff, int n, float scale, float shift,
+                                  boolean relu) {
+        if (VECTOR) {
+            VectorKernels.scaleShift(a, aOff, out, outOff, n, scale, shift, relu);
+        } else {
+            ScalarKernels.scaleShift(a, aOff, out, outOff, n, scale, shift, relu);
+        }
+    }
+
+    /** In-place ReLU of {@code n} floats. */
+    public static void relu(float[] a, int off, int n) {
+        if (VECTOR) {
+            VectorKernels.relu(a, off, n);
+        } else {
+            ScalarKernels.relu(a, off, n);
+        }
+    }
+
+    /** In-place, numerically stable softmax of {@code n} floats. */
+    public static void softmax(float[] a, int off, int n) {
+        if (VECTOR) {
+            VectorKernels.softmax(a, off, n);
+        } else {
+            ScalarKernels.softmax(a, off, n);
+        }
+    }
+}

@@ -1,0 +1,834 @@
+package dev.shufflespark.model.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The kernels of {@link ScalarKernels} on the Vector API, same signatures and contracts.
+ *
+ * <p>Loading this class needs the {@code jdk.incubator.vector} module; {@link Kernels} only
+ * calls it when {@link Simd#enabled()} is true. Tests call it directly, so when Simd chose the
+ * scalar path (but the module is present) the species falls back to the preferred one.
+ *
+ * <p>Hot loops allocate nothing: vectors are scalarised by C2, and helpers that take or return a
+ * vector are small enough to be inlined. Tails are handled by recomputing the last whole vector
+ * where that is harmless (output not aliasing an input), otherwise by scalar code or lane stores.
+ */
+public final class VectorKernels {
+
+    /** The species every kernel uses: Simd's width, or the preferred one when Simd chose scalar. */
+    static final VectorSpecies<Float> S = Simd.VECTOR
+            ? VectorSpecies.of(float.class, VectorShape.forBitSize(Simd.BITS))
+            : FloatVector.SPECIES_PREFERRED;
+
+    /** Float lanes per vector. */
+    static final int L = S.length();
+
+    /** Picks lanes 0, 2, 4, ... of the concatenation of two vectors (the stride-2 compaction). */
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
+
+    private VectorKernels() {
+    }
+
+    /** The species in use, for reports and tests. */
+    public static String species() {
+        return S.toString();
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // small inlined helpers
+
+    /** Loads {@code L} floats at {@code off}; lanes past the end of the array read as 0. */
+    private static FloatVector load(float[] a, int off) {
+        if (off + L <= a.length) {
+            return FloatVector.fromArray(S, a, off);
+        }
+        return FloatVector.fromArray(S, a, off, S.indexInRange(off, a.length));
+    }
+
+    /** Stores the first {@code n} lanes of {@code v} at {@code off}. */
+    private static void store(FloatVector v, float[] a, int off, int n) {
+        if (n == L) {
+            v.intoArray(a, off);
+        } else {
+            storePart(v, a, off, n);
+        }
+    }
+
+    private static void storePart(FloatVector v, float[] a, int off, int n) {
+        // A masked store is not intrinsified on JDK 17 (~10 ns); a few lane extracts are cheaper.
+        if (n <= L / 2) {
+            for (int i = 0; i < n; i++) {
+                a[off + i] = v.lane(i);
+            }
+        } else {
+            v.intoArray(a, off, S.indexInRange(0, n));
+        }
+    }
+
+    private static FloatVector reluIf(FloatVector v, boolean relu) {
+        return relu ? v.max(0f) : v;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // pointwise convolution (GEMM)
+
+    /** Output channels per register block. */
+    private static final int MR = 4;
+
+    /**
+     * Pointwise convolution as a register-blocked GEMM: blocks of {@value #MR} output channels x
+     * 3 vectors of pixels live in 12 accumulators while k runs over the input channels (each input
+     * vector is loaded once per k and multiplied by a broadcast weight). Pixel blocks are the outer
+     * loop so that the input panel (cin x 3 vectors) stays in cache across all output blocks.
+     */
+    public static void pointwise(float[] w, int wOff, float[] bias, int bOff,
+                                 float[] in, int inBase, int[] inRows,
+                                 float[] out, int outBase, int[] outRows,
+                                 float[] res, int resBase, int[] resRows,
+                                 int cin, int cout, int hw, boolean relu) {
+        // weights [cout, cin]; in rows [cin][hw]; out/res rows [cout][hw]
+        if (cout <= 0 || hw <= 0) {
+            return;
+        }
+        int whole = hw - hw % L;
+        int p = 0;
+        for (; p + 3 * L <= whole; p += 3 * L) {
+            int o = 0;
+            for (; o + MR <= cout; o += MR) {
+                pw4x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                        cin, o, p, relu);
+            }
+            for (; o < cout; o++) {
+                pw1x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                        cin, o, p, relu);
+            }
+        }
+        for (; p < hw; p += L) {
+            int n = Math.min(L, hw - p);
+            if (n < L && hw >= L && res != out) {
+                // Recompute the last whole vector instead of a partial store: the overlapping
+                // pixels get the same values again. Not when out is res (in-place residual), where
+                // the overlap would add the residual twice.
+                p = hw - L;
+                n = L;
+            }
+            int o = 0;
+            for (; o + MR <= cout; o += MR) {
+                pw4x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                        cin, o, p, n, relu);
+            }
+            for (; o < cout; o++) {
+                pw1x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                        cin, o, p, n, relu);
+            }
+        }
+    }
+
+    private static void pwStore(FloatVector acc, float[] bias, int bIdx, float[] out, int outIdx,
+                                float[] res, int resIdx, int n, boolean relu) {
+        if (bias != null) {
+            acc = acc.add(bias[bIdx]);
+        }
+        if (res != null) {
+            acc = acc.add(load(res, resIdx));
+        }
+        store(reluIf(acc, relu), out, outIdx, n);
+    }
+
+    private static void pw4x3(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              float[] res, int resBase, int[] resRows,
+                              int cin, int o, int p, boolean relu) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00;
+        int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
+        for (int k = 0; k < cin; k++) {
+            int i = inBase + inRows[k] + p;
+            FloatVector x0 = FloatVector.fromArray(S, in, i);
+            FloatVector x1 = FloatVector.fromArray(S, in, i + L);
+            FloatVector x2 = FloatVector.fromArray(S, in, i + 2 * L);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            a02 = x2.fma(b, a02);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            a12 = x2.fma(b, a12);
+            b = FloatVector.broadcast(S, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            a22 = x2.fma(b, a22);
+            b = FloatVector.broadcast(S, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+            a32 = x2.fma(b, a32);
+        }
+        pwRow3(a00, a01, a02, bias, bOff, out, outBase, outRows, res, resBase, resRows, o, p, relu);
+        pwRow3(a10, a11, a12, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 1, p, relu);
+        pwRow3(a20, a21, a22, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 2, p, relu);
+        pwRow3(a30, a31, a32, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 3, p, relu);
+    }
+
+    /** Epilogue of one output channel over 3 whole vectors of pixels. */
+    private static void pwRow3(FloatVector c0, FloatVector c1, FloatVector c2, float[] bias, int bOff,
+                               float[] out, int outBase, int[] outRows,
+                               float[] res, int resBase, int[] resRows, int o, int p, boolean relu) {
+        int oi = outBase + outRows[o] + p;
+        int ri = res == null ? 0 : resBase + resRows[o] + p;
+        pwStore(c0, bias, bOff + o, out, oi, res, ri, L, relu);
+        pwStore(c1, bias, bOff + o, out, oi + L, res, ri + L, L, relu);
+        pwStore(c2, bias, bOff + o, out, oi + 2 * L, res, ri + 2 * L, L, relu);
+    }
+
+    private static void pw1x3(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              float[] res, int resBase, int[] resRows,
+                              int cin, int o, int p, boolean relu) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
+        int w0 = wOff + o * cin;
+        for (int k = 0; k < cin; k++) {
+            int i = inBase + inRows[k] + p;
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a0 = FloatVector.fromArray(S, in, i).fma(b, a0);
+            a1 = FloatVector.fromArray(S, in, i + L).fma(b, a1);
+            a2 = FloatVector.fromArray(S, in, i + 2 * L).fma(b, a2);
+        }
+        pwRow3(a0, a1, a2, bias, bOff, out, outBase, outRows, res, resBase, resRows, o, p, relu);
+    }
+
+    private static void pw4x1(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              float[] res, int resBase, int[] resRows,
+                              int cin, int o, int p, int n, boolean relu) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
+        for (int k = 0; k < cin; k++) {
+            FloatVector x = load(in, inBase + inRows[k] + p);
+            a0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+            a1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), a1);
+            a2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), a2);
+            a3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), a3);
+        }
+        pwRow1(a0, bias, bOff, out, outBase, outRows, res, resBase, resRows, o, p, n, relu);
+        pwRow1(a1, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 1, p, n, relu);
+        pwRow1(a2, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 2, p, n, relu);
+        pwRow1(a3, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 3, p, n, relu);
+    }
+
+    private static void pw1x1(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              float[] res, int resBase, int[] resRows,
+                              int cin, int o, int p, int n, boolean relu) {
+        // Two accumulators over alternating k, so the fma chain is not one long dependency.
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        int w0 = wOff + o * cin;
+        int k = 0;
+        for (; k + 1 < cin; k += 2) {
+            a0 = load(in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+            a1 = load(in, inBase + inRows[k + 1] + p).fma(FloatVector.broadcast(S, w[w0 + k + 1]), a1);
+        }
+        if (k < cin) {
+            a0 = load(in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+        }
+        pwRow1(a0.add(a1), bias, bOff, out, outBase, outRows, res, resBase, resRows, o, p, n, relu);
+    }
+
+    /** Epilogue of one output channel over one (possibly partial) vector of pixels. */
+    private static void pwRow1(FloatVector c, float[] bias, int bOff,
+                               float[] out, int outBase, int[] outRows,
+                               float[] res, int resBase, int[] resRows, int o, int p, int n, boolean relu) {
+        int ri = res == null ? 0 : resBase + resRows[o] + p;
+        pwStore(c, bias, bOff + o, out, outBase + outRows[o] + p, res, ri, n, relu);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // depthwise 3x3
+
+    /**
+     * Depthwise 3x3, padding 1. Stride 1 runs over the plane as one flat array: inside the
+     * interior rows the 9 taps of output {@code i} are the inputs at {@code i + dy*width + dx},
+     * so whole vectors cover several rows at once (widths 7 and 14 vectorise too); the two
+     * border columns of each row, where the flat taps wrap around, are then recomputed in scalar.
+     * The first and last rows use 6 taps. Stride 2 computes two stride-1 vectors and keeps the
+     * even lanes. {@code out} must not overlap {@code in}.
+     */
+    public static void depthwise3x3(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                    float[] out, int outOff, int stride, boolean relu) {
+        // weights [3, 3]; in [h, width]; out [oh, ow]
+        if (stride == 1) {
+            depthwiseStride1(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+        } else if (stride == 2) {
+            depthwiseStride2(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+        } else {
+            ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, stride, relu);
+        }
+    }
+
+    private static void depthwiseStride1(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                         float[] out, int outOff, boolean relu) {
+        if (h < 3 || width < 3) {
+            ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 1, relu);
+            return;
+        }
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+
+        // Interior rows as one flat range; it starts after column 0 of row 1 and ends before
+        // column width-1 of row h-2 so that every flat tap stays inside the plane.
+        int lo = width + 1;
+        int hi = (h - 1) * width - 1;
+        if (hi - lo >= L) {
+            int i = lo;
+            for (; i <= hi - L; i += L) {
+                dwFlat(k00, k01, k02, k10, k11, k12, k20, k21, k22, bias, in, inOff, width, out, outOff, i, relu);
+            }
+            if (i < hi) {
+                // The last whole vector again, overlapping: same values for the overlap.
+                dwFlat(k00, k01, k02, k10, k11, k12, k20, k21, k22, bias, in, inOff, width, out, outOff, hi - L, relu);
+            }
+            for (int y = 1; y < h - 1; y++) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, 0, relu);
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, width - 1, relu);
+            }
+        } else {
+            for (int y = 1; y < h - 1; y++) {
+                for (int x = 0; x < width; x++) {
+                    dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, x, relu);
+                }
+            }
+        }
+
+        // First row: kernel rows 1 and 2. Last row: kernel rows 0 and 1.
+        dwEdgeRow(k10, k11, k12, k20, k21, k22, w, wOff, bias, in, inOff, h, width, out, outOff, 0, 0, relu);
+        dwEdgeRow(k00, k01, k02, k10, k11, k12, w, wOff, bias, in, inOff, h, width, out, outOff, h - 1, h - 2, relu);
+    }
+
+    /** 16 (L) outputs of an interior row range at flat index {@code i}; one partial sum per kernel row. */
+    private static void dwFlat(FloatVector k00, FloatVector k01, FloatVector k02,
+                               FloatVector k10, FloatVector k11, FloatVector k12,
+                               FloatVector k20, FloatVector k21, FloatVector k22,
+                               float bias, float[] in, int inOff, int width, float[] out, int outOff, int i,
+                               boolean relu) {
+        int c = inOff + i;
+        int u = c - width;
+        int d = c + width;
+        FloatVector r0 = FloatVector.fromArray(S, in, u - 1).mul(k00);
+        FloatVector r1 = FloatVector.fromArray(S, in, c - 1).mul(k10);
+        FloatVector r2 = FloatVector.fromArray(S, in, d - 1).mul(k20);
+        r0 = FloatVector.fromArray(S, in, u).fma(k01, r0);
+        r1 = FloatVector.fromArray(S, in, c).fma(k11, r1);
+        r2 = FloatVector.fromArray(S, in, d).fma(k21, r2);
+        r0 = FloatVector.fromArray(S, in, u + 1).fma(k02, r0);
+        r1 = FloatVector.fromArray(S, in, c + 1).fma(k12, r1);
+        r2 = FloatVector.fromArray(S, in, d + 1).fma(k22, r2);
+        FloatVector v = r0.add(r1).add(r2).add(bias);
+        reluIf(v, relu).intoArray(out, outOff + i);
+    }
+
+    /**
+     * First or last output row (stride 1): two kernel rows {@code a*} (input row {@code ya}) and
+     * {@code b*} (input row {@code ya + 1}).
+     */
+    private static void dwEdgeRow(FloatVector a0, FloatVector a1, FloatVector a2,
+                                  FloatVector b0, FloatVector b1, FloatVector b2,
+                                  float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                  float[] out, int outOff, int y, int ya, boolean relu) {
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, 0, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, width - 1, relu);
+        int n = width - 2;
+        if (n < L) {
+            for (int x = 1; x < width - 1; x++) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, x, relu);
+            }
+            return;
+        }
+        int ra = inOff + ya * width;
+        int rb = ra + width;
+        int o = outOff + y * width;
+        for (int x = 1; ; x += L) {
+            if (x > width - 1 - L) {
+                if (x >= width - 1) {
+                    break;
+                }
+                x = width - 1 - L;
+            }
+            FloatVector s0 = FloatVector.fromArray(S, in, ra + x - 1).mul(a0);
+            FloatVector s1 = FloatVector.fromArray(S, in, rb + x - 1).mul(b0);
+            s0 = FloatVector.fromArray(S, in, ra + x).fma(a1, s0);
+            s1 = FloatVector.fromArray(S, in, rb + x).fma(b1, s1);
+            s0 = FloatVector.fromArray(S, in, ra + x + 1).fma(a2, s0);
+            s1 = FloatVector.fromArray(S, in, rb + x + 1).fma(b2, s1);
+            reluIf(s0.add(s1).add(bias), relu).intoArray(out, o + x);
+            if (x == width - 1 - L) {
+                break;
+            }
+        }
+    }
+
+    /** One output pixel of a depthwise 3x3 (any stride 1 or 2 position), with bounds checks. */
+    private static void dwPixel(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                float[] out, int outOff, int y, int x, boolean relu) {
+        dwPixelStrided(w, wOff, bias, in, inOff, h, width, out, outOff + y * width + x, y, x, 1, relu);
+    }
+
+    private static void dwPixelStrided(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                       float[] out, int outIdx, int y, int x, int stride, boolean relu) {
+        float s = 0f;
+        for (int ky = 0; ky < 3; ky++) {
+            int iy = y * stride + ky - 1;
+            if (iy < 0 || iy >= h) {
+                continue;
+            }
+            for (int kx = 0; kx < 3; kx++) {
+                int ix = x * stride + kx - 1;
+                if (ix >= 0 && ix < width) {
+                    s += w[wOff + ky * 3 + kx] * in[inOff + iy * width + ix];
+                }
+            }
+        }
+        s += bias;
+        out[outIdx] = relu ? Math.max(s, 0f) : s;
+    }
+
+    private static void depthwiseStride2(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                         float[] out, int outOff, boolean relu) {
+        int oh = (h - 1) / 2 + 1;
+        int ow = (width - 1) / 2 + 1;
+        // Outputs 1 <= x < width/2 read columns 2x-1 .. 2x+1, all inside the row.
+        int xEnd = width / 2;
+        int n = xEnd - 1;
+        if (n < L) {
+            ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 2, relu);
+            return;
+        }
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        for (int y = 0; y < oh; y++) {
+            int o = outOff + y * ow;
+            int c = inOff + 2 * y * width;
+            boolean up = y > 0;
+            boolean down = 2 * y + 1 < h;
+            dwPixelStrided(w, wOff, bias, in, inOff, h, width, out, o, y, 0, 2, relu);
+            for (int x = xEnd; x < ow; x++) {
+                dwPixelStrided(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
+            }
+            for (int x = 1; ; x += L) {
+                if (x > xEnd - L) {
+                    if (x >= xEnd) {
+                        break;
+                    }
+                    x = xEnd - L;
+                }
+                // Stride-1 results for input columns 2x .. 2x+2L-1 in two vectors, then the even lanes.
+                int i = c + 2 * x;
+                FloatVector lo = row3(in, i, k10, k11, k12, FloatVector.zero(S));
+                FloatVector hi = row3(in, i + L, k10, k11, k12, FloatVector.zero(S));
+                if (up) {
+                    lo = row3(in, i - width, k00, k01, k02, lo);
+                    hi = row3(in, i - width + L, k00, k01, k02, hi);
+                }
+                if (down) {
+                    lo = row3(in, i + width, k20, k21, k22, lo);
+                    hi = row3(in, i + width + L, k20, k21, k22, hi);
+                }
+                FloatVector v = lo.rearrange(EVENS, hi).add(bias);
+                reluIf(v, relu).intoArray(out, o + x);
+                if (x == xEnd - L) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /** acc + the three horizontal taps around {@code i}; reads {@code i-1 .. i+L} (end of array safe). */
+    private static FloatVector row3(float[] in, int i, FloatVector k0, FloatVector k1, FloatVector k2,
+                                    FloatVector acc) {
+        acc = FloatVector.fromArray(S, in, i - 1).fma(k0, acc);
+        acc = FloatVector.fromArray(S, in, i).fma(k1, acc);
+        return load(in, i + 1).fma(k2, acc);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // im2col
+
+    /**
+     * im2col of one image and one group. Each column row is split analytically into a zero
+     * prefix, a copied middle (arraycopy at stride 1, even-lane compaction at stride 2) and a
+     * zero suffix, so there are no per-element bounds tests.
+     */
+    public static void im2col(float[] in, int inBase, int[] inRows, int channels, int h, int width,
+                              int kh, int kw, int sh, int sw, int ph, int pw, float[] col, int colOff, int oh, int ow) {
+        // col [channels * kh * kw, oh * ow]
+        int plane = oh * ow;
+        for (int c = 0; c < channels; c++) {
+            int src = inBase + inRows[c];
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int row = colOff + ((c * kh + ky) * kw + kx) * plane;
+                    // ox range whose ix = ox*sw - pw + kx lies in [0, width)
+                    int first = pw - kx <= 0 ? 0 : (pw - kx + sw - 1) / sw;
+                    int last = Math.min(ow, Math.floorDiv(width - 1 + pw - kx, sw) + 1);
+                    int lo = Math.min(first, ow);
+                    int hi = Math.max(lo, last);
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * sh - ph + ky;
+                        int o = row + oy * ow;
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(col, o, o + ow, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(col, o, o + lo, 0f);
+                        java.util.Arrays.fill(col, o + hi, o + ow, 0f);
+                        int s0 = src + iy * width + lo * sw - pw + kx;
+                        copyStrided(in, s0, sw, col, o + lo, hi - lo);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code dst[d + j] = src[s + j*stride]} for j < n; every source index read is inside the row. */
+    private static void copyStrided(float[] src, int s, int stride, float[] dst, int d, int n) {
+        if (stride == 1) {
+            System.arraycopy(src, s, dst, d, n);
+            return;
+        }
+        int j = 0;
+        if (stride == 2) {
+            // The second load reads 2L-1 elements past s + 2j; only its even lanes are kept,
+            // and the last even lane kept is element 2(j+L-1) <= 2(n-1): inside the row.
+            for (; j <= n - L; j += L) {
+                FloatVector a = FloatVector.fromArray(S, src, s + 2 * j);
+                FloatVector b = load(src, s + 2 * j + L);
+                a.rearrange(EVENS, b).intoArray(dst, d + j);
+            }
+        }
+        for (; j < n; j++) {
+            dst[d + j] = src[s + j * stride];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // pooling
+
+    /**
+     * Max pool over one plane. Output columns whose window lies inside the row are computed
+     * L at a time (stride 1 directly; stride 2 as stride-1 maxima of two vectors, then the even
+     * lanes); the rest, and strides other than 1 and 2, pixel by pixel.
+     */
+    public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                               int oh, int ow, int k, int s, int p) {
+        pool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, true, false, false);
+    }
+
+    /** Average pool over one plane with an optional fused ReLU; vectorised like {@link #maxPool}. */
+    public static void avgPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                               int oh, int ow, int k, int s, int p, boolean countIncludePad, boolean relu) {
+        pool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, false, countIncludePad, relu);
+    }
+
+    private static void pool(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                             int oh, int ow, int k, int s, int p, boolean max, boolean countIncludePad,
+                             boolean relu) {
+        // Output columns [xLo, xHi) have every tap column inside [0, width).
+        int xLo = Math.min(ow, (p + s - 1) / s);
+        int xHi = width - k + p < 0 ? 0 : Math.min(ow, (width - k + p) / s + 1);
+        if ((s != 1 && s != 2) || xHi - xLo < L) {
+            if (max) {
+                ScalarKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
+            } else {
+                ScalarKernels.avgPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, countIncludePad, relu);
+            }
+            return;
+        }
+        for (int y = 0; y < oh; y++) {
+            int o = outOff + y * ow;
+            for (int x = 0; x < xLo; x++) {
+                poolPixel(in, inOff, h, width, out, o + x, y, x, k, s, p, max, countIncludePad, relu);
+            }
+            for (int x = xHi; x < ow; x++) {
+                poolPixel(in, inOff, h, width, out, o + x, y, x, k, s, p, max, countIncludePad, relu);
+            }
+            int yLo = Math.max(0, y * s - p);
+            int yHi = Math.min(h, y * s - p + k);
+            if (yLo >= yHi) {
+                for (int x = xLo; x < xHi; x++) {
+                    poolPixel(in, inOff, h, width, out, o + x, y, x, k, s, p, max, countIncludePad, relu);
+                }
+                continue;
+            }
+            float divisor = countIncludePad ? k * k : (yHi - yLo) * k;
+            for (int x = xLo; ; x += L) {
+                if (x > xHi - L) {
+                    if (x >= xHi) {
+                        break;
+                    }
+                    x = xHi - L;
+                }
+                int c = inOff + x * s - p;
+                FloatVector v;
+                if (s == 1) {
+                    v = poolWindow(in, c, width, yLo, yHi, k, max);
+                } else {
+                    // windows starting at columns c + 2j: stride-1 windows at c + i, even i kept
+                    FloatVector lo = poolWindow(in, c, width, yLo, yHi, k, max);
+                    FloatVector hi = poolWindow(in, c + L, width, yLo, yHi, k, max);
+                    v = lo.rearrange(EVENS, hi);
+                }
+                if (!max) {
+                    v = reluIf(v.div(divisor), relu);
+                }
+                v.intoArray(out, o + x);
+                if (x == xHi - L) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Max or sum of the k x k windows starting at columns {@code c .. c+L-1}, rows [yLo, yHi). */
+    private static FloatVector poolWindow(float[] in, int c, int width, int yLo, int yHi, int k, boolean max) {
+        FloatVector acc = max ? FloatVector.broadcast(S, Float.NEGATIVE_INFINITY) : FloatVector.zero(S);
+        for (int iy = yLo; iy < yHi; iy++) {
+            int r = c + iy * width;
+            for (int kx = 0; kx < k; kx++) {
+                FloatVector v = load(in, r + kx);
+                acc = max ? acc.max(v) : acc.add(v);
+            }
+        }
+        return acc;
+    }
+
+    private static void poolPixel(float[] in, int inOff, int h, int width, float[] out, int outIdx,
+                                  int y, int x, int k, int s, int p, boolean max, boolean countIncludePad,
+                                  boolean relu) {
+        float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+        int count = 0;
+        for (int ky = 0; ky < k; ky++) {
+            int iy = y * s - p + ky;
+            if (iy < 0 || iy >= h) {
+                continue;
+            }
+            for (int kx = 0; kx < k; kx++) {
+                int ix = x * s - p + kx;
+                if (ix >= 0 && ix < width) {
+                    float v = in[inOff + iy * width + ix];
+                    acc = max ? Math.max(acc, v) : acc + v;
+                    count++;
+                }
+            }
+        }
+        if (!max) {
+            acc /= countIncludePad ? k * k : count;
+            if (relu) {
+                acc = Math.max(acc, 0f);
+            }
+        }
+        out[outIdx] = acc;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // reductions and element-wise kernels
+
+    /** Sum of {@code n} floats: four accumulators, one lane reduction, scalar tail. */
+    public static float sum(float[] a, int off, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
+            s0 = s0.add(FloatVector.fromArray(S, a, off + i));
+            s1 = s1.add(FloatVector.fromArray(S, a, off + i + L));
+            s2 = s2.add(FloatVector.fromArray(S, a, off + i + 2 * L));
+            s3 = s3.add(FloatVector.fromArray(S, a, off + i + 3 * L));
+        }
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            s0 = s0.add(FloatVector.fromArray(S, a, off + i));
+        }
+        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[off + i];
+        }
+        return s;
+    }
+
+    /** Dot product: fma into four accumulators, one lane reduction, scalar tail. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
+            s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), s1);
+            s2 = FloatVector.fromArray(S, a, aOff + i + 2 * L).fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), s2);
+            s3 = FloatVector.fromArray(S, a, aOff + i + 3 * L).fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), s3);
+        }
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
+        }
+        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    /**
+     * Fully connected layer: four output rows at a time share each load of {@code x}, each row
+     * with two accumulators; remaining rows use {@link #dot}.
+     */
+    public static void linear(float[] w, float[] bias, float[] x, int xOff, float[] out, int outOff,
+                              int inFeatures, int outFeatures) {
+        // weights [outFeatures, inFeatures]
+        int n = inFeatures;
+        int bound2 = n - 2 * L;
+        int bound1 = S.loopBound(n);
+        int o = 0;
+        for (; o + 4 <= outFeatures; o += 4) {
+            int w0 = o * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n;
+            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            int i = 0;
+            for (; i <= bound2; i += 2 * L) {
+                FloatVector xa = FloatVector.fromArray(S, x, xOff + i);
+                FloatVector xb = FloatVector.fromArray(S, x, xOff + i + L);
+                a0 = FloatVector.fromArray(S, w, w0 + i).fma(xa, a0);
+                b0 = FloatVector.fromArray(S, w, w0 + i + L).fma(xb, b0);
+                a1 = FloatVector.fromArray(S, w, w1 + i).fma(xa, a1);
+                b1 = FloatVector.fromArray(S, w, w1 + i + L).fma(xb, b1);
+                a2 = FloatVector.fromArray(S, w, w2 + i).fma(xa, a2);
+                b2 = FloatVector.fromArray(S, w, w2 + i + L).fma(xb, b2);
+                a3 = FloatVector.fromArray(S, w, w3 + i).fma(xa, a3);
+                b3 = FloatVector.fromArray(S, w, w3 + i + L).fma(xb, b3);
+            }
+            for (; i < bound1; i += L) {
+                FloatVector xa = FloatVector.fromArray(S, x, xOff + i);
+                a0 = FloatVector.fromArray(S, w, w0 + i).fma(xa, a0);
+                a1 = FloatVector.fromArray(S, w, w1 + i).fma(xa, a1);
+                a2 = FloatVector.fromArray(S, w, w2 + i).fma(xa, a2);
+                a3 = FloatVector.fromArray(S, w, w3 + i).fma(xa, a3);
+            }
+            float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
+            float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+            float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+            float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) {
+                float xi = x[xOff + i];
+                s0 += w[w0 + i] * xi;
+                s1 += w[w1 + i] * xi;
+                s2 += w[w2 + i] * xi;
+                s3 += w[w3 + i] * xi;
+            }
+            if (bias != null) {
+                s0 += bias[o];
+                s1 += bias[o + 1];
+                s2 += bias[o + 2];
+                s3 += bias[o + 3];
+            }
+            out[outOff + o] = s0;
+            out[outOff + o + 1] = s1;
+            out[outOff + o + 2] = s2;
+            out[outOff + o + 3] = s3;
+        }
+        for (; o < outFeatures; o++) {
+            float s = dot(w, o * n, x, xOff, n);
+            out[outOff + o] = bias == null ? s : s + bias[o];
+        }
+    }
+
+    /** {@code out = act(a + b)}; out may alias a or b exactly (each element is read before it is written). */
+    public static void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n, boolean relu) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i));
+            reluIf(v, relu).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float v = a[aOff + i] + b[bOff + i];
+            out[outOff + i] = relu ? Math.max(v, 0f) : v;
+        }
+    }
+
+    /** {@code out = act(a * scale + shift)} with one fma per vector; may be in place. */
+    public static void scaleShift(float[] a, int aOff, float[] out, int outOff, int n, float scale, float shift,
+                                  boolean relu) {
+        FloatVector vs = FloatVector.broadcast(S, scale);
+        FloatVector vt = FloatVector.broadcast(S, shift);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, aOff + i).fma(vs, vt);
+            reluIf(v, relu).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float v = Math.fma(a[aOff + i], scale, shift);
+            out[outOff + i] = relu ? Math.max(v, 0f) : v;
+        }
+    }
+
+    /** In-place ReLU. */
+    public static void relu(float[] a, int off, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, a, off + i).max(0f).intoArray(a, off + i);
+        }
+        for (; i < n; i++) {
+            a[off + i] = Math.max(a[off + i], 0f);
+        }
+    }
+
+    /**
+     * In-place softmax: vector maximum (two accumulators) and vector scaling; the exponentials
+     * and their sum are the scalar reference's, so results match it closely.
+     */
+    public static void softmax(float[] a, int off, int n) {
+        if (n <= 0) {
+            return;
+        }
+        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
+        int i = 0;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
+            m0 = m0.max(FloatVector.fromArray(S, a, off + i));
+            m1 = m1.max(FloatVector.fromArray(S, a, off + i + L));
+        }
+        float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, a[off + i]);
+        }
+        double total = 0;
+        for (int j = 0; j < n; j++) {
+            float e = (float) Math.exp(a[off + j] - max);
+            a[off + j] = e;
+            total += e;
+        }
+        float inv = (float) (1.0 / total);
+        i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, a, off + i).mul(inv).intoArray(a, off + i);
+        }
+        for (; i < n; i++) {
+            a[off + i] *= inv;
+        }
+    }
+}

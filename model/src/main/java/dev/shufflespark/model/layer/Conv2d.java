@@ -1,0 +1,242 @@
+package dev.shufflespark.model.layer;
+
+import dev.shufflespark.model.kernel.Kernels;
+
+/**
+ * A 2-D convolution with groups, an optional bias, and fused epilogues: a residual input added before the
+ * activation (1x1 convolutions only) and ReLU.
+ *
+ * <p>Three execution paths: 1x1/s1/p0 convolutions are a GEMM per group ({@link Kernels#pointwise}); depthwise
+ * 3x3 convolutions with padding 1 use {@link Kernels#depthwise3x3}; everything else (the stem) is im2col into
+ * scratch followed by the same GEMM.
+ */
+public final class Conv2d implements Layer {
+    private final String name;
+    private final int cin;
+    private final int cout;
+    private final int kh;
+    private final int kw;
+    private final int sh;
+    private final int sw;
+    private final int ph;
+    private final int pw;
+    private final int groups;
+    private final float[] weight; // [cout, cin/groups, kh, kw]
+    private final float[] bias; // [cout] or null
+    private final boolean relu;
+    private final boolean residual;
+
+    public Conv2d(String name, int cin, int cout, int kernel, int stride, int padding, int groups,
+                  float[] weight, float[] bias) {
+        this(name, cin, cout, kernel, kernel, stride, stride, padding, padding, groups, weight, bias, false, false);
+    }
+
+    public Conv2d(String name, int cin, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int groups,
+                  float[] weight, float[] bias, boolean relu, boolean residual) {
+        if (groups < 1 || cin % groups != 0 || cout % groups != 0) {
+            throw new IllegalArgumentException("Conv2d '" + name + "': " + cin + " input and " + cout
+                    + " output channels are not divisible by " + groups + " groups");
+        }
+        if (weight.length != (long) cout * (cin / groups) * kh * kw) {
+            throw new IllegalArgumentException("Conv2d '" + name + "': weight has " + weight.length
+                    + " values, expected [" + cout + ", " + cin / groups + ", " + kh + ", " + kw + "]");
+        }
+        if (bias != null && bias.length != cout) {
+            throw new IllegalArgumentException("Conv2d '" + name + "': bias has " + bias.length + " values, expected " + cout);
+        }
+        this.name = name;
+        this.cin = cin;
+        this.cout = cout;
+        this.kh = kh;
+        this.kw = kw;
+        this.sh = sh;
+        this.sw = sw;
+        this.ph = ph;
+        this.pw = pw;
+        this.groups = groups;
+        this.weight = weight;
+        this.bias = bias;
+        this.relu = relu;
+        this.residual = residual;
+        if (residual && !isPointwise()) {
+            throw new IllegalArgumentException("Conv2d '" + name + "': a fused residual needs a 1x1 convolution");
+        }
+    }
+
+    /** The same convolution with other weights and bias (e.g. with BatchNorm folded in). */
+    public Conv2d withWeights(float[] newWeight, float[] newBias) {
+        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, groups, newWeight, newBias, relu, residual);
+    }
+
+    public Conv2d withRelu() {
+        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, groups, weight, bias, true, residual);
+    }
+
+    /** The same convolution taking a second input that is added before the activation. */
+    public Conv2d withResidual(boolean reluAfter) {
+        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, groups, weight, bias, reluAfter, true);
+    }
+
+    public boolean isPointwise() {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+    }
+
+    public boolean isDepthwise3x3() {
+        return groups == cin && cin == cout && kh == 3 && kw == 3 && ph == 1 && pw == 1 && sh == sw && sh <= 2;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public int inChannels() {
+        return cin;
+    }
+
+    public int outChannels() {
+        return cout;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
+    public float[] weight() {
+        return weight;
+    }
+
+    public float[] bias() {
+        return bias;
+    }
+
+    public boolean relu() {
+        return relu;
+    }
+
+    public boolean residual() {
+        return residual;
+    }
+
+    /** Floats of weight per output channel: {@code cin/groups * kh * kw}. */
+    public int weightsPerOutput() {
+        return cin / groups * kh * kw;
+    }
+
+    @Override
+    public Shape outputShape(Shape[] in) {
+        String expected = "[" + cin + ", H, W]" + (residual ? " and a residual" : "");
+        if (in.length != (residual ? 2 : 1) || in[0].channels() != cin) {
+            throw Layer.badInput(this, expected, in);
+        }
+        int oh = (in[0].height() + 2 * ph - kh) / sh + 1;
+        int ow = (in[0].width() + 2 * pw - kw) / sw + 1;
+        if (in[0].height() + 2 * ph < kh || in[0].width() + 2 * pw < kw) {
+            throw Layer.badInput(this, "[" + cin + ", H, W] with H + 2x" + ph + " >= " + kh + " and W + 2x" + pw
+                    + " >= " + kw, in);
+        }
+        Shape out = new Shape(cout, oh, ow);
+        if (residual && !in[1].equals(out)) {
+            throw Layer.badInput(this, "a residual of shape " + out, in);
+        }
+        return out;
+    }
+
+    @Override
+    public long multiplyAdds(Shape[] in) {
+        Shape out = outputShape(in);
+        return (long) cout * out.planeSize() * weightsPerOutput();
+    }
+
+    @Override
+    public int scratchFloats(Shape[] in) {
+        if (isPointwise() || isDepthwise3x3()) {
+            return 0;
+        }
+        return weightsPerOutput() * outputShape(in).planeSize();
+    }
+
+    @Override
+    public Step compile(Activation[] in, Activation out) {
+        if (isDepthwise3x3()) {
+            return depthwise(in[0], out);
+        }
+        return gemm(in[0], out, residual ? in[1] : null);
+    }
+
+    private Step depthwise(Activation in, Activation out) {
+        final int h = in.shape().height();
+        final int w = in.shape().width();
+        final int stride = sh;
+        final int[] inPlanes = in.planes();
+        final int[] outPlanes = out.planes();
+        return (frame, batch) -> {
+            float[] src = in.buffer(frame);
+            float[] dst = out.buffer(frame);
+            for (int n = 0; n < batch; n++) {
+                int inBase = in.base(n);
+                int outBase = out.base(n);
+                for (int c = 0; c < cout; c++) {
+                    Kernels.depthwise3x3(weight, c * 9, bias == null ? 0f : bias[c], src, inBase + inPlanes[c],
+                            h, w, dst, outBase + outPlanes[c], stride, relu);
+                }
+            }
+        };
+    }
+
+    private Step gemm(Activation in, Activation out, Activation res) {
+        final int cinG = cin / groups;
+        final int coutG = cout / groups;
+        final int k = weightsPerOutput();
+        final int hw = out.shape().planeSize();
+        final int[][] inRows = new int[groups][];
+        final int[][] outRows = new int[groups][];
+        final int[][] resRows = new int[groups][];
+        for (int g = 0; g < groups; g++) {
+            inRows[g] = in.planes(g * cinG, cinG);
+            outRows[g] = out.planes(g * coutG, coutG);
+            resRows[g] = res == null ? null : res.planes(g * coutG, coutG);
+        }
+        if (isPointwise()) {
+            return (frame, batch) -> {
+                float[] src = in.buffer(frame);
+                float[] dst = out.buffer(frame);
+                float[] add = res == null ? null : res.buffer(frame);
+                for (int n = 0; n < batch; n++) {
+                    for (int g = 0; g < groups; g++) {
+                        Kernels.pointwise(weight, g * coutG * k, bias, g * coutG,
+                                src, in.base(n), inRows[g], dst, out.base(n), outRows[g],
+                                add, res == null ? 0 : res.base(n), resRows[g], cinG, coutG, hw, relu);
+                    }
+                }
+            };
+        }
+        final int[] colRows = new int[k];
+        for (int r = 0; r < k; r++) {
+            colRows[r] = r * hw;
+        }
+        final int h = in.shape().height();
+        final int w = in.shape().width();
+        final int oh = out.shape().height();
+        final int ow = out.shape().width();
+        return (frame, batch) -> {
+            float[] src = in.buffer(frame);
+            float[] dst = out.buffer(frame);
+            float[] col = frame.scratch;
+            for (int n = 0; n < batch; n++) {
+                for (int g = 0; g < groups; g++) {
+                    Kernels.im2col(src, in.base(n), inRows[g], cinG, h, w, kh, kw, sh, sw, ph, pw, col, 0, oh, ow);
+                    Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, col, 0, colRows,
+                            dst, out.base(n), outRows[g], null, 0, null, k, coutG, hw, relu);
+                }
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "Conv2d(" + name + ": " + cin + "->" + cout + ", " + kh + "x" + kw + "/s" + sh + "/p" + ph
+                + (groups > 1 ? ", groups=" + groups : "") + (bias != null ? ", bias" : "")
+                + (residual ? ", +residual" : "") + (relu ? ", relu" : "") + ")";
+    }
+}

@@ -1,0 +1,260 @@
+package dev.shufflespark.model.plan;
+
+import dev.shufflespark.model.layer.Activation;
+import dev.shufflespark.model.layer.Concat;
+import dev.shufflespark.model.layer.Layer;
+import dev.shufflespark.model.layer.Shape;
+import dev.shufflespark.model.layer.Step;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A graph compiled for one input size: every value's address, the buffers they share, and the steps to run.
+ *
+ * <p>Memory planning happens in three moves. Views (channel re-indexings) get their input's planes, re-ordered.
+ * Inputs of in-place concatenations are given planes of the concatenation's output before they are produced, so
+ * their producers write there directly. Then every buffer's live range (first write to last read, over all
+ * values that alias it) is known, and buffers whose ranges do not overlap share a slot; a session allocates each
+ * slot once. Slot 0 is bound to the caller's input array.
+ */
+public final class Program {
+    private final Shape inputShape;
+    private final Step[] steps;
+    private final String[] stepNames;
+    private final int[] slotFloats;
+    private final int scratchFloats;
+    private final Activation output;
+    private final int concatCopies;
+
+    private Program(Shape inputShape, Step[] steps, String[] stepNames, int[] slotFloats, int scratchFloats,
+                    Activation output, int concatCopies) {
+        this.concatCopies = concatCopies;
+        this.inputShape = inputShape;
+        this.steps = steps;
+        this.stepNames = stepNames;
+        this.slotFloats = slotFloats;
+        this.scratchFloats = scratchFloats;
+        this.output = output;
+    }
+
+    public Shape inputShape() {
+        return inputShape;
+    }
+
+    public Shape outputShape() {
+        return output.shape();
+    }
+
+    public Step[] steps() {
+        return steps;
+    }
+
+    public String[] stepNames() {
+        return stepNames;
+    }
+
+    /** Floats per image of each slot (slot 0, the caller's input, needs none). */
+    public int[] slotFloats() {
+        return slotFloats.clone();
+    }
+
+    public int scratchFloats() {
+        return scratchFloats;
+    }
+
+    public Activation output() {
+        return output;
+    }
+
+    /** Channel planes per image that concatenations copy (those not written in place by their producers). */
+    public int concatCopies() {
+        return concatCopies;
+    }
+
+    /** A buffer of planes that some values share (through views and in-place concatenation). */
+    private static final class Buffer {
+        final int planes;
+        final int planeSize;
+        int firstWrite = Integer.MAX_VALUE;
+        int lastRead = -1;
+        int slot = -1;
+
+        Buffer(int planes, int planeSize) {
+            this.planes = planes;
+            this.planeSize = planeSize;
+        }
+
+        int floats() {
+            return planes * planeSize;
+        }
+    }
+
+    public static Program compile(Graph graph, int height, int width) {
+        Shape[] shapes = graph.shapes(height, width);
+        List<Graph.Node> nodes = graph.nodes();
+        Graph.Node[] producers = graph.producers();
+        int values = graph.valueLimit();
+        List<Buffer> buffers = new ArrayList<>();
+        int[] bufferOf = new int[values];
+        int[][] planeOf = new int[values][];
+
+        Buffer input = new Buffer(shapes[Graph.INPUT].channels(), shapes[Graph.INPUT].planeSize());
+        input.slot = 0;
+        buffers.add(input);
+        bufferOf[Graph.INPUT] = 0;
+        planeOf[Graph.INPUT] = identity(input.planes);
+
+        // In-place concatenations claim planes for their inputs, outermost first.
+        int[] claimedBuffer = new int[values];
+        int[][] claimedPlanes = new int[values][];
+        Arrays.fill(claimedBuffer, -1);
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Graph.Node node = nodes.get(i);
+            if (!(node.layer() instanceof Concat concat) || !concat.inPlace()) {
+                continue;
+            }
+            int out = node.output();
+            if (claimedBuffer[out] < 0) {
+                claimedBuffer[out] = newBuffer(buffers, shapes[out]);
+                claimedPlanes[out] = identity(shapes[out].channels());
+            }
+            int offset = 0;
+            for (int v : node.inputs()) {
+                int c = shapes[v].channels();
+                Graph.Node p = producers[v];
+                boolean placeable = p != null && claimedBuffer[v] < 0 && v != graph.output()
+                        && p.layer().viewMap(Graph.inputShapes(p, shapes)) == null;
+                if (placeable) {
+                    claimedBuffer[v] = claimedBuffer[out];
+                    claimedPlanes[v] = Arrays.copyOfRange(claimedPlanes[out], offset, offset + c);
+                }
+                offset += c;
+            }
+        }
+
+        // Every value's buffer and planes, and each buffer's live range.
+        for (int i = 0; i < nodes.size(); i++) {
+            Graph.Node node = nodes.get(i);
+            int out = node.output();
+            int[] map = node.layer().viewMap(Graph.inputShapes(node, shapes));
+            if (map != null) {
+                int in = node.inputs()[0];
+                bufferOf[out] = bufferOf[in];
+                planeOf[out] = new int[map.length];
+                for (int c = 0; c < map.length; c++) {
+                    planeOf[out][c] = planeOf[in][map[c]];
+                }
+            } else if (claimedBuffer[out] >= 0) {
+                bufferOf[out] = claimedBuffer[out];
+                planeOf[out] = claimedPlanes[out];
+            } else {
+                bufferOf[out] = newBuffer(buffers, shapes[out]);
+                planeOf[out] = identity(shapes[out].channels());
+            }
+            for (int v : node.inputs()) {
+                Buffer b = buffers.get(bufferOf[v]);
+                b.lastRead = Math.max(b.lastRead, i);
+            }
+            if (map == null) {
+                Buffer b = buffers.get(bufferOf[out]);
+                b.firstWrite = Math.min(b.firstWrite, i);
+                b.lastRead = Math.max(b.lastRead, i);
+            }
+        }
+        buffers.get(bufferOf[graph.output()]).lastRead = nodes.size();
+
+        int[] slotFloats = assignSlots(buffers);
+
+        Activation[] acts = new Activation[values];
+        for (int v = 0; v < values; v++) {
+            if (planeOf[v] == null) {
+                continue;
+            }
+            Buffer b = buffers.get(bufferOf[v]);
+            int[] offsets = new int[planeOf[v].length];
+            for (int c = 0; c < offsets.length; c++) {
+                offsets[c] = planeOf[v][c] * b.planeSize;
+            }
+            acts[v] = new Activation(b.slot, b.floats(), offsets, shapes[v]);
+        }
+
+        List<Step> steps = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        int scratch = 0;
+        int concatCopies = 0;
+        for (Graph.Node node : nodes) {
+            Shape[] in = Graph.inputShapes(node, shapes);
+            Layer layer = node.layer();
+            if (layer.viewMap(in) != null) {
+                continue;
+            }
+            Activation[] inActs = new Activation[node.inputs().length];
+            for (int k = 0; k < inActs.length; k++) {
+                inActs[k] = acts[node.inputs()[k]];
+            }
+            steps.add(layer.compile(inActs, acts[node.output()]));
+            if (layer instanceof Concat) {
+                concatCopies += Concat.planesToCopy(inActs, acts[node.output()]);
+            }
+            names.add(layer.name());
+            scratch = Math.max(scratch, layer.scratchFloats(in));
+        }
+        return new Program(shapes[Graph.INPUT], steps.toArray(new Step[0]), names.toArray(new String[0]),
+                slotFloats, scratch, acts[graph.output()], concatCopies);
+    }
+
+    /** Greedy interval colouring: a buffer reuses a slot whose last occupant was read before it is first written. */
+    private static int[] assignSlots(List<Buffer> buffers) {
+        List<Buffer> order = new ArrayList<>(buffers.subList(1, buffers.size()));
+        order.sort(Comparator.comparingInt(b -> b.firstWrite));
+        List<int[]> slots = new ArrayList<>(); // {floats, lastRead of the current occupant}
+        slots.add(new int[] {0, Integer.MAX_VALUE}); // slot 0: the input, never reused
+        for (Buffer b : order) {
+            int best = -1;
+            for (int s = 1; s < slots.size(); s++) {
+                int[] slot = slots.get(s);
+                if (slot[1] < b.firstWrite && (best < 0 || fitsBetter(slot[0], slots.get(best)[0], b.floats()))) {
+                    best = s;
+                }
+            }
+            if (best < 0) {
+                slots.add(new int[] {0, 0});
+                best = slots.size() - 1;
+            }
+            int[] slot = slots.get(best);
+            slot[0] = Math.max(slot[0], b.floats());
+            slot[1] = b.lastRead;
+            b.slot = best;
+        }
+        int[] floats = new int[slots.size()];
+        for (int s = 0; s < floats.length; s++) {
+            floats[s] = slots.get(s)[0];
+        }
+        return floats;
+    }
+
+    /** Prefer the smallest slot that already fits, else the largest (least growth). */
+    private static boolean fitsBetter(int candidate, int current, int need) {
+        boolean candidateFits = candidate >= need;
+        boolean currentFits = current >= need;
+        if (candidateFits != currentFits) {
+            return candidateFits;
+        }
+        return candidateFits ? candidate < current : candidate > current;
+    }
+
+    private static int newBuffer(List<Buffer> buffers, Shape shape) {
+        buffers.add(new Buffer(shape.channels(), shape.planeSize()));
+        return buffers.size() - 1;
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.shufflespark.model.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shufflespark.model.Engine;
+import dev.shufflespark.model.Model;
+import dev.shufflespark.model.Session;
+import dev.shufflespark.model.TestInputs;
+import dev.shufflespark.model.layer.Shape;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+
+/** Memory planning: what is copied, how much is allocated, and what a session refuses. */
+class ProgramTest {
+
+    @Test
+    void v1ConcatenationsCopyNothing() {
+        Program p = Model.builtin("shufflenet_v1_g3_x1_0").engine().program(224, 224);
+        assertEquals(0, p.concatCopies());
+        Program naive = Model.builtin("shufflenet_v1_g3_x1_0").unoptimizedEngine().program(224, 224);
+        // Unoptimised, each stride-2 unit copies its whole output: 240 + 480 + 960 planes.
+        assertEquals(240 + 480 + 960, naive.concatCopies());
+    }
+
+    @Test
+    void v2CopiesOnlyThePassThroughHalf() {
+        Program p = Model.builtin("shufflenet_v2_x1_0").engine().program(224, 224);
+        // Stride-2 units write both halves in place; stride-1 units copy the kept half (58, 116, 232 planes).
+        assertEquals(3 * 58 + 7 * 116 + 3 * 232, p.concatCopies());
+    }
+
+    @Test
+    void buffersAreReused() {
+        Engine e = Model.builtin("shufflenet_v1_g3_x1_0").engine();
+        Program p = e.program(224, 224);
+        long planned = 0;
+        for (int f : p.slotFloats()) {
+            planned += f;
+        }
+        Shape[] shapes = e.graph().shapes(224, 224);
+        long everyValue = 0;
+        for (Shape s : shapes) {
+            everyValue += s == null ? 0 : s.size();
+        }
+        assertTrue(planned * 4 < everyValue, "planned " + planned + " floats per image vs " + everyValue + " if nothing were shared");
+    }
+
+    @Test
+    void steadyStateRunAllocatesNothing() {
+        // Vector API code allocates until C2 compiles it (and scalarises the vectors), so warm up in rounds until
+        // one round of 100 runs allocates nothing; a real per-run allocation never gets there.
+        Session s = Model.builtin("shufflenet_v2_x0_5").engine().newSession(2, 32, 32);
+        float[] input = TestInputs.gaussian(2 * 3 * 32 * 32, 1);
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < 100 && allocated >= 256; round++) {
+            long before = bean.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 100; i++) {
+                s.run(input, 2);
+            }
+            allocated = bean.getThreadAllocatedBytes(tid) - before;
+        }
+        // One float[] of a single 8x8 plane would already be 272 bytes.
+        assertTrue(allocated < 256, "100 warm runs still allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void wrongInputsNameTheExpectedShape() {
+        Engine e = Model.builtin("shufflenet_v1_g3_x0_25").engine();
+        Session s = e.newSession(2, 64, 64);
+        IllegalArgumentException rank = assertThrows(IllegalArgumentException.class,
+                () -> s.run(new float[3 * 64 * 64], new int[] {3, 64, 64}));
+        assertTrue(rank.getMessage().contains("[N, 3, 64, 64]"), rank.getMessage());
+        IllegalArgumentException channels = assertThrows(IllegalArgumentException.class,
+                () -> s.run(new float[4 * 64 * 64], new int[] {1, 4, 64, 64}));
+        assertTrue(channels.getMessage().contains("[N, 3, 64, 64]"), channels.getMessage());
+        IllegalArgumentException shortInput = assertThrows(IllegalArgumentException.class,
+                () -> s.run(new float[100], 1));
+        assertTrue(shortInput.getMessage().contains("[1, 3, 64, 64]"), shortInput.getMessage());
+        IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
+                () -> s.run(new float[3 * 3 * 64 * 64], 3));
+        assertTrue(batch.getMessage().contains("1..2"), batch.getMessage());
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> e.newSession(1, 0, 64));
+        assertTrue(empty.getMessage().contains("[N, 3, H, W]"), empty.getMessage());
+    }
+
+    @Test
+    void otherInputSizesWork() {
+        Session s = Model.builtin("shufflenet_v2_x0_5").engine().newSession(1, 160, 192);
+        float[] logits = s.run(TestInputs.gaussian(3 * 160 * 192, 3), 1);
+        assertEquals(1000, logits.length);
+        assertTrue(TestInputs.maxAbs(logits, 1000) > 0);
+    }
+}
