@@ -1,0 +1,270 @@
+package dev.shufflespark.job.cli;
+
+import dev.shufflespark.model.Engine;
+import dev.shufflespark.model.Model;
+import dev.shufflespark.model.Session;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Times {@link Session#run} on T threads, each with its own session and its own seeded random batch. Every
+ * thread warms up (at least one batch), then all start together and time batches until the deadline. A
+ * batch's wall time divided by its size is one sample of "ms per image"; the last line printed is
+ * {@code ms_per_image=<median>} for scripts.
+ */
+@Command(name = "engine", description = "Times Session.run of the engine on seeded random input.")
+final class BenchEngineCommand implements Callable<Integer> {
+
+    /** Upper bound on recorded batches per thread (32 MiB of timings). */
+    private static final int MAX_SAMPLES = 1 << 22;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HelpOption help;
+
+    @Mixin
+    ModelOption model;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
+            description = "Threads, each with its own session. Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "--batch", defaultValue = "8", paramLabel = "B",
+            description = "Images per Session.run call. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--seconds", defaultValue = "10", paramLabel = "SECONDS",
+            description = "How long to time batches. Default: ${DEFAULT-VALUE}.")
+    double seconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "SECONDS",
+            description = "Untimed warm-up per thread (at least one batch). Default: ${DEFAULT-VALUE}.")
+    double warmupSeconds;
+
+    @Option(names = "--height", defaultValue = "224", paramLabel = "H",
+            description = "Image height. Default: ${DEFAULT-VALUE}.")
+    int height;
+
+    @Option(names = "--width", defaultValue = "224", paramLabel = "W",
+            description = "Image width. Default: ${DEFAULT-VALUE}.")
+    int width;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "SEED",
+            description = "Seed of the random input. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    /** Set once by the barrier action when the last thread has warmed up. */
+    private volatile long startNanos;
+    private volatile long deadlineNanos;
+    private volatile boolean failed;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        validate();
+        Model m = model.open();
+        Engine engine = m.engine();
+        long multiplyAdds = m.multiplyAdds(height, width);
+
+        long measureNanos = (long) (seconds * 1e9);
+        CyclicBarrier start = new CyclicBarrier(threads, () -> {
+            startNanos = System.nanoTime();
+            deadlineNanos = startNanos + measureNanos;
+        });
+        Worker[] workers = new Worker[threads];
+        Thread[] running = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            workers[t] = new Worker(engine, seed + t, start, measureNanos);
+            running[t] = new Thread(workers[t], "bench-engine-" + t);
+            running[t].start();
+        }
+        for (Thread thread : running) {
+            thread.join();
+        }
+        for (Worker w : workers) {
+            if (w.error != null) {
+                throw new CliFailure("benchmark thread failed: " + Main.describe(w.error), w.error);
+            }
+        }
+
+        int total = 0;
+        long end = startNanos;
+        boolean truncated = false;
+        for (Worker w : workers) {
+            total += w.count;
+            end = Math.max(end, w.endNanos);
+            truncated |= w.count == w.times.length;
+        }
+        long[] times = new long[total];
+        int at = 0;
+        for (Worker w : workers) {
+            System.arraycopy(w.times, 0, times, at, w.count);
+            at += w.count;
+        }
+        Arrays.sort(times);
+        double medianBatchNanos = total % 2 == 1
+                ? times[total / 2]
+                : (times[total / 2 - 1] + times[total / 2]) / 2.0;
+        double medianMsPerImage = medianBatchNanos / batch / 1e6;
+        double minMsPerImage = times[0] / (double) batch / 1e6;
+        double wallSeconds = (end - startNanos) / 1e9;
+        double imagesPerSecond = (double) total * batch / wallSeconds;
+        double gflops = 2.0 * multiplyAdds * imagesPerSecond / 1e9;
+
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "model:        %s%s, input %dx3x%dx%d, %.1f M multiply-adds per image%n",
+                m.name(), model.isBuiltin() ? " (seeded weights)" : "", batch, height, width, multiplyAdds / 1e6);
+        out.printf(Locale.ROOT,
+                "threads:      %d, each with its own session; warm-up %.1f s, timed %.2f s, %d batches%s%n",
+                threads, warmupSeconds, wallSeconds, total,
+                truncated ? " (a thread filled its " + MAX_SAMPLES + " samples and stopped early)" : "");
+        out.printf(Locale.ROOT, "kernel path:  %s%n", engine.kernelPath());
+        out.printf(Locale.ROOT, "jdk:          %s %s%n", System.getProperty("java.vm.name"),
+                System.getProperty("java.version"));
+        out.printf(Locale.ROOT, "cpu:          %s, %d cores available to the JVM%n", cpuModel(),
+                Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "ms per image: median %.3f, min %.3f (a batch's wall time / batch size)%n",
+                medianMsPerImage, minMsPerImage);
+        out.printf(Locale.ROOT, "images/s:     %.1f (all threads)%n", imagesPerSecond);
+        out.printf(Locale.ROOT, "GFLOP/s:      %.2f (2 x multiply-adds x images/s)%n", gflops);
+        out.printf(Locale.ROOT, "ms_per_image=%.3f%n", medianMsPerImage);
+        out.flush();
+        return 0;
+    }
+
+    private void validate() {
+        StringBuilder bad = new StringBuilder();
+        if (threads < 1) {
+            bad.append(" --threads must be at least 1, got ").append(threads).append(';');
+        }
+        if (batch < 1) {
+            bad.append(" --batch must be at least 1, got ").append(batch).append(';');
+        }
+        if (!(seconds > 0) || seconds > 1e6) {
+            bad.append(" --seconds must be more than 0, got ").append(seconds).append(';');
+        }
+        if (!(warmupSeconds >= 0) || warmupSeconds > 1e6) {
+            bad.append(" --warmup-seconds must be 0 or more, got ").append(warmupSeconds).append(';');
+        }
+        if (height < 1 || width < 1) {
+            bad.append(" --height and --width must be at least 1, got ").append(height).append('x').append(width)
+                    .append(';');
+        }
+        if (bad.length() == 0 && (long) batch * 3 * height * width > Integer.MAX_VALUE / 4) {
+            bad.append(" a batch of ").append(batch).append(" images ").append(height).append('x').append(width)
+                    .append(" is more than one array can hold;");
+        }
+        if (bad.length() > 0) {
+            throw new ParameterException(spec.commandLine(), bad.substring(1, bad.length() - 1));
+        }
+    }
+
+    /** The first "model name" of /proc/cpuinfo, or the architecture when there is none. */
+    static String cpuModel() {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (Files.isReadable(cpuinfo)) {
+            try {
+                for (String line : Files.readAllLines(cpuinfo)) {
+                    int colon = line.indexOf(':');
+                    if (colon > 0 && line.substring(0, colon).strip().equals("model name")) {
+                        return line.substring(colon + 1).strip();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // fall through to the architecture
+            }
+        }
+        return "unknown " + System.getProperty("os.arch") + " CPU";
+    }
+
+    /** One thread: its own session and input; warm-up, then timed batches until the shared deadline. */
+    private final class Worker implements Runnable {
+        private final Engine engine;
+        private final long inputSeed;
+        private final CyclicBarrier start;
+        private final long measureNanos;
+        long[] times = new long[0];
+        int count;
+        long endNanos;
+        Throwable error;
+        float sink;
+
+        Worker(Engine engine, long inputSeed, CyclicBarrier start, long measureNanos) {
+            this.engine = engine;
+            this.inputSeed = inputSeed;
+            this.start = start;
+            this.measureNanos = measureNanos;
+        }
+
+        @Override
+        public void run() {
+            Session session = null;
+            float[] input = null;
+            try {
+                session = engine.newSession(batch, height, width);
+                input = new float[batch * 3 * height * width];
+                SplittableRandom random = new SplittableRandom(inputSeed);
+                for (int i = 0; i < input.length; i++) {
+                    input[i] = (float) (random.nextDouble() * 4 - 2); // about the range of normalised pixels
+                }
+                long fastest = Long.MAX_VALUE;
+                long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+                long now;
+                do {
+                    long t0 = System.nanoTime();
+                    sink += session.run(input, batch)[0];
+                    now = System.nanoTime();
+                    fastest = Math.min(fastest, Math.max(1, now - t0));
+                } while (now < warmupEnd);
+                // Room for four times as many batches as the fastest warm-up batch allows, so nothing is
+                // allocated while timing.
+                times = new long[(int) Math.min(MAX_SAMPLES, measureNanos / fastest * 4 + 1024)];
+            } catch (Throwable e) {
+                error = e;
+                failed = true;
+            }
+            try {
+                start.await();
+            } catch (InterruptedException | BrokenBarrierException e) {
+                error = error != null ? error : e;
+                return;
+            }
+            if (failed || error != null) {
+                return;
+            }
+            try {
+                long deadline = deadlineNanos;
+                long[] t = times;
+                int n = 0;
+                long t1;
+                do {
+                    long t0 = System.nanoTime();
+                    float[] logits = session.run(input, batch);
+                    t1 = System.nanoTime();
+                    sink += logits[0];
+                    t[n++] = t1 - t0;
+                } while (t1 < deadline && n < t.length && !failed);
+                count = n;
+                endNanos = t1;
+            } catch (Throwable e) {
+                error = e;
+                failed = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.shufflespark.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+
+/**
+ * The JVM flags live in two places, because Maven cannot read a file into a property: the parent pom's
+ * {@code shufflespark.jvm.flags} (Surefire) and {@code conf/jvm.options} (bin/shufflespark). They must match.
+ */
+class JvmOptionsTest {
+
+    private static final Path ROOT = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
+
+    @Test
+    void confJvmOptionsListsExactlyThePomFlagsInOrder() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(ROOT.resolve("pom.xml").toFile());
+        String property = pom.getElementsByTagName("shufflespark.jvm.flags").item(0).getTextContent();
+        List<String> fromPom = Arrays.asList(property.strip().split("\\s+"));
+
+        List<String> fromFile = new ArrayList<>();
+        for (String line : Files.readAllLines(ROOT.resolve("conf/jvm.options"))) {
+            String flag = line.strip();
+            if (!flag.isEmpty() && !flag.startsWith("#")) {
+                assertFalse(flag.contains(" "), "one flag per line: " + line);
+                fromFile.add(flag);
+            }
+        }
+
+        assertTrue(fromPom.contains("--add-modules=jdk.incubator.vector"), fromPom::toString);
+        assertEquals(fromPom, fromFile, "pom.xml shufflespark.jvm.flags vs conf/jvm.options");
+    }
+
+    @Test
+    void theLauncherReadsConfJvmOptions() throws Exception {
+        String launcher = Files.readString(ROOT.resolve("bin/shufflespark"));
+        assertTrue(launcher.contains("conf/jvm.options"), "bin/shufflespark must read conf/jvm.options");
+    }
+
+    @Test
+    void testsRunWithThoseFlags() {
+        // Surefire passes the pom property; the Vector API module is then in the boot layer.
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+    }
+}

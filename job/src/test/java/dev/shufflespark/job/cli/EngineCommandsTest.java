@@ -1,0 +1,125 @@
+package dev.shufflespark.job.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shufflespark.model.Architecture;
+import dev.shufflespark.model.Model;
+import dev.shufflespark.model.Session;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Commands that run the engine. */
+class EngineCommandsTest {
+
+    private static final String SMALL_MODEL = "shufflenet_v2_x0_5";
+
+    @Test
+    void inferWritesTheSessionsLogitsBitForBit(@TempDir Path dir) throws Exception {
+        int n = 3, h = 64, w = 64, imageFloats = 3 * h * w;
+        float[] images = new float[n * imageFloats];
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) (random.nextDouble() * 4 - 2);
+        }
+        Path input = dir.resolve("x.f32");
+        Files.write(input, littleEndian(images));
+        Path output = dir.resolve("y.f32");
+
+        Cli cli = Cli.run("infer", "--model", SMALL_MODEL, "--input", input.toString(),
+                "--shape", n + ",3," + h + "," + w, "--output", output.toString(), "--batch", "2");
+        assertEquals(0, cli.exitCode(), cli::toString);
+        assertEquals("", cli.out(), "the summary goes to stderr");
+        assertEquals(1, cli.err().strip().lines().count(), cli::toString);
+
+        // The same chunks as the command: 2 images, then 1.
+        Model model = Model.builtin(SMALL_MODEL);
+        int classes = model.numClasses();
+        Session session = model.engine().newSession(2, h, w);
+        float[] expected = new float[n * classes];
+        System.arraycopy(session.run(Arrays.copyOfRange(images, 0, 2 * imageFloats), 2), 0, expected, 0, 2 * classes);
+        System.arraycopy(session.run(Arrays.copyOfRange(images, 2 * imageFloats, 3 * imageFloats), 1), 0,
+                expected, 2 * classes, classes);
+
+        byte[] written = Files.readAllBytes(output);
+        assertEquals((long) n * classes * 4, written.length);
+        float[] actual = new float[n * classes];
+        ByteBuffer.wrap(written).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(actual);
+        for (int i = 0; i < actual.length; i++) {
+            if (Float.floatToRawIntBits(actual[i]) != Float.floatToRawIntBits(expected[i])) {
+                throw new AssertionError("logit " + i + ": wrote " + actual[i] + ", session gives " + expected[i]);
+            }
+        }
+    }
+
+    @Test
+    void modelsListsEveryBuiltinWithItsSizes() {
+        Cli cli = Cli.run("models");
+        assertEquals(0, cli.exitCode(), cli::toString);
+        for (String name : Architecture.builtinNames()) {
+            Pattern row = Pattern.compile("(?m)^" + name + "\\s+(\\d+\\.\\d+)\\s+(\\d+\\.\\d+)\\s*$");
+            Matcher m = row.matcher(cli.out());
+            assertTrue(m.find(), () -> name + " missing or malformed in\n" + cli);
+            Model model = Model.builtin(name);
+            assertEquals(model.parameterCount() / 1e6, Double.parseDouble(m.group(1)), 0.0005, name);
+            assertEquals(model.multiplyAdds(224, 224) / 1e6, Double.parseDouble(m.group(2)), 0.05, name);
+        }
+        assertTrue(cli.out().contains("seeded weights"), cli::toString);
+    }
+
+    @Test
+    void benchEngineEndsWithTheMedianMsPerImage() {
+        Cli cli = Cli.run("bench", "engine", "--model", SMALL_MODEL, "--threads", "2", "--batch", "2",
+                "--height", "64", "--width", "64", "--seconds", "1", "--warmup-seconds", "0.2");
+        assertEquals(0, cli.exitCode(), cli::toString);
+        String[] lines = cli.outLines();
+        assertTrue(lines[lines.length - 1].matches("ms_per_image=\\d+\\.\\d+"), cli::toString);
+        assertTrue(cli.out().contains("kernel path:"), cli::toString);
+        assertTrue(cli.out().contains(System.getProperty("java.version")), cli::toString);
+        assertTrue(cli.out().contains(Runtime.getRuntime().availableProcessors() + " cores"), cli::toString);
+    }
+
+    @Test
+    void demoPrintsTheTopFiveOfEverySampleUnderTheWarning() {
+        Cli cli = Cli.run("demo");
+        assertEquals(0, cli.exitCode(), cli::toString);
+        String[] lines = cli.outLines();
+        assertEquals(ModelOption.DEFAULT_MODEL + ": seeded weights, not trained: labels are meaningless", lines[0]);
+        Pattern prediction = Pattern.compile("  (\\d\\.\\d{4})  (.+) \\((\\d+)\\)");
+        for (String sample : new String[] {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"}) {
+            int at = Arrays.asList(lines).indexOf(sample + " (" + sizeOf(sample) + ")");
+            assertTrue(at > 0, () -> sample + " missing from\n" + cli);
+            double previous = 1;
+            for (int k = 1; k <= 5; k++) {
+                Matcher m = prediction.matcher(lines[at + k]);
+                assertTrue(m.matches(), lines[at + k]);
+                double p = Double.parseDouble(m.group(1));
+                assertTrue(p <= previous, "most probable first: " + lines[at + k]);
+                previous = p;
+            }
+        }
+    }
+
+    private static String sizeOf(String sample) {
+        return switch (sample) {
+            case "astronaut.png" -> "512x512";
+            case "chelsea.png" -> "451x300";
+            case "coffee.png" -> "600x400";
+            default -> "640x427";
+        };
+    }
+
+    private static byte[] littleEndian(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return b.array();
+    }
+}
