@@ -1,5 +1,6 @@
 package dev.shufflespark.model;
 
+import dev.shufflespark.model.format.ModelFile;
 import dev.shufflespark.model.plan.Graph;
 import dev.shufflespark.model.plan.Passes;
 import dev.shufflespark.model.shufflenet.SeededInit;
@@ -48,8 +49,15 @@ public final class Model {
         return load(path);
     }
 
+    /** Reads a model file ({@link ModelFile}); errors name the file and what is wrong in it. */
     public static Model load(Path file) {
-        throw new ModelException("reading model files is not available yet: " + file);
+        ModelFile.Contents contents = ModelFile.read(file);
+        return new Model(contents.architecture().name(), contents.architecture(), contents.weights());
+    }
+
+    /** Writes this model's architecture and weights as a model file ({@link ModelFile}). */
+    public void save(Path file) {
+        ModelFile.write(architecture, weights, file);
     }
 
     public String name() {

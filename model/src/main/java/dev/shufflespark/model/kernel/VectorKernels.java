@@ -28,8 +28,14 @@ public final class VectorKernels {
     /** Float lanes per vector. */
     static final int L = S.length();
 
-    /** Picks lanes 0, 2, 4, ... of the concatenation of two vectors (the stride-2 compaction). */
-    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
+    /**
+     * Stride-2 compaction, see {@link #evens}: lane i takes lane 2i mod L. (A two-vector
+     * {@code rearrange} would say it in one call but is not intrinsified on JDK 17: ~10x slower.)
+     */
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> (2 * i) % L);
+
+    /** The upper half of the lanes. */
+    private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, ((1L << L) - 1) & -(1L << (L / 2)));
 
     private VectorKernels() {
     }
@@ -68,6 +74,11 @@ public final class VectorKernels {
         } else {
             v.intoArray(a, off, S.indexInRange(0, n));
         }
+    }
+
+    /** Lanes 0, 2, 4, ... of the concatenation {@code lo ++ hi}. */
+    private static FloatVector evens(FloatVector lo, FloatVector hi) {
+        return lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER);
     }
 
     private static FloatVector reluIf(FloatVector v, boolean relu) {
@@ -129,15 +140,31 @@ public final class VectorKernels {
         }
     }
 
-    private static void pwStore(FloatVector acc, float[] bias, int bIdx, float[] out, int outIdx,
-                                float[] res, int resIdx, int n, boolean relu) {
-        if (bias != null) {
-            acc = acc.add(bias[bIdx]);
-        }
+    /** Accumulator start value: the bias, so that the epilogue has one operation less. */
+    private static FloatVector biasVector(float[] bias, int i) {
+        return FloatVector.broadcast(S, bias == null ? 0f : bias[i]);
+    }
+
+    /** Epilogue of one whole vector: residual, ReLU, store. */
+    private static void put(FloatVector v, float[] out, int oi, float[] res, int ri, boolean relu) {
         if (res != null) {
-            acc = acc.add(load(res, resIdx));
+            v = v.add(FloatVector.fromArray(S, res, ri));
         }
-        store(reluIf(acc, relu), out, outIdx, n);
+        if (relu) {
+            v = v.max(0f);
+        }
+        v.intoArray(out, oi);
+    }
+
+    /** Epilogue of the first {@code n} lanes of a vector. */
+    private static void putPart(FloatVector v, float[] out, int oi, float[] res, int ri, int n, boolean relu) {
+        if (res != null) {
+            v = v.add(load(res, ri));
+        }
+        if (relu) {
+            v = v.max(0f);
+        }
+        store(v, out, oi, n);
     }
 
     private static void pw4x3(float[] w, int wOff, float[] bias, int bOff,
@@ -145,10 +172,10 @@ public final class VectorKernels {
                               float[] out, int outBase, int[] outRows,
                               float[] res, int resBase, int[] resRows,
                               int cin, int o, int p, boolean relu) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00;
+        FloatVector a00 = biasVector(bias, bOff + o), a01 = a00, a02 = a00;
+        FloatVector a10 = biasVector(bias, bOff + o + 1), a11 = a10, a12 = a10;
+        FloatVector a20 = biasVector(bias, bOff + o + 2), a21 = a20, a22 = a20;
+        FloatVector a30 = biasVector(bias, bOff + o + 3), a31 = a30, a32 = a30;
         int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
         for (int k = 0; k < cin; k++) {
             int i = inBase + inRows[k] + p;
@@ -172,21 +199,27 @@ public final class VectorKernels {
             a31 = x1.fma(b, a31);
             a32 = x2.fma(b, a32);
         }
-        pwRow3(a00, a01, a02, bias, bOff, out, outBase, outRows, res, resBase, resRows, o, p, relu);
-        pwRow3(a10, a11, a12, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 1, p, relu);
-        pwRow3(a20, a21, a22, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 2, p, relu);
-        pwRow3(a30, a31, a32, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 3, p, relu);
-    }
-
-    /** Epilogue of one output channel over 3 whole vectors of pixels. */
-    private static void pwRow3(FloatVector c0, FloatVector c1, FloatVector c2, float[] bias, int bOff,
-                               float[] out, int outBase, int[] outRows,
-                               float[] res, int resBase, int[] resRows, int o, int p, boolean relu) {
-        int oi = outBase + outRows[o] + p;
-        int ri = res == null ? 0 : resBase + resRows[o] + p;
-        pwStore(c0, bias, bOff + o, out, oi, res, ri, L, relu);
-        pwStore(c1, bias, bOff + o, out, oi + L, res, ri + L, L, relu);
-        pwStore(c2, bias, bOff + o, out, oi + 2 * L, res, ri + 2 * L, L, relu);
+        int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
+        int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
+        int r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        if (res != null) {
+            r0 = resBase + resRows[o] + p;
+            r1 = resBase + resRows[o + 1] + p;
+            r2 = resBase + resRows[o + 2] + p;
+            r3 = resBase + resRows[o + 3] + p;
+        }
+        put(a00, out, o0, res, r0, relu);
+        put(a01, out, o0 + L, res, r0 + L, relu);
+        put(a02, out, o0 + 2 * L, res, r0 + 2 * L, relu);
+        put(a10, out, o1, res, r1, relu);
+        put(a11, out, o1 + L, res, r1 + L, relu);
+        put(a12, out, o1 + 2 * L, res, r1 + 2 * L, relu);
+        put(a20, out, o2, res, r2, relu);
+        put(a21, out, o2 + L, res, r2 + L, relu);
+        put(a22, out, o2 + 2 * L, res, r2 + 2 * L, relu);
+        put(a30, out, o3, res, r3, relu);
+        put(a31, out, o3 + L, res, r3 + L, relu);
+        put(a32, out, o3 + 2 * L, res, r3 + 2 * L, relu);
     }
 
     private static void pw1x3(float[] w, int wOff, float[] bias, int bOff,
@@ -194,7 +227,7 @@ public final class VectorKernels {
                               float[] out, int outBase, int[] outRows,
                               float[] res, int resBase, int[] resRows,
                               int cin, int o, int p, boolean relu) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
+        FloatVector a0 = biasVector(bias, bOff + o), a1 = a0, a2 = a0;
         int w0 = wOff + o * cin;
         for (int k = 0; k < cin; k++) {
             int i = inBase + inRows[k] + p;
@@ -203,15 +236,23 @@ public final class VectorKernels {
             a1 = FloatVector.fromArray(S, in, i + L).fma(b, a1);
             a2 = FloatVector.fromArray(S, in, i + 2 * L).fma(b, a2);
         }
-        pwRow3(a0, a1, a2, bias, bOff, out, outBase, outRows, res, resBase, resRows, o, p, relu);
+        int oi = outBase + outRows[o] + p;
+        int ri = res == null ? 0 : resBase + resRows[o] + p;
+        put(a0, out, oi, res, ri, relu);
+        put(a1, out, oi + L, res, ri + L, relu);
+        put(a2, out, oi + 2 * L, res, ri + 2 * L, relu);
     }
 
+    /** Four output channels x one vector of pixels, of which the first {@code n} are stored. */
     private static void pw4x1(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               float[] res, int resBase, int[] resRows,
                               int cin, int o, int p, int n, boolean relu) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = biasVector(bias, bOff + o);
+        FloatVector a1 = biasVector(bias, bOff + o + 1);
+        FloatVector a2 = biasVector(bias, bOff + o + 2);
+        FloatVector a3 = biasVector(bias, bOff + o + 3);
         int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
         for (int k = 0; k < cin; k++) {
             FloatVector x = load(in, inBase + inRows[k] + p);
@@ -220,19 +261,26 @@ public final class VectorKernels {
             a2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), a2);
             a3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), a3);
         }
-        pwRow1(a0, bias, bOff, out, outBase, outRows, res, resBase, resRows, o, p, n, relu);
-        pwRow1(a1, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 1, p, n, relu);
-        pwRow1(a2, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 2, p, n, relu);
-        pwRow1(a3, bias, bOff, out, outBase, outRows, res, resBase, resRows, o + 3, p, n, relu);
+        int r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        if (res != null) {
+            r0 = resBase + resRows[o] + p;
+            r1 = resBase + resRows[o + 1] + p;
+            r2 = resBase + resRows[o + 2] + p;
+            r3 = resBase + resRows[o + 3] + p;
+        }
+        putPart(a0, out, outBase + outRows[o] + p, res, r0, n, relu);
+        putPart(a1, out, outBase + outRows[o + 1] + p, res, r1, n, relu);
+        putPart(a2, out, outBase + outRows[o + 2] + p, res, r2, n, relu);
+        putPart(a3, out, outBase + outRows[o + 3] + p, res, r3, n, relu);
     }
 
+    /** One output channel x one vector of pixels; two accumulators over alternating k. */
     private static void pw1x1(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               float[] res, int resBase, int[] resRows,
                               int cin, int o, int p, int n, boolean relu) {
-        // Two accumulators over alternating k, so the fma chain is not one long dependency.
-        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        FloatVector a0 = biasVector(bias, bOff + o), a1 = FloatVector.zero(S);
         int w0 = wOff + o * cin;
         int k = 0;
         for (; k + 1 < cin; k += 2) {
@@ -242,15 +290,8 @@ public final class VectorKernels {
         if (k < cin) {
             a0 = load(in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
         }
-        pwRow1(a0.add(a1), bias, bOff, out, outBase, outRows, res, resBase, resRows, o, p, n, relu);
-    }
-
-    /** Epilogue of one output channel over one (possibly partial) vector of pixels. */
-    private static void pwRow1(FloatVector c, float[] bias, int bOff,
-                               float[] out, int outBase, int[] outRows,
-                               float[] res, int resBase, int[] resRows, int o, int p, int n, boolean relu) {
         int ri = res == null ? 0 : resBase + resRows[o] + p;
-        pwStore(c, bias, bOff + o, out, outBase + outRows[o] + p, res, ri, n, relu);
+        putPart(a0.add(a1), out, outBase + outRows[o] + p, res, ri, n, relu);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -282,6 +323,36 @@ public final class VectorKernels {
             ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 1, relu);
             return;
         }
+        // Interior rows as one flat range; it starts after column 0 of row 1 and ends before
+        // column width-1 of row h-2 so that every flat tap stays inside the plane.
+        int lo = width + 1;
+        int hi = (h - 1) * width - 1;
+        if (hi - lo >= L) {
+            dwFlat(w, wOff, bias, in, inOff, width, out, outOff, lo, hi, relu);
+            for (int y = 1; y < h - 1; y++) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + y * width, y, 0, 1, relu);
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + y * width + width - 1, y, width - 1, 1,
+                        relu);
+            }
+        } else {
+            for (int y = 1; y < h - 1; y++) {
+                for (int x = 0; x < width; x++) {
+                    dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + y * width + x, y, x, 1, relu);
+                }
+            }
+        }
+        // First row: kernel rows 1 and 2 on input rows 0 and 1. Last row: kernel rows 0 and 1 on
+        // input rows h-2 and h-1.
+        dwEdgeRow(w, wOff + 3, bias, in, inOff, h, width, out, outOff, 0, 0, relu);
+        dwEdgeRow(w, wOff, bias, in, inOff, h, width, out, outOff, h - 1, h - 2, relu);
+    }
+
+    /**
+     * Outputs at flat indices [lo, hi) of an interior-rows range (L >= hi - lo), one partial sum
+     * per kernel row; the last vector is recomputed overlapping instead of a partial store.
+     */
+    private static void dwFlat(float[] w, int wOff, float bias, float[] in, int inOff, int width,
+                               float[] out, int outOff, int lo, int hi, boolean relu) {
         FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
         FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
         FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
@@ -291,85 +362,66 @@ public final class VectorKernels {
         FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
         FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
         FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
-
-        // Interior rows as one flat range; it starts after column 0 of row 1 and ends before
-        // column width-1 of row h-2 so that every flat tap stays inside the plane.
-        int lo = width + 1;
-        int hi = (h - 1) * width - 1;
-        if (hi - lo >= L) {
-            int i = lo;
-            for (; i <= hi - L; i += L) {
-                dwFlat(k00, k01, k02, k10, k11, k12, k20, k21, k22, bias, in, inOff, width, out, outOff, i, relu);
-            }
-            if (i < hi) {
-                // The last whole vector again, overlapping: same values for the overlap.
-                dwFlat(k00, k01, k02, k10, k11, k12, k20, k21, k22, bias, in, inOff, width, out, outOff, hi - L, relu);
-            }
-            for (int y = 1; y < h - 1; y++) {
-                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, 0, relu);
-                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, width - 1, relu);
-            }
-        } else {
-            for (int y = 1; y < h - 1; y++) {
-                for (int x = 0; x < width; x++) {
-                    dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, x, relu);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        for (int i = lo; ; i += L) {
+            if (i > hi - L) {
+                if (i >= hi) {
+                    break;
                 }
+                i = hi - L;
+            }
+            int c = inOff + i;
+            int u = c - width;
+            int d = c + width;
+            FloatVector r0 = FloatVector.fromArray(S, in, u - 1).mul(k00);
+            FloatVector r1 = FloatVector.fromArray(S, in, c - 1).mul(k10);
+            FloatVector r2 = FloatVector.fromArray(S, in, d - 1).mul(k20);
+            r0 = FloatVector.fromArray(S, in, u).fma(k01, r0);
+            r1 = FloatVector.fromArray(S, in, c).fma(k11, r1);
+            r2 = FloatVector.fromArray(S, in, d).fma(k21, r2);
+            r0 = FloatVector.fromArray(S, in, u + 1).fma(k02, r0);
+            r1 = FloatVector.fromArray(S, in, c + 1).fma(k12, r1);
+            r2 = FloatVector.fromArray(S, in, d + 1).fma(k22, r2);
+            FloatVector v = r0.add(r1).add(r2).add(vb);
+            reluIf(v, relu).intoArray(out, outOff + i);
+            if (i == hi - L) {
+                break;
             }
         }
-
-        // First row: kernel rows 1 and 2. Last row: kernel rows 0 and 1.
-        dwEdgeRow(k10, k11, k12, k20, k21, k22, w, wOff, bias, in, inOff, h, width, out, outOff, 0, 0, relu);
-        dwEdgeRow(k00, k01, k02, k10, k11, k12, w, wOff, bias, in, inOff, h, width, out, outOff, h - 1, h - 2, relu);
-    }
-
-    /** 16 (L) outputs of an interior row range at flat index {@code i}; one partial sum per kernel row. */
-    private static void dwFlat(FloatVector k00, FloatVector k01, FloatVector k02,
-                               FloatVector k10, FloatVector k11, FloatVector k12,
-                               FloatVector k20, FloatVector k21, FloatVector k22,
-                               float bias, float[] in, int inOff, int width, float[] out, int outOff, int i,
-                               boolean relu) {
-        int c = inOff + i;
-        int u = c - width;
-        int d = c + width;
-        FloatVector r0 = FloatVector.fromArray(S, in, u - 1).mul(k00);
-        FloatVector r1 = FloatVector.fromArray(S, in, c - 1).mul(k10);
-        FloatVector r2 = FloatVector.fromArray(S, in, d - 1).mul(k20);
-        r0 = FloatVector.fromArray(S, in, u).fma(k01, r0);
-        r1 = FloatVector.fromArray(S, in, c).fma(k11, r1);
-        r2 = FloatVector.fromArray(S, in, d).fma(k21, r2);
-        r0 = FloatVector.fromArray(S, in, u + 1).fma(k02, r0);
-        r1 = FloatVector.fromArray(S, in, c + 1).fma(k12, r1);
-        r2 = FloatVector.fromArray(S, in, d + 1).fma(k22, r2);
-        FloatVector v = r0.add(r1).add(r2).add(bias);
-        reluIf(v, relu).intoArray(out, outOff + i);
     }
 
     /**
-     * First or last output row (stride 1): two kernel rows {@code a*} (input row {@code ya}) and
-     * {@code b*} (input row {@code ya + 1}).
+     * First or last output row at stride 1: kernel rows {@code kRow} and {@code kRow + 1}
+     * (weights from {@code wk}) on input rows {@code ya} and {@code ya + 1}.
      */
-    private static void dwEdgeRow(FloatVector a0, FloatVector a1, FloatVector a2,
-                                  FloatVector b0, FloatVector b1, FloatVector b2,
-                                  float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+    private static void dwEdgeRow(float[] w, int wk, float bias, float[] in, int inOff, int h, int width,
                                   float[] out, int outOff, int y, int ya, boolean relu) {
-        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, 0, relu);
-        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, width - 1, relu);
-        int n = width - 2;
-        if (n < L) {
-            for (int x = 1; x < width - 1; x++) {
-                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, y, x, relu);
+        int wOff = wk - (y == 0 ? 3 : 0);
+        int o = outOff + y * width;
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, o, y, 0, 1, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, o + width - 1, y, width - 1, 1, relu);
+        int hi = width - 1;
+        if (hi - 1 < L) {
+            for (int x = 1; x < hi; x++) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 1, relu);
             }
             return;
         }
+        FloatVector a0 = FloatVector.broadcast(S, w[wk]);
+        FloatVector a1 = FloatVector.broadcast(S, w[wk + 1]);
+        FloatVector a2 = FloatVector.broadcast(S, w[wk + 2]);
+        FloatVector b0 = FloatVector.broadcast(S, w[wk + 3]);
+        FloatVector b1 = FloatVector.broadcast(S, w[wk + 4]);
+        FloatVector b2 = FloatVector.broadcast(S, w[wk + 5]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
         int ra = inOff + ya * width;
         int rb = ra + width;
-        int o = outOff + y * width;
         for (int x = 1; ; x += L) {
-            if (x > width - 1 - L) {
-                if (x >= width - 1) {
+            if (x > hi - L) {
+                if (x >= hi) {
                     break;
                 }
-                x = width - 1 - L;
+                x = hi - L;
             }
             FloatVector s0 = FloatVector.fromArray(S, in, ra + x - 1).mul(a0);
             FloatVector s1 = FloatVector.fromArray(S, in, rb + x - 1).mul(b0);
@@ -377,21 +429,16 @@ public final class VectorKernels {
             s1 = FloatVector.fromArray(S, in, rb + x).fma(b1, s1);
             s0 = FloatVector.fromArray(S, in, ra + x + 1).fma(a2, s0);
             s1 = FloatVector.fromArray(S, in, rb + x + 1).fma(b2, s1);
-            reluIf(s0.add(s1).add(bias), relu).intoArray(out, o + x);
-            if (x == width - 1 - L) {
+            reluIf(s0.add(s1).add(vb), relu).intoArray(out, o + x);
+            if (x == hi - L) {
                 break;
             }
         }
     }
 
-    /** One output pixel of a depthwise 3x3 (any stride 1 or 2 position), with bounds checks. */
+    /** One output pixel (y, x) of a depthwise 3x3 at the given stride, with bounds checks. */
     private static void dwPixel(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
-                                float[] out, int outOff, int y, int x, boolean relu) {
-        dwPixelStrided(w, wOff, bias, in, inOff, h, width, out, outOff + y * width + x, y, x, 1, relu);
-    }
-
-    private static void dwPixelStrided(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
-                                       float[] out, int outIdx, int y, int x, int stride, boolean relu) {
+                                float[] out, int outIdx, int y, int x, int stride, boolean relu) {
         float s = 0f;
         for (int ky = 0; ky < 3; ky++) {
             int iy = y * stride + ky - 1;
@@ -415,11 +462,26 @@ public final class VectorKernels {
         int ow = (width - 1) / 2 + 1;
         // Outputs 1 <= x < width/2 read columns 2x-1 .. 2x+1, all inside the row.
         int xEnd = width / 2;
-        int n = xEnd - 1;
-        if (n < L) {
+        if (xEnd - 1 < L) {
             ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 2, relu);
             return;
         }
+        for (int y = 0; y < oh; y++) {
+            int o = outOff + y * ow;
+            dwPixel(w, wOff, bias, in, inOff, h, width, out, o, y, 0, 2, relu);
+            for (int x = xEnd; x < ow; x++) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
+            }
+            dwStride2Row(w, wOff, bias, in, inOff + 2 * y * width, width, y > 0, 2 * y + 1 < h, out, o, xEnd, relu);
+        }
+    }
+
+    /**
+     * Outputs 1 <= x < xEnd of one stride-2 row whose centre input row starts at {@code c}: two
+     * stride-1 vectors (input columns 2x .. 2x+2L-1), then their even lanes.
+     */
+    private static void dwStride2Row(float[] w, int wOff, float bias, float[] in, int c, int width,
+                                     boolean up, boolean down, float[] out, int o, int xEnd, boolean relu) {
         FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
         FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
         FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
@@ -429,49 +491,46 @@ public final class VectorKernels {
         FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
         FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
         FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
-        for (int y = 0; y < oh; y++) {
-            int o = outOff + y * ow;
-            int c = inOff + 2 * y * width;
-            boolean up = y > 0;
-            boolean down = 2 * y + 1 < h;
-            dwPixelStrided(w, wOff, bias, in, inOff, h, width, out, o, y, 0, 2, relu);
-            for (int x = xEnd; x < ow; x++) {
-                dwPixelStrided(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
-            }
-            for (int x = 1; ; x += L) {
-                if (x > xEnd - L) {
-                    if (x >= xEnd) {
-                        break;
-                    }
-                    x = xEnd - L;
-                }
-                // Stride-1 results for input columns 2x .. 2x+2L-1 in two vectors, then the even lanes.
-                int i = c + 2 * x;
-                FloatVector lo = row3(in, i, k10, k11, k12, FloatVector.zero(S));
-                FloatVector hi = row3(in, i + L, k10, k11, k12, FloatVector.zero(S));
-                if (up) {
-                    lo = row3(in, i - width, k00, k01, k02, lo);
-                    hi = row3(in, i - width + L, k00, k01, k02, hi);
-                }
-                if (down) {
-                    lo = row3(in, i + width, k20, k21, k22, lo);
-                    hi = row3(in, i + width + L, k20, k21, k22, hi);
-                }
-                FloatVector v = lo.rearrange(EVENS, hi).add(bias);
-                reluIf(v, relu).intoArray(out, o + x);
-                if (x == xEnd - L) {
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        for (int x = 1; ; x += L) {
+            if (x > xEnd - L) {
+                if (x >= xEnd) {
                     break;
                 }
+                x = xEnd - L;
+            }
+            // Reads i-1 .. i+2L; the last read only feeds an odd (dropped) lane and may lie past
+            // the row, so it goes through load(), which is safe at the end of the array.
+            int i = c + 2 * x;
+            FloatVector lo = FloatVector.fromArray(S, in, i - 1).mul(k10);
+            FloatVector hi = FloatVector.fromArray(S, in, i - 1 + L).mul(k10);
+            lo = FloatVector.fromArray(S, in, i).fma(k11, lo);
+            hi = FloatVector.fromArray(S, in, i + L).fma(k11, hi);
+            lo = FloatVector.fromArray(S, in, i + 1).fma(k12, lo);
+            hi = load(in, i + 1 + L).fma(k12, hi);
+            if (up) {
+                int u = i - width;
+                lo = FloatVector.fromArray(S, in, u - 1).fma(k00, lo);
+                hi = FloatVector.fromArray(S, in, u - 1 + L).fma(k00, hi);
+                lo = FloatVector.fromArray(S, in, u).fma(k01, lo);
+                hi = FloatVector.fromArray(S, in, u + L).fma(k01, hi);
+                lo = FloatVector.fromArray(S, in, u + 1).fma(k02, lo);
+                hi = FloatVector.fromArray(S, in, u + 1 + L).fma(k02, hi);
+            }
+            if (down) {
+                int d = i + width;
+                lo = FloatVector.fromArray(S, in, d - 1).fma(k20, lo);
+                hi = FloatVector.fromArray(S, in, d - 1 + L).fma(k20, hi);
+                lo = FloatVector.fromArray(S, in, d).fma(k21, lo);
+                hi = FloatVector.fromArray(S, in, d + L).fma(k21, hi);
+                lo = FloatVector.fromArray(S, in, d + 1).fma(k22, lo);
+                hi = load(in, d + 1 + L).fma(k22, hi);
+            }
+            reluIf(evens(lo, hi).add(vb), relu).intoArray(out, o + x);
+            if (x == xEnd - L) {
+                break;
             }
         }
-    }
-
-    /** acc + the three horizontal taps around {@code i}; reads {@code i-1 .. i+L} (end of array safe). */
-    private static FloatVector row3(float[] in, int i, FloatVector k0, FloatVector k1, FloatVector k2,
-                                    FloatVector acc) {
-        acc = FloatVector.fromArray(S, in, i - 1).fma(k0, acc);
-        acc = FloatVector.fromArray(S, in, i).fma(k1, acc);
-        return load(in, i + 1).fma(k2, acc);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -526,7 +585,7 @@ public final class VectorKernels {
             for (; j <= n - L; j += L) {
                 FloatVector a = FloatVector.fromArray(S, src, s + 2 * j);
                 FloatVector b = load(src, s + 2 * j + L);
-                a.rearrange(EVENS, b).intoArray(dst, d + j);
+                evens(a, b).intoArray(dst, d + j);
             }
         }
         for (; j < n; j++) {
@@ -599,7 +658,7 @@ public final class VectorKernels {
                     // windows starting at columns c + 2j: stride-1 windows at c + i, even i kept
                     FloatVector lo = poolWindow(in, c, width, yLo, yHi, k, max);
                     FloatVector hi = poolWindow(in, c + L, width, yLo, yHi, k, max);
-                    v = lo.rearrange(EVENS, hi);
+                    v = evens(lo, hi);
                 }
                 if (!max) {
                     v = reluIf(v.div(divisor), relu);
