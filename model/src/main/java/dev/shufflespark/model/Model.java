@@ -7,23 +7,42 @@ import dev.shufflespark.model.shufflenet.SeededInit;
 import dev.shufflespark.model.shufflenet.ShuffleNets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
- * A loaded model: its architecture, its weights, the unoptimised graph built from them, and (on first use) the
- * optimised {@link Engine}. Immutable and thread-safe.
+ * A loaded model: the unoptimised graph and (on first use) the optimised {@link Engine}. A built-in
+ * architecture also keeps its {@link Architecture} and named {@link Weights}; a model imported from another
+ * format (ONNX) has only its graph. Immutable and thread-safe.
  */
 public final class Model {
     private final String name;
-    private final Architecture architecture;
-    private final Weights weights;
+    private final Architecture architecture; // null for imported graphs
+    private final Weights weights; // null for imported graphs
     private final Graph graph;
+    private final long parameterCount;
+    private final boolean outputsProbabilities;
     private volatile Engine engine;
 
-    private Model(String name, Architecture architecture, Weights weights) {
+    private Model(String name, Architecture architecture, Weights weights, Graph graph, long parameterCount,
+                  boolean outputsProbabilities) {
         this.name = name;
         this.architecture = architecture;
         this.weights = weights;
-        this.graph = ShuffleNets.graph(architecture, weights);
+        this.graph = graph;
+        this.parameterCount = parameterCount;
+        this.outputsProbabilities = outputsProbabilities;
+    }
+
+    private Model(String name, Architecture architecture, Weights weights) {
+        this(name, architecture, weights, ShuffleNets.graph(architecture, weights), weights.parameterCount(), false);
+    }
+
+    /**
+     * A model given as a graph (e.g. imported from ONNX). {@code outputsProbabilities} says the graph already
+     * ends in a softmax, so that callers do not apply another.
+     */
+    public static Model ofGraph(String name, Graph graph, long parameterCount, boolean outputsProbabilities) {
+        return new Model(name, null, null, graph, parameterCount, outputsProbabilities);
     }
 
     /** A built-in model with seeded, untrained weights ({@link SeededInit}); labels it gives are meaningless. */
@@ -55,8 +74,11 @@ public final class Model {
         return new Model(contents.architecture().name(), contents.architecture(), contents.weights());
     }
 
-    /** Writes this model's architecture and weights as a model file ({@link ModelFile}). */
+    /** Writes this model's architecture and weights as a model file ({@link ModelFile}); built-in architectures only. */
     public void save(Path file) {
+        if (architecture == null) {
+            throw new ModelException("model '" + name + "' is an imported graph; only built-in architectures are saved as model files");
+        }
         ModelFile.write(architecture, weights, file);
     }
 
@@ -64,12 +86,19 @@ public final class Model {
         return name;
     }
 
-    public Architecture architecture() {
-        return architecture;
+    /** The built-in architecture, when the model is one (empty for imported graphs). */
+    public Optional<Architecture> architecture() {
+        return Optional.ofNullable(architecture);
     }
 
-    public Weights weights() {
-        return weights;
+    /** The named weights of a built-in architecture (empty for imported graphs). */
+    public Optional<Weights> weights() {
+        return Optional.ofNullable(weights);
+    }
+
+    /** True when the output is already a probability distribution (the graph ends in a softmax). */
+    public boolean outputsProbabilities() {
+        return outputsProbabilities;
     }
 
     /** The graph as built, before any optimisation pass. */
@@ -78,11 +107,11 @@ public final class Model {
     }
 
     public int numClasses() {
-        return architecture.numClasses();
+        return graph.shapes(224, 224)[graph.output()].channels();
     }
 
     public long parameterCount() {
-        return weights.parameterCount();
+        return parameterCount;
     }
 
     /** Multiply-adds of the convolutions and the fully connected layer for one image of the given size. */

@@ -33,7 +33,7 @@ class EngineVsLiteralTest {
     void optimisedEngineMatchesTheLiteralNetwork(String name, int batch, int size) {
         Model model = Model.builtin(name);
         float[] input = TestInputs.gaussian(batch * 3 * size * size, name.hashCode());
-        float[] expected = LiteralShuffleNet.forward(model.architecture(), model.weights(), input, batch, size, size);
+        float[] expected = LiteralShuffleNet.forward(model.architecture().orElseThrow(), model.weights().orElseThrow(), input, batch, size, size);
         float[] actual = model.engine().newSession(batch, size, size).run(input, batch);
         int classes = model.numClasses();
         assertEquals(batch * classes, expected.length);

@@ -34,10 +34,10 @@ class ModelTest {
 
     @Test
     void builtinWeightsAreDeterministic() {
-        float[] a = Model.builtin("shufflenet_v2_x0_5").weights().get("stage3.0.branch2.5.weight").data();
-        float[] b = Model.builtin("shufflenet_v2_x0_5").weights().get("stage3.0.branch2.5.weight").data();
+        float[] a = Model.builtin("shufflenet_v2_x0_5").weights().orElseThrow().get("stage3.0.branch2.5.weight").data();
+        float[] b = Model.builtin("shufflenet_v2_x0_5").weights().orElseThrow().get("stage3.0.branch2.5.weight").data();
         assertArrayEquals(a, b);
-        assertEquals(0.0, Model.builtin("shufflenet_v2_x0_5").weights().get("conv1.1.running_var").data()[3], 1e-5,
+        assertEquals(0.0, Model.builtin("shufflenet_v2_x0_5").weights().orElseThrow().get("conv1.1.running_var").data()[3], 1e-5,
                 "every 7th channel's running variance sits near eps");
     }
 }
