@@ -42,6 +42,27 @@ public final class BatchNorm2d implements Layer {
         return gamma.length;
     }
 
+    /** The parameters as given (callers must not modify them): scale, bias, running mean and variance. */
+    public float[] gamma() {
+        return gamma;
+    }
+
+    public float[] beta() {
+        return beta;
+    }
+
+    public float[] mean() {
+        return mean;
+    }
+
+    public float[] var() {
+        return var;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
     /** Per channel: {@code gamma / sqrt(var + eps)}, computed in double. */
     public double scale(int c) {
         return gamma[c] / Math.sqrt((double) var[c] + eps);

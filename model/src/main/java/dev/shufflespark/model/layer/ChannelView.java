@@ -35,6 +35,15 @@ public final class ChannelView implements Layer {
         return name;
     }
 
+    public int inChannels() {
+        return inChannels;
+    }
+
+    /** Output channel c is input channel {@code map()[c]}. */
+    public int[] map() {
+        return map.clone();
+    }
+
     @Override
     public Shape outputShape(Shape[] in) {
         if (in.length != 1 || in[0].channels() != inChannels) {

@@ -4,7 +4,8 @@ import dev.shufflespark.model.kernel.Kernels;
 
 /**
  * A 2-D convolution with groups, an optional bias, and fused epilogues: a residual input added before the
- * activation (1x1 convolutions only) and ReLU.
+ * activation (1x1 convolutions only) and ReLU. Zero padding may differ between the top and bottom and between
+ * the left and right (ONNX's explicit pads, or a Pad merged into the convolution).
  *
  * <p>Three execution paths: 1x1/s1/p0 convolutions are a GEMM per group ({@link Kernels#pointwise}); depthwise
  * 3x3 convolutions with padding 1 use {@link Kernels#depthwise3x3}; everything else (the stem) is im2col into
@@ -18,8 +19,10 @@ public final class Conv2d implements Layer {
     private final int kw;
     private final int sh;
     private final int sw;
-    private final int ph;
-    private final int pw;
+    private final int ph; // top
+    private final int pw; // left
+    private final int pb; // bottom
+    private final int pr; // right
     private final int groups;
     private final float[] weight; // [cout, cin/groups, kh, kw]
     private final float[] bias; // [cout] or null
@@ -33,6 +36,18 @@ public final class Conv2d implements Layer {
 
     public Conv2d(String name, int cin, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int groups,
                   float[] weight, float[] bias, boolean relu, boolean residual) {
+        this(name, cin, cout, kh, kw, sh, sw, ph, pw, ph, pw, groups, weight, bias, relu, residual);
+    }
+
+    /** A convolution with its own padding on each side: top, left, bottom, right. */
+    public Conv2d(String name, int cin, int cout, int kh, int kw, int sh, int sw, int padTop, int padLeft,
+                  int padBottom, int padRight, int groups, float[] weight, float[] bias, boolean relu,
+                  boolean residual) {
+        if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
+            throw new IllegalArgumentException("Conv2d '" + name + "': kernel " + kh + "x" + kw + ", stride " + sh
+                    + "x" + sw + " and padding " + padTop + "," + padLeft + "," + padBottom + "," + padRight
+                    + " must be positive, positive and non-negative");
+        }
         if (groups < 1 || cin % groups != 0 || cout % groups != 0) {
             throw new IllegalArgumentException("Conv2d '" + name + "': " + cin + " input and " + cout
                     + " output channels are not divisible by " + groups + " groups");
@@ -51,8 +66,10 @@ public final class Conv2d implements Layer {
         this.kw = kw;
         this.sh = sh;
         this.sw = sw;
-        this.ph = ph;
-        this.pw = pw;
+        this.ph = padTop;
+        this.pw = padLeft;
+        this.pb = padBottom;
+        this.pr = padRight;
         this.groups = groups;
         this.weight = weight;
         this.bias = bias;
@@ -65,24 +82,25 @@ public final class Conv2d implements Layer {
 
     /** The same convolution with other weights and bias (e.g. with BatchNorm folded in). */
     public Conv2d withWeights(float[] newWeight, float[] newBias) {
-        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, groups, newWeight, newBias, relu, residual);
+        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, pb, pr, groups, newWeight, newBias, relu, residual);
     }
 
     public Conv2d withRelu() {
-        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, groups, weight, bias, true, residual);
+        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, pb, pr, groups, weight, bias, true, residual);
     }
 
     /** The same convolution taking a second input that is added before the activation. */
     public Conv2d withResidual(boolean reluAfter) {
-        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, groups, weight, bias, reluAfter, true);
+        return new Conv2d(name, cin, cout, kh, kw, sh, sw, ph, pw, pb, pr, groups, weight, bias, reluAfter, true);
     }
 
     public boolean isPointwise() {
-        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && pb == 0 && pr == 0;
     }
 
     public boolean isDepthwise3x3() {
-        return groups == cin && cin == cout && kh == 3 && kw == 3 && ph == 1 && pw == 1 && sh == sw && sh <= 2;
+        return groups == cin && cin == cout && kh == 3 && kw == 3 && ph == 1 && pw == 1 && pb == 1 && pr == 1
+                && sh == sw && sh <= 2;
     }
 
     @Override
@@ -100,6 +118,38 @@ public final class Conv2d implements Layer {
 
     public int groups() {
         return groups;
+    }
+
+    public int kernelHeight() {
+        return kh;
+    }
+
+    public int kernelWidth() {
+        return kw;
+    }
+
+    public int strideHeight() {
+        return sh;
+    }
+
+    public int strideWidth() {
+        return sw;
+    }
+
+    public int padTop() {
+        return ph;
+    }
+
+    public int padLeft() {
+        return pw;
+    }
+
+    public int padBottom() {
+        return pb;
+    }
+
+    public int padRight() {
+        return pr;
     }
 
     public float[] weight() {
@@ -129,11 +179,11 @@ public final class Conv2d implements Layer {
         if (in.length != (residual ? 2 : 1) || in[0].channels() != cin) {
             throw Layer.badInput(this, expected, in);
         }
-        int oh = (in[0].height() + 2 * ph - kh) / sh + 1;
-        int ow = (in[0].width() + 2 * pw - kw) / sw + 1;
-        if (in[0].height() + 2 * ph < kh || in[0].width() + 2 * pw < kw) {
-            throw Layer.badInput(this, "[" + cin + ", H, W] with H + 2x" + ph + " >= " + kh + " and W + 2x" + pw
-                    + " >= " + kw, in);
+        int oh = (in[0].height() + ph + pb - kh) / sh + 1;
+        int ow = (in[0].width() + pw + pr - kw) / sw + 1;
+        if (in[0].height() + ph + pb < kh || in[0].width() + pw + pr < kw) {
+            throw Layer.badInput(this, "[" + cin + ", H, W] with H + " + (ph + pb) + " >= " + kh + " and W + "
+                    + (pw + pr) + " >= " + kw, in);
         }
         Shape out = new Shape(cout, oh, ow);
         if (residual && !in[1].equals(out)) {
@@ -236,6 +286,7 @@ public final class Conv2d implements Layer {
     @Override
     public String toString() {
         return "Conv2d(" + name + ": " + cin + "->" + cout + ", " + kh + "x" + kw + "/s" + sh + "/p" + ph
+                + (pb != ph || pr != pw || pw != ph ? "," + pw + "," + pb + "," + pr : "")
                 + (groups > 1 ? ", groups=" + groups : "") + (bias != null ? ", bias" : "")
                 + (residual ? ", +residual" : "") + (relu ? ", relu" : "") + ")";
     }

@@ -27,6 +27,24 @@ public final class Linear implements Layer {
         return name;
     }
 
+    public int inFeatures() {
+        return inFeatures;
+    }
+
+    public int outFeatures() {
+        return outFeatures;
+    }
+
+    /** Weights [out, in], row-major; callers must not modify them. */
+    public float[] weight() {
+        return weight;
+    }
+
+    /** Bias [out], or null. */
+    public float[] bias() {
+        return bias;
+    }
+
     @Override
     public Shape outputShape(Shape[] in) {
         if (in.length != 1 || !in[0].equals(new Shape(inFeatures, 1, 1))) {

@@ -5,7 +5,8 @@ import dev.shufflespark.model.kernel.Kernels;
 /**
  * Max or average pooling over a square window. Average pooling divides by the full window when
  * {@code countIncludePad} (PyTorch's default, ONNX's count_include_pad=1), else by the in-bounds taps; it can
- * apply a fused ReLU.
+ * apply a fused ReLU. The padding at the top and left is {@code padding}; the bottom and right may have more or
+ * less (ONNX's asymmetric pads, SAME auto-padding, ceil mode, or a Pad merged into the pool).
  */
 public final class Pool2d implements Layer {
     public enum Kind { MAX, AVERAGE }
@@ -14,11 +15,24 @@ public final class Pool2d implements Layer {
     private final Kind kind;
     private final int kernel;
     private final int stride;
-    private final int padding;
+    private final int padding; // top and left
+    private final int padBottom;
+    private final int padRight;
     private final boolean countIncludePad;
     private final boolean relu;
 
     public Pool2d(String name, Kind kind, int kernel, int stride, int padding, boolean countIncludePad, boolean relu) {
+        this(name, kind, kernel, stride, padding, padding, padding, countIncludePad, relu);
+    }
+
+    /** A pool with {@code padding} at the top and left, and its own padding at the bottom and right. */
+    public Pool2d(String name, Kind kind, int kernel, int stride, int padding, int padBottom, int padRight,
+                  boolean countIncludePad, boolean relu) {
+        if (kernel < 1 || stride < 1 || padding < 0 || padBottom < 0 || padRight < 0) {
+            throw new IllegalArgumentException("Pool2d '" + name + "': kernel " + kernel + ", stride " + stride
+                    + " and padding " + padding + "," + padBottom + "," + padRight
+                    + " must be positive, positive and non-negative");
+        }
         if (relu && kind == Kind.MAX) {
             throw new IllegalArgumentException("Pool2d '" + name + "': a fused ReLU is for average pooling only");
         }
@@ -27,6 +41,8 @@ public final class Pool2d implements Layer {
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
+        this.padBottom = padBottom;
+        this.padRight = padRight;
         this.countIncludePad = countIncludePad;
         this.relu = relu;
     }
@@ -47,8 +63,33 @@ public final class Pool2d implements Layer {
         return relu;
     }
 
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    /** Padding at the top and at the left. */
+    public int padding() {
+        return padding;
+    }
+
+    public int padBottom() {
+        return padBottom;
+    }
+
+    public int padRight() {
+        return padRight;
+    }
+
+    public boolean countIncludePad() {
+        return countIncludePad;
+    }
+
     public Pool2d withRelu() {
-        return new Pool2d(name, kind, kernel, stride, padding, countIncludePad, true);
+        return new Pool2d(name, kind, kernel, stride, padding, padBottom, padRight, countIncludePad, true);
     }
 
     @Override
@@ -58,11 +99,13 @@ public final class Pool2d implements Layer {
 
     @Override
     public Shape outputShape(Shape[] in) {
-        if (in.length != 1 || in[0].height() + 2 * padding < kernel || in[0].width() + 2 * padding < kernel) {
-            throw Layer.badInput(this, "one input of at least " + (kernel - 2 * padding) + "x" + (kernel - 2 * padding), in);
+        if (in.length != 1 || in[0].height() + padding + padBottom < kernel
+                || in[0].width() + padding + padRight < kernel) {
+            throw Layer.badInput(this, "one input of at least " + (kernel - padding - padBottom) + "x"
+                    + (kernel - padding - padRight), in);
         }
-        return new Shape(in[0].channels(), (in[0].height() + 2 * padding - kernel) / stride + 1,
-                (in[0].width() + 2 * padding - kernel) / stride + 1);
+        return new Shape(in[0].channels(), (in[0].height() + padding + padBottom - kernel) / stride + 1,
+                (in[0].width() + padding + padRight - kernel) / stride + 1);
     }
 
     @Override
@@ -95,6 +138,8 @@ public final class Pool2d implements Layer {
     @Override
     public String toString() {
         return "Pool2d(" + name + ": " + kind + " " + kernel + "x" + kernel + "/s" + stride + "/p" + padding
+                + (padBottom != padding || padRight != padding ? "," + padBottom + "," + padRight : "")
+                + (kind == Kind.AVERAGE && !countIncludePad ? ", exclude pad" : "")
                 + (relu ? ", relu" : "") + ")";
     }
 }
