@@ -13,13 +13,12 @@ import java.util.concurrent.ConcurrentMap;
 public final class Engine {
     private final String name;
     private final Graph graph;
-    private final int numClasses;
+    private volatile int numClasses = -1;
     private final ConcurrentMap<Long, Program> programs = new ConcurrentHashMap<>();
 
     public Engine(String name, Graph graph) {
         this.name = name;
         this.graph = graph;
-        this.numClasses = graph.shapes(224, 224)[graph.output()].channels();
     }
 
     public String name() {
@@ -30,8 +29,14 @@ public final class Engine {
         return graph;
     }
 
+    /** Output channels for a 224x224 image (computed on first use: a graph of 1x1 inputs has no 224x224 shape). */
     public int numClasses() {
-        return numClasses;
+        int n = numClasses;
+        if (n < 0) {
+            n = graph.shapes(224, 224)[graph.output()].channels();
+            numClasses = n;
+        }
+        return n;
     }
 
     /** Which kernels run, e.g. {@code vector 512-bit (16 float lanes)} or {@code scalar (...)}. */

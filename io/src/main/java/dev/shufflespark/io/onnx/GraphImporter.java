@@ -114,15 +114,7 @@ final class GraphImporter {
             throw new OnnxException(name + " is not an ONNX model: " + (model.getIrVersion() <= 0
                     ? "it has no IR version" : "it has no graph"));
         }
-        long opset = -1;
-        for (var o : model.getOpsetImportList()) {
-            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
-                opset = o.getVersion();
-            }
-        }
-        if (opset < 0 && model.getOpsetImportCount() == 0 && model.getIrVersion() < 3) {
-            opset = 1; // IR versions before 3 had no opset_import: operator set 1
-        }
+        long opset = opsetOf(model);
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw new OnnxException(name + ": " + (opset < 0 ? "no version of the default (ai.onnx) operator set"
                     : "operator set version " + opset) + " is not supported; supported versions are " + MIN_OPSET
@@ -139,7 +131,47 @@ final class GraphImporter {
         }
     }
 
+    /** The version of the default operator set, or -1 when the model does not say. */
+    static long opsetOf(ModelProto model) {
+        long opset = -1;
+        for (var o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                opset = o.getVersion();
+            }
+        }
+        if (opset < 0 && model.getOpsetImportCount() == 0 && model.getIrVersion() < 3) {
+            opset = 1; // IR versions before 3 had no opset_import: operator set 1
+        }
+        return opset;
+    }
+
     private OnnxModel run() {
+        readInitializers();
+        declareInput();
+        nodes();
+        return finish();
+    }
+
+    /**
+     * Evaluates a graph that has no input at load time, as the importer folds shape computations: the value of
+     * each graph output, by name. (The ONNX conformance tests of the shape operators run through this.)
+     */
+    static Map<String, Constant> evaluate(ModelProto model, long opset) {
+        GraphImporter importer = new GraphImporter(model, "constant graph", opset);
+        importer.readInitializers();
+        importer.nodes();
+        Map<String, Constant> out = new java.util.LinkedHashMap<>();
+        for (ValueInfoProto v : model.getGraph().getOutputList()) {
+            Constant c = importer.constants.get(v.getName());
+            if (c == null) {
+                throw new OnnxException("output '" + v.getName() + "' is not known at load time");
+            }
+            out.put(v.getName(), c);
+        }
+        return out;
+    }
+
+    private void readInitializers() {
         if (graph.getUnknownFields().hasField(15)) {
             throw new OnnxException("the graph has sparse initializers, which are not supported");
         }
@@ -154,14 +186,15 @@ final class GraphImporter {
         for (ValueInfoProto out : graph.getOutputList()) {
             uses.merge(out.getName(), 1, Integer::sum);
         }
-        declareInput();
+    }
+
+    private void nodes() {
         int index = 0;
         for (NodeProto n : graph.getNodeList()) {
             current = new OnnxNode(n, index++);
             node(current);
         }
         current = null;
-        return finish();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -243,6 +276,11 @@ final class GraphImporter {
         boolean probabilities = value > 0 && layers.get(value - 1) instanceof Softmax;
         if (shapes.get(value).planeSize() > 1) {
             value = emit(new Flatten(uniqueName("output.flatten")), value);
+        }
+        if (value == 0 || layers.get(value - 1).viewMap(new Shape[] {shapes.get(layerInputs.get(value - 1)[0])}) != null) {
+            // The output is the input, or a view of it: the session reads the output after the input is gone, so
+            // copy it (a clip without bounds is the identity).
+            value = emit(new Clip(uniqueName("output.copy"), Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY), value);
         }
         return new OnnxModel(Model.ofGraph(name, build(value), parameterCount, probabilities), inputName,
                 inputShape, outputName, opset, (model.getProducerName() + " " + model.getProducerVersion()).strip());
