@@ -1,101 +1,346 @@
 package dev.shufflespark.io.decode;
 
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
-import java.awt.image.ColorModel;
-import java.awt.image.ComponentColorModel;
-import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.spi.ImageReaderSpi;
 
 /**
- * Decodes PNG, JPEG, GIF and BMP files with {@code javax.imageio} into 8-bit {@link RgbImage}s.
+ * Decodes JPEG, PNG, GIF (first frame), BMP, WebP and TIFF into 8-bit RGB as Pillow's
+ * {@code convert("RGB")} would (see {@link PixelConversion}), safely:
+ * <ul>
+ *   <li>the format is recognised from the bytes, not the name; anything else is NOT_AN_IMAGE or, for known
+ *       image formats we do not decode, UNSUPPORTED_FORMAT;</li>
+ *   <li>the size is read from the header first; more than {@link DecodeOptions#maxPixels()} fails as
+ *       TOO_LARGE before any pixel is decoded;</li>
+ *   <li>when the caller says how large the model's input is, a much larger image is decoded with source
+ *       subsampling (fewer pixels stored, converted and resized);</li>
+ *   <li>a JPEG that ends early is TRUNCATED even though the JDK's decoder returns a partly grey image, and
+ *       every other failure is a typed {@link ImageException} naming the input.</li>
+ * </ul>
+ * JPEGs go through TwelveMonkeys' reader (CMYK, YCCK, broken ICC profiles, lossless JPEG), read as raw
+ * components and converted with libjpeg's integer formulas, so colour profiles are ignored as Pillow
+ * ignores them. WebP needs TwelveMonkeys' WebP plugin, which this module brings.
  *
- * <p>The conversion follows Pillow's {@code convert("RGB")}: alpha is dropped (not composited) and grey
- * samples are copied to R, G and B unchanged. (Java's own {@code getRGB} would treat 8-bit grey as linear
- * and brighten it.)
+ * <p>Not thread-safe: it keeps one {@code ImageReader} per format. Use one decoder per thread (per task).
  */
-public final class ImageDecoder {
+public final class ImageDecoder implements AutoCloseable {
 
     static {
-        // Decode in memory: no temporary files on executors.
-        ImageIO.setUseCache(false);
+        ImageIO.setUseCache(false); // decode in memory: no temporary files on executors
+        Plugins.register();
     }
 
-    private ImageDecoder() {
+    private final DecodeOptions options;
+    private final Map<Format, ImageReader> readers = new EnumMap<>(Format.class);
+    private final List<String> warnings = new ArrayList<>();
+    private final IIOReadWarningListener warningListener = (source, warning) -> warnings.add(warning);
+
+    public ImageDecoder(DecodeOptions options) {
+        this.options = options;
     }
 
-    public static RgbImage read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return decode(in, file.toString());
+    public ImageDecoder() {
+        this(DecodeOptions.defaults());
+    }
+
+    public DecodeOptions options() {
+        return options;
+    }
+
+    /** Decodes a whole local file at full resolution (no subsampling) and applies its orientation. */
+    public static RgbImage read(Path file) throws IOException, ImageException {
+        byte[] bytes = Files.readAllBytes(file);
+        try (ImageDecoder decoder = new ImageDecoder()) {
+            return decoder.decode(bytes, 0, bytes.length, file.toString(), 0).oriented();
         }
     }
 
-    /** Decodes an encoded image held in memory; {@code source} names it in error messages. */
-    public static RgbImage decode(byte[] encoded, String source) throws IOException {
-        return decode(new ByteArrayInputStream(encoded), source);
-    }
-
-    private static RgbImage decode(InputStream in, String source) throws IOException {
-        BufferedImage image;
+    /**
+     * Decodes an image held in {@code data[off, off + len)}.
+     *
+     * @param name              names the input in error messages
+     * @param targetShorterSide the shorter side the image will be resized to (the preprocessing's resize),
+     *                          which allows subsampled decoding of large images; 0 for a full decode
+     */
+    public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide)
+            throws ImageException {
+        if (len == 0) {
+            throw new ImageException(Reason.EMPTY, name + ": empty file");
+        }
+        Format format = Format.sniff(data, off, len);
+        if (format == null) {
+            String unsupported = Format.sniffUnsupported(data, off, len);
+            if (unsupported != null) {
+                throw new ImageException(Reason.UNSUPPORTED_FORMAT, name + ": " + unsupported
+                        + " images are not supported (JPEG, PNG, GIF, BMP, WebP and TIFF are)");
+            }
+            if (Format.isSignaturePrefix(data, off, len)) {
+                throw new ImageException(Reason.TRUNCATED, name + ": only the first " + len + " bytes of an image");
+            }
+            throw new ImageException(Reason.NOT_AN_IMAGE, name + ": not an image (its first bytes match no image"
+                    + " format; " + len + " bytes starting " + hex(data, off, len) + ")");
+        }
+        JpegHeader jpeg = null;
+        int orientation = 1;
+        switch (format) {
+            case JPEG -> {
+                jpeg = JpegHeader.parse(data, off, len, name);
+                String variant = jpeg.unsupportedVariant();
+                if (variant != null) {
+                    throw new ImageException(Reason.UNSUPPORTED_FORMAT, name + ": " + variant + " is not supported");
+                }
+                orientation = jpeg.orientation();
+            }
+            case PNG -> orientation = Exif.pngOrientation(data, off, len);
+            case WEBP -> orientation = Exif.webpOrientation(data, off, len);
+            default -> {
+            }
+        }
+        if (!options.exifOrientation()) {
+            orientation = 1;
+        }
+        ImageReader reader = reader(format);
+        if (reader == null) {
+            throw new ImageException(Reason.UNSUPPORTED_FORMAT, name + ": no " + format
+                    + " decoder on the class path (an ImageIO plugin is missing)");
+        }
+        warnings.clear();
+        boolean ok = false;
         try {
-            image = ImageIO.read(in);
-        } catch (IOException | RuntimeException e) {
-            throw new IOException("cannot decode " + source + ": " + e.getMessage(), e);
+            reader.setInput(new ByteArrayImageInputStream(data, off, len), true, true);
+            int w = reader.getWidth(0);
+            int h = reader.getHeight(0);
+            if (w < 1 || h < 1) {
+                throw new ImageException(Reason.CORRUPT, name + ": the header gives a size of " + w + "x" + h);
+            }
+            if ((long) w * h > options.maxPixels()) {
+                throw new ImageException(Reason.TOO_LARGE, String.format(Locale.ROOT,
+                        "%s: %dx%d is %.1f megapixels, more than the limit of %.1f (%s)", name, w, h,
+                        (double) w * h / 1e6, options.maxPixels() / 1e6, DecodeOptions.MAX_PIXELS));
+            }
+            int s = subsampling(w, h, targetShorterSide);
+            int offX = (s - 1) / 2;
+            int offY = (s - 1) / 2;
+            ImageReadParam param = reader.getDefaultReadParam();
+            if (s > 1) {
+                param.setSourceSubsampling(s, s, offX, offY);
+            }
+            RgbImage rgb = null;
+            if (jpeg != null) {
+                JpegHeader.ColourSpace space = jpeg.colourSpace();
+                if (space != JpegHeader.ColourSpace.YCCK && space != JpegHeader.ColourSpace.UNKNOWN) {
+                    Raster raster = readRaster(reader, param);
+                    if (raster != null) {
+                        if (raster.getNumBands() != jpeg.components()) {
+                            throw new ImageException(Reason.CORRUPT, name + ": decoded " + raster.getNumBands()
+                                    + " components, the header says " + jpeg.components());
+                        }
+                        rgb = PixelConversion.jpegToRgb(raster, space, jpeg.adobe());
+                    }
+                }
+            }
+            if (rgb == null) {
+                BufferedImage image = reader.read(0, param);
+                if (image == null) {
+                    throw new ImageException(Reason.CORRUPT, name + ": the " + format + " decoder returned no image");
+                }
+                rgb = PixelConversion.toRgb(image);
+            }
+            String truncation = truncationWarning();
+            if (truncation != null) {
+                throw new ImageException(Reason.TRUNCATED, name + ": truncated " + format + " (" + truncation + ")");
+            }
+            boolean t = DecodedImage.transposed(orientation);
+            DecodedImage decoded = new DecodedImage(rgb, orientation, t ? h : w, t ? w : h, s, offX, offY, format);
+            ok = true;
+            return decoded;
+        } catch (ImageException e) {
+            throw e;
+        } catch (IOException e) {
+            throw classify(e, name, format);
+        } catch (RuntimeException e) {
+            throw new ImageException(Reason.CORRUPT, name + ": " + format + " decoder failed: " + describe(e), e);
+        } catch (OutOfMemoryError e) {
+            throw new ImageException(Reason.TOO_LARGE, name + ": out of memory while decoding " + format
+                    + " (" + e.getMessage() + "); lower " + DecodeOptions.MAX_PIXELS + " or give the JVM more heap");
+        } finally {
+            if (ok) {
+                reader.setInput(null);
+            } else {
+                discard(format);
+            }
         }
-        if (image == null) {
-            throw new IOException("cannot decode " + source + ": not an image format that javax.imageio reads"
-                    + " (PNG, JPEG, GIF, BMP, WBMP)");
-        }
-        return toRgb(image);
     }
 
-    /** Converts any {@link BufferedImage} to 8-bit RGB. */
-    public static RgbImage toRgb(BufferedImage image) {
-        int w = image.getWidth();
-        int h = image.getHeight();
-        byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
-        Raster raster = image.getRaster();
-        ColorModel cm = image.getColorModel();
-        int bands = raster.getNumBands();
-        boolean bytes = raster.getTransferType() == DataBuffer.TYPE_BYTE && cm instanceof ComponentColorModel;
-        int space = cm.getColorSpace().getType();
-        if (bytes && cm.getColorSpace().isCS_sRGB() && bands >= 3) {
-            // Bands are R, G, B (and maybe A) in colour-model order, whatever the byte layout.
-            copyBands(raster, w, h, bands, new int[] {0, 1, 2}, rgb);
-        } else if (bytes && space == ColorSpace.TYPE_GRAY && bands <= 2) {
-            copyBands(raster, w, h, bands, new int[] {0, 0, 0}, rgb);
-        } else {
-            int[] row = new int[w];
-            for (int y = 0; y < h; y++) {
-                image.getRGB(0, y, w, 1, row, 0, w);
-                for (int x = 0, o = y * w * 3; x < w; x++, o += 3) {
-                    int argb = row[x];
-                    rgb[o] = (byte) (argb >>> 16);
-                    rgb[o + 1] = (byte) (argb >>> 8);
-                    rgb[o + 2] = (byte) argb;
+    /** {@link #decode(byte[], int, int, String, int)} of a whole array at full resolution. */
+    public DecodedImage decode(byte[] data, String name) throws ImageException {
+        return decode(data, 0, data.length, name, 0);
+    }
+
+    /**
+     * The source subsampling for an image of {@code w x h} whose shorter side will be resized to
+     * {@code target}: the largest factor that keeps the decoded shorter side at least
+     * {@code subsampleHeadroom x target}; 1 when subsampling is off or would not help.
+     */
+    int subsampling(int w, int h, int target) {
+        if (!options.subsample() || target <= 0) {
+            return 1;
+        }
+        int s = (int) Math.floor(Math.min(w, h) / (options.subsampleHeadroom() * target));
+        return Math.max(1, s);
+    }
+
+    private static Raster readRaster(ImageReader reader, ImageReadParam param) throws IOException {
+        if (!reader.canReadRaster()) {
+            return null;
+        }
+        try {
+            return reader.readRaster(0, param);
+        } catch (UnsupportedOperationException e) {
+            return null; // e.g. lossless JPEG in some reader versions: decode to an image instead
+        }
+    }
+
+    /** The first decoder warning that means the data ended early, or null. */
+    private String truncationWarning() {
+        for (String w : warnings) {
+            String l = w.toLowerCase(Locale.ROOT);
+            if (l.contains("premature end") || l.contains("missing eoi") || l.contains("truncated")
+                    || l.contains("unexpected end")) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    private static ImageException classify(IOException e, String name, Format format) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EOFException) {
+                return new ImageException(Reason.TRUNCATED, name + ": truncated " + format + " (" + describe(e) + ")", e);
+            }
+            String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (m.contains("premature end") || m.contains("unexpected end") || m.contains("truncated")
+                    || m.contains("end of stream") || m.contains("eof")) {
+                return new ImageException(Reason.TRUNCATED, name + ": truncated " + format + " (" + describe(e) + ")", e);
+            }
+            if (m.contains("unsupported")) {
+                return new ImageException(Reason.UNSUPPORTED_FORMAT, name + ": unsupported " + format + " variant ("
+                        + describe(e) + ")", e);
+            }
+        }
+        return new ImageException(Reason.CORRUPT, name + ": corrupt " + format + " (" + describe(e) + ")", e);
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder s = new StringBuilder();
+        for (Throwable t = e; t != null && s.length() < 300; t = t.getCause()) {
+            if (s.length() > 0) {
+                s.append(": ");
+            }
+            String m = t.getMessage();
+            s.append(m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip().replace('\n', ' '));
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return s.toString();
+    }
+
+    private static String hex(byte[] b, int off, int len) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(len, 8); i++) {
+            s.append(String.format(Locale.ROOT, "%02x", b[off + i] & 0xff));
+        }
+        return s.toString();
+    }
+
+    private ImageReader reader(Format format) {
+        ImageReader r = readers.get(format);
+        if (r == null) {
+            r = Plugins.newReader(format);
+            if (r != null) {
+                r.addIIOReadWarningListener(warningListener);
+                readers.put(format, r);
+            }
+        }
+        return r;
+    }
+
+    /** Drops a reader after a failure: its state is unknown, the next image gets a fresh one. */
+    private void discard(Format format) {
+        ImageReader r = readers.remove(format);
+        if (r != null) {
+            try {
+                r.dispose();
+            } catch (RuntimeException ignored) {
+                // nothing more to release
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (ImageReader r : readers.values()) {
+            r.dispose();
+        }
+        readers.clear();
+    }
+
+    /** Finds the readers, preferring TwelveMonkeys' for JPEG and registering its plugins if needed. */
+    static final class Plugins {
+        private static final String TWELVEMONKEYS = "com.twelvemonkeys.";
+
+        private Plugins() {
+        }
+
+        /**
+         * Registers TwelveMonkeys' JPEG and WebP readers with ImageIO when the class path scan has not (a
+         * context class loader that ImageIO did not see, as in Spark executors with user jars).
+         */
+        static synchronized void register() {
+            IIORegistry registry = IIORegistry.getDefaultInstance();
+            for (ImageReaderSpi spi : new ImageReaderSpi[] {
+                    new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi(),
+                    new com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi()}) {
+                if (registry.getServiceProviderByClass(spi.getClass()) == null) {
+                    registry.registerServiceProvider(spi, ImageReaderSpi.class);
                 }
             }
         }
-        return new RgbImage(w, h, rgb);
-    }
 
-    /** Copies raster bands {@code from[0..2]} to R, G, B, one row at a time. */
-    private static void copyBands(Raster raster, int w, int h, int bands, int[] from, byte[] rgb) {
-        int[] row = new int[w * bands];
-        for (int y = 0; y < h; y++) {
-            raster.getPixels(0, y, w, 1, row);
-            for (int x = 0, o = y * w * 3; x < w; x++, o += 3) {
-                int p = x * bands;
-                rgb[o] = (byte) row[p + from[0]];
-                rgb[o + 1] = (byte) row[p + from[1]];
-                rgb[o + 2] = (byte) row[p + from[2]];
+        static ImageReader newReader(Format format) {
+            Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format.imageIoName());
+            ImageReader first = null;
+            while (it.hasNext()) {
+                ImageReader r = it.next();
+                if (format == Format.JPEG && r.getClass().getName().startsWith(TWELVEMONKEYS)) {
+                    if (first != null) {
+                        first.dispose();
+                    }
+                    return r;
+                }
+                if (first == null) {
+                    first = r;
+                } else {
+                    r.dispose();
+                }
             }
+            return first;
         }
     }
 }

@@ -1,8 +1,10 @@
 package dev.shufflespark.job.cli;
 
+import dev.shufflespark.io.decode.DecodedImage;
 import dev.shufflespark.io.decode.ImageDecoder;
-import dev.shufflespark.io.decode.RgbImage;
+import dev.shufflespark.io.decode.ImageException;
 import dev.shufflespark.io.output.TopK;
+import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
 import dev.shufflespark.model.Labels;
 import dev.shufflespark.model.Model;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "demo",
         description = {"Classifies images (by default the bundled samples/) and prints the most probable classes.",
-            "Preprocessing: shorter side to 256, centre crop 224, ImageNet mean and std."})
+            "Preprocessing: shorter side to 256, centre crop 224, ImageNet mean and std (torchvision's)."})
 final class DemoCommand implements Callable<Integer> {
 
     /** Set by bin/shufflespark to the repository root, where samples/ is. */
@@ -47,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     int top;
 
     @Parameters(arity = "0..*", paramLabel = "IMAGE",
-            description = "PNG, JPEG, GIF or BMP files. Default: samples/.")
+            description = "JPEG, PNG, GIF, BMP, WebP or TIFF files. Default: samples/.")
     List<Path> images = new ArrayList<>();
 
     @Override
@@ -65,8 +67,9 @@ final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Model m = model.open();
         Labels labels = m.numClasses() == Labels.imagenet().size() ? Labels.imagenet() : null;
-        Preprocessor preprocessor = new Preprocessor(Preprocessor.Settings.imagenet());
-        Preprocessor.Settings settings = preprocessor.settings();
+        Preprocessor preprocessor = new Preprocessor(PreprocessSettings.imagenet());
+        PreprocessSettings settings = preprocessor.settings();
+        ImageDecoder decoder = new ImageDecoder();
         int chunk = Math.min(CHUNK, files.size());
         Session session = m.engine().newSession(chunk, settings.cropHeight(), settings.cropWidth());
         int imageFloats = preprocessor.outputLength();
@@ -83,7 +86,14 @@ final class DemoCommand implements Callable<Integer> {
             int count = Math.min(chunk, files.size() - first);
             int[][] sizes = new int[count][];
             for (int i = 0; i < count; i++) {
-                RgbImage image = ImageDecoder.read(files.get(first + i));
+                Path file = files.get(first + i);
+                byte[] bytes = Files.readAllBytes(file);
+                DecodedImage image;
+                try {
+                    image = decoder.decode(bytes, 0, bytes.length, file.toString(), preprocessor.resizeTarget());
+                } catch (ImageException e) {
+                    throw new CliFailure("image " + e.getMessage() + " (" + e.reason() + ")", e);
+                }
                 sizes[i] = new int[] {image.width(), image.height()};
                 preprocessor.apply(image, input, i * imageFloats);
             }

@@ -1,0 +1,223 @@
+package dev.shufflespark.io.preprocess;
+
+import dev.shufflespark.io.decode.DecodedImage;
+import dev.shufflespark.io.decode.RgbImage;
+
+/**
+ * Turns a decoded image into one model input, as torchvision's {@code Resize(r)}, {@code CenterCrop(c)},
+ * {@code ToTensor()}, {@code Normalize(mean, std)} do for a Pillow RGB image:
+ * <ol>
+ *   <li>the shorter side becomes {@code r}, the longer keeps the aspect ratio ({@code int(r * long / short)});
+ *       resampled with Pillow's BILINEAR filter (antialiased when shrinking) in Pillow's 22-bit fixed point,
+ *       horizontal pass first, rounded to 8 bits after each pass: bit-for-bit Pillow's {@code resize};</li>
+ *   <li>the centre {@code c} is cropped (offsets rounded half to even, as Python's {@code round});</li>
+ *   <li>each sample is scaled and normalised per channel in float32, {@code (v / 255 - mean) / std}, and
+ *       written as three planes (CHW) into the caller's array.</li>
+ * </ol>
+ * Only the pixels inside the crop are computed. An image that was decoded subsampled, or that carries an
+ * EXIF orientation, is resampled from the region of the full image it covers, without first copying it
+ * into a rotated or full-size array.
+ *
+ * <p>Not thread-safe: it keeps a scratch buffer. Use one per thread (per task).
+ */
+public final class Preprocessor {
+
+    private final PreprocessSettings settings;
+    /** normalised[plane * 256 + v]: the float of 8-bit sample v in output plane {@code plane}. */
+    private final float[] normalised = new float[3 * 256];
+    /** Which input channel (0 R, 1 G, 2 B) each output plane takes. */
+    private final int[] planeChannel;
+    private final boolean bgr;
+    private byte[] scratch = new byte[0];
+
+    public Preprocessor(PreprocessSettings settings) {
+        this.settings = settings;
+        this.bgr = settings.channels() == PreprocessSettings.Channels.BGR;
+        this.planeChannel = settings.channels() == PreprocessSettings.Channels.RGB ? new int[] {0, 1, 2}
+                : new int[] {2, 1, 0};
+        float[] mean = settings.mean();
+        float[] std = settings.std();
+        boolean unit = settings.range() == PreprocessSettings.Range.UNIT;
+        for (int plane = 0; plane < 3; plane++) {
+            int c = planeChannel[plane];
+            for (int v = 0; v < 256; v++) {
+                float x = unit ? v / 255f : v;
+                normalised[plane * 256 + v] = (x - mean[c]) / std[c];
+            }
+        }
+    }
+
+    public PreprocessSettings settings() {
+        return settings;
+    }
+
+    /** Floats per image: 3 x cropHeight x cropWidth. */
+    public int outputLength() {
+        return settings.imageFloats();
+    }
+
+    /** The shorter side an image is resized to: how many pixels the decoder needs to deliver. */
+    public int resizeTarget() {
+        return settings.resizeShorter();
+    }
+
+    /** Preprocesses one image into a new array of {@link #outputLength()} floats. */
+    public float[] apply(DecodedImage image) {
+        float[] out = new float[outputLength()];
+        apply(image, out, 0);
+        return out;
+    }
+
+    /** Preprocesses a plain RGB image (no orientation, not subsampled). */
+    public void apply(RgbImage image, float[] out, int offset) {
+        apply(DecodedImage.of(image), out, offset);
+    }
+
+    /** Preprocesses one image into {@code out[offset, offset + outputLength())}, planes in {@code channels} order. */
+    public void apply(DecodedImage image, float[] out, int offset) {
+        int ch = settings.cropHeight();
+        int cw = settings.cropWidth();
+        if (offset < 0 || out.length - offset < outputLength()) {
+            throw new IllegalArgumentException("output has room for " + (out.length - offset) + " floats at offset "
+                    + offset + ", need " + outputLength());
+        }
+        int[] size = resizedSize(image.width(), image.height(), settings.resizeShorter());
+        int outW = size[0];
+        int outH = size[1];
+        int left = cropOffset(outW, cw);
+        int top = cropOffset(outH, ch);
+
+        RgbImage stored = image.pixels();
+        DecodedImage.View view = DecodedImage.View.of(stored, image.orientation());
+        boolean transposed = DecodedImage.transposed(image.orientation());
+        // The full image's extent in the decoded pixels' coordinates, per displayed axis.
+        double[] boxX = box(transposed ? image.height() : image.width(), view.width(), image.subsampling(),
+                transposed ? image.offsetY() : image.offsetX(), view.xStride() < 0);
+        double[] boxY = box(transposed ? image.width() : image.height(), view.height(), image.subsampling(),
+                transposed ? image.offsetX() : image.offsetY(), view.yStride() < 0);
+        boolean needH = outW != view.width() || boxX[0] != 0 || boxX[1] != view.width();
+        boolean needV = outH != view.height() || boxY[0] != 0 || boxY[1] != view.height();
+
+        byte[] src = stored.pixels();
+        int plane = ch * cw;
+        if (!needH && !needV) {
+            for (int y = 0; y < ch; y++) {
+                int p = view.origin() + (top + y) * view.yStride() + left * view.xStride();
+                int o = offset + y * cw;
+                for (int x = 0; x < cw; x++, p += view.xStride()) {
+                    store(out, o + x, plane, src, p);
+                }
+            }
+            return;
+        }
+        Resampler vertical = needV ? Resampler.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch) : null;
+        if (!needH) {
+            // Vertical only: straight from the decoded pixels.
+            verticalPass(vertical, src, view.origin() + left * view.xStride(), view.xStride(), view.yStride(),
+                    cw, ch, out, offset, 0);
+            return;
+        }
+        Resampler horizontal = Resampler.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
+        int rowFirst = needV ? vertical.lowest() : top;
+        int rowEnd = needV ? vertical.highest() : top + ch;
+        int rows = rowEnd - rowFirst;
+        int tempStride = cw * 3;
+        if (scratch.length < rows * tempStride) {
+            scratch = new byte[rows * tempStride];
+        }
+        byte[] temp = scratch;
+        for (int r = 0; r < rows; r++) {
+            int rowStart = view.origin() + (rowFirst + r) * view.yStride();
+            int t = r * tempStride;
+            for (int x = 0; x < cw; x++, t += 3) {
+                int n = horizontal.count[x];
+                int k = x * horizontal.stride;
+                int p = rowStart + horizontal.first[x] * view.xStride();
+                int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
+                for (int i = 0; i < n; i++, p += view.xStride()) {
+                    int w = horizontal.weights[k + i];
+                    s0 += (src[p] & 0xff) * w;
+                    s1 += (src[p + 1] & 0xff) * w;
+                    s2 += (src[p + 2] & 0xff) * w;
+                }
+                temp[t] = (byte) Resampler.clip8(s0);
+                temp[t + 1] = (byte) Resampler.clip8(s1);
+                temp[t + 2] = (byte) Resampler.clip8(s2);
+            }
+        }
+        if (!needV) {
+            for (int y = 0; y < ch; y++) {
+                int o = offset + y * cw;
+                for (int x = 0, t = y * tempStride; x < cw; x++, t += 3) {
+                    store(out, o + x, plane, temp, t);
+                }
+            }
+            return;
+        }
+        verticalPass(vertical, temp, 0, 3, tempStride, cw, ch, out, offset, rowFirst);
+    }
+
+    /**
+     * Vertical resampling of {@code cw} columns (column x at {@code base + x * xStride}, row y at
+     * {@code y * yStride}, rows numbered from {@code rowOrigin}) into normalised output rows.
+     */
+    private void verticalPass(Resampler v, byte[] src, int base, int xStride, int yStride, int cw, int ch,
+                              float[] out, int offset, int rowOrigin) {
+        int plane = ch * cw;
+        for (int y = 0; y < ch; y++) {
+            int n = v.count[y];
+            int k = y * v.stride;
+            int firstRow = base + (v.first[y] - rowOrigin) * yStride;
+            int o = offset + y * cw;
+            for (int x = 0; x < cw; x++) {
+                int p = firstRow + x * xStride;
+                int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
+                for (int i = 0; i < n; i++, p += yStride) {
+                    int w = v.weights[k + i];
+                    s0 += (src[p] & 0xff) * w;
+                    s1 += (src[p + 1] & 0xff) * w;
+                    s2 += (src[p + 2] & 0xff) * w;
+                }
+                int r = Resampler.clip8(s0);
+                int b = Resampler.clip8(s2);
+                out[o + x] = normalised[bgr ? b : r];
+                out[o + x + plane] = normalised[256 + Resampler.clip8(s1)];
+                out[o + x + 2 * plane] = normalised[512 + (bgr ? r : b)];
+            }
+        }
+    }
+
+    private void store(float[] out, int at, int plane, byte[] px, int p) {
+        out[at] = normalised[px[p + planeChannel[0]] & 0xff];
+        out[at + plane] = normalised[256 + (px[p + planeChannel[1]] & 0xff)];
+        out[at + 2 * plane] = normalised[512 + (px[p + planeChannel[2]] & 0xff)];
+    }
+
+    /**
+     * The interval [u0, u1) of decoded-pixel coordinates that a full-resolution axis of {@code full} pixels
+     * covers, when every {@code s}-th pixel from {@code offset} was decoded ({@code n} of them), seen in
+     * reverse when {@code flipped}. Decoded pixel i is centred on full-resolution coordinate
+     * {@code s * i + offset + 0.5}. For a full decode this is [0, full).
+     */
+    static double[] box(int full, int n, int s, int offset, boolean flipped) {
+        if (s == 1) {
+            return new double[] {0, full};
+        }
+        double u0 = (-offset - 0.5) / s + 0.5;
+        double u1 = (full - offset - 0.5) / s + 0.5;
+        return flipped ? new double[] {n - u1, n - u0} : new double[] {u0, u1};
+    }
+
+    /** {width, height} with the shorter side {@code shorter} and the longer scaled and truncated (torchvision). */
+    public static int[] resizedSize(int width, int height, int shorter) {
+        if (width <= height) {
+            return new int[] {shorter, (int) ((long) shorter * height / width)};
+        }
+        return new int[] {(int) ((long) shorter * width / height), shorter};
+    }
+
+    /** Start of a centred window of {@code crop} in {@code size}, rounded half to even like Python's round. */
+    public static int cropOffset(int size, int crop) {
+        return (int) Math.rint((size - crop) / 2.0);
+    }
+}

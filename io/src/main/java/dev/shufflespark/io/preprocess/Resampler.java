@@ -1,0 +1,106 @@
+package dev.shufflespark.io.preprocess;
+
+/**
+ * Pillow's resampling coefficients ({@code precompute_coeffs} and {@code normalize_coeffs_8bpc} in
+ * {@code libImaging/Resample.c}) for its BILINEAR filter, which is a triangle stretched by the scale factor
+ * when shrinking (antialiasing) and plain bilinear interpolation when enlarging. Computed in double exactly
+ * as Pillow computes them, then rounded to 22-bit fixed point, so that a resize with these weights is
+ * bit-for-bit Pillow's.
+ */
+final class Resampler {
+
+    /** Pillow's {@code PRECISION_BITS}: 32 - 8 - 2. */
+    static final int PRECISION_BITS = 22;
+    /** Added before the shift: rounds to nearest. */
+    static final int HALF = 1 << (PRECISION_BITS - 1);
+
+    /** Taps of output i are source indices first[i] .. first[i] + count[i] - 1 with weights[i * stride ..]. */
+    final int[] first;
+    final int[] count;
+    final int[] weights;
+    final int stride;
+
+    private Resampler(int[] first, int[] count, int[] weights, int stride) {
+        this.first = first;
+        this.count = count;
+        this.weights = weights;
+        this.stride = stride;
+    }
+
+    /**
+     * Coefficients for resampling the source interval [in0, in1) (in source pixels, where pixel x spans
+     * [x, x + 1)) of a source of {@code inSize} pixels to {@code outSize} pixels, for the outputs
+     * {@code from .. from + n - 1} only.
+     */
+    static Resampler bilinear(int inSize, double in0, double in1, int outSize, int from, int n) {
+        double scale = (in1 - in0) / outSize;
+        double filterScale = Math.max(scale, 1.0);
+        double support = 1.0 * filterScale; // the triangle's support is 1
+        int ksize = (int) Math.ceil(support) * 2 + 1;
+        int[] first = new int[n];
+        int[] count = new int[n];
+        int[] weights = new int[n * ksize];
+        double[] k = new double[ksize];
+        for (int i = 0; i < n; i++) {
+            int xx = from + i;
+            double center = in0 + (xx + 0.5) * scale;
+            double ss = 1.0 / filterScale;
+            int xmin = (int) (center - support + 0.5);
+            if (xmin < 0) {
+                xmin = 0;
+            }
+            int xmax = (int) (center + support + 0.5);
+            if (xmax > inSize) {
+                xmax = inSize;
+            }
+            xmax -= xmin;
+            double ww = 0;
+            for (int x = 0; x < xmax; x++) {
+                double w = triangle((x + xmin - center + 0.5) * ss);
+                k[x] = w;
+                ww += w;
+            }
+            for (int x = 0; x < xmax; x++) {
+                double w = ww != 0 ? k[x] / ww : k[x];
+                weights[i * ksize + x] = w < 0 ? (int) (-0.5 + w * (1 << PRECISION_BITS))
+                        : (int) (0.5 + w * (1 << PRECISION_BITS));
+            }
+            first[i] = xmin;
+            count[i] = Math.max(xmax, 0);
+        }
+        return new Resampler(first, count, weights, ksize);
+    }
+
+    private static double triangle(double x) {
+        if (x < 0) {
+            x = -x;
+        }
+        return x < 1 ? 1 - x : 0;
+    }
+
+    /** Pillow's {@code clip8}: a fixed-point sum (rounding already added) to 0..255. */
+    static int clip8(int sum) {
+        int v = sum >> PRECISION_BITS;
+        return v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+
+    /** The first source index any output uses. */
+    int lowest() {
+        int lo = Integer.MAX_VALUE;
+        for (int i = 0; i < first.length; i++) {
+            if (count[i] > 0) {
+                lo = Math.min(lo, first[i]);
+            }
+        }
+        return lo == Integer.MAX_VALUE ? 0 : lo;
+    }
+
+    /** One past the last source index any output uses. */
+    int highest() {
+        int hi = 0;
+        for (int i = 0; i < first.length; i++) {
+            hi = Math.max(hi, first[i] + count[i]);
+        }
+        return hi;
+    }
+}
