@@ -89,7 +89,7 @@ public final class OnnxExporter {
         ModelProto proto = toProto(model, height, width);
         Path dir = file.toAbsolutePath().getParent();
         try {
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            Path tmp = dir.resolve(file.getFileName() + ".tmp");
             try {
                 try (OutputStream o = Files.newOutputStream(tmp)) {
                     proto.writeTo(o);

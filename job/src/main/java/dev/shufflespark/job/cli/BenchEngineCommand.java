@@ -1,5 +1,8 @@
 package dev.shufflespark.job.cli;
 
+import dev.shufflespark.io.onnx.OnnxExporter;
+import dev.shufflespark.io.onnx.OnnxImporter;
+import dev.shufflespark.io.onnx.OnnxModel;
 import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
@@ -69,6 +72,12 @@ final class BenchEngineCommand implements Callable<Integer> {
             description = "Seed of the random input. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--vs-onnxruntime",
+            description = {"Then time ONNX Runtime on the same model (the ONNX file given, or the model exported), "
+                + "with --threads intra-op threads and the same batch, and print ratio=<ours/ort> last.",
+                "Needs ONNX Runtime on the class path: bin/shufflespark adds it for this flag."})
+    boolean vsOnnxRuntime;
+
     /** Set once by the barrier action when the last thread has warmed up. */
     private volatile long startNanos;
     private volatile long deadlineNanos;
@@ -77,7 +86,30 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         validate();
-        Model m = model.open();
+        Model m;
+        byte[] onnx = null;
+        Path onnxFile = vsOnnxRuntime ? model.onnxFile() : null;
+        if (onnxFile != null) {
+            try {
+                onnx = Files.readAllBytes(onnxFile);
+            } catch (IOException e) {
+                throw new CliFailure("cannot read " + onnxFile + ": " + e.getMessage(), e);
+            }
+            OnnxModel imported = OnnxImporter.read(onnxFile);
+            long[] shape = imported.inputShape();
+            if (shape.length == 4 && ((shape[0] > 0 && shape[0] != batch) || (shape[2] > 0 && shape[2] != height)
+                    || (shape[3] > 0 && shape[3] != width))) {
+                throw new CliFailure("--vs-onnxruntime: " + onnxFile + " takes input " + Arrays.toString(shape)
+                        + "; ONNX Runtime cannot run --batch " + batch + " of " + height + "x" + width
+                        + " on it (use --batch " + shape[0] + ")");
+            }
+            m = imported.model();
+        } else {
+            m = model.open();
+            if (vsOnnxRuntime) {
+                onnx = OnnxExporter.toProto(m, height, width).toByteArray();
+            }
+        }
         Engine engine = m.engine();
         long multiplyAdds = m.multiplyAdds(height, width);
 
@@ -144,6 +176,15 @@ final class BenchEngineCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "GFLOP/s:      %.2f (2 x multiply-adds x images/s)%n", gflops);
         out.printf(Locale.ROOT, "ms_per_image=%.3f%n", medianMsPerImage);
         out.flush();
+        if (vsOnnxRuntime) {
+            try {
+                OnnxRuntimeBench.compare(out, onnx, threads, batch, height, width, seed, warmupSeconds, seconds,
+                        medianMsPerImage);
+            } catch (NoClassDefFoundError e) {
+                throw new CliFailure("--vs-onnxruntime: ONNX Runtime is not on the class path (" + e.getMessage()
+                        + "); run through bin/shufflespark, which adds job/target/onnxruntime/ for this flag", e);
+            }
+        }
         return 0;
     }
 

@@ -28,7 +28,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "ShuffleNet image classification with a pure-Java engine.",
-        subcommands = {ModelsCommand.class, InferCommand.class, BenchCommand.class, DemoCommand.class})
+        subcommands = {ModelsCommand.class, InferCommand.class, BenchCommand.class, DemoCommand.class,
+            ExportCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Spec

@@ -1,5 +1,6 @@
 package dev.shufflespark.job.cli;
 
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.model.Architecture;
 import dev.shufflespark.model.Model;
 import java.nio.file.Files;
@@ -13,7 +14,8 @@ final class ModelOption {
     static final String DEFAULT_MODEL = "shufflenet_v1_g3_x1_0";
 
     @Option(names = "--model", paramLabel = "NAME|FILE", defaultValue = DEFAULT_MODEL,
-            description = "A built-in model name (see 'shufflespark models') or a model file. "
+            description = "A built-in model name (see 'shufflespark models'), a model file (.ssnm) or an ONNX file "
+                    + "(.onnx). "
                     + "Default: ${DEFAULT-VALUE}.")
     String model;
 
@@ -28,7 +30,7 @@ final class ModelOption {
     /** Checks, then opens the model. */
     Model open() {
         check();
-        return Model.open(model);
+        return ModelLoader.open(model);
     }
 
     /** Built-in models have seeded, untrained weights. */
@@ -38,6 +40,15 @@ final class ModelOption {
 
     String name() {
         return model;
+    }
+
+    /** The ONNX file named, or null when the model is a built-in or a shufflespark model file. */
+    Path onnxFile() {
+        if (isBuiltin() || !isFile(model)) {
+            return null;
+        }
+        Path p = Path.of(model);
+        return ModelLoader.isOnnx(p) ? p : null;
     }
 
     private static boolean isFile(String s) {

@@ -1,0 +1,75 @@
+package dev.shufflespark.job.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shufflespark.io.onnx.OnnxImporter;
+import dev.shufflespark.io.onnx.OnnxModel;
+import dev.shufflespark.model.Model;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code export}, ONNX files as {@code --model}, and {@code bench engine --vs-onnxruntime}. */
+class OnnxCommandsTest {
+    private static final String SMALL_MODEL = "shufflenet_v2_x0_5";
+
+    @Test
+    void exportWritesAnOnnxFileThatLoadsBackAsTheSameModel(@TempDir Path dir) {
+        Path file = dir.resolve("v2.onnx");
+        Cli cli = Cli.run("export", "--model", SMALL_MODEL, "--output", file.toString());
+        assertEquals(0, cli.exitCode(), cli::toString);
+        assertTrue(cli.err().contains("opset 13"), cli::toString);
+        OnnxModel m = OnnxImporter.read(file);
+        assertEquals("[-1, 3, 224, 224]", java.util.Arrays.toString(m.inputShape()));
+        assertEquals(Model.builtin(SMALL_MODEL).parameterCount(), m.model().parameterCount());
+    }
+
+    @Test
+    void exportNeedsAnExistingDirectory(@TempDir Path dir) {
+        Cli cli = Cli.run("export", "--model", SMALL_MODEL, "--output", dir.resolve("no/such/v2.onnx").toString());
+        assertEquals(1, cli.exitCode(), cli::toString);
+        assertTrue(cli.err().contains("no such directory"), cli::toString);
+    }
+
+    @Test
+    void benchComparesWithOnnxRuntimeOnTheSameFile(@TempDir Path dir) {
+        Path file = dir.resolve("v2.onnx");
+        assertEquals(0, Cli.run("export", "--model", SMALL_MODEL, "--output", file.toString(), "--height", "64",
+                "--width", "64").exitCode());
+        Cli cli = Cli.run("bench", "engine", "--model", file.toString(), "--batch", "2", "--height", "64", "--width",
+                "64", "--seconds", "0.3", "--warmup-seconds", "0.1", "--vs-onnxruntime");
+        assertEquals(0, cli.exitCode(), cli::toString);
+        String[] lines = cli.outLines();
+        Matcher ratio = Pattern.compile("ratio=(\\d+\\.\\d{3})").matcher(lines[lines.length - 1]);
+        assertTrue(ratio.matches(), cli::toString);
+        double ours = value(cli.out(), "ms_per_image");
+        double ort = value(cli.out(), "ort_ms_per_image");
+        // The printed figures are rounded to 0.001 ms, so the ratio of the printed figures is close, not equal.
+        assertEquals(ours / ort, Double.parseDouble(ratio.group(1)), 0.002 + 0.02 * ours / ort, cli::toString);
+    }
+
+    @Test
+    void anOnnxFileWithAFixedBatchNamesTheBatchItTakes(@TempDir Path dir) throws Exception {
+        // The exported model with its batch fixed at 1.
+        Path file = dir.resolve("fixed.onnx");
+        var proto = dev.shufflespark.io.onnx.OnnxExporter.toProto(Model.builtin(SMALL_MODEL), 64, 64);
+        var g = proto.getGraph().toBuilder();
+        g.getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0)
+                .clearDimParam().setDimValue(1);
+        Files.write(file, proto.toBuilder().setGraph(g).build().toByteArray());
+        Cli cli = Cli.run("bench", "engine", "--model", file.toString(), "--batch", "2", "--height", "64", "--width",
+                "64", "--seconds", "0.1", "--vs-onnxruntime");
+        assertEquals(1, cli.exitCode(), cli::toString);
+        assertTrue(cli.err().contains("use --batch 1"), cli::toString);
+    }
+
+    private static double value(String out, String key) {
+        Matcher m = Pattern.compile("(?m)^" + key + "=(\\d+\\.\\d+)$").matcher(out);
+        assertTrue(m.find(), key + " missing in\n" + out);
+        return Double.parseDouble(m.group(1));
+    }
+}
