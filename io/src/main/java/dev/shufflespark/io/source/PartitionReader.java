@@ -1,0 +1,262 @@
+package dev.shufflespark.io.source;
+
+import dev.shufflespark.io.Redaction;
+import dev.shufflespark.io.decode.DecodedImage;
+import dev.shufflespark.io.decode.ImageDecoder;
+import dev.shufflespark.io.decode.ImageException;
+import dev.shufflespark.io.decode.Reason;
+import dev.shufflespark.io.preprocess.Preprocessor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.util.functional.FutureIO;
+
+/**
+ * Reads the images of one partition on an executor: each input file, or each image member of a tar shard,
+ * becomes either a model-ready tensor written into the caller's array (read, decode, preprocess) or a typed
+ * failure. A bad input never throws: it is an {@link ImageResult} with a reason code and a message naming it,
+ * and the next call goes on with the next image.
+ *
+ * <pre>{@code
+ * try (PartitionReader reader = new PartitionReader(conf, partition.files(), decoder, preprocessor, listing)) {
+ *     float[] batch = new float[8 * preprocessor.outputLength()];
+ *     int filled = 0;
+ *     for (ImageResult r; (r = reader.next(batch, filled * preprocessor.outputLength())) != null; ) {
+ *         record(r);
+ *         if (r.ok() && ++filled == 8) { infer(batch, filled); filled = 0; }
+ *     }
+ * }
+ * }</pre>
+ * One encoded-bytes buffer is reused for every image; nothing per image is allocated beyond what decoding
+ * needs. Not thread-safe: one reader per task.
+ */
+public final class PartitionReader implements AutoCloseable {
+
+    private static final String READ_POLICY = "fs.option.openfile.read.policy";
+    private static final String LENGTH = "fs.option.openfile.length";
+
+    private final Configuration conf;
+    private final List<InputFile> inputs;
+    private final ImageDecoder decoder;
+    private final Preprocessor preprocessor;
+    private final ListingOptions listing;
+    private byte[] buffer = new byte[1 << 16];
+    private int next;
+    private InputFile tarFile;
+    private InputStream tarStream;
+    private TarReader tar;
+
+    public PartitionReader(Configuration conf, List<InputFile> inputs, ImageDecoder decoder,
+                           Preprocessor preprocessor, ListingOptions listing) {
+        this.conf = conf;
+        this.inputs = List.copyOf(inputs);
+        this.decoder = decoder;
+        this.preprocessor = preprocessor;
+        this.listing = listing;
+    }
+
+    /**
+     * Reads the next image into {@code out[offset, offset + preprocessor.outputLength())} and says what
+     * became of it; on failure nothing is written there. Null when the partition has no more images.
+     */
+    public ImageResult next(float[] out, int offset) {
+        while (true) {
+            if (tar != null) {
+                ImageResult r = nextMember(out, offset);
+                if (r != null) {
+                    return r;
+                }
+                continue; // shard done
+            }
+            if (next >= inputs.size()) {
+                return null;
+            }
+            InputFile f = inputs.get(next++);
+            if (f.kind() == InputFile.Kind.TAR) {
+                ImageResult failure = openTar(f);
+                if (failure != null) {
+                    return failure;
+                }
+                continue;
+            }
+            return readFile(f, out, offset);
+        }
+    }
+
+    private ImageResult readFile(InputFile f, float[] out, int offset) {
+        long t0 = System.nanoTime();
+        if (f.length() == 0) {
+            return failure(f.uri(), null, 0, Reason.EMPTY, f.uri() + ": empty file", 0, 0);
+        }
+        if (f.length() > decoder.options().maxBytes()) {
+            return tooManyBytes(f.uri(), null, f.length());
+        }
+        int len;
+        try (FSDataInputStream in = open(f)) {
+            len = readAll(in, f.length());
+        } catch (IOException | RuntimeException e) {
+            return failure(f.uri(), null, -1, Reason.READ_ERROR, f.uri() + ": cannot read it: "
+                    + Redaction.scrub(String.valueOf(e.getMessage()), conf), System.nanoTime() - t0, 0);
+        }
+        if (len < 0) {
+            return tooManyBytes(f.uri(), null, -len);
+        }
+        return decodeAndPreprocess(f.uri(), null, len, out, offset, System.nanoTime() - t0);
+    }
+
+    private FSDataInputStream open(InputFile f) throws IOException {
+        Path p = new Path(f.uri());
+        FileSystem fs = p.getFileSystem(conf);
+        // Whole-file reads, and the listed length so that object stores skip a HEAD request.
+        return FutureIO.awaitFuture(fs.openFile(p)
+                .opt(READ_POLICY, f.kind() == InputFile.Kind.TAR ? "sequential" : "whole-file")
+                .opt(LENGTH, Long.toString(f.length()))
+                .build());
+    }
+
+    /** Reads to the end into the buffer; the byte count, or minus the count when it exceeds the limit. */
+    private int readAll(InputStream in, long expected) throws IOException {
+        long max = decoder.options().maxBytes();
+        ensure((int) Math.min(max, Math.max(expected, 1)) + 1);
+        int len = 0;
+        while (true) {
+            if (len == buffer.length) {
+                if (len > max) {
+                    return -len;
+                }
+                ensure((int) Math.min((long) len * 2, max + 1));
+            }
+            int n = in.read(buffer, len, buffer.length - len);
+            if (n < 0) {
+                return len > max ? -len : len;
+            }
+            len += n;
+        }
+    }
+
+    private ImageResult openTar(InputFile f) {
+        long t0 = System.nanoTime();
+        try {
+            InputStream in = open(f);
+            tarStream = ListingOptions.isGzip(f.uri()) ? new GZIPInputStream(in, 1 << 16) : in;
+            tar = new TarReader(tarStream);
+            tarFile = f;
+            return null;
+        } catch (IOException | RuntimeException e) {
+            closeTar();
+            return failure(f.uri(), null, -1, Reason.READ_ERROR, f.uri() + ": cannot open the tar shard: "
+                    + Redaction.scrub(String.valueOf(e.getMessage()), conf), System.nanoTime() - t0, 0);
+        }
+    }
+
+    /** The next image member of the open shard, or null (and the shard closed) when it has no more. */
+    private ImageResult nextMember(float[] out, int offset) {
+        String shard = tarFile.uri();
+        while (true) {
+            long t0 = System.nanoTime();
+            TarReader.Entry e;
+            try {
+                e = tar.next();
+            } catch (IOException | RuntimeException ex) {
+                long at = tar.position();
+                closeTar();
+                Reason reason = ex instanceof java.io.EOFException ? Reason.TRUNCATED : Reason.READ_ERROR;
+                return failure(shard, null, -1, reason, shard + ": tar shard unreadable after byte " + at + ": "
+                        + Redaction.scrub(String.valueOf(ex.getMessage()), conf), System.nanoTime() - t0, 0);
+            }
+            if (e == null) {
+                closeTar();
+                return null;
+            }
+            if (!isImageMember(e.name())) {
+                continue;
+            }
+            String name = shard + "/" + e.name();
+            if (e.size() == 0) {
+                return failure(shard, e.name(), 0, Reason.EMPTY, name + ": empty file", System.nanoTime() - t0, 0);
+            }
+            if (e.size() > decoder.options().maxBytes()) {
+                return tooManyBytes(shard, e.name(), e.size()); // its data is skipped by the next call
+            }
+            try {
+                ensure((int) e.size());
+                tar.read(buffer, (int) e.size());
+            } catch (IOException | RuntimeException ex) {
+                closeTar();
+                Reason reason = ex instanceof java.io.EOFException ? Reason.TRUNCATED : Reason.READ_ERROR;
+                return failure(shard, e.name(), e.size(), reason, name + ": " + Redaction.scrub(
+                        String.valueOf(ex.getMessage()), conf), System.nanoTime() - t0, 0);
+            }
+            return decodeAndPreprocess(shard, e.name(), (int) e.size(), out, offset, System.nanoTime() - t0);
+        }
+    }
+
+    private boolean isImageMember(String member) {
+        for (String part : member.split("/")) {
+            if (!part.isEmpty() && ListingOptions.isSkipped(part)) {
+                return false;
+            }
+        }
+        return listing.isImage(member);
+    }
+
+    private ImageResult decodeAndPreprocess(String path, String member, int len, float[] out, int offset,
+                                            long readNanos) {
+        String name = member == null ? path : path + "/" + member;
+        long t1 = System.nanoTime();
+        DecodedImage image;
+        try {
+            image = decoder.decode(buffer, 0, len, name, preprocessor.resizeTarget());
+        } catch (ImageException e) {
+            return new ImageResult(path, member, len, -1, -1, null, e.reason(), e.getMessage(), 0, readNanos,
+                    System.nanoTime() - t1, 0);
+        }
+        long t2 = System.nanoTime();
+        preprocessor.apply(image, out, offset);
+        long t3 = System.nanoTime();
+        return new ImageResult(path, member, len, image.width(), image.height(), image.format().name(), null,
+                null, image.subsampling(), readNanos, t2 - t1, t3 - t2);
+    }
+
+    private ImageResult tooManyBytes(String path, String member, long bytes) {
+        String name = member == null ? path : path + "/" + member;
+        return failure(path, member, bytes, Reason.TOO_LARGE, String.format(Locale.ROOT,
+                "%s: %d bytes, more than the limit of %d (%s)", name, bytes, decoder.options().maxBytes(),
+                dev.shufflespark.io.decode.DecodeOptions.MAX_BYTES), 0, 0);
+    }
+
+    private static ImageResult failure(String path, String member, long bytes, Reason reason, String message,
+                                       long readNanos, long decodeNanos) {
+        return new ImageResult(path, member, bytes, -1, -1, null, reason, message, 0, readNanos, decodeNanos, 0);
+    }
+
+    private void ensure(int capacity) {
+        if (buffer.length < capacity) {
+            buffer = new byte[Math.max(capacity, buffer.length + (buffer.length >> 1))];
+        }
+    }
+
+    private void closeTar() {
+        if (tarStream != null) {
+            try {
+                tarStream.close();
+            } catch (IOException ignored) {
+                // a failed close of a stream we only read loses nothing
+            }
+        }
+        tarStream = null;
+        tar = null;
+        tarFile = null;
+    }
+
+    @Override
+    public void close() {
+        closeTar();
+    }
+}
