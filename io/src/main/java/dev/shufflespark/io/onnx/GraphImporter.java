@@ -100,6 +100,7 @@ final class GraphImporter {
     private boolean spatialKnown = true;
     private String inputName;
     private long[] inputShape;
+    private long parameterCount;
     private OnnxNode current;
 
     private GraphImporter(ModelProto model, String name, long opset) {
@@ -285,8 +286,6 @@ final class GraphImporter {
         return new OnnxModel(Model.ofGraph(name, build(value), parameterCount, probabilities), inputName,
                 inputShape, outputName, opset, (model.getProducerName() + " " + model.getProducerVersion()).strip());
     }
-
-    private long parameterCount;
 
     /** The engine graph of the layers the output depends on, in order. */
     private Graph build(int output) {

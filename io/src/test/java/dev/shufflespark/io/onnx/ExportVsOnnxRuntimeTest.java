@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
+import dev.shufflespark.model.plan.Program;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,6 +29,13 @@ class ExportVsOnnxRuntimeTest {
         assertEquals("input", imported.inputName());
         assertEquals("[-1, 3, 224, 224]", Arrays.toString(imported.inputShape()));
         assertEquals(model.parameterCount(), imported.model().parameterCount(), "parameters of the imported model");
+        // The imported graph optimises to the same program as the built-in one: same steps, same copies.
+        Program builtIn = model.engine().program(SIZE, SIZE);
+        Program fromOnnx = imported.model().engine().program(SIZE, SIZE);
+        assertEquals(builtIn.steps().length, fromOnnx.steps().length, "steps after the load-time passes");
+        assertEquals(builtIn.concatCopies(), fromOnnx.concatCopies(), "planes copied by concatenations");
+        assertEquals(Arrays.stream(builtIn.slotFloats()).sum(), Arrays.stream(fromOnnx.slotFloats()).sum(),
+                "activation memory");
         int classes = model.numClasses();
         try (OrtRunner ort = new OrtRunner(onnx)) {
             for (int batch : new int[] {1, 4}) {
