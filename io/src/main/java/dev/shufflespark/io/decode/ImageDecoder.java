@@ -49,6 +49,8 @@ public final class ImageDecoder implements AutoCloseable {
     private final Map<Format, ImageReader> readers = new EnumMap<>(Format.class);
     private final List<String> warnings = new ArrayList<>();
     private final IIOReadWarningListener warningListener = (source, warning) -> warnings.add(warning);
+    private long lastPixelsNanos;
+    private long lastConvertNanos;
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
@@ -141,10 +143,13 @@ public final class ImageDecoder implements AutoCloseable {
                 param.setSourceSubsampling(s, s, offX, offY);
             }
             RgbImage rgb = null;
+            long t0 = System.nanoTime();
+            long t1 = t0;
             if (jpeg != null) {
                 JpegHeader.ColourSpace space = jpeg.colourSpace();
                 if (space != JpegHeader.ColourSpace.YCCK && space != JpegHeader.ColourSpace.UNKNOWN) {
                     Raster raster = readRaster(reader, param);
+                    t1 = System.nanoTime();
                     if (raster != null) {
                         if (raster.getNumBands() != jpeg.components()) {
                             throw new ImageException(Reason.CORRUPT, name + ": decoded " + raster.getNumBands()
@@ -156,11 +161,14 @@ public final class ImageDecoder implements AutoCloseable {
             }
             if (rgb == null) {
                 BufferedImage image = reader.read(0, param);
+                t1 = System.nanoTime();
                 if (image == null) {
                     throw new ImageException(Reason.CORRUPT, name + ": the " + format + " decoder returned no image");
                 }
                 rgb = PixelConversion.toRgb(image);
             }
+            lastPixelsNanos = t1 - t0;
+            lastConvertNanos = System.nanoTime() - t1;
             String truncation = truncationWarning();
             if (truncation != null) {
                 throw new ImageException(Reason.TRUNCATED, name + ": truncated " + format + " (" + truncation + ")");
@@ -185,6 +193,19 @@ public final class ImageDecoder implements AutoCloseable {
                 discard(format);
             }
         }
+    }
+
+    /**
+     * For benchmarks: of the last successful decode, the time the ImageIO reader took to deliver the pixels
+     * (entropy decoding, IDCT, upsampling, copying into a raster), and the time of the conversion to RGB.
+     */
+    public long lastPixelsNanos() {
+        return lastPixelsNanos;
+    }
+
+    /** For benchmarks: see {@link #lastPixelsNanos()}. */
+    public long lastConvertNanos() {
+        return lastConvertNanos;
     }
 
     /** {@link #decode(byte[], int, int, String, int)} of a whole array at full resolution. */

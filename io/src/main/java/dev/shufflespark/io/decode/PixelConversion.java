@@ -112,17 +112,32 @@ final class PixelConversion {
 
     private static void ycbcr(Raster raster, int w, int h, byte[] rgb) {
         Layout l = Layout.of(raster);
+        byte[] src = l.bytes;
+        int stride = l.pixelStride;
+        int yOff = l.band[0], cbOff = l.band[1], crOff = l.band[2];
+        int[] crR = CR_R, cbB = CB_B, crG = CR_G, cbG = CB_G;
+        byte[] clip = CLIP;
         for (int y = 0; y < h; y++) {
             int p = l.rowStart(y);
             int o = y * w * 3;
-            for (int x = 0; x < w; x++, p += l.pixelStride, o += 3) {
-                int luma = l.bytes[p + l.band[0]] & 0xff;
-                int cb = l.bytes[p + l.band[1]] & 0xff;
-                int cr = l.bytes[p + l.band[2]] & 0xff;
-                rgb[o] = clip(luma + CR_R[cr]);
-                rgb[o + 1] = clip(luma + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
-                rgb[o + 2] = clip(luma + CB_B[cb]);
+            for (int x = 0; x < w; x++, p += stride, o += 3) {
+                int luma = (src[p + yOff] & 0xff) + CLIP_OFFSET;
+                int cb = src[p + cbOff] & 0xff;
+                int cr = src[p + crOff] & 0xff;
+                rgb[o] = clip[luma + crR[cr]];
+                rgb[o + 1] = clip[luma + ((cbG[cb] + crG[cr]) >> SCALEBITS)];
+                rgb[o + 2] = clip[luma + cbB[cb]];
             }
+        }
+    }
+
+    /** libjpeg's range_limit: CLIP[v + CLIP_OFFSET] is v clamped to 0..255, for v in -512..767. */
+    private static final int CLIP_OFFSET = 512;
+    private static final byte[] CLIP = new byte[1280];
+
+    static {
+        for (int i = 0; i < CLIP.length; i++) {
+            CLIP[i] = clip(i - CLIP_OFFSET);
         }
     }
 

@@ -91,9 +91,10 @@ public final class Preprocessor {
         DecodedImage.View view = DecodedImage.View.of(stored, image.orientation());
         boolean transposed = DecodedImage.transposed(image.orientation());
         // The full image's extent in the decoded pixels' coordinates, per displayed axis.
-        double[] boxX = box(transposed ? image.height() : image.width(), view.width(), image.subsampling(),
+        // A displayed axis runs along the stored rows or columns (swapped when transposed), maybe reversed.
+        double[] boxX = box(image.width(), view.width(), image.subsampling(),
                 transposed ? image.offsetY() : image.offsetX(), view.xStride() < 0);
-        double[] boxY = box(transposed ? image.width() : image.height(), view.height(), image.subsampling(),
+        double[] boxY = box(image.height(), view.height(), image.subsampling(),
                 transposed ? image.offsetX() : image.offsetY(), view.yStride() < 0);
         boolean needH = outW != view.width() || boxX[0] != 0 || boxX[1] != view.width();
         boolean needV = outH != view.height() || boxY[0] != 0 || boxY[1] != view.height();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -113,6 +114,10 @@ public final class PartitionReader implements AutoCloseable {
     private FSDataInputStream open(InputFile f) throws IOException {
         Path p = new Path(f.uri());
         FileSystem fs = p.getFileSystem(conf);
+        if (fs instanceof ChecksumFileSystem checksummed) {
+            // Local files have no .crc companions to check: skip looking for them on every open.
+            fs = checksummed.getRawFileSystem();
+        }
         // Whole-file reads, and the listed length so that object stores skip a HEAD request.
         return FutureIO.awaitFuture(fs.openFile(p)
                 .opt(READ_POLICY, f.kind() == InputFile.Kind.TAR ? "sequential" : "whole-file")

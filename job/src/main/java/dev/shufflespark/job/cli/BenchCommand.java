@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench",
         description = "Benchmarks. Speed is measured here (and in the JMH module), never asserted in tests.",
-        subcommands = {BenchEngineCommand.class})
+        subcommands = {BenchEngineCommand.class, BenchDecodeCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -20,6 +20,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing benchmark: engine");
+        throw new ParameterException(spec.commandLine(), "missing benchmark: engine or decode");
     }
 }
