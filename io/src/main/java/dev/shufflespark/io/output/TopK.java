@@ -19,6 +19,14 @@ public final class TopK {
      * {@code count < k}.
      */
     public static List<Prediction> of(float[] logits, int offset, int count, int k) {
+        return of(logits, offset, count, k, false);
+    }
+
+    /**
+     * As {@link #of(float[], int, int, int)}; when {@code probabilities} is true the scores are already a
+     * distribution (the model ends in a softmax) and are reported as they are, not softmaxed again.
+     */
+    public static List<Prediction> of(float[] logits, int offset, int count, int k, boolean probabilities) {
         if (count < 1 || k < 1) {
             throw new IllegalArgumentException("need count >= 1 and k >= 1, got count " + count + ", k " + k);
         }
@@ -47,7 +55,8 @@ public final class TopK {
         }
         List<Prediction> result = new ArrayList<>(n);
         for (int i : best) {
-            result.add(new Prediction(i, (float) (Math.exp(logits[offset + i] - max) / sum)));
+            float p = probabilities ? logits[offset + i] : (float) (Math.exp(logits[offset + i] - max) / sum);
+            result.add(new Prediction(i, p));
         }
         return result;
     }

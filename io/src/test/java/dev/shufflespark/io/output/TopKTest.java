@@ -45,4 +45,14 @@ class TopKTest {
             assertEquals(999 - rank, logits[top.get(rank).index()], "rank " + rank);
         }
     }
+
+    @Test
+    void probabilitiesAreNotSoftmaxedAgain() {
+        float[] probs = {0.1f, 0.7f, 0.2f};
+        List<TopK.Prediction> top = TopK.of(probs, 0, 3, 2, true);
+        assertEquals(1, top.get(0).index());
+        assertEquals(0.7f, top.get(0).probability());
+        assertEquals(2, top.get(1).index());
+        assertEquals(0.2f, top.get(1).probability());
+    }
 }

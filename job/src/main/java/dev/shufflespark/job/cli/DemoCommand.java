@@ -102,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
                 Path file = files.get(first + i);
                 out.printf(Locale.ROOT, "%n%s (%dx%d)%n", images.isEmpty() ? file.getFileName() : file,
                         sizes[i][0], sizes[i][1]);
-                for (TopK.Prediction p : TopK.of(logits, i * classes, classes, top)) {
+                for (TopK.Prediction p : TopK.of(logits, i * classes, classes, top, m.outputsProbabilities())) {
                     String name = labels != null ? labels.name(p.index()) : "class " + p.index();
                     out.printf(Locale.ROOT, "  %.4f  %s (%d)%n", p.probability(), name, p.index());
                 }
