@@ -211,13 +211,26 @@ public final class PartitionReader implements AutoCloseable {
         return listing.isImage(member);
     }
 
+    /**
+     * Decodes and preprocesses an image the caller already holds (a binary column, say) exactly as a file
+     * of this partition would be: into {@code out[offset..]}, or a typed failure naming {@code name}.
+     */
+    public ImageResult fromBytes(String name, byte[] data, int off, int len, float[] out, int offset) {
+        return decodeAndPreprocess(name, null, data, off, len, out, offset, 0);
+    }
+
     private ImageResult decodeAndPreprocess(String path, String member, int len, float[] out, int offset,
                                             long readNanos) {
+        return decodeAndPreprocess(path, member, buffer, 0, len, out, offset, readNanos);
+    }
+
+    private ImageResult decodeAndPreprocess(String path, String member, byte[] data, int off, int len,
+                                            float[] out, int offset, long readNanos) {
         String name = member == null ? path : path + "/" + member;
         long t1 = System.nanoTime();
         DecodedImage image;
         try {
-            image = decoder.decode(buffer, 0, len, name, preprocessor.resizeTarget());
+            image = decoder.decode(data, off, len, name, preprocessor.resizeTarget());
         } catch (ImageException e) {
             return new ImageResult(path, member, len, -1, -1, null, e.reason(), e.getMessage(), 0, readNanos,
                     System.nanoTime() - t1, 0);
