@@ -224,6 +224,26 @@ class LocalSourceTest {
     }
 
     @Test
+    void imagesAlreadyInMemoryGoThroughTheSamePipeline() throws Exception {
+        byte[] rocket = Images.sample("rocket.jpg");
+        Preprocessor pre = new Preprocessor(PreprocessSettings.imagenet());
+        float[] out = new float[2 * pre.outputLength()];
+        try (ImageDecoder decoder = new ImageDecoder();
+             PartitionReader reader = new PartitionReader(conf, List.of(), decoder, pre, ListingOptions.defaults())) {
+            ImageResult ok = reader.fromBytes("row 7", rocket, 0, rocket.length, out, pre.outputLength());
+            assertTrue(ok.ok(), ok::toString);
+            assertEquals(640, ok.width());
+            float[] direct = pre.apply(decoder.decode(rocket, 0, rocket.length, "direct", pre.resizeTarget()));
+            assertArrayEquals(direct, java.util.Arrays.copyOfRange(out, pre.outputLength(), out.length));
+            byte[] text = Images.text();
+            ImageResult bad = reader.fromBytes("row 8", text, 0, text.length, out, 0);
+            assertEquals(Reason.NOT_AN_IMAGE, bad.reason());
+            assertTrue(bad.message().startsWith("row 8: "), bad.message());
+            assertNull(reader.next(out, 0), "no files in this partition");
+        }
+    }
+
+    @Test
     void tooManyBytesIsRefusedWithoutReading() throws Exception {
         write("big.png", Images.sample("chelsea.png"));
         write("shard.tar", new TarWriter().file("big.png", Images.sample("chelsea.png"))
