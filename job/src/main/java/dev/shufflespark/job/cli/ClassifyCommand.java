@@ -1,0 +1,270 @@
+package dev.shufflespark.job.cli;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+
+import dev.shufflespark.job.ClassifyJob;
+import dev.shufflespark.job.JobException;
+import dev.shufflespark.job.SparkSetup;
+import dev.shufflespark.job.config.JobConfig;
+import dev.shufflespark.job.config.OutputFormat;
+import dev.shufflespark.job.config.Settings;
+import dev.shufflespark.job.stats.Summary;
+import dev.shufflespark.job.stats.SummaryTable;
+import dev.shufflespark.model.ModelException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code classify}: the Spark job. Runs locally ({@code local[*]} when no master is set) or under
+ * spark-submit with the job jar ({@code --class dev.shufflespark.job.cli.ClassifyCommand}, same options).
+ */
+@Command(name = "classify",
+        description = {"Classifies images on Spark: every image of --input gets a row of labels and timings under "
+                + "--output (labels/, statistics/, summary.json), and a summary is printed.",
+            "Without --input and --output: the bundled samples/, into ./" + ClassifyCommand.DEFAULT_OUTPUT
+                + " (replaced on each such run).",
+            "Settings: built-in defaults < conf/shufflespark.properties (or --config) < flags < --conf. Keys starting "
+                + "with spark. go to Spark untouched."})
+public final class ClassifyCommand implements Callable<Integer> {
+
+    static final String DEFAULT_OUTPUT = "shufflespark-output";
+    static final String CONF_FILE = "conf/shufflespark.properties";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HelpOption help;
+
+    @Option(names = "--input", arity = "1..*", paramLabel = "URI",
+            description = "Image files, folders, globs, tar shards (.tar, .tgz) or list files (.txt), on any Hadoop "
+                    + "file system (file:, hdfs:, s3a:). Default: the bundled samples/.")
+    List<String> inputs;
+
+    @Option(names = "--output", paramLabel = "URI",
+            description = "The output folder, on any Hadoop file system. Default: ./" + DEFAULT_OUTPUT + ".")
+    String output;
+
+    @Option(names = "--model", paramLabel = "NAME|URI",
+            description = "A built-in model name (see 'shufflespark models'; seeded, untrained weights), or a .ssnm "
+                    + "model file or an ONNX file on any Hadoop file system. Default: " + JobConfig.DEFAULT_MODEL + ".")
+    String model;
+
+    @Option(names = "--labels", paramLabel = "URI",
+            description = "Class names, one per line; as many as the model has classes. Default: the ImageNet "
+                    + "names for 1000-class models.")
+    String labels;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Classes kept per image. Default: 5.")
+    String topK;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Images per engine call. Default: 8.")
+    String batchSize;
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "parquet (default), json or csv.")
+    String format;
+
+    @Option(names = "--mode", paramLabel = "MODE",
+            description = "When the output exists: error (default: refuse, leave it intact), overwrite (replace it) "
+                    + "or resume (classify only the inputs without rows).")
+    String mode;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A properties file of settings. Default: " + CONF_FILE + " when it exists.")
+    Path configFile;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE",
+            description = "A setting, over everything else: a job key (see --print-config) or a spark.* key.")
+    List<String> conf = new ArrayList<>();
+
+    @Option(names = "--print-config",
+            description = "Print the effective settings and where each came from (credentials masked), and exit.")
+    boolean printConfig;
+
+    /** The entry point for spark-submit: the same options as {@code shufflespark classify}. */
+    public static void main(String[] args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "classify";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = Main.commandLine().execute(all);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        Settings settings = settings();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (printConfig) {
+            out.print(settings.describe());
+            out.flush();
+            return 0;
+        }
+        JobConfig config;
+        try {
+            config = JobConfig.from(settings);
+        } catch (IllegalArgumentException e) { // ConfigException, and the io module's checks
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+
+        SparkConf sparkConf = new SparkConf(); // spark-submit's settings arrive as system properties
+        settings.spark().forEach(sparkConf::set);
+        if (!sparkConf.contains("spark.master")) {
+            sparkConf.setMaster("local[*]");
+        }
+        sparkConf.setIfMissing("spark.app.name", "shufflespark classify");
+        SparkSetup.apply(sparkConf);
+        SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
+        try {
+            Summary summary;
+            try {
+                summary = ClassifyJob.run(spark, config, err);
+            } catch (JobException | ModelException e) {
+                throw new CliFailure(e.getMessage(), e);
+            }
+            printSome(spark, config, summary, out);
+            SummaryTable.print(summary, out);
+            out.println("  details        " + summary.output + "/" + ClassifyJob.SUMMARY_FILE + ", "
+                    + ClassifyJob.LABELS_DIR + "/ and " + ClassifyJob.STATISTICS_DIR + "/");
+            out.flush();
+        } finally {
+            spark.stop();
+        }
+        return 0;
+    }
+
+    /** Defaults, then the configuration file, then the flags, then --conf. */
+    Settings settings() throws IOException {
+        Settings s = new Settings().layer("default", JobConfig.defaults());
+        boolean demo = inputs == null && output == null;
+        if (demo) {
+            s.put(JobConfig.INPUT, samplesDir().toString(), "default (bundled samples)");
+        }
+        s.put(JobConfig.OUTPUT, DEFAULT_OUTPUT, "default");
+
+        Path file = configFile;
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new ParameterException(spec.commandLine(), "--config " + file + ": no such file");
+        }
+        if (file == null) {
+            String home = System.getProperty(DemoCommand.HOME_PROPERTY);
+            Path candidate = home != null ? Path.of(home).resolve(CONF_FILE) : null;
+            file = candidate != null && Files.isRegularFile(candidate) ? candidate : null;
+        }
+        if (file != null) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            }
+            Map<String, String> layer = new LinkedHashMap<>();
+            for (String k : p.stringPropertyNames()) {
+                layer.put(k, p.getProperty(k));
+            }
+            s.layer("file " + file, layer);
+        }
+
+        if (inputs != null) {
+            s.put(JobConfig.INPUT, String.join(",", inputs), "--input");
+        }
+        s.put(JobConfig.OUTPUT, output, "--output");
+        s.put(JobConfig.MODEL, model, "--model");
+        s.put(JobConfig.LABELS, labels, "--labels");
+        s.put(JobConfig.TOP_K, topK, "--top-k");
+        s.put(JobConfig.BATCH_SIZE, batchSize, "--batch-size");
+        s.put(JobConfig.FORMAT, format, "--format");
+        s.put(JobConfig.MODE, mode, "--mode");
+        for (String kv : conf) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new ParameterException(spec.commandLine(), "--conf " + kv + ": expected KEY=VALUE");
+            }
+            s.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip(), "--conf");
+        }
+        // The default output folder is replaced by the next run that uses it, but only when it holds a previous
+        // run's output (or nothing).
+        if ("default".equals(s.source(JobConfig.OUTPUT)) && "default".equals(s.source(JobConfig.MODE))) {
+            Path dir = Path.of(s.get(JobConfig.OUTPUT));
+            if (Files.isDirectory(dir) && (Files.exists(dir.resolve(ClassifyJob.SUMMARY_FILE))
+                    || Files.isDirectory(dir.resolve(ClassifyJob.LABELS_DIR)) || isEmpty(dir))) {
+                s.put(JobConfig.MODE, "overwrite", "default (the default output is replaced)");
+            }
+        }
+        return s;
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    /** A few label rows of this run: path, status and the most probable class. */
+    private static void printSome(SparkSession spark, JobConfig config, Summary summary, PrintWriter out) {
+        if (summary.images == 0) {
+            return;
+        }
+        String top1 = config.format() == OutputFormat.CSV ? "split(class_name, ';')[0]" : "class_name[0]";
+        String p1 = config.format() == OutputFormat.CSV ? "cast(split(probability, ';')[0] as double)"
+                : "probability[0]";
+        List<Row> rows = spark.read().format(config.format().source()).option("header", "true")
+                .load(summary.output + "/" + ClassifyJob.LABELS_DIR)
+                .where(col("run_id").equalTo(summary.runId))
+                .select(col("path"), col("member"), col("status"), expr(top1), expr(p1), col("error"))
+                .orderBy("path", "member").limit(10).collectAsList();
+        out.println();
+        if (summary.builtinModel) {
+            out.println("Labels of " + summary.model + ", seeded weights, NOT ImageNet-trained: they are meaningless.");
+        } else {
+            out.println("Labels of " + summary.model + ":");
+        }
+        for (Row r : rows) {
+            String name = r.getString(0) + (r.isNullAt(1) ? "" : "/" + r.getString(1));
+            String shown = name.length() > 60 ? "..." + name.substring(name.length() - 57) : name;
+            if ("OK".equals(r.getString(2))) {
+                out.printf(Locale.ROOT, "  %-60s %.4f  %s%n", shown, ((Number) r.get(4)).doubleValue(), r.getString(3));
+            } else {
+                out.printf(Locale.ROOT, "  %-60s %s: %s%n", shown, r.getString(2), r.getString(5));
+            }
+        }
+        if (summary.images > rows.size()) {
+            out.println("  ... " + (summary.images - rows.size()) + " more");
+        }
+    }
+
+    /** samples/ of the repository: under -Dshufflespark.home (the launcher sets it), else found upwards. */
+    private static Path samplesDir() {
+        String home = System.getProperty(DemoCommand.HOME_PROPERTY);
+        if (home != null) {
+            return Path.of(home, "samples");
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("samples").resolve("LICENSES.txt"))) {
+                return dir.resolve("samples");
+            }
+        }
+        throw new CliFailure("cannot find the bundled samples/ folder; pass --input, or set -D"
+                + DemoCommand.HOME_PROPERTY + " to the repository root");
+    }
+}

@@ -1,0 +1,191 @@
+package dev.shufflespark.job.config;
+
+import dev.shufflespark.io.ConfigValues;
+import dev.shufflespark.io.decode.DecodeOptions;
+import dev.shufflespark.io.preprocess.PreprocessSettings;
+import dev.shufflespark.io.source.InputPartitioner;
+import dev.shufflespark.io.source.ListingOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The settings of one {@code classify} run, checked. Built from layered {@link Settings} (the command line) or
+ * from a plain map (tests, programs); every bad value fails here, on the driver, naming the key and the value.
+ *
+ * @param inputs          files, folders, globs, tar shards or list files, on any Hadoop file system
+ * @param output          the output folder: {@code labels/}, {@code statistics/} and {@code summary.json}
+ * @param model           a built-in model name, or the URI of a {@code .ssnm} or ONNX file
+ * @param labels          the URI of a class-names file, or null for the model's default names
+ * @param topK            classes kept per image
+ * @param batchSize       images per engine call
+ * @param format          how rows are written
+ * @param mode            what to do with an existing output folder
+ * @param progressSeconds seconds between progress lines; 0 for none
+ * @param minPartitions   split the input into at least this many partitions; 0 for twice Spark's default
+ *                        parallelism
+ * @param ioOptions       decoding, preprocessing, listing and partitioning settings of the io module
+ * @param failPartition   a test hook: the first attempt of this partition fails after its first row; -1 for none
+ */
+public record JobConfig(List<String> inputs, String output, String model, String labels, int topK, int batchSize,
+                        OutputFormat format, WriteMode mode, double progressSeconds, int minPartitions,
+                        Map<String, String> ioOptions, int failPartition) {
+
+    public static final String INPUT = "input";
+    public static final String OUTPUT = "output";
+    public static final String MODEL = "model";
+    public static final String LABELS = "labels";
+    public static final String TOP_K = "top.k";
+    public static final String BATCH_SIZE = "batch.size";
+    public static final String FORMAT = "format";
+    public static final String MODE = "mode";
+    public static final String PROGRESS = "progress.interval.seconds";
+    public static final String MIN_PARTITIONS = "input.partition.min";
+    /** Test hook, not for users: fail the first attempt of this partition once. */
+    public static final String FAIL_PARTITION = "test.fail.first.attempt.partition";
+
+    public static final String DEFAULT_MODEL = "shufflenet_v1_g3_x1_0";
+
+    /** The flag of each key that has one, for messages. */
+    private static final Map<String, String> FLAGS = Map.of(INPUT, "--input", OUTPUT, "--output", MODEL, "--model",
+            LABELS, "--labels", TOP_K, "--top-k", BATCH_SIZE, "--batch-size", FORMAT, "--format", MODE, "--mode");
+
+    public JobConfig {
+        inputs = List.copyOf(inputs);
+        ioOptions = Map.copyOf(ioOptions);
+    }
+
+    /** Built-in defaults of the job's own keys and of the io module's, as a settings layer. */
+    public static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put(MODEL, DEFAULT_MODEL);
+        d.put(TOP_K, "5");
+        d.put(BATCH_SIZE, "8");
+        d.put(FORMAT, "parquet");
+        d.put(MODE, "error");
+        d.put(PROGRESS, "10");
+        d.put(MIN_PARTITIONS, "0");
+        d.put(ListingOptions.IMAGE_EXTENSIONS, ListingOptions.DEFAULT_IMAGE_EXTENSIONS);
+        d.put(ListingOptions.TAR_EXTENSIONS, ListingOptions.DEFAULT_TAR_EXTENSIONS);
+        d.put(ListingOptions.LIST_EXTENSIONS, ListingOptions.DEFAULT_LIST_EXTENSIONS);
+        d.put(InputPartitioner.MAX_FILES, Integer.toString(InputPartitioner.DEFAULT_MAX_FILES));
+        d.put(InputPartitioner.MAX_BYTES, Long.toString(InputPartitioner.DEFAULT_MAX_BYTES));
+        DecodeOptions dec = DecodeOptions.defaults();
+        d.put(DecodeOptions.MAX_PIXELS, Long.toString(dec.maxPixels()));
+        d.put(DecodeOptions.MAX_BYTES, Long.toString(dec.maxBytes()));
+        d.put(DecodeOptions.EXIF_ORIENTATION, Boolean.toString(dec.exifOrientation()));
+        d.put(DecodeOptions.SUBSAMPLE, Boolean.toString(dec.subsample()));
+        d.put(DecodeOptions.SUBSAMPLE_HEADROOM, Double.toString(dec.subsampleHeadroom()));
+        d.putAll(PreprocessSettings.imagenet().toMap());
+        return d;
+    }
+
+    /** Every key the job knows (besides {@code spark.*}). */
+    public static Set<String> knownKeys() {
+        Set<String> keys = new LinkedHashSet<>(List.of(INPUT, OUTPUT, LABELS, FAIL_PARTITION));
+        keys.addAll(defaults().keySet());
+        return keys;
+    }
+
+    /** True for the io module's keys, which go to decoding, preprocessing, listing and partitioning. */
+    static boolean isIoKey(String key) {
+        return key.startsWith("decode.") || key.startsWith("preprocess.") || key.startsWith("input.")
+                && !key.equals(INPUT) && !key.equals(MIN_PARTITIONS);
+    }
+
+    /** The key with its flag, e.g. {@code --batch-size (batch.size)}. */
+    public static String describeKey(String key) {
+        String flag = FLAGS.get(key);
+        return flag == null ? key : flag + " (" + key + ")";
+    }
+
+    /** A configuration from a plain map over the built-in defaults. */
+    public static JobConfig from(Map<String, String> values) {
+        return from(new Settings().layer("default", defaults()).layer("map", values));
+    }
+
+    /** Checks every value; unknown keys (other than {@code spark.*}) are errors too. */
+    public static JobConfig from(Settings s) {
+        for (String key : s.values().keySet()) {
+            if (!key.startsWith("spark.") && !knownKeys().contains(key)) {
+                throw new ConfigException("unknown setting '" + key + "' (from " + s.source(key) + "); known settings: "
+                        + String.join(", ", knownKeys()) + ", and spark.*");
+            }
+        }
+        List<String> inputs = new ArrayList<>();
+        String in = s.get(INPUT);
+        if (in != null) {
+            for (String part : in.split(",")) {
+                if (!part.isBlank()) {
+                    inputs.add(part.strip());
+                }
+            }
+        }
+        if (inputs.isEmpty()) {
+            throw new ConfigException(describeKey(INPUT) + ": no input given");
+        }
+        String output = ConfigValues.trimmed(s::get, OUTPUT);
+        if (output == null) {
+            throw new ConfigException(describeKey(OUTPUT) + ": no output folder given");
+        }
+        String model = ConfigValues.trimmed(s::get, MODEL);
+        if (model == null) {
+            throw new ConfigException(describeKey(MODEL) + ": no model given");
+        }
+        int topK = intIn(s, TOP_K, 1, 1000);
+        int batch = intIn(s, BATCH_SIZE, 1, 4096);
+        OutputFormat format = OutputFormat.parse(FORMAT, s.get(FORMAT));
+        WriteMode mode = WriteMode.parse(MODE, s.get(MODE));
+        double progress = number(s, PROGRESS);
+        if (progress < 0) {
+            throw new ConfigException(PROGRESS, s.get(PROGRESS), "must be 0 (off) or more seconds");
+        }
+        int minPartitions = intIn(s, MIN_PARTITIONS, 0, 1_000_000);
+        int fail = s.get(FAIL_PARTITION) == null ? -1 : intIn(s, FAIL_PARTITION, -1, Integer.MAX_VALUE);
+
+        Map<String, String> io = new LinkedHashMap<>();
+        s.values().forEach((k, v) -> {
+            if (isIoKey(k)) {
+                io.put(k, v.value());
+            }
+        });
+        // The io module checks its own values; its messages name the key and the value.
+        PreprocessSettings.resolve(Map.of(), io::get);
+        DecodeOptions.from(io::get);
+        ListingOptions.from(io::get);
+        InputPartitioner.Options.from(io::get, 1);
+        return new JobConfig(inputs, output, model, ConfigValues.trimmed(s::get, LABELS), topK, batch, format, mode,
+                progress, minPartitions, io, fail);
+    }
+
+    private static int intIn(Settings s, String key, int min, int max) {
+        String v = s.get(key);
+        long n;
+        try {
+            n = Long.parseLong(v.strip().replace("_", ""));
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new ConfigException(key, String.valueOf(v), "is not an integer");
+        }
+        if (n < min || n > max) {
+            throw new ConfigException(key, v, "must be " + min + ".." + max);
+        }
+        return (int) n;
+    }
+
+    private static double number(Settings s, String key) {
+        String v = s.get(key);
+        try {
+            return Double.parseDouble(v.strip());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new ConfigException(key, String.valueOf(v), "is not a number");
+        }
+    }
+
+    public JobConfig withMode(WriteMode m) {
+        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, m, progressSeconds, minPartitions,
+                ioOptions, failPartition);
+    }
+}

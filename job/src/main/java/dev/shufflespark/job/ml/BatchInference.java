@@ -1,0 +1,98 @@
+package dev.shufflespark.job.ml;
+
+import dev.shufflespark.io.source.ImageResult;
+import dev.shufflespark.model.Session;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * Runs the images of one partition through a session in batches: images are read into the batch array until
+ * it holds {@code session.maxBatch()} of them (or the partition ends), then one {@code Session.run} classifies
+ * them all. Outcomes come out in input order, failures included, each exactly once. Not thread-safe: one per
+ * task.
+ */
+final class BatchInference implements Iterator<Classified> {
+
+    /** Failures waiting behind an unfilled batch are let out once this many outcomes are pending. */
+    private static final int MAX_PENDING = 256;
+
+    private final ImageStream source;
+    private final Session session;
+    private final int imageFloats;
+    private final int classes;
+    private final int topK;
+    private final boolean probabilities;
+    private final float[] batch;
+    private final List<Object> tags = new ArrayList<>();
+    private final List<ImageResult> results = new ArrayList<>();
+    private final ArrayDeque<Classified> ready = new ArrayDeque<>();
+    private boolean exhausted;
+
+    BatchInference(ImageStream source, Session session, int imageFloats, int classes, int topK,
+                   boolean probabilities) {
+        this.source = source;
+        this.session = session;
+        this.imageFloats = imageFloats;
+        this.classes = classes;
+        this.topK = topK;
+        this.probabilities = probabilities;
+        this.batch = new float[session.maxBatch() * imageFloats];
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (ready.isEmpty() && !exhausted) {
+            fill();
+        }
+        return !ready.isEmpty();
+    }
+
+    @Override
+    public Classified next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        return ready.poll();
+    }
+
+    /** Reads until the batch is full, the pending list is long, or the input ends; then classifies. */
+    private void fill() {
+        int filled = 0;
+        int max = session.maxBatch();
+        while (filled < max && results.size() < MAX_PENDING) {
+            ImageResult r = source.next(batch, filled * imageFloats);
+            if (r == null) {
+                exhausted = true;
+                break;
+            }
+            tags.add(source.tag());
+            results.add(r);
+            if (r.ok()) {
+                filled++;
+            }
+        }
+        float[] logits = null;
+        long perImage = 0;
+        if (filled > 0) {
+            long t0 = System.nanoTime();
+            logits = session.run(batch, filled);
+            perImage = (System.nanoTime() - t0) / filled;
+        }
+        int slot = 0;
+        for (int i = 0; i < results.size(); i++) {
+            ImageResult r = results.get(i);
+            if (r.ok()) {
+                TopClasses top = TopClasses.of(logits, slot * classes, classes, topK, probabilities);
+                slot++;
+                ready.add(new Classified(tags.get(i), r, top.index, top.probability, perImage));
+            } else {
+                ready.add(new Classified(tags.get(i), r, null, null, 0));
+            }
+        }
+        tags.clear();
+        results.clear();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.shufflespark.job.ml;
+
+import dev.shufflespark.io.decode.DecodeOptions;
+import dev.shufflespark.io.decode.ImageDecoder;
+import dev.shufflespark.io.preprocess.PreprocessSettings;
+import dev.shufflespark.io.preprocess.Preprocessor;
+import dev.shufflespark.io.source.ListingOptions;
+import dev.shufflespark.job.model.EngineCache;
+import dev.shufflespark.job.model.ModelPayload;
+import dev.shufflespark.job.stats.PartitionRecorder;
+import dev.shufflespark.job.stats.PartitionStats;
+import dev.shufflespark.model.Session;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
+
+/**
+ * The work of one task: the partition's input rows in, one output row per image out (input columns, then the
+ * output struct). The engine comes from the executor's {@link EngineCache}; the session, decoder and
+ * preprocessor are the task's own. Statistics are added to the accumulators when the partition is done.
+ */
+final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Broadcast<ModelPayload> model;
+    private final SerializableConf conf;
+    private final DecodeOptions decode;
+    private final PreprocessSettings preprocess;
+    private final ListingOptions listing;
+    private final int batchSize;
+    private final int topK;
+    private final int column;
+    private final boolean binary;
+    private final int lengthColumn;
+    private final CollectionAccumulator<PartitionStats> statistics;
+    private final LongAccumulator progress;
+
+    PartitionFunction(Broadcast<ModelPayload> model, SerializableConf conf, DecodeOptions decode,
+                      PreprocessSettings preprocess, ListingOptions listing, int batchSize, int topK, int column,
+                      boolean binary, int lengthColumn, CollectionAccumulator<PartitionStats> statistics,
+                      LongAccumulator progress) {
+        this.model = model;
+        this.conf = conf;
+        this.decode = decode;
+        this.preprocess = preprocess;
+        this.listing = listing;
+        this.batchSize = batchSize;
+        this.topK = topK;
+        this.column = column;
+        this.binary = binary;
+        this.lengthColumn = lengthColumn;
+        this.statistics = statistics;
+        this.progress = progress;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        TaskContext task = TaskContext.get();
+        int partition = task == null ? 0 : task.partitionId();
+        int attempt = task == null ? 0 : task.attemptNumber();
+        SparkEnv env = SparkEnv.get();
+        String executor = env == null ? "driver" : env.executorId();
+        String host = env == null ? "localhost" : env.blockManager().blockManagerId().host();
+
+        Supplier<ModelPayload> payload = model::value;
+        long id = model.id();
+        Session session = EngineCache.borrow(id, payload, batchSize, preprocess.cropHeight(), preprocess.cropWidth());
+        ModelPayload m = model.value();
+        ImageDecoder decoder = new ImageDecoder(decode);
+        Preprocessor preprocessor = new Preprocessor(preprocess);
+        RowImages images = new RowImages(rows, column, binary, lengthColumn, conf.get(), decoder, preprocessor, listing);
+        BatchInference inference = new BatchInference(images, session, preprocessor.outputLength(), m.numClasses(),
+                topK, m.outputsProbabilities());
+        PartitionRecorder recorder = new PartitionRecorder(partition, attempt, executor, host,
+                session.engine().kernelPath());
+        AtomicBoolean closed = new AtomicBoolean();
+        Runnable closeAll = () -> {
+            if (closed.compareAndSet(false, true)) {
+                images.close();
+                decoder.close();
+            }
+        };
+        if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) ctx -> closeAll.run());
+        }
+
+        return new Iterator<>() {
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (done) {
+                    return false;
+                }
+                if (inference.hasNext()) {
+                    return true;
+                }
+                done = true;
+                closeAll.run();
+                EngineCache.release(id, session);
+                PartitionStats stats = recorder.finish();
+                if (statistics != null) {
+                    statistics.add(stats);
+                }
+                if (progress != null) {
+                    progress.add(stats.images());
+                }
+                return false;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Classified c = inference.next();
+                recorder.record(c.image(), c.inferNanos());
+                Row in = (Row) c.tag();
+                Object[] values = new Object[in.length() + 1];
+                for (int i = 0; i < in.length(); i++) {
+                    values[i] = in.get(i);
+                }
+                values[in.length()] = ClassifierOutput.toRow(c, m.labels(), executor, partition);
+                return RowFactory.create(values);
+            }
+        };
+    }
+}

@@ -1,0 +1,149 @@
+package dev.shufflespark.job.ml;
+
+import dev.shufflespark.io.Redaction;
+import dev.shufflespark.io.decode.DecodedImage;
+import dev.shufflespark.io.decode.ImageDecoder;
+import dev.shufflespark.io.decode.ImageException;
+import dev.shufflespark.io.decode.Reason;
+import dev.shufflespark.io.preprocess.Preprocessor;
+import dev.shufflespark.io.source.ImageResult;
+import dev.shufflespark.io.source.InputFile;
+import dev.shufflespark.io.source.ListingOptions;
+import dev.shufflespark.io.source.PartitionReader;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+
+/**
+ * The images of a partition of input rows. A binary input column holds encoded images (one per row); a string
+ * column holds paths on any Hadoop file system, each an image file or a tar shard whose image members become
+ * one output each (the io module's {@link PartitionReader} reads them). A null, empty, missing or undecodable
+ * input is an outcome with a reason, never an exception.
+ */
+final class RowImages implements ImageStream {
+
+    private final Iterator<Row> rows;
+    private final int column;
+    private final boolean binary;
+    private final int lengthColumn; // -1: stat each path
+    private final Configuration conf;
+    private final ImageDecoder decoder;
+    private final Preprocessor preprocessor;
+    private final ListingOptions listing;
+    private PartitionReader reader; // the current path row's reader
+    private Row current;
+    private Row tag;
+
+    RowImages(Iterator<Row> rows, int column, boolean binary, int lengthColumn, Configuration conf,
+              ImageDecoder decoder, Preprocessor preprocessor, ListingOptions listing) {
+        this.rows = rows;
+        this.column = column;
+        this.binary = binary;
+        this.lengthColumn = lengthColumn;
+        this.conf = conf;
+        this.decoder = decoder;
+        this.preprocessor = preprocessor;
+        this.listing = listing;
+    }
+
+    @Override
+    public ImageResult next(float[] out, int offset) {
+        while (true) {
+            if (reader != null) {
+                ImageResult r = reader.next(out, offset);
+                if (r != null) {
+                    tag = current;
+                    return r;
+                }
+                reader.close();
+                reader = null;
+            }
+            if (!rows.hasNext()) {
+                return null;
+            }
+            current = rows.next();
+            if (binary) {
+                tag = current;
+                return decodeBytes(current.isNullAt(column) ? null : (byte[]) current.get(column), out, offset);
+            }
+            if (current.isNullAt(column)) {
+                tag = current;
+                return failure(null, Reason.READ_ERROR, "null path", 0);
+            }
+            String path = current.getString(column);
+            long t0 = System.nanoTime();
+            InputFile file;
+            try {
+                file = inputFile(path);
+            } catch (IOException | RuntimeException e) {
+                tag = current;
+                String message = e instanceof FileNotFoundException ? "no such file"
+                        : "cannot read it: " + Redaction.scrub(String.valueOf(e.getMessage()), conf);
+                return failure(path, Reason.READ_ERROR, Redaction.uri(path) + ": " + message, System.nanoTime() - t0);
+            }
+            reader = new PartitionReader(conf, List.of(file), decoder, preprocessor, listing);
+        }
+    }
+
+    private InputFile inputFile(String path) throws IOException {
+        InputFile.Kind kind = listing.isTar(path) ? InputFile.Kind.TAR : InputFile.Kind.IMAGE;
+        if (lengthColumn >= 0 && !current.isNullAt(lengthColumn)) {
+            return new InputFile(path, current.getLong(lengthColumn), kind);
+        }
+        Path p = new Path(path);
+        FileStatus st = p.getFileSystem(conf).getFileStatus(p);
+        if (st.isDirectory()) {
+            throw new IOException("is a folder, not an image");
+        }
+        return new InputFile(path, st.getLen(), kind);
+    }
+
+    private ImageResult decodeBytes(byte[] bytes, float[] out, int offset) {
+        if (bytes == null) {
+            return failure(null, Reason.EMPTY, "null image bytes", 0);
+        }
+        if (bytes.length == 0) {
+            return new ImageResult(null, null, 0, -1, -1, null, Reason.EMPTY, "empty image bytes", 0, 0, 0, 0);
+        }
+        if (bytes.length > decoder.options().maxBytes()) {
+            return new ImageResult(null, null, bytes.length, -1, -1, null, Reason.TOO_LARGE, String.format(Locale.ROOT,
+                    "%d bytes, more than the limit of %d", bytes.length, decoder.options().maxBytes()), 0, 0, 0, 0);
+        }
+        long t1 = System.nanoTime();
+        DecodedImage image;
+        try {
+            image = decoder.decode(bytes, 0, bytes.length, "image bytes", preprocessor.resizeTarget());
+        } catch (ImageException e) {
+            return new ImageResult(null, null, bytes.length, -1, -1, null, e.reason(), e.getMessage(), 0, 0,
+                    System.nanoTime() - t1, 0);
+        }
+        long t2 = System.nanoTime();
+        preprocessor.apply(image, out, offset);
+        long t3 = System.nanoTime();
+        return new ImageResult(null, null, bytes.length, image.width(), image.height(), image.format().name(), null,
+                null, image.subsampling(), 0, t2 - t1, t3 - t2);
+    }
+
+    private static ImageResult failure(String path, Reason reason, String message, long readNanos) {
+        return new ImageResult(path, null, -1, -1, -1, null, reason, message, 0, readNanos, 0, 0);
+    }
+
+    @Override
+    public Object tag() {
+        return tag;
+    }
+
+    @Override
+    public void close() {
+        if (reader != null) {
+            reader.close();
+            reader = null;
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package dev.shufflespark.job.model;
+
+import dev.shufflespark.io.Redaction;
+import dev.shufflespark.io.model.ModelLoader;
+import dev.shufflespark.io.onnx.OnnxImporter;
+import dev.shufflespark.io.onnx.OnnxModel;
+import dev.shufflespark.model.Architecture;
+import dev.shufflespark.model.Labels;
+import dev.shufflespark.model.Model;
+import dev.shufflespark.model.ModelException;
+import dev.shufflespark.model.format.ModelFile;
+import dev.shufflespark.model.plan.Graph;
+import dev.shufflespark.model.plan.Passes;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A model as the driver loads it, once per job: from a built-in name, or a shufflespark model file
+ * ({@code .ssnm}) or an ONNX file on any Hadoop file system. Loading validates it (the file parses, every
+ * operator is supported, the graph compiles for the input size) and optimises it; {@link #payload} is what
+ * gets broadcast.
+ */
+public final class LoadedModel {
+
+    /** Model files larger than this are refused before they are copied (the ONNX importer's own limit). */
+    private static final long MAX_BYTES = Integer.MAX_VALUE;
+
+    private final String spec;
+    private final Model model;
+    private final String sha256;
+    private final boolean builtin;
+    private final long[] declaredInput;
+    private final Graph optimised;
+
+    private LoadedModel(String spec, Model model, String sha256, boolean builtin, long[] declaredInput) {
+        this.spec = spec;
+        this.model = model;
+        this.sha256 = sha256;
+        this.builtin = builtin;
+        this.declaredInput = declaredInput;
+        this.optimised = Passes.optimize(model.graph());
+    }
+
+    /**
+     * Loads what {@code spec} names. A built-in name wins over a file of the same name. Errors name the value:
+     * a missing file, an unreadable one, or one that is no model we can run.
+     */
+    public static LoadedModel load(String spec, Configuration conf) {
+        if (spec == null || spec.isBlank()) {
+            throw new ModelException("model: no model named");
+        }
+        if (Architecture.isBuiltinName(spec)) {
+            Model m = Model.builtin(spec);
+            return new LoadedModel(spec, m, builtinSha256(m), true, null);
+        }
+        Path path = new Path(spec);
+        String shown = Redaction.uri(spec);
+        java.nio.file.Path local;
+        String sha;
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            FileStatus st;
+            try {
+                st = fs.getFileStatus(path);
+            } catch (FileNotFoundException e) {
+                throw new ModelException("model " + shown + ": neither a built-in model nor an existing file; "
+                        + "built-in models are " + String.join(", ", Architecture.builtinNames()));
+            }
+            if (!st.isFile()) {
+                throw new ModelException("model " + shown + ": is a folder, not a model file");
+            }
+            if (st.getLen() > MAX_BYTES) {
+                throw new ModelException("model " + shown + ": " + st.getLen() + " bytes, more than 2 GiB");
+            }
+            // Copied to a local file of the same name (ONNX models are named after their file), hashed on the way.
+            java.nio.file.Path dir = Files.createTempDirectory("shufflespark-model");
+            local = dir.resolve(path.getName());
+            MessageDigest digest = newDigest();
+            try (InputStream in = fs.open(path);
+                 OutputStream out = new DigestOutputStream(Files.newOutputStream(local), digest)) {
+                in.transferTo(out);
+            }
+            sha = HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new ModelException("model " + shown + ": cannot read it: "
+                    + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
+        }
+        try {
+            if (ModelLoader.isOnnx(local)) {
+                OnnxModel onnx = OnnxImporter.read(local);
+                return new LoadedModel(spec, onnx.model(), sha, false, onnx.inputShape());
+            }
+            return new LoadedModel(spec, Model.load(local), sha, false, null);
+        } catch (ModelException | UncheckedIOException e) {
+            throw new ModelException("model " + shown + ": " + e.getMessage().replace(local.toString(), shown), e);
+        } finally {
+            deleteQuietly(local);
+        }
+    }
+
+    /** What the user named. */
+    public String spec() {
+        return spec;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public String name() {
+        return model.name();
+    }
+
+    public String sha256() {
+        return sha256;
+    }
+
+    /** Built-in models have seeded, untrained weights: their labels are meaningless. */
+    public boolean builtin() {
+        return builtin;
+    }
+
+    public int numClasses() {
+        return model.numClasses();
+    }
+
+    /** The graph after the load-time passes. */
+    public Graph optimisedGraph() {
+        return optimised;
+    }
+
+    /**
+     * Checks that the model runs on {@code height x width} images (compiling its program) and that an ONNX
+     * model declaring a fixed input size declares this one.
+     */
+    public void checkInput(int height, int width) {
+        if (declaredInput != null && declaredInput.length == 4) {
+            long h = declaredInput[2];
+            long w = declaredInput[3];
+            if ((h > 0 && h != height) || (w > 0 && w != width)) {
+                throw new ModelException("model " + Redaction.uri(spec) + " takes " + h + "x" + w
+                        + " images, but the preprocessing crops " + height + "x" + width
+                        + " (set preprocess.crop to match)");
+            }
+        }
+        try {
+            new dev.shufflespark.model.Engine(name(), optimised).program(height, width);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException("model " + Redaction.uri(spec) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The broadcast value, with these class names (already checked against the model's classes). */
+    public ModelPayload payload(List<String> labels) {
+        return new ModelPayload(name(), sha256, optimised, numClasses(), model.outputsProbabilities(), labels);
+    }
+
+    /**
+     * The class names for this model: the file named (any Hadoop file system; one name per line) whose size
+     * must match the model's classes, else the ImageNet names for a 1000-class model, else {@code class N}.
+     */
+    public List<String> labels(String labelsFile, Configuration conf) {
+        int classes = numClasses();
+        if (labelsFile == null || labelsFile.isBlank()) {
+            if (classes == Labels.imagenet().size()) {
+                return Labels.imagenet().names();
+            }
+            List<String> names = new ArrayList<>(classes);
+            for (int i = 0; i < classes; i++) {
+                names.add("class " + i);
+            }
+            return names;
+        }
+        Labels labels = readLabels(labelsFile, conf);
+        if (labels.size() != classes) {
+            throw new ModelException("labels " + Redaction.uri(labelsFile) + ": " + labels.size()
+                    + " class names, but model " + name() + " has " + classes + " classes");
+        }
+        return labels.names();
+    }
+
+    private static Labels readLabels(String file, Configuration conf) {
+        Path path = new Path(file);
+        String shown = Redaction.uri(file);
+        java.nio.file.Path local = null;
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            local = Files.createTempFile("shufflespark-labels", ".txt");
+            try (InputStream in = fs.open(path)) {
+                Files.copy(in, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return Labels.read(local);
+        } catch (FileNotFoundException e) {
+            throw new ModelException("labels " + shown + ": no such file");
+        } catch (IOException | UncheckedIOException e) {
+            throw new ModelException("labels " + shown + ": cannot read it: "
+                    + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
+        } catch (ModelException e) {
+            throw new ModelException(e.getMessage().replace(String.valueOf(local), shown), e);
+        } finally {
+            if (local != null) {
+                deleteQuietly(local);
+            }
+        }
+    }
+
+    /** SHA-256 of the model file a built-in model saves as (its seeded weights). */
+    private static String builtinSha256(Model m) {
+        MessageDigest digest = newDigest();
+        try (OutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), digest)) {
+            ModelFile.write(m.architecture().orElseThrow(), m.weights().orElseThrow(), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest newDigest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static void deleteQuietly(java.nio.file.Path file) {
+        try {
+            Files.deleteIfExists(file);
+            java.nio.file.Path dir = file.getParent();
+            if (dir != null && dir.getFileName().toString().startsWith("shufflespark-model")) {
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException ignored) {
+            // a temporary file left behind costs nothing but space
+        }
+    }
+}

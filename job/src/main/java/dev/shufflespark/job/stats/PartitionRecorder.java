@@ -1,0 +1,57 @@
+package dev.shufflespark.job.stats;
+
+import dev.shufflespark.io.source.ImageResult;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Adds up one partition's outcomes into its {@link PartitionStats}. Not thread-safe: one per task. */
+public final class PartitionRecorder {
+    private final int partition;
+    private final int attempt;
+    private final String executorId;
+    private final String host;
+    private final String kernelPath;
+    private final long startNanos = System.nanoTime();
+    private final long startMillis = System.currentTimeMillis();
+    private final Map<String, Long> failures = new TreeMap<>();
+    private long images;
+    private long failed;
+    private long bytes;
+    private long read;
+    private long decode;
+    private long preprocess;
+    private long infer;
+
+    public PartitionRecorder(int partition, int attempt, String executorId, String host, String kernelPath) {
+        this.partition = partition;
+        this.attempt = attempt;
+        this.executorId = executorId;
+        this.host = host;
+        this.kernelPath = kernelPath;
+    }
+
+    public void record(ImageResult r, long inferNanos) {
+        images++;
+        if (!r.ok()) {
+            failed++;
+            failures.merge(r.status(), 1L, Long::sum);
+        }
+        if (r.bytes() > 0) {
+            bytes += r.bytes();
+        }
+        read += r.readNanos();
+        decode += r.decodeNanos();
+        preprocess += r.preprocessNanos();
+        infer += inferNanos;
+    }
+
+    public long images() {
+        return images;
+    }
+
+    /** The totals so far, the wall time measured up to now. */
+    public PartitionStats finish() {
+        return new PartitionStats(partition, attempt, executorId, host, kernelPath, images, failed, failures, bytes,
+                read, decode, preprocess, infer, System.nanoTime() - startNanos, startMillis);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.shufflespark.job.stats;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The end-of-run summary: what was classified, how fast, where, and with what. Written as {@code summary.json}
+ * and printed as a table ({@link SummaryTable}).
+ */
+public final class Summary {
+
+    /** One stage's per-image milliseconds at the 50th, 95th and 99th percentile. */
+    public record Percentiles(double p50, double p95, double p99) {
+    }
+
+    /** One executor's share. */
+    public record ExecutorShare(String executorId, String host, String kernelPath, int tasks, long images,
+                                double busySeconds, double imagesPerSecond) {
+    }
+
+    public String runId;
+    public String model;
+    public String modelSha256;
+    public boolean builtinModel;
+    public String weightsNote;
+    public String output;
+    public String format;
+    public String mode;
+    public String partitioning;
+    public int partitions;
+    public long inputsSkipped;
+    public long images;
+    public long ok;
+    public long failed;
+    public Map<String, Long> failuresByReason = new TreeMap<>();
+    public long bytes;
+    public double wallSeconds;
+    public double imagesPerSecond;
+    public int cores;
+    public double imagesPerSecondPerCore;
+    public List<ExecutorShare> executors = new ArrayList<>();
+    public Map<String, Percentiles> stageMillis = new LinkedHashMap<>();
+    public List<PartitionStats> slowestPartitions = new ArrayList<>();
+    public double medianPartitionSeconds;
+    public List<String> kernelPaths = new ArrayList<>();
+    public String sparkVersion;
+    public String javaVersion;
+    public int topK;
+    public int batchSize;
+    public Map<String, String> configuration = new TreeMap<>();
+
+    /** Fills the totals, the executors, the kernel paths and the slowest partitions from the task statistics. */
+    public void addPartitions(List<PartitionStats> stats, double wallSeconds, int cores) {
+        this.partitions = stats.size();
+        this.wallSeconds = wallSeconds;
+        this.cores = cores;
+        Map<String, List<PartitionStats>> byExecutor = new TreeMap<>();
+        for (PartitionStats p : stats) {
+            images += p.images();
+            failed += p.failed();
+            bytes += p.bytes();
+            p.failures().forEach((reason, n) -> failuresByReason.merge(reason, n, Long::sum));
+            byExecutor.computeIfAbsent(p.executorId(), k -> new ArrayList<>()).add(p);
+        }
+        ok = images - failed;
+        imagesPerSecond = wallSeconds > 0 ? images / wallSeconds : 0;
+        imagesPerSecondPerCore = cores > 0 ? imagesPerSecond / cores : 0;
+        for (Map.Entry<String, List<PartitionStats>> e : byExecutor.entrySet()) {
+            long n = 0;
+            long busy = 0;
+            for (PartitionStats p : e.getValue()) {
+                n += p.images();
+                busy += p.wallNanos();
+            }
+            PartitionStats first = e.getValue().get(0);
+            executors.add(new ExecutorShare(e.getKey(), first.host(), first.kernelPath(), e.getValue().size(), n,
+                    busy / 1e9, wallSeconds > 0 ? n / wallSeconds : 0));
+            String path = e.getKey() + ": " + first.kernelPath();
+            if (!kernelPaths.contains(path)) {
+                kernelPaths.add(path);
+            }
+        }
+        List<PartitionStats> byTime = new ArrayList<>(stats);
+        byTime.sort(Comparator.comparingLong(PartitionStats::wallNanos).reversed());
+        slowestPartitions = new ArrayList<>(byTime.subList(0, Math.min(5, byTime.size())));
+        if (!byTime.isEmpty()) {
+            medianPartitionSeconds = byTime.get(byTime.size() / 2).wallNanos() / 1e9;
+        }
+    }
+
+    private static ObjectMapper mapper() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    public String toJson() {
+        try {
+            return mapper().writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the summary as JSON: " + e.getMessage(), e);
+        }
+    }
+}
