@@ -1,0 +1,224 @@
+package dev.shufflespark.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shufflespark.job.config.ConfigException;
+import dev.shufflespark.job.config.JobConfig;
+import dev.shufflespark.job.model.EngineCache;
+import dev.shufflespark.job.model.LoadedModel;
+import dev.shufflespark.job.stats.Summary;
+import dev.shufflespark.job.testing.OutputCheck;
+import dev.shufflespark.job.testing.SparkSessions;
+import dev.shufflespark.job.testing.TestImages;
+import dev.shufflespark.model.ModelException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The job end to end on local files, on a {@code local[2]} session shared by the class. */
+class ClassifyLocalTest {
+
+    static final String MODEL = "shufflenet_v2_x0_5";
+
+    static SparkSession spark;
+    static SparkSessions.Activity activity;
+    static String sha256;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSessions.start("local[2]", "ClassifyLocalTest");
+        activity = SparkSessions.Activity.on(spark);
+        sha256 = LoadedModel.load(MODEL, new Configuration()).sha256();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private Path writeMixed(Path folder, TestImages.MixedSet set) throws IOException {
+        Files.createDirectories(folder);
+        for (Map.Entry<String, byte[]> f : set.files.entrySet()) {
+            Files.write(folder.resolve(f.getKey()), f.getValue());
+        }
+        return folder;
+    }
+
+    private static JobConfig config(Map<String, String> extra) {
+        Map<String, String> m = new HashMap<>(extra);
+        m.putIfAbsent(JobConfig.MODEL, MODEL);
+        m.putIfAbsent(JobConfig.PROGRESS, "0");
+        return JobConfig.from(m);
+    }
+
+    private static String uri(Path p) {
+        return p.toUri().toString().replaceAll("/$", "");
+    }
+
+    @Test
+    void classifiesGoodAndBrokenImagesWithOneRowEach() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        Path in = writeMixed(dir.resolve("in"), set);
+        String out = uri(dir.resolve("out"));
+        long builds = EngineCache.builds();
+        Summary summary = ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out)));
+        OutputCheck.checkMixedRun(spark, out, set, MODEL, sha256, summary);
+        // 7 inputs (6 files, 1 shard) over twice the 2 cores: 4 partitions, one engine for all of them.
+        assertEquals(4, summary.partitions);
+        assertEquals(builds + 1, EngineCache.builds(), "one engine per JVM, not per partition");
+        assertTrue(summary.builtinModel);
+        assertTrue(summary.weightsNote.contains("untrained"));
+    }
+
+    @Test
+    void refusesAnExistingOutputBeforeAnyTaskAndLeavesItIntact() throws Exception {
+        Path in = writeMixed(dir.resolve("in"), new TestImages.MixedSet());
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("keep.txt"), "precious");
+        int jobs = idleJobCount();
+        JobException e = assertThrows(JobException.class, () -> ClassifyJob.run(spark,
+                config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out.toString()))));
+        assertTrue(e.getMessage().contains("--output (output)") && e.getMessage().contains(out.toString())
+                && e.getMessage().contains("already exists"), e.getMessage());
+        assertEquals("precious", Files.readString(out.resolve("keep.txt")));
+        try (var list = Files.list(out)) {
+            assertEquals(1, list.count(), "nothing added");
+        }
+        assertEquals(jobs, idleJobCount(), "no Spark job started");
+    }
+
+    @Test
+    void failsFastOnBadInputsModelsAndLabelsNamingThem() throws Exception {
+        Path in = writeMixed(dir.resolve("in"), new TestImages.MixedSet());
+        String out = dir.resolve("out").toString();
+        int jobs = idleJobCount();
+
+        String missing = dir.resolve("nowhere").toString();
+        JobException noInput = assertThrows(JobException.class, () -> ClassifyJob.run(spark,
+                config(Map.of(JobConfig.INPUT, missing, JobConfig.OUTPUT, out))));
+        assertTrue(noInput.getMessage().contains("--input") && noInput.getMessage().contains(missing),
+                noInput.getMessage());
+
+        JobException badModel = assertThrows(JobException.class, () -> ClassifyJob.run(spark,
+                config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.MODEL, "shufflenet_v9"))));
+        assertTrue(badModel.getMessage().contains("shufflenet_v9"), badModel.getMessage());
+
+        Path notAModel = Files.writeString(dir.resolve("model.onnx"), "not onnx");
+        JobException unreadable = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.MODEL, notAModel.toString()))));
+        assertTrue(unreadable.getMessage().contains(notAModel.toString())
+                && unreadable.getMessage().contains("ONNX"), unreadable.getMessage());
+
+        Path labels = Files.writeString(dir.resolve("labels.txt"), "cat\ndog\n");
+        JobException wrongLabels = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.LABELS, labels.toString()))));
+        assertTrue(wrongLabels.getMessage().contains(labels.toString())
+                && wrongLabels.getMessage().contains("2 class names") && wrongLabels.getMessage().contains("1000"),
+                wrongLabels.getMessage());
+
+        ConfigException badBatch = assertThrows(ConfigException.class, () -> config(Map.of(JobConfig.INPUT,
+                in.toString(), JobConfig.OUTPUT, out, JobConfig.BATCH_SIZE, "0")));
+        assertEquals("--batch-size (batch.size): '0' must be 1..4096", badBatch.getMessage());
+        ConfigException unknown = assertThrows(ConfigException.class, () -> config(Map.of(JobConfig.INPUT,
+                in.toString(), JobConfig.OUTPUT, out, "batch.sise", "8")));
+        assertTrue(unknown.getMessage().contains("'batch.sise'"), unknown.getMessage());
+        IllegalArgumentException badIo = assertThrows(IllegalArgumentException.class, () -> config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, "decode.max.pixels", "lots")));
+        assertTrue(badIo.getMessage().contains("decode.max.pixels") && badIo.getMessage().contains("lots"),
+                badIo.getMessage());
+
+        assertFalse(Files.exists(dir.resolve("out")), "no output written");
+        assertEquals(jobs, idleJobCount(), "no Spark job started");
+    }
+
+    @Test
+    void overwriteReplacesAndResumeAddsOnlyWhatIsMissing() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        Path in = dir.resolve("in");
+        Files.createDirectories(in);
+        Files.write(in.resolve("a.png"), set.files.get("a.png"));
+        Files.write(in.resolve("b.jpg"), set.files.get("b.jpg"));
+        String out = uri(dir.resolve("out"));
+        Map<String, String> base = Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out);
+
+        Summary first = ClassifyJob.run(spark, config(base));
+        assertEquals(2, first.images);
+
+        Map<String, String> overwrite = new HashMap<>(base);
+        overwrite.put(JobConfig.MODE, "overwrite");
+        Summary second = ClassifyJob.run(spark, config(overwrite));
+        Map<String, Row> rows = OutputCheck.labelRows(spark, out);
+        assertEquals(2, rows.size());
+        for (Row r : rows.values()) {
+            assertEquals(second.runId, r.getAs("run_id"), "only the second run's rows remain");
+        }
+
+        // Two more images, then resume: only they are classified; each image keeps exactly one row.
+        Files.write(in.resolve("c.png"), set.files.get("c.png"));
+        Files.write(in.resolve("trunc.jpg"), set.files.get("trunc.jpg"));
+        Map<String, String> resume = new HashMap<>(base);
+        resume.put(JobConfig.MODE, "resume");
+        Summary third = ClassifyJob.run(spark, config(resume));
+        assertEquals(2, third.images);
+        assertEquals(2, third.inputsSkipped);
+        assertEquals(Map.of("TRUNCATED", 1L), third.failuresByReason);
+        rows = OutputCheck.labelRows(spark, out);
+        assertEquals(List.of("a.png", "b.jpg", "c.png", "trunc.jpg"), List.copyOf(rows.keySet()));
+        assertEquals(third.runId, rows.get("c.png").getAs("run_id"));
+        assertEquals(second.runId, rows.get("a.png").getAs("run_id"));
+        assertEquals(second.runId.equals(third.runId), false);
+
+        // Nothing left: a resume does no work and says so.
+        Summary fourth = ClassifyJob.run(spark, config(resume));
+        assertEquals(0, fourth.images);
+        assertEquals(4, fourth.inputsSkipped);
+        assertEquals(4, OutputCheck.labelRows(spark, out).size());
+    }
+
+    @Test
+    void writesJsonLinesAndCsvOnRequest() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        Path in = writeMixed(dir.resolve("in"), set);
+        for (String format : List.of("json", "csv")) {
+            String out = uri(dir.resolve("out-" + format));
+            Summary s = ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out,
+                    JobConfig.FORMAT, format, JobConfig.TOP_K, "3")));
+            List<Row> rows = spark.read().format(format).option("header", "true").load(out + "/labels")
+                    .collectAsList();
+            assertEquals(set.expected.size(), rows.size(), format);
+            assertEquals(set.expected.size(), s.images);
+            for (Row r : rows) {
+                if ("OK".equals(r.getAs("status"))) {
+                    Object names = r.getAs("class_name");
+                    int k = format.equals("csv") ? ((String) names).split(";").length : r.getList(
+                            r.fieldIndex("class_name")).size();
+                    assertEquals(3, k, format + " top-3");
+                }
+            }
+            assertEquals(s.partitions, spark.read().format(format).option("header", "true").load(out + "/statistics")
+                    .count(), format + " statistics");
+        }
+    }
+
+    /** Jobs started so far, once the listener has seen every event. */
+    private static int idleJobCount() throws Exception {
+        spark.sparkContext().listenerBus().waitUntilEmpty();
+        return activity.jobs.get();
+    }
+}

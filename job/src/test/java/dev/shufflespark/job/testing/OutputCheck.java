@@ -1,0 +1,148 @@
+package dev.shufflespark.job.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shufflespark.job.ClassifyJob;
+import dev.shufflespark.job.stats.Summary;
+import dev.shufflespark.model.Labels;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** Checks a finished run's output against a {@link TestImages.MixedSet}, value by value. */
+public final class OutputCheck {
+
+    private OutputCheck() {
+    }
+
+    /** The label rows of {@code output} (Parquet), keyed by file name or {@code shard.tar/member}. */
+    public static Map<String, Row> labelRows(SparkSession spark, String output) {
+        List<Row> rows = spark.read().parquet(output + "/" + ClassifyJob.LABELS_DIR).collectAsList();
+        Map<String, Row> byName = new TreeMap<>();
+        for (Row r : rows) {
+            String path = r.getAs("path");
+            String member = r.getAs("member");
+            String name = path.substring(path.lastIndexOf('/') + 1) + (member == null ? "" : "/" + member);
+            Row previous = byName.put(name, r);
+            assertNull(previous, "two rows for " + name);
+        }
+        assertEquals(rows.size(), byName.size(), "one row per image");
+        return byName;
+    }
+
+    /**
+     * Every image has exactly one row with the expected status; OK rows carry the labels the engine gives
+     * the same image directly; statistics and summary add up to the rows.
+     */
+    public static void checkMixedRun(SparkSession spark, String output, TestImages.MixedSet set, String model,
+                                     String sha256, Summary summary) throws Exception {
+        Map<String, Row> rows = labelRows(spark, output);
+        assertEquals(set.expected.keySet(), rows.keySet());
+        Reference reference = new Reference(model);
+        Map<String, Long> failures = new TreeMap<>();
+        Map<Integer, Integer> perPartition = new HashMap<>();
+        for (Map.Entry<String, String> e : set.expected.entrySet()) {
+            Row r = rows.get(e.getKey());
+            String status = r.getAs("status");
+            assertEquals(e.getValue(), status, e.getKey());
+            assertEquals(model, r.getAs("model"));
+            assertEquals(sha256, r.getAs("model_sha256"));
+            assertEquals(summary.runId, r.getAs("run_id"));
+            assertEquals("driver", r.getAs("executor_id"));
+            perPartition.merge(r.<Integer>getAs("partition_id"), 1, Integer::sum);
+            byte[] bytes = set.bytesOf(e.getKey());
+            assertEquals(bytes.length, r.<Long>getAs("bytes").longValue(), e.getKey() + " bytes");
+            if (status.equals("OK")) {
+                assertNull(r.getAs("error"));
+                Reference.Expected x = reference.classify(bytes, 5);
+                assertEquals(x.width(), r.<Integer>getAs("width").intValue(), e.getKey() + " width");
+                assertEquals(x.height(), r.<Integer>getAs("height").intValue(), e.getKey() + " height");
+                List<Integer> index = r.getList(r.fieldIndex("class_index"));
+                List<Float> p = r.getList(r.fieldIndex("probability"));
+                List<String> names = r.getList(r.fieldIndex("class_name"));
+                int[] gotIndex = index.stream().mapToInt(Integer::intValue).toArray();
+                float[] gotP = new float[p.size()];
+                for (int i = 0; i < gotP.length; i++) {
+                    gotP[i] = p.get(i);
+                    assertEquals(Labels.imagenet().name(gotIndex[i]), names.get(i));
+                }
+                assertArrayEquals(x.index(), gotIndex, e.getKey() + " classes");
+                assertArrayEquals(x.probability(), gotP, 1e-6f, e.getKey() + " probabilities");
+                assertTrue(r.<Double>getAs("infer_ms") > 0, e.getKey() + " infer_ms");
+            } else {
+                String error = r.getAs("error");
+                assertNotNull(error, e.getKey());
+                assertTrue(error.contains(e.getKey().contains("/") ? e.getKey().substring(e.getKey().indexOf('/') + 1)
+                        : e.getKey()), error + " names " + e.getKey());
+                assertNull(r.getAs("class_index"));
+                assertEquals(0.0, r.<Double>getAs("infer_ms"));
+                failures.merge(status, 1L, Long::sum);
+            }
+        }
+
+        // Statistics: one row per partition, adding up to the label rows.
+        List<Row> stats = spark.read().parquet(output + "/" + ClassifyJob.STATISTICS_DIR).collectAsList();
+        assertEquals(perPartition.size(), stats.size(), "a statistics row per partition that has rows");
+        Set<Integer> seen = new HashSet<>();
+        long images = 0;
+        long failed = 0;
+        for (Row s : stats) {
+            int partition = s.getAs("partition_id");
+            assertTrue(seen.add(partition), "partition " + partition + " twice");
+            assertEquals(perPartition.get(partition).longValue(), s.<Long>getAs("images").longValue(),
+                    "images of partition " + partition);
+            assertEquals(summary.runId, s.getAs("run_id"));
+            assertTrue(s.<String>getAs("kernel_path").startsWith("vector") || s.<String>getAs("kernel_path")
+                    .startsWith("scalar"), s.<String>getAs("kernel_path"));
+            images += s.<Long>getAs("images");
+            failed += s.<Long>getAs("failed");
+        }
+        assertEquals(set.expected.size(), images);
+        assertEquals(failures.values().stream().mapToLong(Long::longValue).sum(), failed);
+
+        // The summary, returned and written, agrees.
+        assertEquals(set.expected.size(), summary.images);
+        assertEquals(failed, summary.failed);
+        assertEquals(images - failed, summary.ok);
+        assertEquals(failures, summary.failuresByReason);
+        assertEquals(stats.size(), summary.partitions);
+        assertEquals(List.of("driver: " + dev.shufflespark.model.kernel.Simd.description()),
+                summary.kernelPaths);
+        JsonNode json = readSummary(output);
+        assertEquals(summary.images, json.get("images").asLong());
+        assertEquals(summary.failed, json.get("failed").asLong());
+        assertEquals(summary.runId, json.get("runId").asText());
+        assertEquals(sha256, json.get("modelSha256").asText());
+        for (String stage : List.of("read", "decode", "preprocess", "infer")) {
+            JsonNode p = json.get("stageMillis").get(stage);
+            assertNotNull(p, stage);
+            assertTrue(p.get("p50").asDouble() <= p.get("p95").asDouble()
+                    && p.get("p95").asDouble() <= p.get("p99").asDouble(), stage + " percentiles ordered");
+        }
+        FileSystem fs = new Path(output).getFileSystem(spark.sparkContext().hadoopConfiguration());
+        assertTrue(fs.exists(new Path(output + "/" + ClassifyJob.LABELS_DIR + "/_SUCCESS")), "labels/_SUCCESS");
+    }
+
+    public static JsonNode readSummary(String output) throws Exception {
+        SparkSession spark = SparkSession.active();
+        Path p = new Path(output + "/" + ClassifyJob.SUMMARY_FILE);
+        FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        try (InputStream in = fs.open(p)) {
+            return new ObjectMapper().readTree(in);
+        }
+    }
+}
