@@ -34,6 +34,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
     private static final long serialVersionUID = 1L;
 
     private final Broadcast<ModelPayload> model;
+    private final String applicationId;
     private final SerializableConf conf;
     private final DecodeOptions decode;
     private final PreprocessSettings preprocess;
@@ -46,11 +47,12 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
     private final CollectionAccumulator<PartitionStats> statistics;
     private final LongAccumulator progress;
 
-    PartitionFunction(Broadcast<ModelPayload> model, SerializableConf conf, DecodeOptions decode,
+    PartitionFunction(Broadcast<ModelPayload> model, String applicationId, SerializableConf conf, DecodeOptions decode,
                       PreprocessSettings preprocess, ListingOptions listing, int batchSize, int topK, int column,
                       boolean binary, int lengthColumn, CollectionAccumulator<PartitionStats> statistics,
                       LongAccumulator progress) {
         this.model = model;
+        this.applicationId = applicationId;
         this.conf = conf;
         this.decode = decode;
         this.preprocess = preprocess;
@@ -74,7 +76,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         String host = env == null ? "localhost" : env.blockManager().blockManagerId().host();
 
         Supplier<ModelPayload> payload = model::value;
-        long id = model.id();
+        String id = EngineCache.key(applicationId, model.id());
         Session session = EngineCache.borrow(id, payload, batchSize, preprocess.cropHeight(), preprocess.cropWidth());
         ModelPayload m = model.value();
         ImageDecoder decoder = new ImageDecoder(decode);

@@ -293,7 +293,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
     public Prepared prepare(SparkSession spark) {
         checkValues();
         Map<String, String> opts = getOptions();
-        String key = getModel() + "\n" + getLabels() + "\n" + opts;
+        String key = spark.sparkContext().applicationId() + "\n" + getModel() + "\n" + getLabels() + "\n" + opts;
         if (prepared != null && key.equals(preparedKey)) {
             return prepared;
         }
@@ -325,7 +325,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         int column = in.fieldIndex(getInputCol());
         boolean binary = in.fields()[column].dataType().equals(BinaryType$.MODULE$);
         int lengthColumn = getLengthCol().isEmpty() ? -1 : in.fieldIndex(getLengthCol());
-        PartitionFunction fn = new PartitionFunction(p.broadcast(),
+        PartitionFunction fn = new PartitionFunction(p.broadcast(), spark.sparkContext().applicationId(),
                 new SerializableConf(spark.sparkContext().hadoopConfiguration()), p.decode(), p.preprocess(),
                 p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn, statistics, progress);
         JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(fn);

@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * The engines of one executor JVM, one per broadcast model, keyed by the broadcast's id: the first task that
- * needs a model builds its engine from the broadcast value, every later task of the JVM (any thread) shares
+ * The engines of one executor JVM, one per broadcast model, keyed by the application and the broadcast's id
+ * (broadcast ids restart with each SparkContext, and one JVM may see several): the first task that needs a
+ * model builds its engine from the broadcast value, every later task of the JVM (any thread) shares
  * it. Engines are read-only; each task borrows a {@link Session} of its own and returns it when done, so that
  * the next task on the same thread reuses its buffers instead of allocating them again.
  *
@@ -21,7 +22,7 @@ import java.util.function.Supplier;
 public final class EngineCache {
 
     private static final int MAX_ENGINES = 4;
-    private static final Map<Long, Entry> ENGINES = new LinkedHashMap<>(8, 0.75f, true);
+    private static final Map<String, Entry> ENGINES = new LinkedHashMap<>(8, 0.75f, true);
     private static final AtomicLong BUILDS = new AtomicLong();
 
     private EngineCache() {
@@ -37,19 +38,24 @@ public final class EngineCache {
         }
     }
 
-    /** The engine for broadcast {@code id}, built with {@code payload} by the first caller in this JVM. */
-    public static Engine engine(long id, Supplier<ModelPayload> payload) {
-        return entry(id, payload).engine;
+    /** The key of a broadcast model: the application's id and the broadcast's. */
+    public static String key(String applicationId, long broadcastId) {
+        return applicationId + "/" + broadcastId;
     }
 
-    private static Entry entry(long id, Supplier<ModelPayload> payload) {
+    /** The engine for broadcast {@code key}, built with {@code payload} by the first caller in this JVM. */
+    public static Engine engine(String key, Supplier<ModelPayload> payload) {
+        return entry(key, payload).engine;
+    }
+
+    private static Entry entry(String key, Supplier<ModelPayload> payload) {
         synchronized (ENGINES) {
-            Entry e = ENGINES.get(id);
+            Entry e = ENGINES.get(key);
             if (e == null) {
                 e = new Entry(payload.get().newEngine());
                 BUILDS.incrementAndGet();
-                ENGINES.put(id, e);
-                Iterator<Long> oldest = ENGINES.keySet().iterator();
+                ENGINES.put(key, e);
+                Iterator<String> oldest = ENGINES.keySet().iterator();
                 while (ENGINES.size() > MAX_ENGINES) {
                     oldest.next();
                     oldest.remove();
@@ -59,9 +65,9 @@ public final class EngineCache {
         }
     }
 
-    /** A session of the engine for broadcast {@code id}, for one task; give it back with {@link #release}. */
-    public static Session borrow(long id, Supplier<ModelPayload> payload, int maxBatch, int height, int width) {
-        Entry e = entry(id, payload);
+    /** A session of the engine for broadcast {@code key}, for one task; give it back with {@link #release}. */
+    public static Session borrow(String key, Supplier<ModelPayload> payload, int maxBatch, int height, int width) {
+        Entry e = entry(key, payload);
         synchronized (e.idle) {
             for (Iterator<Session> it = e.idle.iterator(); it.hasNext(); ) {
                 Session s = it.next();
@@ -74,11 +80,11 @@ public final class EngineCache {
         return e.engine.newSession(maxBatch, height, width);
     }
 
-    /** Returns a session borrowed for broadcast {@code id}; kept for the next task while its engine is cached. */
-    public static void release(long id, Session session) {
+    /** Returns a session borrowed for broadcast {@code key}; kept for the next task while its engine is cached. */
+    public static void release(String key, Session session) {
         Entry e;
         synchronized (ENGINES) {
-            e = ENGINES.get(id);
+            e = ENGINES.get(key);
         }
         if (e != null && e.engine == session.engine()) {
             synchronized (e.idle) {

@@ -1,0 +1,67 @@
+package dev.shufflespark.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shufflespark.job.config.JobConfig;
+import dev.shufflespark.job.model.LoadedModel;
+import dev.shufflespark.job.stats.Summary;
+import dev.shufflespark.job.testing.OutputCheck;
+import dev.shufflespark.job.testing.SparkSessions;
+import dev.shufflespark.job.testing.TestImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A task whose first attempt fails after it has handed a row to the writer is retried ({@code local[2,2]}: two
+ * threads, two attempts per task); the output still has every image exactly once.
+ */
+class RetryTest {
+
+    static final String MODEL = "shufflenet_v1_g3_x0_25";
+    static SparkSession spark;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSessions.start("local[2,2]", "RetryTest");
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    @Test
+    void aFailedFirstAttemptLeavesNoDuplicateAndNoGap() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        for (Map.Entry<String, byte[]> f : set.files.entrySet()) {
+            Files.write(in.resolve(f.getKey()), f.getValue());
+        }
+        String out = dir.resolve("out").toUri().toString().replaceAll("/$", "");
+        // The first attempt of partition 1 passes its first row to the writer, then fails.
+        Summary summary = ClassifyJob.run(spark, JobConfig.from(Map.of(JobConfig.INPUT, in.toString(),
+                JobConfig.OUTPUT, out, JobConfig.MODEL, MODEL, JobConfig.PROGRESS, "0",
+                JobConfig.FAIL_PARTITION, "1")));
+
+        OutputCheck.checkMixedRun(spark, out, set, MODEL, LoadedModel.load(MODEL, new Configuration()).sha256(),
+                summary);
+        List<Row> stats = spark.read().parquet(out + "/statistics").where("partition_id = 1").collectAsList();
+        assertEquals(1, stats.size());
+        assertEquals(1, stats.get(0).<Integer>getAs("attempt").intValue(), "partition 1 succeeded on its retry");
+        assertEquals(0L, spark.read().parquet(out + "/statistics").where("partition_id <> 1 and attempt <> 0").count());
+        assertTrue(spark.read().parquet(out + "/labels").where("partition_id = 1").count() >= 1);
+    }
+}
