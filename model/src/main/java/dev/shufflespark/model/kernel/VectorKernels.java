@@ -14,9 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * calls it when {@link Simd#enabled()} is true. Tests call it directly, so when Simd chose the
  * scalar path (but the module is present) the species falls back to the preferred one.
  *
- * <p>Hot loops allocate nothing: vectors are scalarised by C2, and helpers that take or return a
- * vector are small enough to be inlined. Tails are handled by recomputing the last whole vector
- * where that is harmless (output not aliasing an input), otherwise by scalar code or lane stores.
+ * <p>Hot loops allocate nothing once C2 has compiled them: every vector stays inside one
+ * compiled method and is scalarised (see the note on how the kernels are written below).
  */
 public final class VectorKernels {
 
@@ -29,7 +28,8 @@ public final class VectorKernels {
     static final int L = S.length();
 
     /**
-     * Stride-2 compaction, see {@link #evens}: lane i takes lane 2i mod L. (A two-vector
+     * Stride-2 compaction: {@code lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER)} is
+     * lanes 0, 2, 4, ... of {@code lo ++ hi} (lane i takes lane 2i mod L). (A two-vector
      * {@code rearrange} would say it in one call but is not intrinsified on JDK 17: ~10x slower.)
      */
     private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> (2 * i) % L);
@@ -46,44 +46,17 @@ public final class VectorKernels {
     }
 
     // ---------------------------------------------------------------------------------------
-    // small inlined helpers
-
-    /** Loads {@code L} floats at {@code off}; lanes past the end of the array read as 0. */
-    private static FloatVector load(float[] a, int off) {
-        if (off + L <= a.length) {
-            return FloatVector.fromArray(S, a, off);
-        }
-        return FloatVector.fromArray(S, a, off, S.indexInRange(off, a.length));
-    }
-
-    /** Stores the first {@code n} lanes of {@code v} at {@code off}. */
-    private static void store(FloatVector v, float[] a, int off, int n) {
-        if (n == L) {
-            v.intoArray(a, off);
-        } else {
-            storePart(v, a, off, n);
-        }
-    }
-
-    private static void storePart(FloatVector v, float[] a, int off, int n) {
-        // A masked store is not intrinsified on JDK 17 (~10 ns); a few lane extracts are cheaper.
-        if (n <= L / 2) {
-            for (int i = 0; i < n; i++) {
-                a[off + i] = v.lane(i);
-            }
-        } else {
-            v.intoArray(a, off, S.indexInRange(0, n));
-        }
-    }
-
-    /** Lanes 0, 2, 4, ... of the concatenation {@code lo ++ hi}. */
-    private static FloatVector evens(FloatVector lo, FloatVector hi) {
-        return lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER);
-    }
-
-    private static FloatVector reluIf(FloatVector v, boolean relu) {
-        return relu ? v.max(0f) : v;
-    }
+    // How these kernels are written (JDK 17, C2)
+    //
+    // A vector that crosses a call C2 did not inline is boxed, and a boxed loop-carried vector
+    // is re-boxed on every iteration. C2 stops inlining ordinary methods once a compilation
+    // holds ~18000 nodes (NodeCountInliningCutoff), and Vector API calls are node-hungry, so a
+    // kernel with a 12-vector epilogue cannot rely on small helpers being inlined: hot kernels
+    // spell their epilogues out and call only Vector API methods (which are force-inlined).
+    // Masked loads/stores are avoided too: not intrinsified on JDK 17, they compile to large,
+    // slow fallback code. Kernels check bounds up front instead and take scalar code for the
+    // rare vector that would run past the end of an array, or recompute the last whole vector
+    // (overlapping) where rewriting the same values is harmless.
 
     // ---------------------------------------------------------------------------------------
     // pointwise convolution (GEMM)
@@ -92,10 +65,19 @@ public final class VectorKernels {
     private static final int MR = 4;
 
     /**
+     * Per-thread staging for partial vectors (MR x L floats): a partial store writes the whole
+     * vector here and copies the first lanes out. Masked stores and lane extraction are not
+     * intrinsified on JDK 17 and would box the vector.
+     */
+    private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[MR * L]);
+
+    /**
      * Pointwise convolution as a register-blocked GEMM: blocks of {@value #MR} output channels x
-     * 3 vectors of pixels live in 12 accumulators while k runs over the input channels (each input
-     * vector is loaded once per k and multiplied by a broadcast weight). Pixel blocks are the outer
-     * loop so that the input panel (cin x 3 vectors) stays in cache across all output blocks.
+     * 3 vectors of pixels live in 12 accumulators (started at the bias) while k runs over the
+     * input channels; each input vector is loaded once per k and multiplied by a broadcast
+     * weight. Pixel blocks are the outer loop so that the input panel (cin x 3 vectors) stays in
+     * cache across all output blocks. Leftover output channels take 1-row kernels, leftover
+     * pixels 1-vector kernels; a partial last vector is recomputed overlapping when possible.
      */
     public static void pointwise(float[] w, int wOff, float[] bias, int bOff,
                                  float[] in, int inBase, int[] inRows,
@@ -108,6 +90,22 @@ public final class VectorKernels {
         }
         int whole = hw - hw % L;
         int p = 0;
+        if (KC > 0 && cin > KC) {
+            for (; p + 3 * L <= whole; p += 3 * L) {
+                for (int k0 = 0; k0 < cin; k0 += KC) {
+                    int k1 = Math.min(cin, k0 + KC);
+                    int o = 0;
+                    for (; o + MR <= cout; o += MR) {
+                        pw4x3k(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                                cin, k0, k1, o, p, relu);
+                    }
+                }
+                for (int o = cout - cout % MR; o < cout; o++) {
+                    pw1x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                            cin, o, p, relu);
+                }
+            }
+        }
         for (; p + 3 * L <= whole; p += 3 * L) {
             int o = 0;
             for (; o + MR <= cout; o += MR) {
@@ -121,61 +119,69 @@ public final class VectorKernels {
         }
         for (; p < hw; p += L) {
             int n = Math.min(L, hw - p);
-            if (n < L && hw >= L && res != out) {
-                // Recompute the last whole vector instead of a partial store: the overlapping
-                // pixels get the same values again. Not when out is res (in-place residual), where
-                // the overlap would add the residual twice.
-                p = hw - L;
-                n = L;
+            if (n < L) {
+                if (hw >= L && res != out) {
+                    // Recompute the last whole vector instead of a partial store: the overlapping
+                    // pixels get the same values again. Not when out is res (in-place residual),
+                    // where the overlap would add the residual twice.
+                    p = hw - L;
+                    n = L;
+                } else if (!wholeVectorFits(in, inBase, inRows, cin, p)
+                        || (res != null && !wholeVectorFits(res, resBase, resRows, cout, p))) {
+                    ScalarKernels.pointwise(w, wOff, bias, bOff, in, inBase + p, inRows, out, outBase + p, outRows,
+                            res, resBase + p, resRows, cin, cout, hw - p, relu);
+                    return;
+                }
             }
+            float[] partial = n < L ? PARTIAL.get() : null;
             int o = 0;
             for (; o + MR <= cout; o += MR) {
                 pw4x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
-                        cin, o, p, n, relu);
+                        cin, o, p, n, partial, relu);
             }
             for (; o < cout; o++) {
                 pw1x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
-                        cin, o, p, n, relu);
+                        cin, o, p, n, partial, relu);
             }
         }
     }
 
-    /** Accumulator start value: the bias, so that the epilogue has one operation less. */
-    private static FloatVector biasVector(float[] bias, int i) {
-        return FloatVector.broadcast(S, bias == null ? 0f : bias[i]);
+    /** Whether a whole vector at {@code base + rows[i] + p} lies inside {@code a} for every i < count. */
+    private static boolean wholeVectorFits(float[] a, int base, int[] rows, int count, int p) {
+        for (int i = 0; i < count; i++) {
+            if (base + rows[i] + p + L > a.length) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    /** Epilogue of one whole vector: residual, ReLU, store. */
-    private static void put(FloatVector v, float[] out, int oi, float[] res, int ri, boolean relu) {
-        if (res != null) {
-            v = v.add(FloatVector.fromArray(S, res, ri));
-        }
-        if (relu) {
-            v = v.max(0f);
-        }
-        v.intoArray(out, oi);
-    }
-
-    /** Epilogue of the first {@code n} lanes of a vector. */
-    private static void putPart(FloatVector v, float[] out, int oi, float[] res, int ri, int n, boolean relu) {
-        if (res != null) {
-            v = v.add(load(res, ri));
-        }
-        if (relu) {
-            v = v.max(0f);
-        }
-        store(v, out, oi, n);
-    }
-
+    /** Output channels o..o+3 x pixels p..p+3L. */
     private static void pw4x3(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               float[] res, int resBase, int[] resRows,
                               int cin, int o, int p, boolean relu) {
-        FloatVector a00 = biasVector(bias, bOff + o), a01 = a00, a02 = a00;
-        FloatVector a10 = biasVector(bias, bOff + o + 1), a11 = a10, a12 = a10;
-        FloatVector a20 = biasVector(bias, bOff + o + 2), a21 = a20, a22 = a20;
-        FloatVector a30 = biasVector(bias, bOff + o + 3), a31 = a30, a32 = a30;
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
+        if (bias == null) {
+            a00 = FloatVector.zero(S);
+            a10 = a00;
+            a20 = a00;
+            a30 = a00;
+        } else {
+            a00 = FloatVector.broadcast(S, bias[bOff + o]);
+            a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+            a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+            a30 = FloatVector.broadcast(S, bias[bOff + o + 3]);
+        }
+        a01 = a00;
+        a02 = a00;
+        a11 = a10;
+        a12 = a10;
+        a21 = a20;
+        a22 = a20;
+        a31 = a30;
+        a32 = a30;
         int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
         for (int k = 0; k < cin; k++) {
             int i = inBase + inRows[k] + p;
@@ -199,35 +205,174 @@ public final class VectorKernels {
             a31 = x1.fma(b, a31);
             a32 = x2.fma(b, a32);
         }
+        if (res != null) {
+            // Read before the stores below: res may be out itself (in-place residual).
+            int r0 = resBase + resRows[o] + p, r1 = resBase + resRows[o + 1] + p;
+            int r2 = resBase + resRows[o + 2] + p, r3 = resBase + resRows[o + 3] + p;
+            a00 = a00.add(FloatVector.fromArray(S, res, r0));
+            a01 = a01.add(FloatVector.fromArray(S, res, r0 + L));
+            a02 = a02.add(FloatVector.fromArray(S, res, r0 + 2 * L));
+            a10 = a10.add(FloatVector.fromArray(S, res, r1));
+            a11 = a11.add(FloatVector.fromArray(S, res, r1 + L));
+            a12 = a12.add(FloatVector.fromArray(S, res, r1 + 2 * L));
+            a20 = a20.add(FloatVector.fromArray(S, res, r2));
+            a21 = a21.add(FloatVector.fromArray(S, res, r2 + L));
+            a22 = a22.add(FloatVector.fromArray(S, res, r2 + 2 * L));
+            a30 = a30.add(FloatVector.fromArray(S, res, r3));
+            a31 = a31.add(FloatVector.fromArray(S, res, r3 + L));
+            a32 = a32.add(FloatVector.fromArray(S, res, r3 + 2 * L));
+        }
+        if (relu) {
+            FloatVector z = FloatVector.zero(S);
+            a00 = a00.max(z);
+            a01 = a01.max(z);
+            a02 = a02.max(z);
+            a10 = a10.max(z);
+            a11 = a11.max(z);
+            a12 = a12.max(z);
+            a20 = a20.max(z);
+            a21 = a21.max(z);
+            a22 = a22.max(z);
+            a30 = a30.max(z);
+            a31 = a31.max(z);
+            a32 = a32.max(z);
+        }
         int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
         int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
-        int r0 = 0, r1 = 0, r2 = 0, r3 = 0;
-        if (res != null) {
-            r0 = resBase + resRows[o] + p;
-            r1 = resBase + resRows[o + 1] + p;
-            r2 = resBase + resRows[o + 2] + p;
-            r3 = resBase + resRows[o + 3] + p;
-        }
-        put(a00, out, o0, res, r0, relu);
-        put(a01, out, o0 + L, res, r0 + L, relu);
-        put(a02, out, o0 + 2 * L, res, r0 + 2 * L, relu);
-        put(a10, out, o1, res, r1, relu);
-        put(a11, out, o1 + L, res, r1 + L, relu);
-        put(a12, out, o1 + 2 * L, res, r1 + 2 * L, relu);
-        put(a20, out, o2, res, r2, relu);
-        put(a21, out, o2 + L, res, r2 + L, relu);
-        put(a22, out, o2 + 2 * L, res, r2 + 2 * L, relu);
-        put(a30, out, o3, res, r3, relu);
-        put(a31, out, o3 + L, res, r3 + L, relu);
-        put(a32, out, o3 + 2 * L, res, r3 + 2 * L, relu);
+        a00.intoArray(out, o0);
+        a01.intoArray(out, o0 + L);
+        a02.intoArray(out, o0 + 2 * L);
+        a10.intoArray(out, o1);
+        a11.intoArray(out, o1 + L);
+        a12.intoArray(out, o1 + 2 * L);
+        a20.intoArray(out, o2);
+        a21.intoArray(out, o2 + L);
+        a22.intoArray(out, o2 + 2 * L);
+        a30.intoArray(out, o3);
+        a31.intoArray(out, o3 + L);
+        a32.intoArray(out, o3 + 2 * L);
     }
 
+    static final int KC = Integer.getInteger("kc", 0);
+
+    private static void pw4x3k(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              float[] res, int resBase, int[] resRows,
+                              int cin, int k0, int k1, int o, int p, boolean relu) {
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
+        int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
+        int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
+        if (k0 == 0) {
+            if (bias == null) {
+                a00 = FloatVector.zero(S);
+                a10 = a00;
+                a20 = a00;
+                a30 = a00;
+            } else {
+                a00 = FloatVector.broadcast(S, bias[bOff + o]);
+                a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+                a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+                a30 = FloatVector.broadcast(S, bias[bOff + o + 3]);
+            }
+            a01 = a00;
+            a02 = a00;
+            a11 = a10;
+            a12 = a10;
+            a21 = a20;
+            a22 = a20;
+            a31 = a30;
+            a32 = a30;
+            if (res != null) {
+                int r0 = resBase + resRows[o] + p, r1 = resBase + resRows[o + 1] + p;
+                int r2 = resBase + resRows[o + 2] + p, r3 = resBase + resRows[o + 3] + p;
+                a00 = a00.add(FloatVector.fromArray(S, res, r0));
+                a01 = a01.add(FloatVector.fromArray(S, res, r0 + L));
+                a02 = a02.add(FloatVector.fromArray(S, res, r0 + 2 * L));
+                a10 = a10.add(FloatVector.fromArray(S, res, r1));
+                a11 = a11.add(FloatVector.fromArray(S, res, r1 + L));
+                a12 = a12.add(FloatVector.fromArray(S, res, r1 + 2 * L));
+                a20 = a20.add(FloatVector.fromArray(S, res, r2));
+                a21 = a21.add(FloatVector.fromArray(S, res, r2 + L));
+                a22 = a22.add(FloatVector.fromArray(S, res, r2 + 2 * L));
+                a30 = a30.add(FloatVector.fromArray(S, res, r3));
+                a31 = a31.add(FloatVector.fromArray(S, res, r3 + L));
+                a32 = a32.add(FloatVector.fromArray(S, res, r3 + 2 * L));
+            }
+        } else {
+            a00 = FloatVector.fromArray(S, out, o0);
+            a01 = FloatVector.fromArray(S, out, o0 + L);
+            a02 = FloatVector.fromArray(S, out, o0 + 2 * L);
+            a10 = FloatVector.fromArray(S, out, o1);
+            a11 = FloatVector.fromArray(S, out, o1 + L);
+            a12 = FloatVector.fromArray(S, out, o1 + 2 * L);
+            a20 = FloatVector.fromArray(S, out, o2);
+            a21 = FloatVector.fromArray(S, out, o2 + L);
+            a22 = FloatVector.fromArray(S, out, o2 + 2 * L);
+            a30 = FloatVector.fromArray(S, out, o3);
+            a31 = FloatVector.fromArray(S, out, o3 + L);
+            a32 = FloatVector.fromArray(S, out, o3 + 2 * L);
+        }
+        int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
+        for (int k = k0; k < k1; k++) {
+            int i = inBase + inRows[k] + p;
+            FloatVector x0 = FloatVector.fromArray(S, in, i);
+            FloatVector x1 = FloatVector.fromArray(S, in, i + L);
+            FloatVector x2 = FloatVector.fromArray(S, in, i + 2 * L);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            a02 = x2.fma(b, a02);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            a12 = x2.fma(b, a12);
+            b = FloatVector.broadcast(S, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            a22 = x2.fma(b, a22);
+            b = FloatVector.broadcast(S, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+            a32 = x2.fma(b, a32);
+        }
+        if (relu && k1 == cin) {
+            FloatVector z = FloatVector.zero(S);
+            a00 = a00.max(z);
+            a01 = a01.max(z);
+            a02 = a02.max(z);
+            a10 = a10.max(z);
+            a11 = a11.max(z);
+            a12 = a12.max(z);
+            a20 = a20.max(z);
+            a21 = a21.max(z);
+            a22 = a22.max(z);
+            a30 = a30.max(z);
+            a31 = a31.max(z);
+            a32 = a32.max(z);
+        }
+        a00.intoArray(out, o0);
+        a01.intoArray(out, o0 + L);
+        a02.intoArray(out, o0 + 2 * L);
+        a10.intoArray(out, o1);
+        a11.intoArray(out, o1 + L);
+        a12.intoArray(out, o1 + 2 * L);
+        a20.intoArray(out, o2);
+        a21.intoArray(out, o2 + L);
+        a22.intoArray(out, o2 + 2 * L);
+        a30.intoArray(out, o3);
+        a31.intoArray(out, o3 + L);
+        a32.intoArray(out, o3 + 2 * L);
+    }
+
+    /** Output channel o x pixels p..p+3L. */
     private static void pw1x3(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               float[] res, int resBase, int[] resRows,
                               int cin, int o, int p, boolean relu) {
-        FloatVector a0 = biasVector(bias, bOff + o), a1 = a0, a2 = a0;
+        FloatVector a0 = bias == null ? FloatVector.zero(S) : FloatVector.broadcast(S, bias[bOff + o]);
+        FloatVector a1 = a0, a2 = a0;
         int w0 = wOff + o * cin;
         for (int k = 0; k < cin; k++) {
             int i = inBase + inRows[k] + p;
@@ -236,62 +381,119 @@ public final class VectorKernels {
             a1 = FloatVector.fromArray(S, in, i + L).fma(b, a1);
             a2 = FloatVector.fromArray(S, in, i + 2 * L).fma(b, a2);
         }
+        if (res != null) {
+            int r = resBase + resRows[o] + p;
+            a0 = a0.add(FloatVector.fromArray(S, res, r));
+            a1 = a1.add(FloatVector.fromArray(S, res, r + L));
+            a2 = a2.add(FloatVector.fromArray(S, res, r + 2 * L));
+        }
+        if (relu) {
+            FloatVector z = FloatVector.zero(S);
+            a0 = a0.max(z);
+            a1 = a1.max(z);
+            a2 = a2.max(z);
+        }
         int oi = outBase + outRows[o] + p;
-        int ri = res == null ? 0 : resBase + resRows[o] + p;
-        put(a0, out, oi, res, ri, relu);
-        put(a1, out, oi + L, res, ri + L, relu);
-        put(a2, out, oi + 2 * L, res, ri + 2 * L, relu);
+        a0.intoArray(out, oi);
+        a1.intoArray(out, oi + L);
+        a2.intoArray(out, oi + 2 * L);
     }
 
-    /** Four output channels x one vector of pixels, of which the first {@code n} are stored. */
+    /**
+     * Output channels o..o+3 x one vector of pixels at p, of which the first {@code n} are
+     * stored (the whole vector lies inside the input arrays). When n < L the vectors go through
+     * {@code partial} (see {@link #PARTIAL}); that only happens for the pixel tail of an in-place
+     * residual or a plane narrower than a vector.
+     */
     private static void pw4x1(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               float[] res, int resBase, int[] resRows,
-                              int cin, int o, int p, int n, boolean relu) {
-        FloatVector a0 = biasVector(bias, bOff + o);
-        FloatVector a1 = biasVector(bias, bOff + o + 1);
-        FloatVector a2 = biasVector(bias, bOff + o + 2);
-        FloatVector a3 = biasVector(bias, bOff + o + 3);
+                              int cin, int o, int p, int n, float[] partial, boolean relu) {
+        FloatVector a0, a1, a2, a3;
+        if (bias == null) {
+            a0 = FloatVector.zero(S);
+            a1 = a0;
+            a2 = a0;
+            a3 = a0;
+        } else {
+            a0 = FloatVector.broadcast(S, bias[bOff + o]);
+            a1 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+            a2 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+            a3 = FloatVector.broadcast(S, bias[bOff + o + 3]);
+        }
         int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
         for (int k = 0; k < cin; k++) {
-            FloatVector x = load(in, inBase + inRows[k] + p);
+            FloatVector x = FloatVector.fromArray(S, in, inBase + inRows[k] + p);
             a0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), a0);
             a1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), a1);
             a2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), a2);
             a3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), a3);
         }
-        int r0 = 0, r1 = 0, r2 = 0, r3 = 0;
         if (res != null) {
-            r0 = resBase + resRows[o] + p;
-            r1 = resBase + resRows[o + 1] + p;
-            r2 = resBase + resRows[o + 2] + p;
-            r3 = resBase + resRows[o + 3] + p;
+            a0 = a0.add(FloatVector.fromArray(S, res, resBase + resRows[o] + p));
+            a1 = a1.add(FloatVector.fromArray(S, res, resBase + resRows[o + 1] + p));
+            a2 = a2.add(FloatVector.fromArray(S, res, resBase + resRows[o + 2] + p));
+            a3 = a3.add(FloatVector.fromArray(S, res, resBase + resRows[o + 3] + p));
         }
-        putPart(a0, out, outBase + outRows[o] + p, res, r0, n, relu);
-        putPart(a1, out, outBase + outRows[o + 1] + p, res, r1, n, relu);
-        putPart(a2, out, outBase + outRows[o + 2] + p, res, r2, n, relu);
-        putPart(a3, out, outBase + outRows[o + 3] + p, res, r3, n, relu);
+        if (relu) {
+            FloatVector z = FloatVector.zero(S);
+            a0 = a0.max(z);
+            a1 = a1.max(z);
+            a2 = a2.max(z);
+            a3 = a3.max(z);
+        }
+        int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
+        int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
+        if (n == L) {
+            a0.intoArray(out, o0);
+            a1.intoArray(out, o1);
+            a2.intoArray(out, o2);
+            a3.intoArray(out, o3);
+        } else {
+            a0.intoArray(partial, 0);
+            a1.intoArray(partial, L);
+            a2.intoArray(partial, 2 * L);
+            a3.intoArray(partial, 3 * L);
+            System.arraycopy(partial, 0, out, o0, n);
+            System.arraycopy(partial, L, out, o1, n);
+            System.arraycopy(partial, 2 * L, out, o2, n);
+            System.arraycopy(partial, 3 * L, out, o3, n);
+        }
     }
 
-    /** One output channel x one vector of pixels; two accumulators over alternating k. */
+    /** Output channel o x one vector of pixels (first n stored); two accumulators over alternating k. */
     private static void pw1x1(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               float[] res, int resBase, int[] resRows,
-                              int cin, int o, int p, int n, boolean relu) {
-        FloatVector a0 = biasVector(bias, bOff + o), a1 = FloatVector.zero(S);
+                              int cin, int o, int p, int n, float[] partial, boolean relu) {
+        FloatVector a0 = bias == null ? FloatVector.zero(S) : FloatVector.broadcast(S, bias[bOff + o]);
+        FloatVector a1 = FloatVector.zero(S);
         int w0 = wOff + o * cin;
         int k = 0;
         for (; k + 1 < cin; k += 2) {
-            a0 = load(in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
-            a1 = load(in, inBase + inRows[k + 1] + p).fma(FloatVector.broadcast(S, w[w0 + k + 1]), a1);
+            a0 = FloatVector.fromArray(S, in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+            a1 = FloatVector.fromArray(S, in, inBase + inRows[k + 1] + p)
+                    .fma(FloatVector.broadcast(S, w[w0 + k + 1]), a1);
         }
         if (k < cin) {
-            a0 = load(in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+            a0 = FloatVector.fromArray(S, in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
         }
-        int ri = res == null ? 0 : resBase + resRows[o] + p;
-        putPart(a0.add(a1), out, outBase + outRows[o] + p, res, ri, n, relu);
+        a0 = a0.add(a1);
+        if (res != null) {
+            a0 = a0.add(FloatVector.fromArray(S, res, resBase + resRows[o] + p));
+        }
+        if (relu) {
+            a0 = a0.max(FloatVector.zero(S));
+        }
+        int oi = outBase + outRows[o] + p;
+        if (n == L) {
+            a0.intoArray(out, oi);
+        } else {
+            a0.intoArray(partial, 0);
+            System.arraycopy(partial, 0, out, oi, n);
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -383,7 +585,10 @@ public final class VectorKernels {
             r1 = FloatVector.fromArray(S, in, c + 1).fma(k12, r1);
             r2 = FloatVector.fromArray(S, in, d + 1).fma(k22, r2);
             FloatVector v = r0.add(r1).add(r2).add(vb);
-            reluIf(v, relu).intoArray(out, outOff + i);
+            if (relu) {
+                v = v.max(FloatVector.zero(S));
+            }
+            v.intoArray(out, outOff + i);
             if (i == hi - L) {
                 break;
             }
@@ -429,7 +634,11 @@ public final class VectorKernels {
             s1 = FloatVector.fromArray(S, in, rb + x).fma(b1, s1);
             s0 = FloatVector.fromArray(S, in, ra + x + 1).fma(a2, s0);
             s1 = FloatVector.fromArray(S, in, rb + x + 1).fma(b2, s1);
-            reluIf(s0.add(s1).add(vb), relu).intoArray(out, o + x);
+            FloatVector v = s0.add(s1).add(vb);
+            if (relu) {
+                v = v.max(FloatVector.zero(S));
+            }
+            v.intoArray(out, o + x);
             if (x == hi - L) {
                 break;
             }
@@ -472,7 +681,16 @@ public final class VectorKernels {
             for (int x = xEnd; x < ow; x++) {
                 dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
             }
-            dwStride2Row(w, wOff, bias, in, inOff + 2 * y * width, width, y > 0, 2 * y + 1 < h, out, o, xEnd, relu);
+            int c = inOff + 2 * y * width;
+            boolean down = 2 * y + 1 < h;
+            // The furthest read of the row (i + 2L at the last vector) must be inside the array.
+            if ((down ? c + width : c) + 2 * xEnd < in.length) {
+                dwStride2Row(w, wOff, bias, in, c, width, y > 0, down, out, o, xEnd, relu);
+            } else {
+                for (int x = 1; x < xEnd; x++) {
+                    dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
+                }
+            }
         }
     }
 
@@ -500,14 +718,14 @@ public final class VectorKernels {
                 x = xEnd - L;
             }
             // Reads i-1 .. i+2L; the last read only feeds an odd (dropped) lane and may lie past
-            // the row, so it goes through load(), which is safe at the end of the array.
+            // the row (the caller checked it is inside the array).
             int i = c + 2 * x;
             FloatVector lo = FloatVector.fromArray(S, in, i - 1).mul(k10);
             FloatVector hi = FloatVector.fromArray(S, in, i - 1 + L).mul(k10);
             lo = FloatVector.fromArray(S, in, i).fma(k11, lo);
             hi = FloatVector.fromArray(S, in, i + L).fma(k11, hi);
             lo = FloatVector.fromArray(S, in, i + 1).fma(k12, lo);
-            hi = load(in, i + 1 + L).fma(k12, hi);
+            hi = FloatVector.fromArray(S, in, i + 1 + L).fma(k12, hi);
             if (up) {
                 int u = i - width;
                 lo = FloatVector.fromArray(S, in, u - 1).fma(k00, lo);
@@ -524,9 +742,14 @@ public final class VectorKernels {
                 lo = FloatVector.fromArray(S, in, d).fma(k21, lo);
                 hi = FloatVector.fromArray(S, in, d + L).fma(k21, hi);
                 lo = FloatVector.fromArray(S, in, d + 1).fma(k22, lo);
-                hi = load(in, d + 1 + L).fma(k22, hi);
+                hi = FloatVector.fromArray(S, in, d + 1 + L).fma(k22, hi);
             }
-            reluIf(evens(lo, hi).add(vb), relu).intoArray(out, o + x);
+            // the even lanes of lo ++ hi
+            FloatVector v = lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER).add(vb);
+            if (relu) {
+                v = v.max(FloatVector.zero(S));
+            }
+            v.intoArray(out, o + x);
             if (x == xEnd - L) {
                 break;
             }
@@ -582,10 +805,12 @@ public final class VectorKernels {
         if (stride == 2) {
             // The second load reads 2L-1 elements past s + 2j; only its even lanes are kept,
             // and the last even lane kept is element 2(j+L-1) <= 2(n-1): inside the row.
-            for (; j <= n - L; j += L) {
+            // The second load also reads 1 past the last element kept: stay inside the array.
+            int bound = Math.min(n - L, Math.floorDiv(src.length - s - 2 * L, 2));
+            for (; j <= bound; j += L) {
                 FloatVector a = FloatVector.fromArray(S, src, s + 2 * j);
-                FloatVector b = load(src, s + 2 * j + L);
-                evens(a, b).intoArray(dst, d + j);
+                FloatVector b = FloatVector.fromArray(S, src, s + 2 * j + L);
+                a.rearrange(EVENS).blend(b.rearrange(EVENS), UPPER).intoArray(dst, d + j);
             }
         }
         for (; j < n; j++) {
@@ -636,7 +861,9 @@ public final class VectorKernels {
             }
             int yLo = Math.max(0, y * s - p);
             int yHi = Math.min(h, y * s - p + k);
-            if (yLo >= yHi) {
+            // At stride 2 the second vector reads one column past the last window of the chunk.
+            boolean fits = s == 1 || inOff + (yHi - 1) * width + (xHi - L) * 2 - p + 2 * L + k - 2 < in.length;
+            if (yLo >= yHi || !fits) {
                 for (int x = xLo; x < xHi; x++) {
                     poolPixel(in, inOff, h, width, out, o + x, y, x, k, s, p, max, countIncludePad, relu);
                 }
@@ -650,18 +877,28 @@ public final class VectorKernels {
                     }
                     x = xHi - L;
                 }
+                // Windows starting at columns c .. c+L-1 (and, at stride 2, c+L .. c+2L-1; of
+                // those 2L stride-1 windows the even ones are kept).
                 int c = inOff + x * s - p;
-                FloatVector v;
-                if (s == 1) {
-                    v = poolWindow(in, c, width, yLo, yHi, k, max);
-                } else {
-                    // windows starting at columns c + 2j: stride-1 windows at c + i, even i kept
-                    FloatVector lo = poolWindow(in, c, width, yLo, yHi, k, max);
-                    FloatVector hi = poolWindow(in, c + L, width, yLo, yHi, k, max);
-                    v = evens(lo, hi);
+                FloatVector lo = max ? FloatVector.broadcast(S, Float.NEGATIVE_INFINITY) : FloatVector.zero(S);
+                FloatVector hi = lo;
+                for (int iy = yLo; iy < yHi; iy++) {
+                    int r = c + iy * width;
+                    for (int kx = 0; kx < k; kx++) {
+                        FloatVector a = FloatVector.fromArray(S, in, r + kx);
+                        lo = max ? lo.max(a) : lo.add(a);
+                        if (s == 2) {
+                            FloatVector b = FloatVector.fromArray(S, in, r + kx + L);
+                            hi = max ? hi.max(b) : hi.add(b);
+                        }
+                    }
                 }
+                FloatVector v = s == 1 ? lo : lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER);
                 if (!max) {
-                    v = reluIf(v.div(divisor), relu);
+                    v = v.div(divisor);
+                    if (relu) {
+                        v = v.max(FloatVector.zero(S));
+                    }
                 }
                 v.intoArray(out, o + x);
                 if (x == xHi - L) {
@@ -669,19 +906,6 @@ public final class VectorKernels {
                 }
             }
         }
-    }
-
-    /** Max or sum of the k x k windows starting at columns {@code c .. c+L-1}, rows [yLo, yHi). */
-    private static FloatVector poolWindow(float[] in, int c, int width, int yLo, int yHi, int k, boolean max) {
-        FloatVector acc = max ? FloatVector.broadcast(S, Float.NEGATIVE_INFINITY) : FloatVector.zero(S);
-        for (int iy = yLo; iy < yHi; iy++) {
-            int r = c + iy * width;
-            for (int kx = 0; kx < k; kx++) {
-                FloatVector v = load(in, r + kx);
-                acc = max ? acc.max(v) : acc.add(v);
-            }
-        }
-        return acc;
     }
 
     private static void poolPixel(float[] in, int inOff, int h, int width, float[] out, int outIdx,
@@ -822,7 +1046,7 @@ public final class VectorKernels {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i));
-            reluIf(v, relu).intoArray(out, outOff + i);
+            (relu ? v.max(FloatVector.zero(S)) : v).intoArray(out, outOff + i);
         }
         for (; i < n; i++) {
             float v = a[aOff + i] + b[bOff + i];
@@ -838,7 +1062,7 @@ public final class VectorKernels {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, a, aOff + i).fma(vs, vt);
-            reluIf(v, relu).intoArray(out, outOff + i);
+            (relu ? v.max(FloatVector.zero(S)) : v).intoArray(out, outOff + i);
         }
         for (; i < n; i++) {
             float v = Math.fma(a[aOff + i], scale, shift);

@@ -1,0 +1,253 @@
+package dev.shufflespark.model.kernel;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Comparisons of {@link VectorKernels} against {@link ScalarKernels} on one shape each, shared by
+ * {@link VectorKernelsTest} and the child-JVM sweep at narrower widths ({@link VectorWidthMain}).
+ * Every check builds seeded random inputs, runs both kernels on copies, and compares whole
+ * arrays (so writes outside the planes a kernel owns are caught too) element by element with
+ * {@code |v - s| <= tol * max(1, |s|)}.
+ */
+final class KernelCheck {
+
+    /** Relative tolerance for a kernel whose outputs are short sums (up to ~20 terms). */
+    static final float TOL = 1e-5f;
+
+    /** Residual modes of the pointwise kernel. */
+    enum Residual { NONE, SEPARATE, IN_PLACE }
+
+    private KernelCheck() {
+    }
+
+    /** The tolerance for sums of n products: float rounding error grows like sqrt(n) for random signs. */
+    static float tolFor(int n) {
+        return TOL * (float) Math.max(1.0, Math.sqrt(n / 16.0));
+    }
+
+    static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = r.nextFloat() * 2 - 1;
+        }
+        return a;
+    }
+
+    /**
+     * Plane offsets for {@code count} planes of {@code hw} floats: a seeded permutation of slots
+     * {@code hw + gap} apart (so rows are neither sorted nor contiguous when gap > 0). The array
+     * holding them needs {@code count * (hw + gap)} floats after its base; with gap 0 the last
+     * slot ends exactly at the end of the array.
+     */
+    static int[] rows(Random r, int count, int hw, int gap) {
+        int[] rows = new int[count];
+        for (int i = 0; i < count; i++) {
+            rows[i] = i * (hw + gap);
+        }
+        for (int i = count - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = rows[i];
+            rows[i] = rows[j];
+            rows[j] = t;
+        }
+        return rows;
+    }
+
+    static void assertClose(float[] expected, float[] actual, float tol, String what) {
+        if (expected.length != actual.length) {
+            throw new AssertionError(what + ": length " + actual.length + " != " + expected.length);
+        }
+        for (int i = 0; i < expected.length; i++) {
+            float s = expected[i];
+            float v = actual[i];
+            boolean same = Float.compare(s, v) == 0 || Math.abs(v - s) <= tol * Math.max(1f, Math.abs(s));
+            if (!same) {
+                throw new AssertionError(what + ": element " + i + " vector " + v + " scalar " + s
+                        + " (|diff| " + Math.abs(v - s) + ")");
+            }
+        }
+    }
+
+    static void pointwise(long seed, int cin, int cout, int hw, boolean relu, Residual residual, boolean bias,
+                          int gap) {
+        Random r = new Random(seed);
+        int inBase = 3;
+        int outBase = 5;
+        float[] w = random(r, 2 + cin * cout);
+        float[] b = bias ? random(r, 1 + cout) : null;
+        int[] inRows = rows(r, cin, hw, gap);
+        int[] outRows = rows(r, cout, hw, gap);
+        float[] in = random(r, inBase + cin * (hw + gap));
+        float[] out = new float[outBase + cout * (hw + gap)];
+        Arrays.fill(out, 777f);
+        float[] res = null;
+        int resBase = 0;
+        int[] resRows = null;
+        if (residual == Residual.SEPARATE) {
+            resBase = 1;
+            resRows = rows(r, cout, hw, gap);
+            res = random(r, resBase + cout * (hw + gap));
+        } else if (residual == Residual.IN_PLACE) {
+            out = random(r, out.length);
+            res = out;
+            resBase = outBase;
+            resRows = outRows;
+        }
+        float[] outS = out.clone();
+        float[] outV = out.clone();
+        float[] resS = residual == Residual.IN_PLACE ? outS : res;
+        float[] resV = residual == Residual.IN_PLACE ? outV : res;
+        ScalarKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outS, outBase, outRows, resS, resBase, resRows,
+                cin, cout, hw, relu);
+        VectorKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outV, outBase, outRows, resV, resBase, resRows,
+                cin, cout, hw, relu);
+        assertClose(outS, outV, tolFor(cin), String.format("pointwise cin=%d cout=%d hw=%d relu=%b residual=%s bias=%b gap=%d",
+                cin, cout, hw, relu, residual, bias, gap));
+    }
+
+    static void depthwise(long seed, int h, int width, int stride, boolean relu, int inOff, int slack) {
+        Random r = new Random(seed);
+        float[] w = random(r, 10);
+        float bias = r.nextFloat() - 0.5f;
+        float[] in = random(r, inOff + h * width + slack);
+        int oh = (h - 1) / stride + 1;
+        int ow = (width - 1) / stride + 1;
+        float[] outS = new float[2 + oh * ow + 3];
+        Arrays.fill(outS, 777f);
+        float[] outV = outS.clone();
+        ScalarKernels.depthwise3x3(w, 1, bias, in, inOff, h, width, outS, 2, stride, relu);
+        VectorKernels.depthwise3x3(w, 1, bias, in, inOff, h, width, outV, 2, stride, relu);
+        assertClose(outS, outV, TOL, String.format("depthwise3x3 h=%d w=%d stride=%d relu=%b inOff=%d slack=%d",
+                h, width, stride, relu, inOff, slack));
+    }
+
+    /** Output size of a pool or conv window sweep, floor or ceil mode (a window must start inside input+pad). */
+    static int outSize(int size, int k, int s, int p, boolean ceil) {
+        int n = size + 2 * p - k;
+        if (n < 0) {
+            return 0;
+        }
+        int o = ceil ? (n + s - 1) / s + 1 : n / s + 1;
+        if (ceil && (o - 1) * s >= size + p) {
+            o--;
+        }
+        return o;
+    }
+
+    static void pool(long seed, boolean max, int h, int width, int k, int s, int p, boolean ceil,
+                     boolean countIncludePad, boolean relu, int slack) {
+        Random r = new Random(seed);
+        int oh = outSize(h, k, s, p, ceil);
+        int ow = outSize(width, k, s, p, ceil);
+        float[] in = random(r, 1 + h * width + slack);
+        float[] outS = new float[oh * ow + 1];
+        Arrays.fill(outS, 777f);
+        float[] outV = outS.clone();
+        if (max) {
+            ScalarKernels.maxPool(in, 1, h, width, outS, 1, oh, ow, k, s, p);
+            VectorKernels.maxPool(in, 1, h, width, outV, 1, oh, ow, k, s, p);
+        } else {
+            ScalarKernels.avgPool(in, 1, h, width, outS, 1, oh, ow, k, s, p, countIncludePad, relu);
+            VectorKernels.avgPool(in, 1, h, width, outV, 1, oh, ow, k, s, p, countIncludePad, relu);
+        }
+        assertClose(outS, outV, TOL, String.format("%s h=%d w=%d k=%d s=%d p=%d ceil=%b includePad=%b relu=%b slack=%d",
+                max ? "maxPool" : "avgPool", h, width, k, s, p, ceil, countIncludePad, relu, slack));
+    }
+
+    static void im2col(long seed, int channels, int h, int width, int kh, int kw, int sh, int sw, int ph, int pw,
+                       int gap) {
+        Random r = new Random(seed);
+        int oh = outSize(h, kh, sh, ph, false);
+        int ow = outSize(width, kw, sw, pw, false);
+        int[] inRows = rows(r, channels, h * width, gap);
+        float[] in = random(r, 2 + channels * (h * width + gap));
+        float[] colS = new float[3 + channels * kh * kw * oh * ow + 1];
+        Arrays.fill(colS, 777f);
+        float[] colV = colS.clone();
+        ScalarKernels.im2col(in, 2, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, colS, 3, oh, ow);
+        VectorKernels.im2col(in, 2, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, colV, 3, oh, ow);
+        assertClose(colS, colV, 0f, String.format("im2col c=%d h=%d w=%d k=%dx%d s=%dx%d p=%dx%d gap=%d",
+                channels, h, width, kh, kw, sh, sw, ph, pw, gap));
+    }
+
+    static void reductions(long seed, int n) {
+        Random r = new Random(seed);
+        float[] a = random(r, n + 7);
+        float[] b = random(r, n + 5);
+        float s = ScalarKernels.sum(a, 3, n);
+        float v = VectorKernels.sum(a, 3, n);
+        assertClose(new float[] {s}, new float[] {v}, tolFor(n), "sum n=" + n);
+        float ds = ScalarKernels.dot(a, 2, b, 5, n);
+        float dv = VectorKernels.dot(a, 2, b, 5, n);
+        assertClose(new float[] {ds}, new float[] {dv}, tolFor(n), "dot n=" + n);
+    }
+
+    static void linear(long seed, int inFeatures, int outFeatures, boolean bias) {
+        Random r = new Random(seed);
+        float[] w = random(r, inFeatures * outFeatures);
+        float[] b = bias ? random(r, outFeatures) : null;
+        float[] x = random(r, 4 + inFeatures);
+        float[] outS = new float[outFeatures + 3];
+        Arrays.fill(outS, 777f);
+        float[] outV = outS.clone();
+        ScalarKernels.linear(w, b, x, 4, outS, 2, inFeatures, outFeatures);
+        VectorKernels.linear(w, b, x, 4, outV, 2, inFeatures, outFeatures);
+        assertClose(outS, outV, tolFor(inFeatures), String.format("linear in=%d out=%d bias=%b",
+                inFeatures, outFeatures, bias));
+    }
+
+    /** add, scaleShift and relu, separate and in place. */
+    static void elementwise(long seed, int n, boolean relu) {
+        Random r = new Random(seed);
+        float[] a = random(r, n + 4);
+        float[] b = random(r, n + 6);
+        String what = " n=" + n + " relu=" + relu;
+
+        float[] outS = new float[n + 2];
+        float[] outV = new float[n + 2];
+        ScalarKernels.add(a, 1, b, 3, outS, 2, n, relu);
+        VectorKernels.add(a, 1, b, 3, outV, 2, n, relu);
+        assertClose(outS, outV, TOL, "add" + what);
+        float[] aS = a.clone();
+        float[] aV = a.clone();
+        ScalarKernels.add(aS, 1, b, 3, aS, 1, n, relu);
+        VectorKernels.add(aV, 1, b, 3, aV, 1, n, relu);
+        assertClose(aS, aV, TOL, "add out=a" + what);
+        float[] bS = b.clone();
+        float[] bV = b.clone();
+        ScalarKernels.add(a, 1, bS, 3, bS, 3, n, relu);
+        VectorKernels.add(a, 1, bV, 3, bV, 3, n, relu);
+        assertClose(bS, bV, TOL, "add out=b" + what);
+
+        float scale = 1.7f;
+        float shift = -0.3f;
+        ScalarKernels.scaleShift(a, 1, outS, 2, n, scale, shift, relu);
+        VectorKernels.scaleShift(a, 1, outV, 2, n, scale, shift, relu);
+        assertClose(outS, outV, TOL, "scaleShift" + what);
+        aS = a.clone();
+        aV = a.clone();
+        ScalarKernels.scaleShift(aS, 1, aS, 1, n, scale, shift, relu);
+        VectorKernels.scaleShift(aV, 1, aV, 1, n, scale, shift, relu);
+        assertClose(aS, aV, TOL, "scaleShift in place" + what);
+
+        aS = a.clone();
+        aV = a.clone();
+        ScalarKernels.relu(aS, 2, n);
+        VectorKernels.relu(aV, 2, n);
+        assertClose(aS, aV, 0f, "relu" + what);
+    }
+
+    static void softmax(long seed, int n, float scale) {
+        Random r = new Random(seed);
+        float[] a = random(r, n + 3);
+        for (int i = 0; i < a.length; i++) {
+            a[i] *= scale;
+        }
+        float[] s = a.clone();
+        float[] v = a.clone();
+        ScalarKernels.softmax(s, 1, n);
+        VectorKernels.softmax(v, 1, n);
+        assertClose(s, v, TOL, "softmax n=" + n + " scale=" + scale);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.shufflespark.model.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The choice of kernel path: the pure decision function in this JVM, and whole JVMs started
+ * with and without the vector module and with each value of {@code -Dshufflespark.simd}.
+ */
+class SimdTest {
+
+    private static final String VECTOR_KERNELS = VectorKernels.class.getName();
+
+    @Test
+    void parseAcceptsTheDocumentedValues() {
+        assertEquals("auto", Simd.parse(null));
+        assertEquals("auto", Simd.parse(""));
+        assertEquals("auto", Simd.parse("Auto"));
+        assertEquals("scalar", Simd.parse(" SCALAR "));
+        assertEquals("128", Simd.parse("128"));
+        assertEquals("256", Simd.parse("256"));
+        assertEquals("512", Simd.parse("512"));
+    }
+
+    @Test
+    void parseRejectsAnythingElseNamingKeyAndValue() {
+        for (String bad : new String[] {"1024", "64", "avx512", "vector", "16"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Simd.parse(bad));
+            assertTrue(e.getMessage().contains("shufflespark.simd"), e.getMessage());
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
+    }
+
+    @Test
+    void chooseCoversEveryBranch() {
+        Simd.Choice absent = Simd.choose("512", false, 0);
+        assertEquals(0, absent.bits());
+        assertEquals("scalar (jdk.incubator.vector not present)", absent.description());
+
+        Simd.Choice forcedScalar = Simd.choose("scalar", true, 512);
+        assertEquals(0, forcedScalar.bits());
+        assertEquals("scalar (forced by -Dshufflespark.simd=scalar)", forcedScalar.description());
+
+        assertEquals("vector 512-bit (16 float lanes)", Simd.choose("auto", true, 512).description());
+        assertEquals(512, Simd.choose("auto", true, 512).bits());
+        assertEquals(256, Simd.choose("auto", true, 256).bits());
+
+        Simd.Choice narrower = Simd.choose("256", true, 512);
+        assertEquals(256, narrower.bits());
+        assertTrue(narrower.description().startsWith("vector 256-bit (8 float lanes)"), narrower.description());
+        assertEquals(128, Simd.choose("128", true, 512).bits());
+        assertEquals("vector 512-bit (16 float lanes)", Simd.choose("512", true, 512).description());
+
+        Simd.Choice wider = Simd.choose("512", true, 256);
+        assertEquals(256, wider.bits());
+        assertTrue(wider.description().contains("wider than the preferred"), wider.description());
+
+        Simd.Choice tiny = Simd.choose("auto", true, 64);
+        assertEquals(0, tiny.bits());
+        assertTrue(tiny.description().startsWith("scalar"), tiny.description());
+    }
+
+    @Test
+    void thisJvmIsConsistent() {
+        assertEquals(Simd.VECTOR, Simd.enabled());
+        if (Simd.enabled()) {
+            assertEquals(Simd.bits() / 32, Simd.lanes());
+            assertEquals(Simd.lanes(), VectorKernels.L);
+            assertTrue(Simd.description().startsWith("vector " + Simd.bits() + "-bit"), Simd.description());
+        } else {
+            assertEquals(1, Simd.lanes());
+            assertTrue(Simd.description().startsWith("scalar"), Simd.description());
+        }
+    }
+
+    /** The brief's check: no --add-modules at all; every Kernels method runs, on the scalar path. */
+    @Test
+    void withoutTheVectorModuleKernelsRunScalarAndNeverLoadVectorKernels() throws Exception {
+        Result r = runJava(List.of("-Xlog:class+load=info"), KernelsScalarMain.class);
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("kernel path: scalar (jdk.incubator.vector not present)"), r.output);
+        assertTrue(r.output.contains("lanes: 1"), r.output);
+        assertTrue(r.output.contains("all kernels match the scalar reference"), r.output);
+        assertClassLoading(r.output);
+        assertFalse(r.output.contains("jdk.incubator.vector.FloatVector"), "a Vector API class was loaded");
+    }
+
+    @Test
+    void forcedScalarNeverLoadsVectorKernels() throws Exception {
+        Result r = runJava(List.of("--add-modules", "jdk.incubator.vector", "-Dshufflespark.simd=scalar",
+                "-Xlog:class+load=info"), KernelsScalarMain.class);
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("kernel path: scalar (forced by -Dshufflespark.simd=scalar)"), r.output);
+        assertClassLoading(r.output);
+    }
+
+    @Test
+    void vectorKernelsMatchAt128Bits() throws Exception {
+        Result r = runJava(List.of("--add-modules", "jdk.incubator.vector", "-Dshufflespark.simd=128"),
+                VectorWidthMain.class);
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("kernel path: vector 128-bit (4 float lanes)"), r.output);
+        assertTrue(r.output.contains("lanes: 4"), r.output);
+        assertTrue(r.output.contains("all vector kernels match the scalar reference"), r.output);
+    }
+
+    @Test
+    void vectorKernelsMatchAt256Bits() throws Exception {
+        Result r = runJava(List.of("--add-modules", "jdk.incubator.vector", "-Dshufflespark.simd=256"),
+                VectorWidthMain.class);
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("kernel path: vector 256-bit (8 float lanes)"), r.output);
+        assertTrue(r.output.contains("lanes: 8"), r.output);
+        assertTrue(r.output.contains("all vector kernels match the scalar reference"), r.output);
+    }
+
+    @Test
+    void aBadSettingFailsWithKeyAndValue() throws Exception {
+        Result r = runJava(List.of("--add-modules", "jdk.incubator.vector", "-Dshufflespark.simd=sse9"),
+                KernelsScalarMain.class);
+        assertNotEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("-Dshufflespark.simd=sse9: unknown value"), r.output);
+    }
+
+    /** ScalarKernels was loaded (so the class-load log works) and VectorKernels was not. */
+    private static void assertClassLoading(String output) {
+        assertTrue(output.contains(ScalarKernels.class.getName() + " source:"), "no class-load log:\n" + output);
+        assertFalse(output.contains(VECTOR_KERNELS + " source:"), VECTOR_KERNELS + " was loaded:\n" + output);
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    /**
+     * Runs {@code main} in a fresh JVM from this JVM's java.home with this JVM's class path
+     * (through the CLASSPATH environment variable) and only the given JVM options.
+     */
+    private static Result runJava(List<String> jvmOptions, Class<?> main) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add(main.getName());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("CLASSPATH", System.getProperty("java.class.path"));
+        // Options the launcher would pick up on its own must not sneak the module back in.
+        env.remove("JDK_JAVA_OPTIONS");
+        env.remove("JAVA_TOOL_OPTIONS");
+        env.remove("_JAVA_OPTIONS");
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("child JVM timed out");
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}

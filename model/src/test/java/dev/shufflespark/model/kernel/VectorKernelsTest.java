@@ -1,0 +1,257 @@
+package dev.shufflespark.model.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shufflespark.model.kernel.KernelCheck.Residual;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every {@link VectorKernels} kernel against its {@link ScalarKernels} reference over deliberate
+ * shape sweeps. The vector kernels are called directly, so the test means the same whatever
+ * {@link Simd} chose as the default path; the test JVM must have the vector module (surefire
+ * passes {@code --add-modules jdk.incubator.vector}), and fails rather than skips without it.
+ */
+class VectorKernelsTest {
+
+    private static final int[] WIDTHS = {1, 7, 13, 49, 56, 196};
+
+    @BeforeAll
+    static void vectorModulePresent() {
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "the test JVM needs --add-modules jdk.incubator.vector");
+        assertTrue(VectorKernels.L >= 4, "vector lanes: " + VectorKernels.L);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // pointwise
+
+    @Test
+    void pointwiseAllChannelCountsUpTo17() {
+        long seed = 1;
+        for (int cin = 1; cin <= 17; cin++) {
+            for (int cout = 1; cout <= 17; cout++) {
+                for (int hw : new int[] {1, 7, 13, 49}) {
+                    // rotate through the epilogue variants so that each shape sees several
+                    int v = (int) (seed % 12);
+                    boolean relu = v % 2 == 0;
+                    Residual residual = Residual.values()[v / 2 % 3];
+                    boolean bias = v / 6 == 0;
+                    KernelCheck.pointwise(seed++, cin, cout, hw, relu, residual, bias, v % 3);
+                }
+            }
+        }
+    }
+
+    @Test
+    void pointwiseEveryEpilogueOnWidePlanes() {
+        long seed = 100;
+        int[] channels = {1, 3, 4, 5, 8, 16, 17};
+        for (int cin : channels) {
+            for (int cout : channels) {
+                for (int hw : new int[] {56, 196}) {
+                    for (Residual residual : Residual.values()) {
+                        for (boolean relu : new boolean[] {false, true}) {
+                            KernelCheck.pointwise(seed++, cin, cout, hw, relu, residual, relu, (int) (seed % 2) * 5);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void pointwiseEveryPixelCountUpTo100() {
+        long seed = 200;
+        for (int hw = 1; hw <= 100; hw++) {
+            for (Residual residual : Residual.values()) {
+                KernelCheck.pointwise(seed++, 5, 9, hw, true, residual, true, 0);
+                KernelCheck.pointwise(seed++, 5, 9, hw, false, residual, false, 2);
+            }
+        }
+    }
+
+    @Test
+    void pointwiseShuffleNetShapes() {
+        int[][] shapes = {
+            // cin, cout, hw
+            {58, 58, 784}, {116, 116, 196}, {240, 60, 49}, {60, 240, 56}, {80, 20, 196}, {20, 80, 196},
+            {24, 216, 3136}, {232, 232, 49}, {27, 24, 12544},
+        };
+        long seed = 300;
+        for (int[] s : shapes) {
+            for (Residual residual : Residual.values()) {
+                KernelCheck.pointwise(seed++, s[0], s[1], s[2], true, residual, true, 1);
+            }
+        }
+    }
+
+    /** The plane holding the last pixels ends exactly at the end of the array: the tail cannot be a whole vector. */
+    @Test
+    void pointwiseInPlaceResidualTailAtEndOfArray() {
+        KernelCheck.pointwise(400, 6, 5, 49, true, Residual.IN_PLACE, true, 0);
+        KernelCheck.pointwise(401, 6, 5, 196, false, Residual.IN_PLACE, true, 0);
+        KernelCheck.pointwise(402, 3, 2, 7, true, Residual.IN_PLACE, false, 0);
+        KernelCheck.pointwise(403, 3, 2, 7, true, Residual.NONE, false, 0);
+    }
+
+    @Test
+    void pointwiseNoInputChannels() {
+        KernelCheck.pointwise(410, 0, 5, 49, true, Residual.SEPARATE, true, 1);
+        KernelCheck.pointwise(411, 0, 5, 49, false, Residual.NONE, true, 1);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // depthwise 3x3
+
+    @Test
+    void depthwiseSweep() {
+        long seed = 500;
+        int[] heights = {1, 2, 3, 4, 5, 7, 13, 56};
+        int[] widths = {1, 2, 3, 4, 7, 13, 16, 17, 18, 19, 33, 34, 35, 49, 56};
+        for (int h : heights) {
+            for (int width : widths) {
+                for (int stride = 1; stride <= 2; stride++) {
+                    for (boolean relu : new boolean[] {false, true}) {
+                        KernelCheck.depthwise(seed++, h, width, stride, relu, 3, (int) (seed % 2) * 40);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void depthwiseShuffleNetPlanes() {
+        long seed = 600;
+        for (int size : new int[] {112, 56, 28, 14, 7}) {
+            for (int stride = 1; stride <= 2; stride++) {
+                KernelCheck.depthwise(seed++, size, size, stride, true, 0, 0);
+                KernelCheck.depthwise(seed++, size, size, stride, false, 5, 1);
+            }
+        }
+    }
+
+    /** Stride 2: the last row's second vector reads past the row; here the plane ends the array. */
+    @Test
+    void depthwiseStride2PlaneAtEndOfArray() {
+        for (int h = 3; h <= 8; h++) {
+            for (int width : new int[] {34, 35, 36, 56, 57}) {
+                KernelCheck.depthwise(700 + h, h, width, 2, true, 0, 0);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // pooling
+
+    @Test
+    void poolSweep() {
+        long seed = 800;
+        int[][] windows = {
+            // k, s, p
+            {1, 1, 0}, {2, 2, 0}, {2, 1, 0}, {3, 1, 1}, {3, 2, 1}, {3, 2, 0}, {3, 3, 1}, {5, 1, 2}, {5, 2, 2},
+            {7, 1, 0}, {7, 7, 0},
+        };
+        int[] heights = {1, 2, 3, 5, 7, 13, 56};
+        int[] widths = {1, 3, 7, 13, 17, 36, 49, 56, 112};
+        for (int[] kw : windows) {
+            for (int h : heights) {
+                for (int width : widths) {
+                    for (boolean ceil : new boolean[] {false, true}) {
+                        // slack 0: the plane ends the array
+                        int slack = ceil ? 0 : 20;
+                        KernelCheck.pool(seed++, true, h, width, kw[0], kw[1], kw[2], ceil, false, false, slack);
+                        for (int v = 0; v < 4; v++) {
+                            KernelCheck.pool(seed++, false, h, width, kw[0], kw[1], kw[2], ceil, v % 2 == 0, v >= 2,
+                                    slack);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void poolShuffleNetShapes() {
+        // stem max pool 3x3/2 pad 1 on 112x112; shortcut avg pool 3x3/2 pad 1; global 7x7
+        KernelCheck.pool(900, true, 112, 112, 3, 2, 1, false, false, false, 0);
+        KernelCheck.pool(901, false, 56, 56, 3, 2, 1, false, true, false, 0);
+        KernelCheck.pool(902, false, 56, 56, 3, 2, 1, false, false, true, 0);
+        KernelCheck.pool(903, false, 28, 28, 3, 2, 1, false, true, true, 0);
+        KernelCheck.pool(904, false, 7, 7, 7, 1, 0, false, true, false, 0);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // im2col
+
+    @Test
+    void im2colSweep() {
+        long seed = 1000;
+        int[][] convs = {
+            // kh, kw, sh, sw, ph, pw
+            {3, 3, 2, 2, 1, 1}, {3, 3, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}, {1, 1, 2, 2, 0, 0}, {3, 3, 1, 2, 0, 1},
+            {5, 5, 2, 2, 2, 2}, {2, 3, 3, 3, 1, 0}, {7, 7, 2, 2, 3, 3},
+        };
+        for (int[] c : convs) {
+            for (int channels = 1; channels <= 3; channels++) {
+                for (int size : new int[] {1, 2, 7, 13, 33, 56, 57}) {
+                    if (KernelCheck.outSize(size, c[0], c[2], c[4], false) > 0
+                            && KernelCheck.outSize(size + 1, c[1], c[3], c[5], false) > 0) {
+                        KernelCheck.im2col(seed++, channels, size, size + 1, c[0], c[1], c[2], c[3], c[4], c[5],
+                                (int) (seed % 2) * 3);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void im2colShuffleNetStem() {
+        KernelCheck.im2col(1100, 3, 224, 224, 3, 3, 2, 2, 1, 1, 0);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // reductions and element-wise kernels
+
+    @Test
+    void sumAndDot() {
+        for (int n = 0; n <= 140; n++) {
+            KernelCheck.reductions(1200 + n, n);
+        }
+        for (int n : new int[] {196, 1000, 1024, 3136, 100_000}) {
+            KernelCheck.reductions(1400 + n, n);
+        }
+    }
+
+    @Test
+    void linear() {
+        long seed = 1500;
+        for (int in = 1; in <= 40; in++) {
+            for (int out = 1; out <= 9; out++) {
+                KernelCheck.linear(seed++, in, out, (in + out) % 2 == 0);
+            }
+        }
+        KernelCheck.linear(1600, 1024, 1000, true);
+        KernelCheck.linear(1601, 544, 1000, false);
+        KernelCheck.linear(1602, 960, 10, true);
+    }
+
+    @Test
+    void elementwise() {
+        for (int n = 0; n <= 100; n++) {
+            KernelCheck.elementwise(1700 + n, n, n % 2 == 0);
+            KernelCheck.elementwise(1800 + n, n, n % 2 != 0);
+        }
+        KernelCheck.elementwise(1900, 3136, true);
+        KernelCheck.elementwise(1901, 12544, false);
+    }
+
+    @Test
+    void softmax() {
+        for (int n = 1; n <= 70; n++) {
+            KernelCheck.softmax(2000 + n, n, 5f);
+        }
+        KernelCheck.softmax(2100, 1000, 10f);
+        KernelCheck.softmax(2101, 1000, 3000f);
+    }
+}
