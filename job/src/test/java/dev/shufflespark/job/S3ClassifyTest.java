@@ -1,0 +1,76 @@
+package dev.shufflespark.job;
+
+import dev.shufflespark.job.testing.SparkSessions;
+import java.net.URI;
+import org.apache.hadoop.conf.Configuration;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The job on S3: S3Proxy in this JVM on 127.0.0.1 over an in-memory store, reached through S3A with signed
+ * requests; the secret key must not appear in anything the job writes.
+ */
+class S3ClassifyTest extends RemoteClassifyTest {
+
+    static final String ACCESS_KEY = "AKIAJOBTESTACCESS";
+    static final String SECRET_KEY = "job-test-secret-never-printed";
+    static final String BUCKET = "images";
+
+    static BlobStore store;
+    static S3Proxy proxy;
+
+    @BeforeAll
+    static void start() throws Exception {
+        store = new TransientNio2BlobStore();
+        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+        proxy.start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!"STARTED".equals(proxy.getState())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
+            }
+            Thread.sleep(10);
+        }
+        store.createContainer(BUCKET);
+        spark = SparkSessions.start("local[2]", "S3ClassifyTest");
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        conf.set("fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
+        conf.set("fs.s3a.endpoint.region", "us-east-1");
+        conf.set("fs.s3a.path.style.access", "true");
+        conf.set("fs.s3a.connection.ssl.enabled", "false");
+        conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+        conf.set("fs.s3a.access.key", ACCESS_KEY);
+        conf.set("fs.s3a.secret.key", SECRET_KEY);
+        conf.set("fs.s3a.attempts.maximum", "1");
+        conf.set("fs.s3a.retry.limit", "1");
+        conf.set("fs.s3a.change.detection.mode", "none");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (spark != null) {
+            spark.stop();
+        }
+        if (proxy != null) {
+            proxy.stop();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    @Override
+    String root(String name) {
+        return "s3a://" + BUCKET + "/" + name;
+    }
+
+    @Override
+    String[] secrets() {
+        return new String[] {SECRET_KEY, ACCESS_KEY};
+    }
+}
