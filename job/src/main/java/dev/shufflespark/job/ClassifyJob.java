@@ -161,6 +161,7 @@ public final class ClassifyJob {
         }
 
         Summary run() {
+            long started = System.nanoTime();
             // --- Everything that can be wrong is checked before any task runs. ---
             Path out = new Path(config.output());
             String outShown = Redaction.uri(config.output());
@@ -280,6 +281,7 @@ public final class ClassifyJob {
                 ScheduledExecutorService ticker = startProgress(done, acc, tars ? -1 : files.size(),
                         plan.partitions().size());
                 long t0 = System.nanoTime();
+                summary.setupSeconds = (t0 - started) / 1e9;
                 try {
                     writer(labels, saveMode).save(labelsDir.toString());
                 } finally {
@@ -297,6 +299,7 @@ public final class ClassifyJob {
                 summary.addPartitions(stats, 0, cores);
                 say("classify: every input already has rows in " + outShown + "; nothing to do");
             }
+            summary.finishSeconds = (System.nanoTime() - started) / 1e9 - summary.setupSeconds - wallSeconds;
             writeSummary(outFs, new Path(out, SUMMARY_FILE), summary);
             return summary;
         }

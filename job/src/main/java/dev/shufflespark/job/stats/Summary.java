@@ -42,6 +42,10 @@ public final class Summary {
     public Map<String, Long> failuresByReason = new TreeMap<>();
     public long bytes;
     public double wallSeconds;
+    /** Driver time before the classification job: listing, model load and checks, broadcast, planning. */
+    public double setupSeconds;
+    /** Driver time after it: statistics, percentiles, this summary. */
+    public double finishSeconds;
     public double imagesPerSecond;
     public int cores;
     public double imagesPerSecondPerCore;

@@ -29,8 +29,8 @@ public final class SummaryTable {
             s.failuresByReason.forEach((r, n) -> f.append(f.length() == 0 ? "" : ", ").append(r).append(' ').append(n));
             row(out, "failures", f.toString());
         }
-        row(out, "wall time", String.format(Locale.ROOT, "%.2f s (the classification job, writing included)",
-                s.wallSeconds));
+        row(out, "wall time", String.format(Locale.ROOT, "%.2f s (the classification job, writing included); "
+                + "driver %.2f s before, %.2f s after", s.wallSeconds, s.setupSeconds, s.finishSeconds));
         row(out, "images/s", String.format(Locale.ROOT, "%.1f overall, %.1f per core (%d cores)", s.imagesPerSecond,
                 s.imagesPerSecondPerCore, s.cores));
         for (Summary.ExecutorShare e : s.executors) {
