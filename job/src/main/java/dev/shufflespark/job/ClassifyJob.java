@@ -2,7 +2,6 @@ package dev.shufflespark.job;
 
 import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.shufflespark.io.Redaction;
@@ -276,7 +275,6 @@ public final class ClassifyJob {
                 classifier.withStatistics(acc, done);
 
                 Dataset<Row> labels = labels(classifier, plan, prepared);
-                StructType written = labels.schema();
                 boolean tars = files.stream().anyMatch(f -> f.kind() == InputFile.Kind.TAR);
                 ScheduledExecutorService ticker = startProgress(done, acc, tars ? -1 : files.size(),
                         plan.partitions().size());
@@ -294,7 +292,6 @@ public final class ClassifyJob {
                 stats.sort(Comparator.comparingInt(PartitionStats::partition));
                 writeStatistics(stats, statsDir, saveMode);
                 summary.addPartitions(stats, wallSeconds, cores);
-                percentiles(summary, labelsDir, written);
             } else {
                 summary.addPartitions(stats, 0, cores);
                 say("classify: every input already has rows in " + outShown + "; nothing to do");
@@ -382,28 +379,6 @@ public final class ClassifyJob {
                         p.imagesPerSecond(), p.startMillis(), runId));
             }
             writer(spark.createDataFrame(rows, statisticsSchema()).coalesce(1), mode).save(dir.toString());
-        }
-
-        /** Per-stage percentiles of this run's label rows, read back from what was written. */
-        private void percentiles(Summary summary, Path labelsDir, StructType written) {
-            Dataset<Row> mine = spark.read().schema(written).format(config.format().source())
-                    .option("header", "true").load(labelsDir.toString()).where(col("run_id").equalTo(runId));
-            String[] stages = {"read_ms", "decode_ms", "preprocess_ms", "infer_ms"};
-            List<Column> aggs = new ArrayList<>();
-            for (String s : stages) {
-                // Inference and preprocessing only happen to OK images; reading and decoding to all.
-                String value = s.equals("infer_ms") || s.equals("preprocess_ms")
-                        ? "case when status = 'OK' then " + s + " end" : s;
-                aggs.add(expr("percentile_approx(" + value + ", array(0.5, 0.95, 0.99), 100000)"));
-            }
-            Row r = mine.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0])).first();
-            for (int i = 0; i < stages.length; i++) {
-                if (!r.isNullAt(i)) {
-                    List<Double> p = r.getList(i);
-                    summary.stageMillis.put(stages[i].substring(0, stages[i].length() - 3),
-                            new Summary.Percentiles(p.get(0), p.get(1), p.get(2)));
-                }
-            }
         }
 
         private void writeSummary(FileSystem fs, Path file, Summary summary) {

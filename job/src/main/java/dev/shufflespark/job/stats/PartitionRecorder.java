@@ -21,8 +21,15 @@ public final class PartitionRecorder {
     private long decode;
     private long preprocess;
     private long infer;
+    private final Map<String, StageHistogram> stages = new java.util.LinkedHashMap<>();
+
+    /** The stages whose per-image milliseconds are kept for percentiles, in order. */
+    public static final String[] STAGES = {"read", "decode", "preprocess", "infer"};
 
     public PartitionRecorder(int partition, int attempt, String executorId, String host, String kernelPath) {
+        for (String stage : STAGES) {
+            stages.put(stage, new StageHistogram());
+        }
         this.partition = partition;
         this.attempt = attempt;
         this.executorId = executorId;
@@ -43,6 +50,12 @@ public final class PartitionRecorder {
         decode += r.decodeNanos();
         preprocess += r.preprocessNanos();
         infer += inferNanos;
+        stages.get("read").add(r.readNanos() / 1e6);
+        stages.get("decode").add(r.decodeNanos() / 1e6);
+        if (r.ok()) {
+            stages.get("preprocess").add(r.preprocessNanos() / 1e6);
+            stages.get("infer").add(inferNanos / 1e6);
+        }
     }
 
     public long images() {
@@ -52,6 +65,6 @@ public final class PartitionRecorder {
     /** The totals so far, the wall time measured up to now. */
     public PartitionStats finish() {
         return new PartitionStats(partition, attempt, executorId, host, kernelPath, images, failed, failures, bytes,
-                read, decode, preprocess, infer, System.nanoTime() - startNanos, startMillis);
+                read, decode, preprocess, infer, System.nanoTime() - startNanos, startMillis, stages);
     }
 }

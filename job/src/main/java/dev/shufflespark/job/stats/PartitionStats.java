@@ -24,16 +24,19 @@ import java.util.TreeMap;
  * @param inferNanos       time in the engine
  * @param wallNanos        the task's time, first read to last output
  * @param startMillis      when the task started (epoch milliseconds)
+ * @param stages           per-image milliseconds of each stage ({@code read}, {@code decode} of every image;
+ *                         {@code preprocess}, {@code infer} of OK images), for percentiles
  */
 public record PartitionStats(int partition, int attempt, String executorId, String host, String kernelPath,
                              long images, long failed, Map<String, Long> failures, long bytes, long readNanos,
                              long decodeNanos, long preprocessNanos, long inferNanos, long wallNanos,
-                             long startMillis) implements Serializable {
+                             long startMillis, Map<String, StageHistogram> stages) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
     public PartitionStats {
         failures = new TreeMap<>(failures);
+        stages = new java.util.LinkedHashMap<>(stages);
     }
 
     /** Images per second of this task's wall time. */

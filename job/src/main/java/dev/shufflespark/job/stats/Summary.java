@@ -50,7 +50,9 @@ public final class Summary {
     public int cores;
     public double imagesPerSecondPerCore;
     public List<ExecutorShare> executors = new ArrayList<>();
+    /** Per-image milliseconds by stage (read, decode: every image; preprocess, infer: OK images), within 0.75%. */
     public Map<String, Percentiles> stageMillis = new LinkedHashMap<>();
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties({"stages"})
     public List<PartitionStats> slowestPartitions = new ArrayList<>();
     public double medianPartitionSeconds;
     public List<String> kernelPaths = new ArrayList<>();
@@ -91,6 +93,15 @@ public final class Summary {
                 kernelPaths.add(path);
             }
         }
+        Map<String, StageHistogram> merged = new LinkedHashMap<>();
+        for (PartitionStats p : stats) {
+            p.stages().forEach((stage, h) -> merged.computeIfAbsent(stage, k -> new StageHistogram()).merge(h));
+        }
+        merged.forEach((stage, h) -> {
+            if (h.total() > 0) {
+                stageMillis.put(stage, new Percentiles(h.quantile(0.5), h.quantile(0.95), h.quantile(0.99)));
+            }
+        });
         List<PartitionStats> byTime = new ArrayList<>(stats);
         byTime.sort(Comparator.comparingLong(PartitionStats::wallNanos).reversed());
         slowestPartitions = new ArrayList<>(byTime.subList(0, Math.min(5, byTime.size())));
