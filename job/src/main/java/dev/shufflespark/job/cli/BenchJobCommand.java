@@ -108,28 +108,39 @@ final class BenchJobCommand implements Callable<Integer> {
             double bestLoop = 0;
             double bestJob = 0;
             double bestRun = 0;
+            double bestLoopCpu = 0;
+            double bestJobCpu = 0;
             try {
                 for (int round = 0; round < rounds; round++) {
+                    long c0 = cpuNanos();
                     double loop = loop(files, engine, Integer.MAX_VALUE);
+                    double loopCpu = files.size() / ((cpuNanos() - c0) / 1e9);
                     String output = tmp.resolve("out-" + round).toUri().toString();
+                    long c1 = cpuNanos();
                     long t0 = System.nanoTime();
                     Summary s = ClassifyJob.run(spark, JobConfig.from(Map.of(JobConfig.INPUT, images, JobConfig.OUTPUT,
                             output, JobConfig.MODEL, model, JobConfig.BATCH_SIZE, Integer.toString(batch),
                             JobConfig.PROGRESS, "0")));
                     double run = s.images / ((System.nanoTime() - t0) / 1e9);
-                    out.printf(Locale.ROOT, "round %d: loop %.1f images/s; job %.1f images/s (write job), %.1f images/s "
-                            + "(whole run: listing, model load and broadcast, writing, statistics)%n", round + 1, loop,
-                            s.imagesPerSecond, run);
+                    double jobCpu = s.images / ((cpuNanos() - c1) / 1e9);
+                    out.printf(Locale.ROOT, "round %d: loop %.1f images/s (%.1f per CPU-second); job %.1f images/s (write "
+                            + "job), %.1f images/s (whole run: listing, model load and broadcast, writing, statistics; "
+                            + "%.1f per CPU-second)%n", round + 1, loop, loopCpu, s.imagesPerSecond, run, jobCpu);
                     out.flush();
                     bestLoop = Math.max(bestLoop, loop);
                     bestJob = Math.max(bestJob, s.imagesPerSecond);
                     bestRun = Math.max(bestRun, run);
+                    bestLoopCpu = Math.max(bestLoopCpu, loopCpu);
+                    bestJobCpu = Math.max(bestJobCpu, jobCpu);
                 }
             } finally {
                 spark.stop();
             }
             out.printf(Locale.ROOT, "best: loop %.1f images/s, job %.1f images/s (%.0f%% of the loop), whole run %.1f "
                     + "images/s (%.0f%%)%n", bestLoop, bestJob, 100 * bestJob / bestLoop, bestRun, 100 * bestRun / bestLoop);
+            out.printf(Locale.ROOT, "per CPU-second of this JVM (other load on the machine does not count): loop %.1f "
+                    + "images, whole job run %.1f images (%.0f%%)%n", bestLoopCpu, bestJobCpu,
+                    100 * bestJobCpu / bestLoopCpu);
             out.printf(Locale.ROOT, "kernel path:  %s%njava:         %s (%s)%ncpu:          %s, %d cores%n",
                     engine.kernelPath(), System.getProperty("java.version"), System.getProperty("java.vm.name"),
                     BenchEngineCommand.cpuModel(), Runtime.getRuntime().availableProcessors());
@@ -139,6 +150,12 @@ final class BenchJobCommand implements Callable<Integer> {
             deleteTree(tmp);
         }
         return 0;
+    }
+
+    /** CPU time of this process so far (all threads, Spark's included). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Images/s of {@code threads} threads each reading, decoding, preprocessing and classifying its share. */
