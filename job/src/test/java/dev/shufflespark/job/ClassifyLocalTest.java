@@ -216,6 +216,39 @@ class ClassifyLocalTest {
         }
     }
 
+    @Test
+    void runsAnOnnxFileLikeTheBuiltinModelItWasExportedFrom() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        for (String name : List.of("a.png", "b.jpg", "notes.jpg")) {
+            Files.write(in.resolve(name), set.files.get(name));
+        }
+        Path onnx = dir.resolve("exported.onnx");
+        dev.shufflespark.io.onnx.OnnxExporter.write(dev.shufflespark.model.Model.builtin(MODEL), onnx);
+        String out = uri(dir.resolve("out"));
+        Summary s = ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out,
+                JobConfig.MODEL, onnx.toString(), JobConfig.TOP_K, "3")));
+        assertFalse(s.builtinModel);
+        assertEquals(null, s.weightsNote);
+        assertEquals("exported", s.model);
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(onnx))), s.modelSha256);
+        Map<String, Row> rows = OutputCheck.labelRows(spark, out);
+        dev.shufflespark.job.testing.Reference reference = new dev.shufflespark.job.testing.Reference(MODEL);
+        for (String name : List.of("a.png", "b.jpg")) {
+            Row r = rows.get(name);
+            assertEquals("OK", r.getAs("status"));
+            dev.shufflespark.job.testing.Reference.Expected x = reference.classify(set.files.get(name), 3);
+            List<Integer> index = r.getList(r.fieldIndex("class_index"));
+            List<Float> p = r.getList(r.fieldIndex("probability"));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(x.index()[i], index.get(i).intValue(), name + " class " + i);
+                assertEquals(x.probability()[i], p.get(i), 1e-5f, name + " probability " + i);
+            }
+        }
+        assertEquals("NOT_AN_IMAGE", rows.get("notes.jpg").getAs("status"));
+    }
+
     /** Jobs started so far, once the listener has seen every event. */
     private static int idleJobCount() throws Exception {
         spark.sparkContext().listenerBus().waitUntilEmpty();
