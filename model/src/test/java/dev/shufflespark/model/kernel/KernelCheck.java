@@ -15,8 +15,11 @@ final class KernelCheck {
     /** Relative tolerance for a kernel whose outputs are short sums (up to ~20 terms). */
     static final float TOL = 1e-5f;
 
-    /** Residual modes of the pointwise kernel. */
-    enum Residual { NONE, SEPARATE, IN_PLACE }
+    /**
+     * Residual modes of the pointwise kernel: none; in its own array; in the out array but in
+     * other planes; in place (out itself, same offsets).
+     */
+    enum Residual { NONE, SEPARATE, SAME_ARRAY, IN_PLACE }
 
     private KernelCheck() {
     }
@@ -88,16 +91,25 @@ final class KernelCheck {
             resBase = 1;
             resRows = rows(r, cout, hw, gap);
             res = random(r, resBase + cout * (hw + gap));
+        } else if (residual == Residual.SAME_ARRAY) {
+            // the residual planes follow the output planes in the same array
+            int outLen = out.length;
+            out = random(r, outLen + cout * (hw + gap));
+            res = out;
+            resBase = outLen;
+            resRows = rows(r, cout, hw, gap);
         } else if (residual == Residual.IN_PLACE) {
             out = random(r, out.length);
             res = out;
             resBase = outBase;
-            resRows = outRows;
+            // the same offsets, in the same int[] or in an equal copy
+            resRows = gap % 2 == 0 ? outRows : outRows.clone();
         }
         float[] outS = out.clone();
         float[] outV = out.clone();
-        float[] resS = residual == Residual.IN_PLACE ? outS : res;
-        float[] resV = residual == Residual.IN_PLACE ? outV : res;
+        boolean shared = residual == Residual.IN_PLACE || residual == Residual.SAME_ARRAY;
+        float[] resS = shared ? outS : res;
+        float[] resV = shared ? outV : res;
         ScalarKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outS, outBase, outRows, resS, resBase, resRows,
                 cin, cout, hw, relu);
         VectorKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outV, outBase, outRows, resV, resBase, resRows,

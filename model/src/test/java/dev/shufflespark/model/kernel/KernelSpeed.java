@@ -9,7 +9,7 @@ import java.util.Random;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp model/target/classes:model/target/test-classes \
- *     dev.shufflespark.model.kernel.KernelSpeed [seconds-per-case]
+ *     dev.shufflespark.model.kernel.KernelSpeed [seconds-per-case [pointwise|depthwise]]
  * </pre>
  */
 public final class KernelSpeed {
@@ -23,9 +23,19 @@ public final class KernelSpeed {
 
     public static void main(String[] args) {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 0.5;
+        String only = args.length > 1 ? args[1] : "";
         System.out.printf("JDK %s, %s, %d cpus, kernel path %s, VectorKernels species %s%n",
                 System.getProperty("java.version"), System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors(), Simd.description(), VectorKernels.species());
+        if (!only.equals("depthwise")) {
+            pointwiseTable(seconds);
+        }
+        if (!only.equals("pointwise")) {
+            depthwiseTable(seconds);
+        }
+    }
+
+    private static void pointwiseTable(double seconds) {
         int[][] pointwise = {
             // cin, cout, hw
             {240, 60, 784}, {60, 240, 784}, {80, 20, 784}, {20, 80, 784}, {24, 216, 3136},
@@ -40,6 +50,9 @@ public final class KernelSpeed {
         pointwise(20, 80, 49, true, seconds);
         pointwise(40, 160, 196, true, seconds);
         pointwise(60, 240, 784, true, seconds);
+    }
+
+    private static void depthwiseTable(double seconds) {
         int[][] depthwise = {
             // h, w, stride
             {56, 56, 1}, {28, 28, 1}, {14, 14, 1}, {7, 7, 1}, {56, 56, 2}, {28, 28, 2}, {14, 14, 2},

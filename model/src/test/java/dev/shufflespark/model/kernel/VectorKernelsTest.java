@@ -33,10 +33,10 @@ class VectorKernelsTest {
             for (int cout = 1; cout <= 17; cout++) {
                 for (int hw : new int[] {1, 7, 13, 49}) {
                     // rotate through the epilogue variants so that each shape sees several
-                    int v = (int) (seed % 12);
+                    int v = (int) (seed % 16);
                     boolean relu = v % 2 == 0;
-                    Residual residual = Residual.values()[v / 2 % 3];
-                    boolean bias = v / 6 == 0;
+                    Residual residual = Residual.values()[v / 2 % 4];
+                    boolean bias = v / 8 == 0;
                     KernelCheck.pointwise(seed++, cin, cout, hw, relu, residual, bias, v % 3);
                 }
             }
@@ -76,7 +76,9 @@ class VectorKernelsTest {
         int[][] shapes = {
             // cin, cout, hw
             {58, 58, 784}, {116, 116, 196}, {240, 60, 49}, {60, 240, 56}, {80, 20, 196}, {20, 80, 196},
-            {24, 216, 3136}, {232, 232, 49}, {27, 24, 12544},
+            {24, 216, 3136}, {232, 232, 49}, {27, 24, 12544}, {480, 120, 196},
+            // k blocks: 2 x 65, 3 x 86 (one of 85), 8 x 120
+            {129, 8, 48}, {257, 5, 96}, {960, 12, 49},
         };
         long seed = 300;
         for (int[] s : shapes) {
