@@ -49,8 +49,7 @@ class OnnxConformanceTest {
             "pytorch-converted/test_Conv2d_depthwise_strided", "pytorch-converted/test_Conv2d_depthwise_with_multiplier",
             "pytorch-converted/test_Conv1d", "pytorch-converted/test_Conv1d_groups", "pytorch-converted/test_Conv1d_pad1",
             "pytorch-converted/test_Conv1d_pad2", "pytorch-converted/test_Conv1d_pad1size1",
-            // Not test_Conv1d_pad2size1: VectorKernels.im2col throws when the padding is wider than the input
-            // (an arraycopy of 0 floats from index -1); the kernels are another change's.
+            "pytorch-converted/test_Conv1d_pad2size1",
             "pytorch-converted/test_Conv1d_stride",
             "pytorch-operator/test_operator_conv",
             // BatchNormalization

@@ -823,8 +823,10 @@ public final class VectorKernels {
                         }
                         java.util.Arrays.fill(col, o, o + lo, 0f);
                         java.util.Arrays.fill(col, o + hi, o + ow, 0f);
-                        int s0 = src + iy * width + lo * sw - pw + kx;
-                        copyStrided(in, s0, sw, col, o + lo, hi - lo);
+                        if (hi > lo) {
+                            // (with hi == lo, s0 may lie before the row: a window all in padding)
+                            copyStrided(in, src + iy * width + lo * sw - pw + kx, sw, col, o + lo, hi - lo);
+                        }
                     }
                 }
             }

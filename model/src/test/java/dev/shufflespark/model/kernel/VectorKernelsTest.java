@@ -193,6 +193,9 @@ class VectorKernelsTest {
             // kh, kw, sh, sw, ph, pw
             {3, 3, 2, 2, 1, 1}, {3, 3, 1, 1, 1, 1}, {1, 1, 1, 1, 0, 0}, {1, 1, 2, 2, 0, 0}, {3, 3, 1, 2, 0, 1},
             {5, 5, 2, 2, 2, 2}, {2, 3, 3, 3, 1, 0}, {7, 7, 2, 2, 3, 3},
+            // windows that lie wholly in the padding (at stride 1 and a 2-pixel row, the 7-wide
+            // kernel's first column starts past the last output)
+            {1, 1, 1, 1, 2, 2}, {3, 7, 1, 1, 1, 3},
         };
         for (int[] c : convs) {
             for (int channels = 1; channels <= 3; channels++) {
