@@ -91,6 +91,9 @@ public final class VectorKernels {
      */
     private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[MR * L]);
 
+    /** Three vectors of zeros: what a kernel adds in place of an absent term. Never written. */
+    private static final float[] ZEROS = new float[3 * L];
+
     /**
      * Pointwise convolution as a register-blocked GEMM: blocks of {@value #MR} output channels x
      * 3 vectors of pixels live in 12 accumulators while k runs over the input channels; each
@@ -161,7 +164,7 @@ public final class VectorKernels {
                     return;
                 }
             }
-            float[] partial = to - from < L ? PARTIAL.get() : null;
+            float[] partial = PARTIAL.get();
             int o = 0;
             for (; o + MR <= cout; o += MR) {
                 pw4x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, o, p, from, to,
@@ -199,51 +202,33 @@ public final class VectorKernels {
 
     /**
      * Output channels o..o+3 x pixels p..p+3L over input channels [k0, k1). The accumulators
-     * start from out ({@code fromOut}: a later k block, or the residual in place) or from the
-     * bias; then the epilogue (only passed for the last k block) and the store.
+     * start from the bias when this call adds it (not in place: the first k block; in place:
+     * {@code addBias}, the last) and otherwise from zero; after the k loop they add what out
+     * holds ({@code fromOut}: a later k block, or the residual in place), then the epilogue
+     * (only passed for the last k block) and the store.
+     *
+     * <p>Every vector operation runs on every call, whatever the flags: an absent term adds
+     * {@link #ZEROS} and an absent ReLU clamps at minus infinity. A flag that picked vector code
+     * would leave that code unprofiled until the first call that sets it, and C2 would either
+     * trap there and recompile (each recompilation adds to the method's trap count, see the
+     * note at the top of the class), or compile it as out-of-line calls into the Vector API's
+     * Java fallback, which allocates and runs ten times slower. Both were seen, at random, in
+     * about one JVM in three; the price of the unconditional terms is 36 operations per block
+     * against 19 per input channel in the k loop.
      */
     private static void pw4x3(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               int cin, int k0, int k1, int o, int p, boolean fromOut,
                               float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
-        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
         int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
         int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
-        if (fromOut) {
-            a00 = FloatVector.fromArray(S, out, o0);
-            a01 = FloatVector.fromArray(S, out, o0 + L);
-            a02 = FloatVector.fromArray(S, out, o0 + 2 * L);
-            a10 = FloatVector.fromArray(S, out, o1);
-            a11 = FloatVector.fromArray(S, out, o1 + L);
-            a12 = FloatVector.fromArray(S, out, o1 + 2 * L);
-            a20 = FloatVector.fromArray(S, out, o2);
-            a21 = FloatVector.fromArray(S, out, o2 + L);
-            a22 = FloatVector.fromArray(S, out, o2 + 2 * L);
-            a30 = FloatVector.fromArray(S, out, o3);
-            a31 = FloatVector.fromArray(S, out, o3 + L);
-            a32 = FloatVector.fromArray(S, out, o3 + 2 * L);
-        } else {
-            if (bias == null) {
-                a00 = FloatVector.zero(S);
-                a10 = a00;
-                a20 = a00;
-                a30 = a00;
-            } else {
-                a00 = FloatVector.broadcast(S, bias[bOff + o]);
-                a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
-                a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
-                a30 = FloatVector.broadcast(S, bias[bOff + o + 3]);
-            }
-            a01 = a00;
-            a02 = a00;
-            a11 = a10;
-            a12 = a10;
-            a21 = a20;
-            a22 = a20;
-            a31 = a30;
-            a32 = a30;
-        }
+        boolean withBias = bias != null && (!fromOut || addBias);
+        FloatVector a00 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
+        FloatVector a10 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 1] : 0f);
+        FloatVector a20 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 2] : 0f);
+        FloatVector a30 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 3] : 0f);
+        FloatVector a01 = a00, a02 = a00, a11 = a10, a12 = a10, a21 = a20, a22 = a20, a31 = a30, a32 = a30;
         int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
         for (int k = k0; k < k1; k++) {
             int i = inBase + inRows[k] + p;
@@ -268,57 +253,53 @@ public final class VectorKernels {
             a32 = x2.fma(b, a32);
         }
         FloatVector one = FloatVector.broadcast(S, 1f);
-            if (res != null) {
-                int r0 = resBase + resRows[o + 0] + p;
-                int r1 = resBase + resRows[o + 1] + p;
-                int r2 = resBase + resRows[o + 2] + p;
-                int r3 = resBase + resRows[o + 3] + p;
-                a00 = FloatVector.fromArray(S, res, r0).fma(one, a00);
-                a01 = FloatVector.fromArray(S, res, r0 + L).fma(one, a01);
-                a02 = FloatVector.fromArray(S, res, r0 + 2 * L).fma(one, a02);
-                a10 = FloatVector.fromArray(S, res, r1).fma(one, a10);
-                a11 = FloatVector.fromArray(S, res, r1 + L).fma(one, a11);
-                a12 = FloatVector.fromArray(S, res, r1 + 2 * L).fma(one, a12);
-                a20 = FloatVector.fromArray(S, res, r2).fma(one, a20);
-                a21 = FloatVector.fromArray(S, res, r2 + L).fma(one, a21);
-                a22 = FloatVector.fromArray(S, res, r2 + 2 * L).fma(one, a22);
-                a30 = FloatVector.fromArray(S, res, r3).fma(one, a30);
-                a31 = FloatVector.fromArray(S, res, r3 + L).fma(one, a31);
-                a32 = FloatVector.fromArray(S, res, r3 + 2 * L).fma(one, a32);
-            }
-            if (addBias) {
-                FloatVector b0 = FloatVector.broadcast(S, bias[bOff + o]);
-                FloatVector b1 = FloatVector.broadcast(S, bias[bOff + o + 1]);
-                FloatVector b2 = FloatVector.broadcast(S, bias[bOff + o + 2]);
-                FloatVector b3 = FloatVector.broadcast(S, bias[bOff + o + 3]);
-                a00 = b0.fma(one, a00);
-                a01 = b0.fma(one, a01);
-                a02 = b0.fma(one, a02);
-                a10 = b1.fma(one, a10);
-                a11 = b1.fma(one, a11);
-                a12 = b1.fma(one, a12);
-                a20 = b2.fma(one, a20);
-                a21 = b2.fma(one, a21);
-                a22 = b2.fma(one, a22);
-                a30 = b3.fma(one, a30);
-                a31 = b3.fma(one, a31);
-                a32 = b3.fma(one, a32);
-            }
-            if (relu) {
-                FloatVector z = FloatVector.zero(S);
-                a00 = a00.blend(z, a00.lt(z));
-                a01 = a01.blend(z, a01.lt(z));
-                a02 = a02.blend(z, a02.lt(z));
-                a10 = a10.blend(z, a10.lt(z));
-                a11 = a11.blend(z, a11.lt(z));
-                a12 = a12.blend(z, a12.lt(z));
-                a20 = a20.blend(z, a20.lt(z));
-                a21 = a21.blend(z, a21.lt(z));
-                a22 = a22.blend(z, a22.lt(z));
-                a30 = a30.blend(z, a30.lt(z));
-                a31 = a31.blend(z, a31.lt(z));
-                a32 = a32.blend(z, a32.lt(z));
-            }
+        // what out holds: partial sums of earlier k blocks, or the residual in place
+        float[] t = fromOut ? out : ZEROS;
+        int t0 = fromOut ? o0 : 0, t1 = fromOut ? o1 : 0, t2 = fromOut ? o2 : 0, t3 = fromOut ? o3 : 0;
+        a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
+        a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
+        a02 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a02);
+        a10 = FloatVector.fromArray(S, t, t1).fma(one, a10);
+        a11 = FloatVector.fromArray(S, t, t1 + L).fma(one, a11);
+        a12 = FloatVector.fromArray(S, t, t1 + 2 * L).fma(one, a12);
+        a20 = FloatVector.fromArray(S, t, t2).fma(one, a20);
+        a21 = FloatVector.fromArray(S, t, t2 + L).fma(one, a21);
+        a22 = FloatVector.fromArray(S, t, t2 + 2 * L).fma(one, a22);
+        a30 = FloatVector.fromArray(S, t, t3).fma(one, a30);
+        a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
+        a32 = FloatVector.fromArray(S, t, t3 + 2 * L).fma(one, a32);
+        // the residual, not in place
+        t = res != null ? res : ZEROS;
+        t0 = res != null ? resBase + resRows[o] + p : 0;
+        t1 = res != null ? resBase + resRows[o + 1] + p : 0;
+        t2 = res != null ? resBase + resRows[o + 2] + p : 0;
+        t3 = res != null ? resBase + resRows[o + 3] + p : 0;
+        a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
+        a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
+        a02 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a02);
+        a10 = FloatVector.fromArray(S, t, t1).fma(one, a10);
+        a11 = FloatVector.fromArray(S, t, t1 + L).fma(one, a11);
+        a12 = FloatVector.fromArray(S, t, t1 + 2 * L).fma(one, a12);
+        a20 = FloatVector.fromArray(S, t, t2).fma(one, a20);
+        a21 = FloatVector.fromArray(S, t, t2 + L).fma(one, a21);
+        a22 = FloatVector.fromArray(S, t, t2 + 2 * L).fma(one, a22);
+        a30 = FloatVector.fromArray(S, t, t3).fma(one, a30);
+        a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
+        a32 = FloatVector.fromArray(S, t, t3 + 2 * L).fma(one, a32);
+        // ReLU, or a clamp at minus infinity that changes nothing (NaN stays NaN either way)
+        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        a00 = a00.blend(z, a00.lt(z));
+        a01 = a01.blend(z, a01.lt(z));
+        a02 = a02.blend(z, a02.lt(z));
+        a10 = a10.blend(z, a10.lt(z));
+        a11 = a11.blend(z, a11.lt(z));
+        a12 = a12.blend(z, a12.lt(z));
+        a20 = a20.blend(z, a20.lt(z));
+        a21 = a21.blend(z, a21.lt(z));
+        a22 = a22.blend(z, a22.lt(z));
+        a30 = a30.blend(z, a30.lt(z));
+        a31 = a31.blend(z, a31.lt(z));
+        a32 = a32.blend(z, a32.lt(z));
         a00.intoArray(out, o0);
         a01.intoArray(out, o0 + L);
         a02.intoArray(out, o0 + 2 * L);
@@ -333,23 +314,17 @@ public final class VectorKernels {
         a32.intoArray(out, o3 + 2 * L);
     }
 
-    /** Output channel o x pixels p..p+3L, all input channels; see {@link #pw4x3}. */
+    /** Output channel o x pixels p..p+3L, all input channels; branch-free as {@link #pw4x3}. */
     private static void pw1x3(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               int cin, int o, int p, boolean fromOut,
                               float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
         int oi = outBase + outRows[o] + p;
-        FloatVector a0, a1, a2;
-        if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oi);
-            a1 = FloatVector.fromArray(S, out, oi + L);
-            a2 = FloatVector.fromArray(S, out, oi + 2 * L);
-        } else {
-            a0 = bias == null ? FloatVector.zero(S) : FloatVector.broadcast(S, bias[bOff + o]);
-            a1 = a0;
-            a2 = a0;
-        }
+        boolean withBias = bias != null && (!fromOut || addBias);
+        FloatVector a0 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
         int w0 = wOff + o * cin;
         for (int k = 0; k < cin; k++) {
             int i = inBase + inRows[k] + p;
@@ -359,24 +334,20 @@ public final class VectorKernels {
             a2 = FloatVector.fromArray(S, in, i + 2 * L).fma(b, a2);
         }
         FloatVector one = FloatVector.broadcast(S, 1f);
-        if (res != null) {
-            int r0 = resBase + resRows[o] + p;
-            a0 = FloatVector.fromArray(S, res, r0).fma(one, a0);
-            a1 = FloatVector.fromArray(S, res, r0 + L).fma(one, a1);
-            a2 = FloatVector.fromArray(S, res, r0 + 2 * L).fma(one, a2);
-        }
-        if (addBias) {
-            FloatVector b0 = FloatVector.broadcast(S, bias[bOff + o]);
-            a0 = b0.fma(one, a0);
-            a1 = b0.fma(one, a1);
-            a2 = b0.fma(one, a2);
-        }
-        if (relu) {
-            FloatVector z = FloatVector.zero(S);
-            a0 = a0.blend(z, a0.lt(z));
-            a1 = a1.blend(z, a1.lt(z));
-            a2 = a2.blend(z, a2.lt(z));
-        }
+        float[] t = fromOut ? out : ZEROS;
+        int t0 = fromOut ? oi : 0;
+        a0 = FloatVector.fromArray(S, t, t0).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, t0 + L).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a2);
+        t = res != null ? res : ZEROS;
+        t0 = res != null ? resBase + resRows[o] + p : 0;
+        a0 = FloatVector.fromArray(S, t, t0).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, t0 + L).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a2);
+        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        a0 = a0.blend(z, a0.lt(z));
+        a1 = a1.blend(z, a1.lt(z));
+        a2 = a2.blend(z, a2.lt(z));
         a0.intoArray(out, oi);
         a1.intoArray(out, oi + L);
         a2.intoArray(out, oi + 2 * L);
@@ -384,9 +355,10 @@ public final class VectorKernels {
 
     /**
      * Output channels o..o+3 x one vector of pixels at p, all input channels, of which lanes
-     * [from, to) are stored (the whole vector lies inside the arrays read). A partial store goes
-     * through {@code partial} (see {@link #PARTIAL}); that only happens for the pixel tail of an
-     * in-place residual or a plane narrower than a vector.
+     * [from, to) are stored (the whole vector lies inside the arrays read). Branch-free as
+     * {@link #pw4x3}, and so the sums match its bit for bit. The vectors go through
+     * {@code partial} (see {@link #PARTIAL}) and are copied out, whole or not: this kernel only
+     * takes the last vector or two of each plane.
      */
     private static void pw4x1(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
@@ -395,23 +367,11 @@ public final class VectorKernels {
                               float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
         int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
         int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
-        FloatVector a0, a1, a2, a3;
-        if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, o0);
-            a1 = FloatVector.fromArray(S, out, o1);
-            a2 = FloatVector.fromArray(S, out, o2);
-            a3 = FloatVector.fromArray(S, out, o3);
-        } else if (bias == null) {
-            a0 = FloatVector.zero(S);
-            a1 = a0;
-            a2 = a0;
-            a3 = a0;
-        } else {
-            a0 = FloatVector.broadcast(S, bias[bOff + o]);
-            a1 = FloatVector.broadcast(S, bias[bOff + o + 1]);
-            a2 = FloatVector.broadcast(S, bias[bOff + o + 2]);
-            a3 = FloatVector.broadcast(S, bias[bOff + o + 3]);
-        }
+        boolean withBias = bias != null && (!fromOut || addBias);
+        FloatVector a0 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
+        FloatVector a1 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 1] : 0f);
+        FloatVector a2 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 2] : 0f);
+        FloatVector a3 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 3] : 0f);
         int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
         for (int k = 0; k < cin; k++) {
             FloatVector x = FloatVector.fromArray(S, in, inBase + inRows[k] + p);
@@ -421,64 +381,44 @@ public final class VectorKernels {
             a3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), a3);
         }
         FloatVector one = FloatVector.broadcast(S, 1f);
-        if (res != null) {
-            int r0 = resBase + resRows[o + 0] + p;
-            int r1 = resBase + resRows[o + 1] + p;
-            int r2 = resBase + resRows[o + 2] + p;
-            int r3 = resBase + resRows[o + 3] + p;
-            a0 = FloatVector.fromArray(S, res, r0).fma(one, a0);
-            a1 = FloatVector.fromArray(S, res, r1).fma(one, a1);
-            a2 = FloatVector.fromArray(S, res, r2).fma(one, a2);
-            a3 = FloatVector.fromArray(S, res, r3).fma(one, a3);
-        }
-        if (addBias) {
-            FloatVector b0 = FloatVector.broadcast(S, bias[bOff + o]);
-            FloatVector b1 = FloatVector.broadcast(S, bias[bOff + o + 1]);
-            FloatVector b2 = FloatVector.broadcast(S, bias[bOff + o + 2]);
-            FloatVector b3 = FloatVector.broadcast(S, bias[bOff + o + 3]);
-            a0 = b0.fma(one, a0);
-            a1 = b1.fma(one, a1);
-            a2 = b2.fma(one, a2);
-            a3 = b3.fma(one, a3);
-        }
-        if (relu) {
-            FloatVector z = FloatVector.zero(S);
-            a0 = a0.blend(z, a0.lt(z));
-            a1 = a1.blend(z, a1.lt(z));
-            a2 = a2.blend(z, a2.lt(z));
-            a3 = a3.blend(z, a3.lt(z));
-        }
-        if (to - from == L) {
-            a0.intoArray(out, o0);
-            a1.intoArray(out, o1);
-            a2.intoArray(out, o2);
-            a3.intoArray(out, o3);
-        } else {
-            int n = to - from;
-            a0.intoArray(partial, 0);
-            a1.intoArray(partial, L);
-            a2.intoArray(partial, 2 * L);
-            a3.intoArray(partial, 3 * L);
-            System.arraycopy(partial, from, out, o0 + from, n);
-            System.arraycopy(partial, L + from, out, o1 + from, n);
-            System.arraycopy(partial, 2 * L + from, out, o2 + from, n);
-            System.arraycopy(partial, 3 * L + from, out, o3 + from, n);
-        }
+        float[] t = fromOut ? out : ZEROS;
+        a0 = FloatVector.fromArray(S, t, fromOut ? o0 : 0).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, fromOut ? o1 : 0).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, fromOut ? o2 : 0).fma(one, a2);
+        a3 = FloatVector.fromArray(S, t, fromOut ? o3 : 0).fma(one, a3);
+        t = res != null ? res : ZEROS;
+        a0 = FloatVector.fromArray(S, t, res != null ? resBase + resRows[o] + p : 0).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, res != null ? resBase + resRows[o + 1] + p : 0).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, res != null ? resBase + resRows[o + 2] + p : 0).fma(one, a2);
+        a3 = FloatVector.fromArray(S, t, res != null ? resBase + resRows[o + 3] + p : 0).fma(one, a3);
+        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        a0 = a0.blend(z, a0.lt(z));
+        a1 = a1.blend(z, a1.lt(z));
+        a2 = a2.blend(z, a2.lt(z));
+        a3 = a3.blend(z, a3.lt(z));
+        int n = to - from;
+        a0.intoArray(partial, 0);
+        a1.intoArray(partial, L);
+        a2.intoArray(partial, 2 * L);
+        a3.intoArray(partial, 3 * L);
+        System.arraycopy(partial, from, out, o0 + from, n);
+        System.arraycopy(partial, L + from, out, o1 + from, n);
+        System.arraycopy(partial, 2 * L + from, out, o2 + from, n);
+        System.arraycopy(partial, 3 * L + from, out, o3 + from, n);
     }
 
-    /** Output channel o x one vector of pixels (lanes [from, to) stored); two accumulators over alternating k. */
+    /**
+     * Output channel o x one vector of pixels (lanes [from, to) stored, through {@code partial});
+     * two accumulators over alternating k; branch-free as {@link #pw4x3}.
+     */
     private static void pw1x1(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               int cin, int o, int p, int from, int to, float[] partial, boolean fromOut,
                               float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
         int oi = outBase + outRows[o] + p;
-        FloatVector a0;
-        if (fromOut) {
-            a0 = FloatVector.fromArray(S, out, oi);
-        } else {
-            a0 = bias == null ? FloatVector.zero(S) : FloatVector.broadcast(S, bias[bOff + o]);
-        }
+        boolean withBias = bias != null && (!fromOut || addBias);
+        FloatVector a0 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
         FloatVector a1 = FloatVector.zero(S);
         int w0 = wOff + o * cin;
         int k = 0;
@@ -487,29 +427,19 @@ public final class VectorKernels {
             a1 = FloatVector.fromArray(S, in, inBase + inRows[k + 1] + p)
                     .fma(FloatVector.broadcast(S, w[w0 + k + 1]), a1);
         }
-        if (k < cin) {
-            a0 = FloatVector.fromArray(S, in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
-        }
+        // an odd last channel multiplies its input by its weight; an even count multiplies zeros by 0
+        boolean odd = k < cin;
+        a0 = FloatVector.fromArray(S, odd ? in : ZEROS, odd ? inBase + inRows[k] + p : 0)
+                .fma(FloatVector.broadcast(S, odd ? w[w0 + k] : 0f), a0);
         FloatVector one = FloatVector.broadcast(S, 1f);
         a0 = a1.fma(one, a0);
-        if (res != null) {
-            int r0 = resBase + resRows[o] + p;
-            a0 = FloatVector.fromArray(S, res, r0).fma(one, a0);
-        }
-        if (addBias) {
-            FloatVector b0 = FloatVector.broadcast(S, bias[bOff + o]);
-            a0 = b0.fma(one, a0);
-        }
-        if (relu) {
-            FloatVector z = FloatVector.zero(S);
-            a0 = a0.blend(z, a0.lt(z));
-        }
-        if (to - from == L) {
-            a0.intoArray(out, oi);
-        } else {
-            a0.intoArray(partial, 0);
-            System.arraycopy(partial, from, out, oi + from, to - from);
-        }
+        a0 = FloatVector.fromArray(S, fromOut ? out : ZEROS, fromOut ? oi : 0).fma(one, a0);
+        a0 = FloatVector.fromArray(S, res != null ? res : ZEROS, res != null ? resBase + resRows[o] + p : 0)
+                .fma(one, a0);
+        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        a0 = a0.blend(z, a0.lt(z));
+        a0.intoArray(partial, 0);
+        System.arraycopy(partial, from, out, oi + from, to - from);
     }
 
     // ---------------------------------------------------------------------------------------
