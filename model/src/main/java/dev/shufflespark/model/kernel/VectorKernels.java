@@ -815,7 +815,7 @@ public final class VectorKernels {
             if (max) {
                 ScalarKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
             } else {
-                ScalarKernels.avgPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, countIncludePad, relu);
+                avgPoolClipped(in, inOff, h, width, out, outOff, oh, ow, k, s, p, countIncludePad, relu);
             }
             return;
         }
@@ -852,6 +852,61 @@ public final class VectorKernels {
                     avgRowStride2(in, c, width, yLo, yHi, k, divisor, relu, out, o + xLo, xHi - xLo);
                 }
             }
+        }
+    }
+
+    /**
+     * Average pool of a plane too narrow for the row kernels (ShuffleNet v1's 14x14 and 7x7
+     * shortcut pools), in scalar code: each window is clipped to the plane once, then summed
+     * without a test per tap, which runs about twice as fast as the reference's tap-by-tap
+     * bounds tests.
+     */
+    private static void avgPoolClipped(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                       int oh, int ow, int k, int s, int p, boolean countIncludePad,
+                                       boolean relu) {
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
+        // output columns [xa, xb) have all k taps inside the row
+        int xa = Math.min(ow, (p + s - 1) / s);
+        int xb = width - k + p < 0 ? xa : Math.max(xa, Math.min(ow, (width - k + p) / s + 1));
+        for (int y = 0; y < oh; y++) {
+            int y0 = Math.max(0, y * s - p);
+            int y1 = Math.min(h, y * s - p + k);
+            int o = outOff + y * ow;
+            if (k == 3 && y1 - y0 == 3 && countIncludePad) {
+                // the common case, unrolled: three rows of three taps, a multiply by 1/9
+                int r0 = inOff + y0 * width - p, r1 = r0 + width, r2 = r1 + width;
+                float ninth = 1f / 9f;
+                for (int x = xa; x < xb; x++) {
+                    int c = x * s;
+                    float a = in[r0 + c] + in[r0 + c + 1] + in[r0 + c + 2];
+                    float b = in[r1 + c] + in[r1 + c + 1] + in[r1 + c + 2];
+                    float d = in[r2 + c] + in[r2 + c + 1] + in[r2 + c + 2];
+                    out[o + x] = Math.max((a + b + d) * ninth, floor);
+                }
+                avgPoolClippedColumns(in, inOff, width, out, o, y0, y1, 0, xa, k, s, p, true, floor);
+                avgPoolClippedColumns(in, inOff, width, out, o, y0, y1, xb, ow, k, s, p, true, floor);
+                continue;
+            }
+            avgPoolClippedColumns(in, inOff, width, out, o, y0, y1, 0, ow, k, s, p, countIncludePad, floor);
+        }
+    }
+
+    /** Outputs [xFrom, xTo) of one row of {@link #avgPoolClipped}, over input rows [y0, y1). */
+    private static void avgPoolClippedColumns(float[] in, int inOff, int width, float[] out, int o, int y0, int y1,
+                                              int xFrom, int xTo, int k, int s, int p, boolean countIncludePad,
+                                              float floor) {
+        for (int x = xFrom; x < xTo; x++) {
+            int x0 = Math.max(0, x * s - p);
+            int x1 = Math.min(width, x * s - p + k);
+            float sum = 0f;
+            for (int iy = y0; iy < y1; iy++) {
+                int r = inOff + iy * width;
+                for (int ix = x0; ix < x1; ix++) {
+                    sum += in[r + ix];
+                }
+            }
+            int count = countIncludePad ? k * k : Math.max(0, y1 - y0) * Math.max(0, x1 - x0);
+            out[o + x] = Math.max(sum / count, floor);
         }
     }
 

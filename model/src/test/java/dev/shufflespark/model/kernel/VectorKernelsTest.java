@@ -181,6 +181,8 @@ class VectorKernelsTest {
         KernelCheck.pool(902, false, 56, 56, 3, 2, 1, false, false, true, 0);
         KernelCheck.pool(903, false, 28, 28, 3, 2, 1, false, true, true, 0);
         KernelCheck.pool(904, false, 7, 7, 7, 1, 0, false, true, false, 0);
+        KernelCheck.pool(905, false, 14, 14, 3, 2, 1, false, true, false, 0);
+        KernelCheck.pool(906, false, 28, 28, 3, 2, 1, false, true, false, 0);
     }
 
     // ---------------------------------------------------------------------------------------
