@@ -49,6 +49,21 @@ public final class Kernels {
     }
 
     /**
+     * Pixels per block of the pointwise kernel: {@code pointwise} over {@code hw} pixels runs
+     * whole blocks at full speed and spends a block's worth of vector work on any remainder
+     * shorter than a vector. Callers with several small planes can gather those remainders into
+     * one plane (see {@code Conv2d}). 0 on the scalar path, which has no blocks.
+     */
+    public static int pointwisePixelBlock() {
+        return VECTOR ? 3 * Simd.LANES : 0;
+    }
+
+    /** Float lanes of one vector on the kernel path in use, 1 on the scalar path. */
+    public static int lanes() {
+        return Simd.LANES;
+    }
+
+    /**
      * Depthwise 3x3 convolution of one plane, padding 1, stride 1 or 2:
      * {@code out[y][x] = act(bias + sum w[wOff + ky*3 + kx] * in[inOff + (y*stride+ky-1)*width + (x*stride+kx-1)])},
      * zero padding; {@code oh = (h - 1)/stride + 1}, {@code ow = (width - 1)/stride + 1}.

@@ -198,12 +198,34 @@ public final class Conv2d implements Layer {
         return (long) cout * out.planeSize() * weightsPerOutput();
     }
 
+    /** Images whose pixel tails one pointwise call gathers (see {@link #gemm}). */
+    static final int TAIL_IMAGES = 8;
+
     @Override
     public int scratchFloats(Shape[] in) {
-        if (isPointwise() || isDepthwise3x3()) {
+        if (isDepthwise3x3()) {
             return 0;
         }
+        if (isPointwise()) {
+            int tail = batchedTail(outputShape(in).planeSize());
+            if (tail == 0) {
+                return 0;
+            }
+            int rows = cin / groups + (cout / groups) * (residual ? 2 : 1);
+            return rows * TAIL_IMAGES * tail + Kernels.lanes();
+        }
         return weightsPerOutput() * outputShape(in).planeSize();
+    }
+
+    /**
+     * The pixels past the pointwise kernel's last whole block of a plane of {@code hw}, when
+     * there are fewer than a vector of them (7x7: 1 of 49; 14x14: 4 of 196), else 0. The kernel
+     * would spend a whole vector on each such tail, image by image.
+     */
+    private static int batchedTail(int hw) {
+        int block = Kernels.pointwisePixelBlock();
+        int tail = block == 0 ? 0 : hw % block;
+        return tail < Kernels.lanes() ? tail : 0;
     }
 
     @Override
@@ -248,15 +270,46 @@ public final class Conv2d implements Layer {
             resRows[g] = res == null ? null : res.planes(g * coutG, coutG);
         }
         if (isPointwise()) {
+            // With several images, the tails of their planes (the pixels past the kernel's last
+            // whole block, fewer than a vector) are gathered into scratch rows, up to
+            // TAIL_IMAGES images at a time, and run as one plane: at batch 8 a 7x7 layer takes
+            // one vector for its 8 tail pixels instead of 8.
+            final int tail = batchedTail(hw);
+            final int stride = TAIL_IMAGES * tail;
+            final int[] tailIn = rowOffsets(cinG, 0, stride);
+            final int[] tailOut = rowOffsets(coutG, cinG * stride, stride);
+            final int[] tailRes = res == null ? null : rowOffsets(coutG, (cinG + coutG) * stride, stride);
             return (frame, batch) -> {
                 float[] src = in.buffer(frame);
                 float[] dst = out.buffer(frame);
                 float[] add = res == null ? null : res.buffer(frame);
+                int main = tail > 0 && batch > 1 ? hw - tail : hw;
                 for (int n = 0; n < batch; n++) {
                     for (int g = 0; g < groups; g++) {
                         Kernels.pointwise(weight, g * coutG * k, bias, g * coutG,
                                 src, in.base(n), inRows[g], dst, out.base(n), outRows[g],
-                                add, res == null ? 0 : res.base(n), resRows[g], cinG, coutG, hw, relu);
+                                add, res == null ? 0 : res.base(n), resRows[g], cinG, coutG, main, relu);
+                    }
+                }
+                if (main == hw) {
+                    return;
+                }
+                float[] t = frame.scratch;
+                for (int n0 = 0; n0 < batch; n0 += TAIL_IMAGES) {
+                    int images = Math.min(TAIL_IMAGES, batch - n0);
+                    for (int g = 0; g < groups; g++) {
+                        gatherTails(src, in, n0, images, inRows[g], main, tail, t, tailIn);
+                        if (res != null) {
+                            gatherTails(add, res, n0, images, resRows[g], main, tail, t, tailRes);
+                        }
+                        Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, t, 0, tailIn, t, 0, tailOut,
+                                res == null ? null : t, 0, tailRes, cinG, coutG, images * tail, relu);
+                        for (int o = 0; o < coutG; o++) {
+                            for (int i = 0; i < images; i++) {
+                                System.arraycopy(t, tailOut[o] + i * tail,
+                                        dst, out.base(n0 + i) + outRows[g][o] + main, tail);
+                            }
+                        }
                     }
                 }
             };
@@ -281,6 +334,24 @@ public final class Conv2d implements Layer {
                 }
             }
         };
+    }
+
+    private static int[] rowOffsets(int rows, int first, int stride) {
+        int[] r = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            r[i] = first + i * stride;
+        }
+        return r;
+    }
+
+    /** Copies pixels [from, from + tail) of every given plane of images n0 .. n0+images-1 into rows {@code to}. */
+    private static void gatherTails(float[] src, Activation a, int n0, int images, int[] planes, int from, int tail,
+                                    float[] t, int[] to) {
+        for (int c = 0; c < planes.length; c++) {
+            for (int i = 0; i < images; i++) {
+                System.arraycopy(src, a.base(n0 + i) + planes[c] + from, t, to[c] + i * tail, tail);
+            }
+        }
     }
 
     @Override
