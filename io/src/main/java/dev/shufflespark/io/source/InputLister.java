@@ -2,15 +2,20 @@ package dev.shufflespark.io.source;
 
 import dev.shufflespark.io.Redaction;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -110,23 +115,62 @@ public final class InputLister {
     }
 
     private void addFolder(FileSystem fs, Path dir) throws IOException {
-        String root = dir.toUri().getPath();
         List<InputFile> files = new ArrayList<>();
-        RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
-        while (it.hasNext()) {
-            LocatedFileStatus st = it.next();
-            if (!st.isFile() || skippedBelow(root, st.getPath())) {
-                continue;
-            }
-            String name = st.getPath().getName();
-            if (options.isTar(name)) {
-                files.add(new InputFile(uri(st.getPath()), st.getLen(), InputFile.Kind.TAR));
-            } else if (options.isImage(name)) {
-                files.add(new InputFile(uri(st.getPath()), st.getLen(), InputFile.Kind.IMAGE));
+        if ("file".equals(fs.getUri().getScheme())) {
+            walkLocal(fs, dir, files);
+        } else {
+            // One recursive listing: a flat LIST of the prefix on S3, a walk on the NameNode for HDFS.
+            String root = dir.toUri().getPath();
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
+            while (it.hasNext()) {
+                LocatedFileStatus st = it.next();
+                if (st.isFile() && !skippedBelow(root, st.getPath())) {
+                    addListed(st, files);
+                }
             }
         }
         files.sort(Comparator.comparing(InputFile::uri));
         files.forEach(this::put);
+    }
+
+    /**
+     * A folder walk on the local file system with {@code listStatusIterator}. Its
+     * {@code listFiles} gathers every file's permissions (by running a process per file) and
+     * block locations: about 16 ms per file, against 0.1 to 0.2 ms here. Hidden and
+     * {@code _}-prefixed folders are not entered; a folder reached twice (through a symbolic
+     * link) is listed once.
+     */
+    private void walkLocal(FileSystem fs, Path dir, List<InputFile> files) throws IOException {
+        Deque<Path> pending = new ArrayDeque<>();
+        Set<String> seen = new HashSet<>();
+        pending.push(dir);
+        while (!pending.isEmpty()) {
+            Path d = pending.pop();
+            if (!seen.add(new File(d.toUri()).getCanonicalPath())) {
+                continue;
+            }
+            RemoteIterator<FileStatus> it = fs.listStatusIterator(d);
+            while (it.hasNext()) {
+                FileStatus st = it.next();
+                if (ListingOptions.isSkipped(st.getPath().getName())) {
+                    continue;
+                }
+                if (st.isDirectory()) {
+                    pending.push(st.getPath());
+                } else if (st.isFile()) {
+                    addListed(st, files);
+                }
+            }
+        }
+    }
+
+    private void addListed(FileStatus st, List<InputFile> files) {
+        String name = st.getPath().getName();
+        if (options.isTar(name)) {
+            files.add(new InputFile(uri(st.getPath()), st.getLen(), InputFile.Kind.TAR));
+        } else if (options.isImage(name)) {
+            files.add(new InputFile(uri(st.getPath()), st.getLen(), InputFile.Kind.IMAGE));
+        }
     }
 
     private void addList(FileSystem fs, Path list) throws IOException {

@@ -62,6 +62,8 @@ class LocalSourceTest {
         write("_temporary/5.jpg", Images.sample("rocket.jpg"));
         write("_SUCCESS", new byte[0]);
         write("shards/000.tar", new TarWriter().file("x.jpg", Images.sample("rocket.jpg")).bytes());
+        // a link back up the tree: listed once, not forever
+        Files.createSymbolicLink(dir.resolve("a/deep/loop"), dir.resolve("a"));
 
         List<InputFile> files = InputLister.list(List.of(dir.toString()), conf, ListingOptions.defaults());
         assertEquals(List.of("a/1.jpg", "a/deep/3.jpeg", "b/2.PNG", "shards/000.tar (tar)"), names(files, dir));
