@@ -15,6 +15,8 @@ import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
+import dev.shufflespark.job.report.HtmlReport;
+import dev.shufflespark.job.report.ReportData;
 import dev.shufflespark.job.stats.PartitionStats;
 import dev.shufflespark.job.stats.Summary;
 import java.io.IOException;
@@ -68,7 +70,9 @@ import org.apache.spark.util.LongAccumulator;
  *   <li>{@code statistics/}: one row per partition (executor, host, kernel path, images, failures, bytes, time
  *       per stage, images/s);</li>
  *   <li>{@code summary.json}: totals, failures by reason, images/s overall, per executor and per core,
- *       percentiles per stage, the slowest partitions, kernel paths and versions.</li>
+ *       percentiles per stage, the slowest partitions, kernel paths and versions;</li>
+ *   <li>{@code report.html}: the same as charts and tables, one self-contained page
+ *       ({@link HtmlReport}).</li>
  * </ul>
  * Everything a user can get wrong (inputs, output, model, labels, settings) fails here on the driver before
  * any task runs, naming the setting and its value.
@@ -78,6 +82,7 @@ public final class ClassifyJob {
     public static final String LABELS_DIR = "labels";
     public static final String STATISTICS_DIR = "statistics";
     public static final String SUMMARY_FILE = "summary.json";
+    public static final String REPORT_FILE = "report.html";
     /** Said wherever labels of a built-in model are shown. */
     public static final String WEIGHTS_NOTE = "built-in models have seeded, untrained weights, not ImageNet-trained"
             + " ones: their labels are meaningless. For real labels pass an ImageNet-trained ONNX file, e.g."
@@ -298,6 +303,8 @@ public final class ClassifyJob {
             }
             summary.finishSeconds = (System.nanoTime() - started) / 1e9 - summary.setupSeconds - wallSeconds;
             writeSummary(outFs, new Path(out, SUMMARY_FILE), summary);
+            writeText(outFs, new Path(out, REPORT_FILE), HtmlReport.render(new ReportData(
+                    "shufflespark classify: " + summary.model + ", run " + runId, summary, stats, List.of())));
             return summary;
         }
 
@@ -382,8 +389,12 @@ public final class ClassifyJob {
         }
 
         private void writeSummary(FileSystem fs, Path file, Summary summary) {
+            writeText(fs, file, summary.toJson());
+        }
+
+        private void writeText(FileSystem fs, Path file, String text) {
             try (OutputStream o = fs.create(file, true)) {
-                o.write(summary.toJson().getBytes(StandardCharsets.UTF_8));
+                o.write(text.getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new JobException("cannot write " + Redaction.uri(file.toString()) + ": "
                         + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);

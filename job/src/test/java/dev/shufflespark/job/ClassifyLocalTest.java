@@ -79,6 +79,7 @@ class ClassifyLocalTest {
         long builds = EngineCache.builds();
         Summary summary = ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out)));
         OutputCheck.checkMixedRun(spark, out, set, MODEL, sha256, summary);
+        OutputCheck.checkReport(out, summary);
         // 7 inputs (6 files, 1 shard) over twice the 2 cores: 4 partitions, one engine for all of them.
         assertEquals(4, summary.partitions);
         assertEquals(builds + 1, EngineCache.builds(), "one engine per JVM, not per partition");

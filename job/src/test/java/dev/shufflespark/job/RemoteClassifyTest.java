@@ -82,6 +82,7 @@ abstract class RemoteClassifyTest {
         String sha = LoadedModel.load(MODEL, new Configuration()).sha256();
         // The model file holds the same weights as the built-in: the same SHA-256 and the same labels.
         OutputCheck.checkMixedRun(spark, out, set, MODEL, sha, summary);
+        OutputCheck.checkReport(out, summary);
         assertFalse(summary.builtinModel, "a model file, not a built-in name");
         String json = read(out + "/" + ClassifyJob.SUMMARY_FILE);
         for (String secret : secrets()) {

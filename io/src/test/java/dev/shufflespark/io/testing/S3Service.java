@@ -53,7 +53,7 @@ public final class S3Service implements AutoCloseable {
                 new ByteArrayInputStream(bytes));
     }
 
-    /** S3A settings for this endpoint: path-style access, no TLS, simple credentials, no retries to wait for. */
+    /** S3A settings for this endpoint: path-style access, no TLS, simple credentials, quick retries. */
     public Configuration configuration() {
         Configuration conf = new Configuration();
         conf.set("fs.s3a.endpoint", endpoint());
@@ -63,8 +63,11 @@ public final class S3Service implements AutoCloseable {
         conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
         conf.set("fs.s3a.access.key", ACCESS_KEY);
         conf.set("fs.s3a.secret.key", SECRET_KEY);
-        conf.set("fs.s3a.attempts.maximum", "1");
-        conf.set("fs.s3a.retry.limit", "1");
+        // A few quick retries: a pooled connection that the proxy closed while idle (more likely on a loaded
+        // machine) fails its next request with a broken pipe, and the SDK must be allowed to retry it.
+        conf.set("fs.s3a.attempts.maximum", "3");
+        conf.set("fs.s3a.retry.limit", "3");
+        conf.set("fs.s3a.retry.interval", "50ms");
         conf.set("fs.s3a.impl.disable.cache", "true");
         return conf;
     }

@@ -33,6 +33,13 @@ public final class StageHistogram implements Serializable {
         if (dense == null) {
             dense = expand();
         }
+        if (other.dense != null) {
+            // not sent yet (merged in the JVM that filled it): its values are still in the dense form
+            for (int b = 0; b < dense.length; b++) {
+                dense[b] += other.dense[b];
+            }
+            return;
+        }
         for (int i = 0; i < other.index.length; i++) {
             dense[other.index[i]] += other.count[i];
         }
@@ -64,6 +71,31 @@ public final class StageHistogram implements Serializable {
             }
         }
         return value(d.length - 1);
+    }
+
+    /**
+     * Counts per bin {@code [edges[i], edges[i+1])} (milliseconds, ascending), each value taken at
+     * its bucket's representative value; values below the first edge count in the first bin and
+     * values at or above the last edge in the last.
+     */
+    public long[] binned(double[] edges) {
+        long[] d = dense != null ? dense : expand();
+        long[] bins = new long[Math.max(0, edges.length - 1)];
+        if (bins.length == 0) {
+            return bins;
+        }
+        for (int b = 0; b < d.length; b++) {
+            if (d[b] == 0) {
+                continue;
+            }
+            double v = value(b);
+            int i = 0;
+            while (i < bins.length - 1 && v >= edges[i + 1]) {
+                i++;
+            }
+            bins[i] += d[b];
+        }
+        return bins;
     }
 
     static int bucket(double ms) {

@@ -27,6 +27,12 @@ class StageHistogramTest {
         merged.merge(copy(a)); // as the driver gets them: serialized, sparse
         merged.merge(copy(b));
         assertEquals(all.length, merged.total());
+        // merged in the JVM that filled them, never serialized: the same counts
+        StageHistogram local = new StageHistogram();
+        local.merge(a);
+        local.merge(b);
+        assertEquals(all.length, local.total());
+        assertEquals(merged.quantile(0.5), local.quantile(0.5));
         Arrays.sort(all);
         for (double q : new double[] {0.01, 0.5, 0.95, 0.99, 1.0}) {
             double exact = all[(int) Math.ceil(q * all.length) - 1];

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shufflespark.job.ClassifyJob;
+import dev.shufflespark.job.report.ReportCheck;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.model.Labels;
 import java.io.InputStream;
@@ -149,6 +150,23 @@ public final class OutputCheck {
         }
         FileSystem fs = new Path(output).getFileSystem(spark.sparkContext().hadoopConfiguration());
         assertTrue(fs.exists(new Path(output + "/" + ClassifyJob.LABELS_DIR + "/_SUCCESS")), "labels/_SUCCESS");
+    }
+
+    /** The run's report.html: one bar per executor, one per stage, a row per failure reason. */
+    public static void checkReport(String output, Summary summary) throws Exception {
+        SparkSession spark = SparkSession.active();
+        Path p = new Path(output + "/" + ClassifyJob.REPORT_FILE);
+        FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        String html;
+        try (InputStream in = fs.open(p)) {
+            html = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertTrue(html.contains(summary.runId), "the report of this run");
+        assertEquals(summary.executors.size(), ReportCheck.bars(html, "executors"));
+        assertEquals(summary.images > 0 ? 4 : 0, ReportCheck.bars(html, "stages"));
+        assertEquals(1 + summary.failuresByReason.size(), ReportCheck.rows(html, "failures"));
+        summary.failuresByReason.forEach((reason, n) -> assertTrue(
+                html.contains("<td>" + reason + "</td><td class=\"n\">" + n + "</td>"), reason));
     }
 
     public static JsonNode readSummary(String output) throws Exception {
