@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.job.ClassifyJob;
+import dev.shufflespark.job.bench.ClusterBench;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.stats.Summary;
@@ -88,6 +89,30 @@ class ClusterClassifyTest {
                 assertTrue(e.parent().map(p -> seen.contains(p)).orElse(false), "an executor's parent is a Worker");
             }
             seen.addAll(executorJvms);
+            spark.stop();
+            spark = null;
+
+            // The scaling benchmark on the same cluster: one application per executor count, all images counted on
+            // as many executors as asked for.
+            ClusterBench.Result bench = ClusterBench.run(new ClusterBench.Settings(cluster.masterUrl(), List.of(1, 2),
+                    48, List.of(), MODEL, 4, 2, 4, 1, "768m", dir.resolve("scratch")), layout, "test",
+                    new java.io.PrintWriter(System.err, true));
+            assertEquals(2, bench.runs().size());
+            assertEquals(List.of(1, 2), bench.points().stream().map(ClusterBench.Point::executors).toList());
+            for (ClusterBench.Run r : bench.runs()) {
+                assertEquals(48, r.images(), "images of run " + r);
+                assertEquals(0, r.failed());
+                assertEquals(2 * r.executors(), r.partitions());
+                assertEquals(r.executors(), r.imagesByExecutor().size(), "executors that did work: " + r);
+                assertFalse(r.imagesByExecutor().containsKey("driver"));
+                assertTrue(r.executorBusySeconds() > 0 && r.wallSeconds() > 0, r.toString());
+                assertEquals(1.0, r.stageShares().values().stream().mapToDouble(Double::doubleValue).sum(), 1e-9);
+                assertTrue(r.stageShares().get("infer") > 0 && r.stageShares().get("decode") > 0, r.toString());
+            }
+            assertEquals(1.0, bench.points().get(0).efficiency(), 1e-12);
+            ClusterBench.Point two = bench.points().get(1);
+            assertEquals(two.imagesPerSecond() / 2 / bench.points().get(0).imagesPerSecond(), two.efficiency(), 1e-12);
+            assertTrue(bench.toJson().contains("\"driverOverheadShare\""));
         } finally {
             if (spark != null) {
                 spark.stop();
