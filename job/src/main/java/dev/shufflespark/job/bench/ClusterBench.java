@@ -41,7 +41,8 @@ import org.apache.spark.util.CollectionAccumulator;
 /**
  * Scaling of the job over executors of one core each on a standalone cluster. For each executor count k (and
  * each run) a new application asks for k single-core executors ({@code spark.executor.cores=1},
- * {@code spark.cores.max=k}), waits until all have registered, warms them up, then times one classification
+ * {@code spark.cores.max=k}, and {@code -XX:ActiveProcessorCount=1} unless the executor options say otherwise),
+ * waits until all have registered, warms them up, then times one classification
  * job over the images:
  * <ul>
  *   <li>synthetic: {@link SyntheticImages} made on the executors, classified by {@link ShuffleNetClassifier} and
@@ -70,10 +71,11 @@ public final class ClusterBench {
      * @param runs              timed runs per executor count (interleaved: 1, 2, ..., 1, 2, ...)
      * @param executorMemory    spark.executor.memory
      * @param scratch           where input mode writes its labels (deleted after each run)
+     * @param sparkConf         more Spark settings for every application (over the benchmark's own)
      */
     public record Settings(String master, List<Integer> executors, long synthetic, List<String> inputs, String model,
                            int batch, int tasksPerExecutor, int warmupPerExecutor, int runs, String executorMemory,
-                           Path scratch) {
+                           Path scratch, Map<String, String> sparkConf) {
     }
 
     /** One timed run. */
@@ -171,6 +173,13 @@ public final class ClusterBench {
                 .set("spark.ui.showConsoleProgress", "false")
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1");
+        s.sparkConf().forEach(conf::set);
+        // A single-core executor's JVM sizes its GC and JIT threads for one core; otherwise one executor's
+        // housekeeping runs free on idle cores and flatters the one-executor baseline.
+        String opts = conf.get("spark.executor.extraJavaOptions", "");
+        if (!opts.contains("ActiveProcessorCount")) {
+            conf.set("spark.executor.extraJavaOptions", ("-XX:ActiveProcessorCount=1 " + opts).strip());
+        }
         ClusterApp.configure(conf, layout);
         SparkSetup.apply(conf);
         long a0 = System.nanoTime();

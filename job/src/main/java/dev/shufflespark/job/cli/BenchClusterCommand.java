@@ -91,6 +91,11 @@ final class BenchClusterCommand implements Callable<Integer> {
             description = "spark.executor.memory. Default: ${DEFAULT-VALUE}.")
     String executorMemory;
 
+    @Option(names = "--conf", paramLabel = "KEY=VALUE",
+            description = "A Spark setting for every application, e.g. spark.executor.extraJavaOptions=... (added "
+                    + "after conf/jvm.options).")
+    List<String> conf = new ArrayList<>();
+
     @Option(names = "--output", defaultValue = "shufflespark-bench", paramLabel = "DIR",
             description = "Where bench.json is written. Default: ./${DEFAULT-VALUE}.")
     Path output;
@@ -110,6 +115,14 @@ final class BenchClusterCommand implements Callable<Integer> {
         if (master != null && !ClusterApp.isStandalone(master)) {
             throw new ParameterException(spec.commandLine(), "--master: '" + master + "' is not a standalone master "
                     + "URL (spark://HOST:PORT)");
+        }
+        Map<String, String> sparkConf = new java.util.LinkedHashMap<>();
+        for (String kv : conf) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0 || !kv.startsWith("spark.")) {
+                throw new ParameterException(spec.commandLine(), "--conf " + kv + ": expected spark.KEY=VALUE");
+            }
+            sparkConf.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -135,7 +148,7 @@ final class BenchClusterCommand implements Callable<Integer> {
             ClusterBench.Settings settings = new ClusterBench.Settings(url, List.copyOf(executors),
                     source.synthetic == null ? 0 : source.synthetic,
                     source.inputs == null ? List.of() : List.copyOf(source.inputs), model, batch, tasksPerExecutor,
-                    warmup, runs, executorMemory, scratch);
+                    warmup, runs, executorMemory, scratch, sparkConf);
             ClusterBench.Result result = ClusterBench.run(settings, layout, BenchEngineCommand.cpuModel(), err);
             Path json = output.resolve("bench.json");
             Files.writeString(json, result.toJson());

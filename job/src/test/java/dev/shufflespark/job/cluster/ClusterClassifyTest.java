@@ -95,7 +95,7 @@ class ClusterClassifyTest {
             // The scaling benchmark on the same cluster: one application per executor count, all images counted on
             // as many executors as asked for.
             ClusterBench.Result bench = ClusterBench.run(new ClusterBench.Settings(cluster.masterUrl(), List.of(1, 2),
-                    48, List.of(), MODEL, 4, 2, 4, 1, "768m", dir.resolve("scratch")), layout, "test",
+                    48, List.of(), MODEL, 4, 2, 0, 1, "768m", dir.resolve("scratch"), Map.of()), layout, "test",
                     new java.io.PrintWriter(System.err, true));
             assertEquals(2, bench.runs().size());
             assertEquals(List.of(1, 2), bench.points().stream().map(ClusterBench.Point::executors).toList());
