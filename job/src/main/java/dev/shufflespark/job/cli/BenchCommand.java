@@ -21,6 +21,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing benchmark: engine or decode");
+        throw new ParameterException(spec.commandLine(), "missing benchmark: engine, decode, job or cluster");
     }
 }
