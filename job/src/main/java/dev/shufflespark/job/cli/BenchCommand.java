@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench",
         description = "Benchmarks. Speed is measured here (and in the JMH module), never asserted in tests.",
-        subcommands = {BenchEngineCommand.class, BenchDecodeCommand.class, BenchJobCommand.class})
+        subcommands = {BenchEngineCommand.class, BenchDecodeCommand.class, BenchJobCommand.class,
+            BenchClusterCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -20,6 +21,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing benchmark: engine or decode");
+        throw new ParameterException(spec.commandLine(), "missing benchmark: engine, decode, job or cluster");
     }
 }

@@ -6,6 +6,9 @@ import static org.apache.spark.sql.functions.expr;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.JobException;
 import dev.shufflespark.job.SparkSetup;
+import dev.shufflespark.job.cluster.ClusterApp;
+import dev.shufflespark.job.cluster.ClusterException;
+import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.config.Settings;
@@ -89,6 +92,11 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + "or resume (classify only the inputs without rows).")
     String mode;
 
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark's master (spark.master): local[N], or spark://HOST:PORT of a standalone cluster (see "
+                    + "'shufflespark cluster start'). Default: local[*], or what spark-submit sets.")
+    String master;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "A properties file of settings. Default: " + CONF_FILE + " when it exists.")
     Path configFile;
@@ -135,6 +143,14 @@ public final class ClassifyCommand implements Callable<Integer> {
             sparkConf.setMaster("local[*]");
         }
         sparkConf.setIfMissing("spark.app.name", "shufflespark classify");
+        if (ClusterApp.isStandalone(sparkConf.get("spark.master")) && !sparkConf.contains("spark.jars")) {
+            // Started from this source tree, not by spark-submit: executors need the job jar and our JVM flags.
+            try {
+                ClusterApp.configure(sparkConf, ProjectLayout.find());
+            } catch (ClusterException e) {
+                throw new CliFailure(e.getMessage(), e);
+            }
+        }
         SparkSetup.apply(sparkConf);
         SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
         try {
@@ -195,6 +211,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         s.put(JobConfig.BATCH_SIZE, batchSize, "--batch-size");
         s.put(JobConfig.FORMAT, format, "--format");
         s.put(JobConfig.MODE, mode, "--mode");
+        s.put("spark.master", master, "--master");
         for (String kv : conf) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {

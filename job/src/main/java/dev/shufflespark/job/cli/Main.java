@@ -29,7 +29,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         versionProvider = Main.Version.class,
         description = "ShuffleNet image classification with a pure-Java engine.",
         subcommands = {ModelsCommand.class, InferCommand.class, BenchCommand.class, DemoCommand.class,
-            ExportCommand.class, PreprocessCommand.class, ClassifyCommand.class})
+            ExportCommand.class, PreprocessCommand.class, ClassifyCommand.class, ClusterCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Spec

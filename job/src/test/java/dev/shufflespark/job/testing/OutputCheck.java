@@ -51,6 +51,18 @@ public final class OutputCheck {
      */
     public static void checkMixedRun(SparkSession spark, String output, TestImages.MixedSet set, String model,
                                      String sha256, Summary summary) throws Exception {
+        Set<String> executors = checkMixedRun(spark, output, set, model, sha256, summary, false);
+        assertEquals(Set.of("driver"), executors, "local mode: every row from the driver");
+    }
+
+    /**
+     * As {@link #checkMixedRun(SparkSession, String, TestImages.MixedSet, String, String, Summary)}; on a
+     * {@code cluster}, rows come from executors (never the driver), each executor's kernel path is the one this
+     * JVM has. Returns the executor ids of the rows.
+     */
+    public static Set<String> checkMixedRun(SparkSession spark, String output, TestImages.MixedSet set, String model,
+                                            String sha256, Summary summary, boolean cluster) throws Exception {
+        Set<String> executors = new java.util.TreeSet<>();
         Map<String, Row> rows = labelRows(spark, output);
         assertEquals(set.expected.keySet(), rows.keySet());
         Reference reference = new Reference(model);
@@ -63,7 +75,10 @@ public final class OutputCheck {
             assertEquals(model, r.getAs("model"));
             assertEquals(sha256, r.getAs("model_sha256"));
             assertEquals(summary.runId, r.getAs("run_id"));
-            assertEquals("driver", r.getAs("executor_id"));
+            String executor = r.getAs("executor_id");
+            assertNotNull(executor, e.getKey() + " executor_id");
+            assertEquals(!cluster, executor.equals("driver"), e.getKey() + " ran on executor " + executor);
+            executors.add(executor);
             perPartition.merge(r.<Integer>getAs("partition_id"), 1, Integer::sum);
             byte[] bytes = set.bytesOf(e.getKey());
             assertEquals(bytes.length, r.<Long>getAs("bytes").longValue(), e.getKey() + " bytes");
@@ -121,8 +136,11 @@ public final class OutputCheck {
         assertEquals(images - failed, summary.ok);
         assertEquals(failures, summary.failuresByReason);
         assertEquals(stats.size(), summary.partitions);
-        assertEquals(List.of("driver: " + dev.shufflespark.model.kernel.Simd.description()),
-                summary.kernelPaths);
+        List<String> paths = new java.util.ArrayList<>();
+        for (String executor : executors) {
+            paths.add(executor + ": " + dev.shufflespark.model.kernel.Simd.description());
+        }
+        assertEquals(paths, summary.kernelPaths);
         JsonNode json = readSummary(output);
         assertEquals(summary.images, json.get("images").asLong());
         assertEquals(summary.failed, json.get("failed").asLong());
@@ -150,6 +168,7 @@ public final class OutputCheck {
         }
         FileSystem fs = new Path(output).getFileSystem(spark.sparkContext().hadoopConfiguration());
         assertTrue(fs.exists(new Path(output + "/" + ClassifyJob.LABELS_DIR + "/_SUCCESS")), "labels/_SUCCESS");
+        return executors;
     }
 
     /** The run's report.html: one bar per executor, one per stage, a row per failure reason. */

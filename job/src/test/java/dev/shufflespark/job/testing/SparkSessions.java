@@ -15,7 +15,12 @@ public final class SparkSessions {
     }
 
     public static SparkSession start(String master, String name) {
-        SparkConf conf = new SparkConf()
+        return start(master, name, new SparkConf());
+    }
+
+    /** As {@link #start(String, String)}, over the settings of {@code extra}. */
+    public static SparkSession start(String master, String name, SparkConf extra) {
+        SparkConf conf = extra
                 .setMaster(master)
                 .setAppName(name)
                 .set("spark.ui.enabled", "false")
