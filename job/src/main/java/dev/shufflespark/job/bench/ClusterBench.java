@@ -1,5 +1,6 @@
 package dev.shufflespark.job.bench;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shufflespark.io.Redaction;
@@ -9,6 +10,8 @@ import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
+import dev.shufflespark.job.report.ReportData;
+import dev.shufflespark.job.report.ScalingPoint;
 import dev.shufflespark.job.stats.PartitionStats;
 import dev.shufflespark.job.stats.Summary;
 import java.io.IOException;
@@ -83,7 +86,7 @@ public final class ClusterBench {
                       double appStartSeconds, double setupSeconds, double wallSeconds, double imagesPerSecond,
                       double imagesPerSecondPerCore, double executorBusySeconds, double driverOverheadSeconds,
                       double driverOverheadShare, Map<String, Double> stageShares, Map<String, Long> imagesByExecutor,
-                      List<String> kernelPaths) {
+                      List<String> kernelPaths, @JsonIgnore List<PartitionStats> partitionStats) {
     }
 
     /** The medians of one executor count's runs, and the efficiency against one executor (or the fewest). */
@@ -107,6 +110,39 @@ public final class ClusterBench {
     }
 
     private ClusterBench() {
+    }
+
+    /**
+     * The report of a benchmark: its scaling curve, and the charts of its last run on the most executors
+     * (their partitions' statistics in synthetic mode; input mode keeps only its totals).
+     */
+    public static ReportData report(Result r, Map<String, String> configuration) {
+        Run last = r.runs().stream().max(java.util.Comparator.comparingInt(Run::executors)
+                .thenComparingInt(Run::run)).orElse(null);
+        Summary s = new Summary();
+        s.runId = r.date();
+        s.model = r.model();
+        s.sparkVersion = r.sparkVersion();
+        s.javaVersion = r.javaVersion();
+        s.batchSize = r.batch();
+        configuration.forEach((k, v) -> s.configuration.put(k, dev.shufflespark.job.config.Settings.mask(k, v)));
+        List<PartitionStats> stats = last == null ? List.of() : last.partitionStats();
+        if (last != null) {
+            s.addPartitions(stats, last.wallSeconds(), last.cores());
+            if (stats.isEmpty()) {
+                s.images = last.images();
+                s.failed = last.failed();
+                s.ok = last.images() - last.failed();
+                s.imagesPerSecond = last.imagesPerSecond();
+                s.imagesPerSecondPerCore = last.imagesPerSecondPerCore();
+                s.kernelPaths = new ArrayList<>(last.kernelPaths());
+            }
+        }
+        List<ScalingPoint> scaling = r.points().stream().map(p -> new ScalingPoint(p.executors(), p.cores(), p.images(),
+                p.wallSeconds(), p.imagesPerSecond(), p.efficiency())).toList();
+        String title = "shufflespark bench cluster: " + r.model() + ", " + r.mode() + " ("
+                + (last == null ? "no runs" : "charts of the last run on " + last.executors() + " executors") + ")";
+        return new ReportData(title, s, stats, scaling);
     }
 
     public static Result run(Settings s, ProjectLayout layout, String cpu, PrintWriter log) throws IOException {
@@ -207,6 +243,7 @@ public final class ClusterBench {
             long endMillis;
             double wall;
             Work work;
+            List<PartitionStats> stats = List.of(); // kept for the report in synthetic mode
             if (s.synthetic() > 0) {
                 CollectionAccumulator<PartitionStats> acc = spark.sparkContext().collectionAccumulator(
                         "bench partitions");
@@ -217,7 +254,8 @@ public final class ClusterBench {
                 rows.write().format("noop").mode("overwrite").save();
                 wall = (System.nanoTime() - t0) / 1e9;
                 endMillis = System.currentTimeMillis();
-                work = Work.ofStats(acc.value());
+                stats = List.copyOf(acc.value());
+                work = Work.ofStats(stats);
             } else {
                 Path out = s.scratch().resolve("labels-" + k + "-" + round);
                 long runStart = System.currentTimeMillis();
@@ -237,7 +275,7 @@ public final class ClusterBench {
                 }
             }
             times.awaitJobsDone();
-            return measure(k, round, partitions, appStart, setup, wall, startMillis, endMillis, times, work);
+            return measure(k, round, partitions, appStart, setup, wall, startMillis, endMillis, times, work, stats);
         } finally {
             spark.stop();
         }
@@ -278,7 +316,8 @@ public final class ClusterBench {
     }
 
     private static Run measure(int k, int round, int partitions, double appStart, double setup, double wall,
-                               long startMillis, long endMillis, TaskTimes times, Work w) {
+                               long startMillis, long endMillis, TaskTimes times, Work w,
+                               List<PartitionStats> stats) {
         double read = w.read();
         double decode = w.decode();
         double preprocess = w.preprocess();
@@ -296,7 +335,7 @@ public final class ClusterBench {
         }
         double ips = wall > 0 ? w.images() / wall : 0;
         return new Run(k, k, round, w.images(), w.failed(), partitions, appStart, setup, wall, ips, ips / k, busy,
-                overhead, wall > 0 ? overhead / wall : 0, shares, w.byExecutor(), w.kernelPaths());
+                overhead, wall > 0 ? overhead / wall : 0, shares, w.byExecutor(), w.kernelPaths(), stats);
     }
 
     /** {@code n} synthetic images in {@code partitions} partitions: columns {@code id} and {@code image}. */

@@ -6,6 +6,7 @@ import dev.shufflespark.job.cluster.ClusterException;
 import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.cluster.StandaloneCluster;
 import dev.shufflespark.job.config.JobConfig;
+import dev.shufflespark.job.report.HtmlReport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,8 +153,17 @@ final class BenchClusterCommand implements Callable<Integer> {
             ClusterBench.Result result = ClusterBench.run(settings, layout, BenchEngineCommand.cpuModel(), err);
             Path json = output.resolve("bench.json");
             Files.writeString(json, result.toJson());
+            Map<String, String> shown = new java.util.TreeMap<>(sparkConf);
+            shown.put("master", url);
+            shown.put("mode", result.mode());
+            shown.put("source", result.source());
+            shown.put("executors", executors.toString());
+            shown.put("runs", Integer.toString(runs));
+            shown.put("batch.size", Integer.toString(batch));
+            Path report = output.resolve("report.html");
+            Files.writeString(report, HtmlReport.render(ClusterBench.report(result, shown)));
             print(result, out);
-            out.println("written: " + json.toAbsolutePath());
+            out.println("written: " + json.toAbsolutePath() + ", " + report.toAbsolutePath());
             out.flush();
         } finally {
             if (own != null) {

@@ -11,7 +11,8 @@ class ClusterBenchTest {
 
     private static ClusterBench.Run run(int k, double ips, double overheadShare, double infer) {
         return new ClusterBench.Run(k, k, 1, 1000, 0, 4 * k, 5, 1, 1000 / ips, ips, ips / k, 1000 / ips * k, 0,
-                overheadShare, Map.of("infer", infer, "other", 1 - infer), Map.of(), List.of("0: vector 256-bit"));
+                overheadShare, Map.of("infer", infer, "other", 1 - infer), Map.of(), List.of("0: vector 256-bit"),
+                List.of());
     }
 
     @Test

@@ -9,6 +9,8 @@ import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.bench.ClusterBench;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.model.LoadedModel;
+import dev.shufflespark.job.report.HtmlReport;
+import dev.shufflespark.job.report.ReportCheck;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.testing.OutputCheck;
 import dev.shufflespark.job.testing.SparkSessions;
@@ -113,6 +115,12 @@ class ClusterClassifyTest {
             ClusterBench.Point two = bench.points().get(1);
             assertEquals(two.imagesPerSecond() / 2 / bench.points().get(0).imagesPerSecond(), two.efficiency(), 1e-12);
             assertTrue(bench.toJson().contains("\"driverOverheadShare\""));
+            assertFalse(bench.toJson().contains("partitionStats"), "bench.json holds totals, not partitions");
+            // its report: the scaling curve, and the charts of the 2-executor run
+            String html = HtmlReport.render(ClusterBench.report(bench, Map.of("master", cluster.masterUrl())));
+            assertEquals(2, ReportCheck.points(html, "scaling"));
+            assertEquals(2, ReportCheck.bars(html, "executors"));
+            assertEquals(4, ReportCheck.bars(html, "stages"));
         } finally {
             if (spark != null) {
                 spark.stop();
