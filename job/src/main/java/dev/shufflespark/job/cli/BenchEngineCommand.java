@@ -178,8 +178,15 @@ final class BenchEngineCommand implements Callable<Integer> {
         out.flush();
         if (vsOnnxRuntime) {
             try {
+                // Our threads each run their own batches side by side, while ONNX Runtime spreads one batch over
+                // its intra-op threads: what compares is time per image of the whole machine, ours / threads.
+                double comparable = medianMsPerImage / threads;
+                if (threads > 1) {
+                    out.printf(Locale.ROOT, "ours, %d threads together: %.3f ms per image (median / threads)%n",
+                            threads, comparable);
+                }
                 OnnxRuntimeBench.compare(out, onnx, threads, batch, height, width, seed, warmupSeconds, seconds,
-                        medianMsPerImage);
+                        comparable);
             } catch (NoClassDefFoundError e) {
                 throw new CliFailure("--vs-onnxruntime: ONNX Runtime is not on the class path (" + e.getMessage()
                         + "); run through bin/shufflespark, which adds job/target/onnxruntime/ for this flag", e);

@@ -50,6 +50,15 @@ class OnnxCommandsTest {
         double ort = value(cli.out(), "ort_ms_per_image");
         // The printed figures are rounded to 0.001 ms, so the ratio of the printed figures is close, not equal.
         assertEquals(ours / ort, Double.parseDouble(ratio.group(1)), 0.002 + 0.02 * ours / ort, cli::toString);
+
+        // Two threads: ours, each thread on its own batches, counts per image of both together.
+        Cli two = Cli.run("bench", "engine", "--model", file.toString(), "--batch", "2", "--height", "64", "--width",
+                "64", "--seconds", "0.3", "--warmup-seconds", "0.1", "--threads", "2", "--vs-onnxruntime");
+        assertEquals(0, two.exitCode(), two::toString);
+        double perThread = value(two.out(), "ms_per_image");
+        double ort2 = value(two.out(), "ort_ms_per_image");
+        assertEquals(perThread / 2 / ort2, value(two.out(), "ratio"), 0.002 + 0.02 * perThread / 2 / ort2,
+                two::toString);
     }
 
     @Test
