@@ -142,6 +142,11 @@ public final class VectorKernels {
                         addRes, resBase, resRows, addBias, relu);
             }
         }
+        if (hw - p > 0 && hw - p <= DOT_TAIL) {
+            pointwiseDots(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                    cin, cout, p, hw, relu);
+            return;
+        }
         for (; p < hw; p += L) {
             // The vector at p is computed whole; lanes [from, to) of it are stored.
             int from = 0;
@@ -173,6 +178,50 @@ public final class VectorKernels {
             for (; o < cout; o++) {
                 pw1x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, o, p, from, to,
                         partial, inPlace, addRes, resBase, resRows, addBias, relu);
+            }
+        }
+    }
+
+    /**
+     * Pixels past the last block of a plane that {@link #pointwiseDots} takes instead of a whole
+     * recomputed vector: 1 of 49 at 7x7, 4 of 196 at 14x14.
+     */
+    private static final int DOT_TAIL = Math.max(1, L / 4);
+
+    /** Per-thread row of one pixel's input channels, for {@link #pointwiseDots}; grown as needed. */
+    private static final ThreadLocal<float[][]> COLUMN = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * Pixels [p, hw) of a pointwise convolution as dot products: each pixel's input channels
+     * gathered into a row, then one vector dot product with each output channel's weights. For a
+     * few pixels this is a fraction of the vector work of the 4-row kernels, which compute a
+     * whole vector of pixels per output channel (16 lanes for the 1 pixel of a 7x7 plane's tail).
+     */
+    private static void pointwiseDots(float[] w, int wOff, float[] bias, int bOff,
+                                      float[] in, int inBase, int[] inRows,
+                                      float[] out, int outBase, int[] outRows,
+                                      float[] res, int resBase, int[] resRows,
+                                      int cin, int cout, int p, int hw, boolean relu) {
+        float[][] holder = COLUMN.get();
+        if (holder[0].length < cin) {
+            holder[0] = new float[cin];
+        }
+        float[] x = holder[0];
+        for (int j = p; j < hw; j++) {
+            for (int k = 0; k < cin; k++) {
+                x[k] = in[inBase + inRows[k] + j];
+            }
+            for (int o = 0; o < cout; o++) {
+                float v = dot(w, wOff + o * cin, x, 0, cin);
+                if (bias != null) {
+                    v += bias[bOff + o];
+                }
+                int at = outBase + outRows[o] + j;
+                if (res != null) {
+                    // in place, res[...] is out[at] itself: read before it is written
+                    v += res[resBase + resRows[o] + j];
+                }
+                out[at] = relu ? Math.max(v, 0f) : v;
             }
         }
     }
