@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.TestFactory;
  * load time, so their cases run through that evaluation with every input made an initializer; their use on
  * activations (channel shuffle, channel split) is covered by the torchvision fixtures and ONNX Runtime.
  */
+@Tag("system-packages")
 class OnnxConformanceTest {
     static final Path DATA = Path.of(System.getProperty("onnx.testdata", "/usr/share/libonnx-testdata/data"));
 

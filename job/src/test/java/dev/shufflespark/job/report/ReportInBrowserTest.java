@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * charts it built are counted in the DOM it dumps; a screenshot is saved as {@code target/report.png} and
  * must show the charts' colour. Fails, never skips, when Chromium is missing.
  */
+@Tag("system-packages")
 class ReportInBrowserTest {
 
     private static final Path CHROMIUM = Path.of(System.getProperty("chromium", "/usr/bin/chromium"));
