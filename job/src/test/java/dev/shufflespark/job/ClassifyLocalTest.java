@@ -82,7 +82,9 @@ class ClassifyLocalTest {
         Summary summary = ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out)));
         OutputCheck.checkMixedRun(spark, out, set, MODEL, sha256, summary);
         OutputCheck.checkReport(out, summary);
-        // 7 inputs (6 files, 1 shard) over twice the 2 cores: 4 partitions, one engine for all of them.
+        // 7 inputs (6 files, 1 shard), far less than a unit: one unit of twice the 2 cores, 4 partitions, one
+        // engine for all of them.
+        assertEquals(1, summary.units);
         assertEquals(4, summary.partitions);
         assertEquals(builds + 1, EngineCache.builds(), "one engine per JVM, not per partition");
         assertTrue(summary.builtinModel);
@@ -178,8 +180,12 @@ class ClassifyLocalTest {
         Map<String, String> resume = new HashMap<>(base);
         resume.put(JobConfig.MODE, "resume");
         Summary third = ClassifyJob.run(spark, config(resume));
-        assertEquals(2, third.images);
+        // The summary describes the whole run: both attempts, two images each.
+        assertEquals(4, third.images);
         assertEquals(2, third.inputsSkipped);
+        assertEquals(2, third.attempts.size());
+        assertEquals(2, third.attempts.get(1).images());
+        assertEquals(third.runId, third.attempts.get(1).runId());
         assertEquals(Map.of("TRUNCATED", 1L), third.failuresByReason);
         rows = OutputCheck.labelRows(spark, out);
         assertEquals(List.of("a.png", "b.jpg", "c.png", "trunc.jpg"), List.copyOf(rows.keySet()));
@@ -189,7 +195,9 @@ class ClassifyLocalTest {
 
         // Nothing left: a resume does no work and says so.
         Summary fourth = ClassifyJob.run(spark, config(resume));
-        assertEquals(0, fourth.images);
+        assertEquals(4, fourth.images);
+        assertEquals(3, fourth.attempts.size());
+        assertEquals(0, fourth.attempts.get(2).images());
         assertEquals(4, fourth.inputsSkipped);
         assertEquals(4, OutputCheck.labelRows(spark, out).size());
     }

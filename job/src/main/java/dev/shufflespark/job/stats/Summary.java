@@ -25,6 +25,30 @@ public final class Summary {
                                 double busySeconds, double imagesPerSecond) {
     }
 
+    /**
+     * One attempt at the run: the first, or a resume.
+     *
+     * @param runId         its run id (in the rows it wrote)
+     * @param mode          error, overwrite or resume
+     * @param started       when it started (ISO-8601, UTC)
+     * @param workSeconds   seconds it spent on units (for a killed attempt, to its last sign of life)
+     * @param units         units it committed
+     * @param images        images of those units
+     * @param inputsSkipped inputs that earlier attempts had done
+     * @param killed        it never ended: the process died
+     * @param lostSeconds   for a killed attempt, seconds of work after its last commit (at least; up to its
+     *                      heartbeat interval more)
+     * @param lostImages    for a killed attempt, images its tasks had done that no unit kept
+     * @param lostExecutors executors removed while it ran
+     * @param failedTasks   task attempts that failed while it ran
+     */
+    public record AttemptSummary(String runId, String mode, String started, double workSeconds, int units,
+                                 long images, long inputsSkipped, boolean killed, double lostSeconds, long lostImages,
+                                 List<dev.shufflespark.job.stats.RunEvents.LostExecutor> lostExecutors,
+                                 int failedTasks) {
+    }
+
+    /** This attempt's run id; {@link #attempts} lists every attempt of the run. */
     public String runId;
     public String model;
     public String modelSha256;
@@ -35,12 +59,24 @@ public final class Summary {
     public String mode;
     public String partitioning;
     public int partitions;
+    /** Inputs this attempt skipped: earlier attempts had done them. */
     public long inputsSkipped;
+    /** Units committed over all attempts. */
+    public int units;
+    /** Units whose record a resume rebuilt from their rows (their process died between commit and record). */
+    public int unitsRebuilt;
+    /** Every attempt at the run, oldest first. */
+    public List<AttemptSummary> attempts = new ArrayList<>();
+    /** Seconds of work lost to crashes (the sum of the killed attempts' {@code lostSeconds}). */
+    public double timeLostSeconds;
+    /** Images classified but lost to crashes (the sum of the killed attempts' {@code lostImages}). */
+    public long imagesLost;
     public long images;
     public long ok;
     public long failed;
     public Map<String, Long> failuresByReason = new TreeMap<>();
     public long bytes;
+    /** Seconds of work on units, all attempts together (writing included). */
     public double wallSeconds;
     /** Driver time before the classification job: listing, model load and checks, broadcast, planning. */
     public double setupSeconds;
