@@ -203,6 +203,77 @@ class ClassifyLocalTest {
     }
 
     @Test
+    void refusesToResumeAnOutputOfOtherSettingsNamingThemBeforeAnyTask() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Files.write(in.resolve("a.png"), set.files.get("a.png"));
+        String out = uri(dir.resolve("out"));
+        ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out)));
+        Files.write(in.resolve("b.jpg"), set.files.get("b.jpg"));
+        Map<String, String> before = digests(dir.resolve("out"));
+        int jobs = idleJobCount();
+
+        JobException topK = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.MODE, "resume", JobConfig.TOP_K, "3"))));
+        assertTrue(topK.getMessage().contains("top.k: 5 in the output, 3 now"), topK.getMessage());
+        JobException model = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.MODE, "resume",
+                JobConfig.MODEL, "shufflenet_v1_g3_x0_25", "preprocess.resize", "240"))));
+        assertTrue(model.getMessage().contains("model.sha256: " + sha256 + " in the output, ")
+                && model.getMessage().contains("(" + MODEL + " against shufflenet_v1_g3_x0_25)")
+                && model.getMessage().contains("preprocess.resize: 256 in the output, 240 now"), model.getMessage());
+        JobException format = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.MODE, "resume",
+                JobConfig.FORMAT, "csv"))));
+        assertTrue(format.getMessage().contains("format: parquet in the output, csv now"), format.getMessage());
+        assertEquals(before, digests(dir.resolve("out")), "the output is left as it was");
+        assertEquals(jobs, idleJobCount(), "no Spark job started");
+
+        // An output without a manifest (not written by this version) cannot be checked: refused too.
+        Path legacy = Files.createDirectories(dir.resolve("legacy/labels"));
+        Files.writeString(legacy.resolve("part-00000.json"), "{}\n");
+        JobException noManifest = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, legacy.getParent().toString(),
+                JobConfig.MODE, "resume"))));
+        assertTrue(noManifest.getMessage().contains("no manifest.json"), noManifest.getMessage());
+
+        // The same settings resume: the new image is classified.
+        Summary resumed = ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out,
+                JobConfig.MODE, "resume")));
+        assertEquals(2, resumed.images);
+        assertEquals(List.of("a.png", "b.jpg"), List.copyOf(OutputCheck.labelRows(spark, out).keySet()));
+    }
+
+    @Test
+    void unitSizeSettingsAreCheckedNamingKeyAndValue() {
+        ConfigException share = assertThrows(ConfigException.class, () -> config(Map.of(JobConfig.INPUT, "x",
+                JobConfig.OUTPUT, "y", JobConfig.UNIT_SHARE, "2")));
+        assertEquals("commit.unit.share: '2' must be a share of the run, more than 0 and at most 1 (0.02 is 2%)",
+                share.getMessage());
+        ConfigException seconds = assertThrows(ConfigException.class, () -> config(Map.of(JobConfig.INPUT, "x",
+                JobConfig.OUTPUT, "y", JobConfig.UNIT_SECONDS, "0")));
+        assertEquals("commit.unit.seconds: '0' must be more than 0 seconds", seconds.getMessage());
+        ConfigException inputs = assertThrows(ConfigException.class, () -> config(Map.of(JobConfig.INPUT, "x",
+                JobConfig.OUTPUT, "y", JobConfig.UNIT_INPUTS, "-1")));
+        assertTrue(inputs.getMessage().startsWith("commit.unit.inputs: '-1' must be 0.."), inputs.getMessage());
+        assertEquals(new dev.shufflespark.job.progress.UnitSizer.Options(60, 0.02, 0),
+                config(Map.of(JobConfig.INPUT, "x", JobConfig.OUTPUT, "y")).units());
+    }
+
+    private static Map<String, String> digests(Path root) throws Exception {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (var all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                if (Files.isRegularFile(p)) {
+                    out.put(root.relativize(p).toString(), java.util.HexFormat.of().formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
     void writesJsonLinesAndCsvOnRequest() throws Exception {
         TestImages.MixedSet set = new TestImages.MixedSet();
         Path in = writeMixed(dir.resolve("in"), set);

@@ -44,10 +44,10 @@ import org.apache.spark.sql.SparkSession;
 final class CrashCheck {
 
     static final String MODEL = "shufflenet_v1_g3_x0_25";
-    /** Inputs per unit: the 22 inputs make 6 units. */
+    /** Inputs per unit of the killed run: its 14 inputs make 4 units. */
     static final int UNIT_INPUTS = 4;
 
-    /** File name to content: 18 images, a text file and a truncated JPEG named as images, two tar shards. */
+    /** File name to content: 10 images, a text file and a truncated JPEG named as images, two tar shards. */
     static final Map<String, byte[]> FILES = new LinkedHashMap<>();
     /** File name, or shard/member, to the status its row must have. */
     static final Map<String, String> EXPECTED = new TreeMap<>();
@@ -55,7 +55,7 @@ final class CrashCheck {
     private static final Map<String, Reference.Expected> ANSWERS = new HashMap<>();
 
     static {
-        for (int i = 0; i < 18; i++) {
+        for (int i = 0; i < 10; i++) {
             String name = String.format("img-%02d.%s", i, i % 2 == 0 ? "png" : "jpg");
             byte[] b = i % 2 == 0 ? TestImages.png(48 + i, 40, 100 + i) : TestImages.jpeg(40, 48 + i, 100 + i);
             FILES.put(name, b);
@@ -92,8 +92,9 @@ final class CrashCheck {
 
     /**
      * Runs classify on {@code in} into {@code out} in a child JVM, kills it with SIGKILL once it holds at
-     * {@code point} (of {@code unit}), checks what a reader sees meanwhile, resumes in this JVM and checks the
-     * result. {@code conf} goes to both (file system settings).
+     * {@code point} (of {@code unit}), checks what a reader sees meanwhile, resumes in this JVM (units sized as by
+     * default: one, for what is left) and checks the result. {@code conf} (file system settings) goes to the child;
+     * this JVM's session has them.
      */
     static Summary killThenResume(SparkSession spark, String in, String out, String point, int unit,
                                   OutputFormat format, Map<String, String> conf, Path scratch) throws Exception {
@@ -113,7 +114,7 @@ final class CrashCheck {
         }
         Map<String, String> resume = new HashMap<>(Map.of(JobConfig.INPUT, in, JobConfig.OUTPUT, out,
                 JobConfig.MODEL, MODEL, JobConfig.FORMAT, format.source(), JobConfig.MODE, "resume",
-                JobConfig.PROGRESS, "0", JobConfig.UNIT_INPUTS, Integer.toString(UNIT_INPUTS)));
+                JobConfig.PROGRESS, "0"));
         Summary summary = ClassifyJob.run(spark, JobConfig.from(resume));
         checkResumed(spark, out, format, summary);
         return summary;
