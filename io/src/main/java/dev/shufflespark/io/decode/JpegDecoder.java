@@ -37,6 +37,9 @@ final class JpegDecoder {
         Arrays.fill(NATURAL, 64, NATURAL.length, 63);
     }
 
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
     /** libjpeg's D_MAX_BLOCKS_IN_MCU. */
     private static final int MAX_BLOCKS_IN_MCU = 10;
 
@@ -573,25 +576,25 @@ final class JpegDecoder {
         int last = 0;
         JpegHuffman ac = c.ac;
         int[] fastAc = ac.fastAc;
+        final int mask = (1 << JpegHuffman.AC_LOOKAHEAD) - 1;
         for (int k = 1; k < 64; ) {
             if (nbits < 16) {
                 fill();
             }
-            int look = (int) (bits >>> (nbits - JpegHuffman.LOOKAHEAD)) & ((1 << JpegHuffman.LOOKAHEAD) - 1);
-            int fa = fastAc[look];
+            int fa = fastAc[(int) (bits >>> (nbits - JpegHuffman.AC_LOOKAHEAD)) & mask];
+            int r;
             if (fa != 0) {
-                k += (fa >> 4) & 15;
                 nbits -= fa & 15;
-                int z = NATURAL[k];
-                blk[z] = fa >> 12;
-                rows |= 1 << (z >> 3);
-                last = k;
-                k++;
-                continue;
+                r = (fa >> 4) & 15;
+                s = fa >> 12;
+            } else {
+                int rs = decode(ac);
+                r = rs >> 4;
+                s = rs & 15;
+                if (s != 0) {
+                    s = JpegHuffman.extend(receive(s), s);
+                }
             }
-            int rs = decode(ac);
-            int r = rs >> 4;
-            s = rs & 15;
             if (s == 0) {
                 if (r != 15) {
                     break;
@@ -601,7 +604,7 @@ final class JpegDecoder {
             }
             k += r;
             int z = NATURAL[k];
-            blk[z] = (short) JpegHuffman.extend(receive(s), s);
+            blk[z] = (short) s;
             rows |= 1 << (z >> 3);
             last = k;
             k++;
@@ -641,15 +644,18 @@ final class JpegDecoder {
     /** Decodes and drops a block's AC coefficients (only DC is needed at 1/8). */
     private void skipAc(JpegHuffman ac) throws ImageException {
         int[] fastAc = ac.fastAc;
+        final int mask = (1 << JpegHuffman.AC_LOOKAHEAD) - 1;
         for (int k = 1; k < 64; ) {
             if (nbits < 16) {
                 fill();
             }
-            int look = (int) (bits >>> (nbits - JpegHuffman.LOOKAHEAD)) & ((1 << JpegHuffman.LOOKAHEAD) - 1);
-            int fa = fastAc[look];
+            int fa = fastAc[(int) (bits >>> (nbits - JpegHuffman.AC_LOOKAHEAD)) & mask];
             if (fa != 0) {
-                k += ((fa >> 4) & 15) + 1;
                 nbits -= fa & 15;
+                if ((fa >> 12) == 0 && (fa & 0xF0) == 0) {
+                    return; // end of block
+                }
+                k += ((fa >> 4) & 15) + 1;
                 continue;
             }
             int rs = decode(ac);
@@ -810,6 +816,18 @@ final class JpegDecoder {
 
     /** Fills the bit buffer to more than 56 bits: data bytes (0xFF00 is 0xFF), then zeros once at a marker. */
     private void fill() throws ImageException {
+        if (!atMarker && end - pos >= 8) {
+            long w = (long) BIG_ENDIAN_LONG.get(data, pos);
+            long inverted = ~w;
+            if (((inverted - 0x0101010101010101L) & ~inverted & 0x8080808080808080L) == 0) {
+                // No 0xFF among the next 8 bytes: take as many whole bytes as fit, at once.
+                int take = (63 - nbits) >> 3;
+                bits = bits << (take << 3) | w >>> (64 - (take << 3));
+                nbits += take << 3;
+                pos += take;
+                return;
+            }
+        }
         while (nbits <= 56) {
             int c;
             if (atMarker) {

@@ -12,9 +12,13 @@ final class JpegHuffman {
 
     /** fast[next 9 bits]: {@code length << 8 | symbol} for codes of at most 9 bits, else 0. */
     final int[] fast = new int[1 << LOOKAHEAD];
+    /** Bits the AC lookahead looks at. */
+    static final int AC_LOOKAHEAD = 11;
+
     /**
-     * fastAc[next 9 bits]: {@code value << 12 | run << 4 | length} when a non-zero AC coefficient's code and its
-     * extra bits fit in 9 bits (value is the signed coefficient, never 0), else 0.
+     * fastAc[next 11 bits]: {@code value << 12 | run << 4 | length} when an AC code and its extra bits fit in
+     * 11 bits: value is the signed coefficient; value 0 with run 0 is end-of-block, value 0 with run 15 the run
+     * of 16 zeros. 0 when the code is longer: the ordinary path.
      */
     final int[] fastAc;
     /** maxcode[l]: the largest code of length l, -1 when there is none; maxcode[17] sentinel. */
@@ -55,7 +59,7 @@ final class JpegHuffman {
             code <<= 1;
         }
         maxcode[17] = Integer.MAX_VALUE;
-        fastAc = ac ? fastAc(fast) : null;
+        fastAc = ac ? fastAc(counts, symbols) : null;
     }
 
     /**
@@ -73,23 +77,36 @@ final class JpegHuffman {
         return new JpegHuffman(counts, symbols, ac);
     }
 
-    private static int[] fastAc(int[] fast) {
-        int[] t = new int[fast.length];
-        for (int look = 0; look < fast.length; look++) {
-            int f = fast[look];
-            if (f == 0) {
-                continue;
+    private static int[] fastAc(int[] counts, byte[] symbols) {
+        int bitsAhead = AC_LOOKAHEAD;
+        int[] t = new int[1 << bitsAhead];
+        int code = 0;
+        int k = 0;
+        for (int len = 1; len <= 16; len++) {
+            for (int i = 0; i < counts[len]; i++, code++, k++) {
+                if (len > bitsAhead) {
+                    continue;
+                }
+                int rs = symbols[k] & 0xff;
+                int run = rs >> 4;
+                int size = rs & 15;
+                if (size == 0 && run != 0 && run != 15) {
+                    continue; // an end-of-band run (progressive): the ordinary path
+                }
+                if (len + size > bitsAhead) {
+                    continue;
+                }
+                int free = bitsAhead - len - size;
+                for (int extra = 0; extra < 1 << size; extra++) {
+                    int value = size == 0 ? 0 : extend(extra, size);
+                    int entry = value << 12 | run << 4 | (len + size);
+                    int first = (code << size | extra) << free;
+                    for (int j = 0; j < 1 << free; j++) {
+                        t[first + j] = entry;
+                    }
+                }
             }
-            int len = f >>> 8;
-            int rs = f & 0xff;
-            int run = rs >> 4;
-            int size = rs & 15;
-            if (size == 0 || len + size > LOOKAHEAD) {
-                continue; // EOB, ZRL or too long: the ordinary path
-            }
-            int extra = (look >> (LOOKAHEAD - len - size)) & ((1 << size) - 1);
-            int value = extend(extra, size);
-            t[look] = value << 12 | run << 4 | (len + size);
+            code <<= 1;
         }
         return t;
     }

@@ -215,6 +215,14 @@ final class JpegIdct {
      */
     static void box(int[] coef, int[] q, int rows, int bwLog, int bhLog, float[] tmp, byte[] out, int off,
                     int stride) {
+        if (bwLog == 1 && bhLog == 1) {
+            box2(coef, q, out, off, stride);
+            return;
+        }
+        if (bwLog == 2 && bhLog == 2) {
+            box4(coef, q, tmp, out, off, stride);
+            return;
+        }
         float[] mx = BOX[bwLog];
         float[] my = BOX[bhLog];
         int bw = 1 << bwLog;
@@ -245,5 +253,75 @@ final class JpegIdct {
                 out[off + i] = (byte) (p < 0 ? 0 : p > 255 ? 255 : p);
             }
         }
+    }
+
+    private static final float[] B2 = BOX[1];
+    private static final float[] B4 = BOX[2];
+
+    /**
+     * {@link #box} to 2x2. Averaged over half a block, the even basis functions but the DC vanish and the
+     * second half is the first mirrored, so only coefficient rows and columns 0, 1, 3, 5, 7 count.
+     */
+    private static void box2(int[] coef, int[] q, byte[] out, int off, int stride) {
+        float a0 = B2[0], a1 = B2[1], a3 = B2[3], a5 = B2[5], a7 = B2[7];
+        float e0 = 0, e1 = 0, o0 = 0, o1 = 0; // even (v = 0) and odd rows' contributions to columns 0 and 1
+        for (int v = 0; v < 8; v++) {
+            if (v != 0 && (v & 1) == 0) {
+                continue;
+            }
+            int c = v * 8;
+            float even = a0 * (coef[c] * q[c]);
+            float odd = a1 * (coef[c + 1] * q[c + 1]) + a3 * (coef[c + 3] * q[c + 3]) + a5 * (coef[c + 5] * q[c + 5])
+                    + a7 * (coef[c + 7] * q[c + 7]);
+            float av = v == 0 ? a0 : v == 1 ? a1 : v == 3 ? a3 : v == 5 ? a5 : a7;
+            if (v == 0) {
+                e0 += av * (even + odd);
+                e1 += av * (even - odd);
+            } else {
+                o0 += av * (even + odd);
+                o1 += av * (even - odd);
+            }
+        }
+        out[off] = clamp(e0 + o0);
+        out[off + 1] = clamp(e1 + o1);
+        out[off + stride] = clamp(e0 - o0);
+        out[off + stride + 1] = clamp(e1 - o1);
+    }
+
+    /** {@link #box} to 4x4, with the mirror symmetry of the basis (basis 4 averages to zero over pairs). */
+    private static void box4(int[] coef, int[] q, float[] tmp, byte[] out, int off, int stride) {
+        float[] m = B4;
+        // Rows of coefficients to 4 horizontal means each: tmp[v * 4 + i].
+        for (int v = 0; v < 8; v++) {
+            int c = v * 8;
+            float f0 = coef[c] * q[c], f1 = coef[c + 1] * q[c + 1], f2 = coef[c + 2] * q[c + 2];
+            float f3 = coef[c + 3] * q[c + 3], f5 = coef[c + 5] * q[c + 5];
+            float f6 = coef[c + 6] * q[c + 6], f7 = coef[c + 7] * q[c + 7];
+            float ev0 = m[0] * f0 + m[2] * f2 + m[6] * f6;
+            float ev1 = m[8] * f0 + m[10] * f2 + m[14] * f6;
+            float od0 = m[1] * f1 + m[3] * f3 + m[5] * f5 + m[7] * f7;
+            float od1 = m[9] * f1 + m[11] * f3 + m[13] * f5 + m[15] * f7;
+            tmp[v * 4] = ev0 + od0;
+            tmp[v * 4 + 1] = ev1 + od1;
+            tmp[v * 4 + 2] = ev1 - od1;
+            tmp[v * 4 + 3] = ev0 - od0;
+        }
+        for (int i = 0; i < 4; i++) {
+            float t0 = tmp[i], t1 = tmp[4 + i], t2 = tmp[8 + i], t3 = tmp[12 + i];
+            float t5 = tmp[20 + i], t6 = tmp[24 + i], t7 = tmp[28 + i];
+            float ev0 = m[0] * t0 + m[2] * t2 + m[6] * t6;
+            float ev1 = m[8] * t0 + m[10] * t2 + m[14] * t6;
+            float od0 = m[1] * t1 + m[3] * t3 + m[5] * t5 + m[7] * t7;
+            float od1 = m[9] * t1 + m[11] * t3 + m[13] * t5 + m[15] * t7;
+            out[off + i] = clamp(ev0 + od0);
+            out[off + stride + i] = clamp(ev1 + od1);
+            out[off + 2 * stride + i] = clamp(ev1 - od1);
+            out[off + 3 * stride + i] = clamp(ev0 - od0);
+        }
+    }
+
+    private static byte clamp(float s) {
+        int p = (int) Math.floor(s + 128.5f);
+        return (byte) (p < 0 ? 0 : p > 255 ? 255 : p);
     }
 }
