@@ -1,8 +1,9 @@
 package dev.shufflespark.model.kernel;
 
 /**
- * Plain-Java reference kernels: the source of truth that {@link VectorKernels} is tested
- * against, and the path {@link Kernels} takes when the Vector API is off.
+ * Plain-Java reference kernels: the source of truth that the vector kernels ({@link VectorGemm},
+ * {@link VectorDepthwise}, {@link VectorPooling}, {@link VectorElementwise}) are tested against,
+ * and the path {@link Kernels} takes when the Vector API is off.
  *
  * <p>Written for clarity, not speed: one output element at a time, in the order the formula is
  * written. All arrays are float32, all offsets are in elements, activations are NCHW and one

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Comparisons of {@link VectorKernels} against {@link ScalarKernels} on one shape each, shared by
+ * Comparisons of the vector kernels against {@link ScalarKernels} on one shape each, shared by
  * {@link VectorKernelsTest} and the child-JVM sweep at narrower widths ({@link VectorWidthMain}).
  * Every check builds seeded random inputs, runs both kernels on copies, and compares whole
  * arrays (so writes outside the planes a kernel owns are caught too) element by element with
@@ -112,7 +112,7 @@ final class KernelCheck {
         float[] resV = shared ? outV : res;
         ScalarKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outS, outBase, outRows, resS, resBase, resRows,
                 cin, cout, hw, relu);
-        VectorKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outV, outBase, outRows, resV, resBase, resRows,
+        VectorGemm.pointwise(w, 2, b, 1, in, inBase, inRows, outV, outBase, outRows, resV, resBase, resRows,
                 cin, cout, hw, relu);
         assertClose(outS, outV, tolFor(cin), String.format("pointwise cin=%d cout=%d hw=%d relu=%b residual=%s bias=%b gap=%d",
                 cin, cout, hw, relu, residual, bias, gap));
@@ -129,7 +129,7 @@ final class KernelCheck {
         Arrays.fill(outS, 777f);
         float[] outV = outS.clone();
         ScalarKernels.depthwise3x3(w, 1, bias, in, inOff, h, width, outS, 2, stride, relu);
-        VectorKernels.depthwise3x3(w, 1, bias, in, inOff, h, width, outV, 2, stride, relu);
+        VectorDepthwise.depthwise3x3(w, 1, bias, in, inOff, h, width, outV, 2, stride, relu);
         assertClose(outS, outV, TOL, String.format("depthwise3x3 h=%d w=%d stride=%d relu=%b inOff=%d slack=%d",
                 h, width, stride, relu, inOff, slack));
     }
@@ -158,10 +158,10 @@ final class KernelCheck {
         float[] outV = outS.clone();
         if (max) {
             ScalarKernels.maxPool(in, 1, h, width, outS, 1, oh, ow, k, s, p);
-            VectorKernels.maxPool(in, 1, h, width, outV, 1, oh, ow, k, s, p);
+            VectorPooling.maxPool(in, 1, h, width, outV, 1, oh, ow, k, s, p);
         } else {
             ScalarKernels.avgPool(in, 1, h, width, outS, 1, oh, ow, k, s, p, countIncludePad, relu);
-            VectorKernels.avgPool(in, 1, h, width, outV, 1, oh, ow, k, s, p, countIncludePad, relu);
+            VectorPooling.avgPool(in, 1, h, width, outV, 1, oh, ow, k, s, p, countIncludePad, relu);
         }
         assertClose(outS, outV, TOL, String.format("%s h=%d w=%d k=%d s=%d p=%d ceil=%b includePad=%b relu=%b slack=%d",
                 max ? "maxPool" : "avgPool", h, width, k, s, p, ceil, countIncludePad, relu, slack));
@@ -180,7 +180,7 @@ final class KernelCheck {
         Arrays.fill(colS, 777f);
         float[] colV = colS.clone();
         ScalarKernels.im2col(in, base, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, colS, 3, oh, ow);
-        VectorKernels.im2col(in, base, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, colV, 3, oh, ow);
+        VectorGemm.im2col(in, base, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, colV, 3, oh, ow);
         assertClose(colS, colV, 0f, String.format("im2col c=%d h=%d w=%d k=%dx%d s=%dx%d p=%dx%d gap=%d",
                 channels, h, width, kh, kw, sh, sw, ph, pw, gap));
     }
@@ -190,10 +190,10 @@ final class KernelCheck {
         float[] a = random(r, n + 7);
         float[] b = random(r, n + 5);
         float s = ScalarKernels.sum(a, 3, n);
-        float v = VectorKernels.sum(a, 3, n);
+        float v = VectorElementwise.sum(a, 3, n);
         assertClose(new float[] {s}, new float[] {v}, tolFor(n), "sum n=" + n);
         float ds = ScalarKernels.dot(a, 2, b, 5, n);
-        float dv = VectorKernels.dot(a, 2, b, 5, n);
+        float dv = VectorElementwise.dot(a, 2, b, 5, n);
         assertClose(new float[] {ds}, new float[] {dv}, tolFor(n), "dot n=" + n);
     }
 
@@ -206,7 +206,7 @@ final class KernelCheck {
         Arrays.fill(outS, 777f);
         float[] outV = outS.clone();
         ScalarKernels.linear(w, b, x, 4, outS, 2, inFeatures, outFeatures);
-        VectorKernels.linear(w, b, x, 4, outV, 2, inFeatures, outFeatures);
+        VectorGemm.linear(w, b, x, 4, outV, 2, inFeatures, outFeatures);
         assertClose(outS, outV, tolFor(inFeatures), String.format("linear in=%d out=%d bias=%b",
                 inFeatures, outFeatures, bias));
     }
@@ -221,34 +221,34 @@ final class KernelCheck {
         float[] outS = new float[n + 2];
         float[] outV = new float[n + 2];
         ScalarKernels.add(a, 1, b, 3, outS, 2, n, relu);
-        VectorKernels.add(a, 1, b, 3, outV, 2, n, relu);
+        VectorElementwise.add(a, 1, b, 3, outV, 2, n, relu);
         assertClose(outS, outV, TOL, "add" + what);
         float[] aS = a.clone();
         float[] aV = a.clone();
         ScalarKernels.add(aS, 1, b, 3, aS, 1, n, relu);
-        VectorKernels.add(aV, 1, b, 3, aV, 1, n, relu);
+        VectorElementwise.add(aV, 1, b, 3, aV, 1, n, relu);
         assertClose(aS, aV, TOL, "add out=a" + what);
         float[] bS = b.clone();
         float[] bV = b.clone();
         ScalarKernels.add(a, 1, bS, 3, bS, 3, n, relu);
-        VectorKernels.add(a, 1, bV, 3, bV, 3, n, relu);
+        VectorElementwise.add(a, 1, bV, 3, bV, 3, n, relu);
         assertClose(bS, bV, TOL, "add out=b" + what);
 
         float scale = 1.7f;
         float shift = -0.3f;
         ScalarKernels.scaleShift(a, 1, outS, 2, n, scale, shift, relu);
-        VectorKernels.scaleShift(a, 1, outV, 2, n, scale, shift, relu);
+        VectorElementwise.scaleShift(a, 1, outV, 2, n, scale, shift, relu);
         assertClose(outS, outV, TOL, "scaleShift" + what);
         aS = a.clone();
         aV = a.clone();
         ScalarKernels.scaleShift(aS, 1, aS, 1, n, scale, shift, relu);
-        VectorKernels.scaleShift(aV, 1, aV, 1, n, scale, shift, relu);
+        VectorElementwise.scaleShift(aV, 1, aV, 1, n, scale, shift, relu);
         assertClose(aS, aV, TOL, "scaleShift in place" + what);
 
         aS = a.clone();
         aV = a.clone();
         ScalarKernels.relu(aS, 2, n);
-        VectorKernels.relu(aV, 2, n);
+        VectorElementwise.relu(aV, 2, n);
         assertClose(aS, aV, 0f, "relu" + what);
     }
 
@@ -261,7 +261,7 @@ final class KernelCheck {
         float[] s = a.clone();
         float[] v = a.clone();
         ScalarKernels.softmax(s, 1, n);
-        VectorKernels.softmax(v, 1, n);
+        VectorElementwise.softmax(v, 1, n);
         assertClose(s, v, TOL, "softmax n=" + n + " scale=" + scale);
     }
 }

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every {@link VectorKernels} kernel against its {@link ScalarKernels} reference over deliberate
+ * Every vector kernel ({@link VectorGemm}, {@link VectorDepthwise}, {@link VectorPooling},
+ * {@link VectorElementwise}) against its {@link ScalarKernels} reference over deliberate
  * shape sweeps. The vector kernels are called directly, so the test means the same whatever
  * {@link Simd} chose as the default path; the test JVM must have the vector module (surefire
  * passes {@code --add-modules jdk.incubator.vector}), and fails rather than skips without it.
