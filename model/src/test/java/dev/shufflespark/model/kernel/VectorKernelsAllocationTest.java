@@ -129,6 +129,7 @@ class VectorKernelsAllocationTest {
             int n = 1000 + i % 17;
             sink[0] += VectorElementwise.sum(a, i % 3, n) + VectorElementwise.dot(a, 1, b, i % 3, n);
             VectorGemm.linear(w, i % 2 == 0 ? b : null, a, 2, c, 0, 300 - i % 3, 99);
+            VectorGemm.linear(w, i % 2 == 0 ? b : null, a, 2, 310, c, 0, 100, 300 - i % 3, 99, 1 + i % 8);
             VectorElementwise.add(a, 0, b, 0, i % 2 == 0 ? c : b, 0, n, i % 3 == 0);
             VectorElementwise.scaleShift(a, 0, c, 0, n, 0.5f, 0.1f, i % 2 == 0);
             VectorElementwise.relu(c, 0, n);

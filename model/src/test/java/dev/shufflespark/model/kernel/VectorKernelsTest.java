@@ -214,6 +214,22 @@ class VectorKernelsTest {
     }
 
     @Test
+    void im2colOfARangeOfOutputRows() {
+        long seed = 1200;
+        int[][] convs = {{3, 3, 2, 2, 1, 1}, {3, 3, 1, 1, 1, 1}, {5, 5, 2, 2, 2, 2}, {2, 3, 3, 3, 1, 0}};
+        for (int[] c : convs) {
+            for (int size : new int[] {5, 13, 33}) {
+                int oh = (size + 2 * c[4] - c[0]) / c[2] + 1;
+                for (int y0 = 0; y0 < oh; y0++) {
+                    for (int rows = 1; y0 + rows <= oh; rows += 2) {
+                        KernelCheck.im2colRows(seed++, 2, size, size + 2, c[0], c[1], c[2], c[3], c[4], c[5], y0, rows);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void im2colShuffleNetStem() {
         KernelCheck.im2col(1100, 3, 224, 224, 3, 3, 2, 2, 1, 1, 0);
     }
@@ -239,6 +255,10 @@ class VectorKernelsTest {
                 KernelCheck.linear(seed++, in, out, (in + out) % 2 == 0);
             }
         }
+        for (int images = 1; images <= 9; images++) {
+            KernelCheck.linearImages(1700 + images, 17 + images * 5, images + 2, images, images % 2 == 0);
+        }
+        KernelCheck.linearImages(1710, 1024, 1000, 8, true);
         KernelCheck.linear(1600, 1024, 1000, true);
         KernelCheck.linear(1601, 544, 1000, false);
         KernelCheck.linear(1602, 960, 10, true);
