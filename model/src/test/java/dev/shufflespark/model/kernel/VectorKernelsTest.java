@@ -144,6 +144,22 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Stride 2 on rows of fewer outputs than a vector (one staged vector a row): every width up
+     * to two vectors' worth of columns and more, odd and even heights, the plane at the end of
+     * its array or not.
+     */
+    @Test
+    void depthwiseStride2NarrowRows() {
+        long seed = 750;
+        for (int width = 1; width <= 2 * VectorKernels.L + 3; width++) {
+            for (int h : new int[] {1, 2, 3, 4, 5, 14, 15}) {
+                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 0, 0);
+                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 2, 7);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------
     // pooling
 
@@ -169,6 +185,23 @@ class VectorKernelsTest {
                                     slack);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /** As {@link #depthwiseStride2NarrowRows}, for max and average pools of stride 2. */
+    @Test
+    void poolStride2NarrowRows() {
+        long seed = 950;
+        int[][] windows = {{3, 2, 1}, {3, 2, 0}, {2, 2, 0}, {5, 2, 2}, {4, 2, 1}};
+        for (int[] kw : windows) {
+            for (int width = 1; width <= 2 * VectorKernels.L + 3; width++) {
+                for (int h : new int[] {1, 2, 3, 5, 14}) {
+                    int slack = (int) (seed % 2) * 9;
+                    KernelCheck.pool(seed++, true, h, width, kw[0], kw[1], kw[2], false, false, false, slack);
+                    KernelCheck.pool(seed++, false, h, width, kw[0], kw[1], kw[2], seed % 3 == 0, seed % 2 == 0,
+                            seed % 4 < 2, slack);
                 }
             }
         }
