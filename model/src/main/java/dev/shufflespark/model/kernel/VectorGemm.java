@@ -495,6 +495,14 @@ public final class VectorGemm {
                 FloatVector b = FloatVector.fromArray(S, src, s + 2 * j + L);
                 a.rearrange(EVENS).blend(b.rearrange(EVENS), UPPER).intoArray(dst, d + j);
             }
+            if (j < n && j > 0 && n - L <= bound) {
+                // the rest as one last vector overlapping the one before (the same values again)
+                j = n - L;
+                FloatVector a = FloatVector.fromArray(S, src, s + 2 * j);
+                FloatVector b = FloatVector.fromArray(S, src, s + 2 * j + L);
+                a.rearrange(EVENS).blend(b.rearrange(EVENS), UPPER).intoArray(dst, d + j);
+                return;
+            }
         }
         for (; j < n; j++) {
             dst[d + j] = src[s + j * stride];
