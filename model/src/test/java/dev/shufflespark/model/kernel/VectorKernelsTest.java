@@ -145,17 +145,20 @@ class VectorKernelsTest {
     }
 
     /**
-     * Stride 2 on rows of fewer outputs than a vector (one staged vector a row): every width up
-     * to two vectors' worth of columns and more, odd and even heights, the plane at the end of
-     * its array or not.
+     * Planes up to 35 columns, where stride 1 takes column-masked vectors over whole rows and
+     * staged vectors for edge rows narrower than a vector, and stride 2 one staged vector a row
+     * when its outputs are fewer than a vector: every width, odd and even heights, the plane at
+     * the end of its array or not.
      */
     @Test
-    void depthwiseStride2NarrowRows() {
+    void depthwiseNarrowPlanes() {
         long seed = 750;
-        for (int width = 1; width <= 2 * VectorKernels.L + 3; width++) {
-            for (int h : new int[] {1, 2, 3, 4, 5, 14, 15}) {
-                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 0, 0);
-                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 2, 7);
+        for (int width = 1; width <= Math.max(35, 2 * VectorKernels.L + 3); width++) {
+            for (int h : new int[] {1, 2, 3, 4, 5, 7, 14, 15}) {
+                for (int stride = 1; stride <= 2; stride++) {
+                    KernelCheck.depthwise(seed++, h, width, stride, seed % 2 == 0, 0, 0);
+                    KernelCheck.depthwise(seed++, h, width, stride, seed % 2 == 0, 2, 7);
+                }
             }
         }
     }
@@ -190,7 +193,7 @@ class VectorKernelsTest {
         }
     }
 
-    /** As {@link #depthwiseStride2NarrowRows}, for max and average pools of stride 2. */
+    /** As {@link #depthwiseNarrowPlanes}, for max and average pools of stride 2. */
     @Test
     void poolStride2NarrowRows() {
         long seed = 950;
