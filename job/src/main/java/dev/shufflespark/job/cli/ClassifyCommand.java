@@ -10,8 +10,8 @@ import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ClusterException;
 import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.config.JobConfig;
-import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.config.Settings;
+import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.stats.SummaryTable;
 import dev.shufflespark.model.ModelException;
@@ -242,13 +242,10 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (summary.images == 0) {
             return;
         }
-        String top1 = config.format() == OutputFormat.CSV ? "split(class_name, ';')[0]" : "class_name[0]";
-        String p1 = config.format() == OutputFormat.CSV ? "cast(split(probability, ';')[0] as double)"
-                : "probability[0]";
-        List<Row> rows = spark.read().format(config.format().source()).option("header", "true")
-                .load(summary.output + "/" + ClassifyJob.LABELS_DIR)
+        List<Row> rows = RowFiles.readLabels(spark, config.format(), summary.output + "/" + ClassifyJob.LABELS_DIR)
                 .where(col("run_id").equalTo(summary.runId))
-                .select(col("path"), col("member"), col("status"), expr(top1), expr(p1), col("error"))
+                .select(col("path"), col("member"), col("status"), expr("class_name[0]"), expr("probability[0]"),
+                        col("error"))
                 .orderBy("path", "member").limit(10).collectAsList();
         out.println();
         if (summary.builtinModel) {
