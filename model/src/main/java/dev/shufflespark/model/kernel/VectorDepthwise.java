@@ -1,9 +1,12 @@
 package dev.shufflespark.model.kernel;
 
+import static dev.shufflespark.model.kernel.VectorKernels.COLUMNS;
+import static dev.shufflespark.model.kernel.VectorKernels.COLUMNS_WIDTH;
 import static dev.shufflespark.model.kernel.VectorKernels.EVENS;
 import static dev.shufflespark.model.kernel.VectorKernels.L;
 import static dev.shufflespark.model.kernel.VectorKernels.S;
 import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
+import static dev.shufflespark.model.kernel.VectorKernels.columnsAt;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -118,38 +121,17 @@ public final class VectorDepthwise {
     }
 
     /**
-     * Widest planes that {@link #dwFlatMasked} takes at stride 1: up to 32 columns (ShuffleNet's
-     * 28x28, 14x14 and 7x7 planes), where the two border columns are a large part of the plane
-     * (2 of 7 columns) and the scalar code for them cost more than the vectors for the rest.
+     * Widest planes that {@link #dwFlatMasked} takes at stride 1: ShuffleNet's 28x28, 14x14 and
+     * 7x7 planes, where the two border columns are a large part of the plane (2 of 7 columns) and
+     * the scalar code for them cost more than the vectors for the rest.
      */
-    private static final int MASKED_WIDTH = 32;
-
-    /**
-     * {@code COLUMNS[t] = t % width} for t < width + L, for every width up to
-     * {@link #MASKED_WIDTH}, width w from {@code (w - 1) * (w + 2L) / 2} on: the column of each
-     * lane of a vector whose first output is in column t.
-     */
-    private static final float[] COLUMNS = columns();
-
-    private static float[] columns() {
-        float[] c = new float[columnsAt(MASKED_WIDTH + 1)];
-        for (int w = 1; w <= MASKED_WIDTH; w++) {
-            for (int t = 0; t < w + L; t++) {
-                c[columnsAt(w) + t] = t % w;
-            }
-        }
-        return c;
-    }
-
-    private static int columnsAt(int width) {
-        return (width - 1) * (width + 2 * L) / 2;
-    }
+    private static final int MASKED_WIDTH = COLUMNS_WIDTH;
 
     /**
      * As {@link #dwFlat}, but the vectors also cover the border columns: each vector sums its
      * left, middle and right kernel columns apart, and the left sum is dropped in lanes of
      * column 0 and the right sum in lanes of column width-1 (a compare and a blend against
-     * {@link #COLUMNS}), where the flat taps wrapped round to the row before or after.
+     * {@link VectorKernels#COLUMNS}), where the flat taps wrapped round to the row before or after.
      */
     private static void dwFlatMasked(float[] w, int wOff, float bias, float[] in, int inOff, int width,
                                      float[] out, int outOff, int lo, int hi, boolean relu) {
