@@ -125,7 +125,7 @@ public final class VectorDepthwise {
      * 7x7 planes, where the two border columns are a large part of the plane (2 of 7 columns) and
      * the scalar code for them cost more than the vectors for the rest.
      */
-    private static final int MASKED_WIDTH = COLUMNS_WIDTH;
+    private static final int MASKED_WIDTH = Math.min(32, COLUMNS_WIDTH);
 
     /**
      * As {@link #dwFlat}, but the vectors also cover the border columns: each vector sums its

@@ -41,7 +41,7 @@ public final class VectorKernels {
     static final VectorMask<Float> UPPER = VectorMask.fromLong(S, ((1L << L) - 1) & -(1L << (L / 2)));
 
     /** Widest rows {@link #COLUMNS} covers. */
-    static final int COLUMNS_WIDTH = 32;
+    static final int COLUMNS_WIDTH = 64;
 
     /**
      * {@code COLUMNS[t] = t % width} for t < width + L, for every width up to

@@ -42,10 +42,14 @@ public final class VectorPooling {
         // Output columns [xLo, xHi) have every tap column inside [0, width).
         int xLo = Math.min(ow, (p + s - 1) / s);
         int xHi = width - k + p < 0 ? 0 : Math.min(ow, (width - k + p) / s + 1);
-        if (!max && k == 3 && s == 2 && p == 1 && countIncludePad && width % 2 == 0 && ow == width / 2
+        if (k == 3 && s == 2 && p == 1 && (max || countIncludePad) && width % 2 == 0 && ow == width / 2
                 && ow <= COLUMNS_WIDTH && oh == (h - 1) / 2 + 1 && oh * ow >= L
                 && inOff + (h - 1) * width + Math.max(width, L) <= in.length) {
-            avgPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow, relu);
+            if (max) {
+                maxPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow);
+            } else {
+                avgPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow, relu);
+            }
             return;
         }
         if (s == 2 && xHi - xLo >= 1 && xHi - xLo < L) {
@@ -164,6 +168,69 @@ public final class VectorPooling {
             FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % ow);
             FloatVector avg = mid.add(left.blend(zero, column.eq(zero))).div(9f);
             avg.blend(floor, avg.lt(floor)).intoArray(out, outOff + j);
+            if (j == n - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * The 3x3 max pool of stride 2 and padding 1 (ShuffleNet's stem pool, 112x112 to 56x56) of
+     * an even width, in the two passes of {@link #avgPool3x3Stride2}: column maxima of each
+     * output row's three input rows, then the whole output plane as one range; padding never
+     * wins (the {@code 2j - 1} term is minus infinity in column 0).
+     */
+    private static void maxPool3x3Stride2(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                          int oh, int ow) {
+        float[][] holder = COLUMN_SUMS.get();
+        int need = 1 + oh * width + 2 * L + 2;
+        if (holder[0].length < need) {
+            holder[0] = new float[need];
+        }
+        float[] v = holder[0];
+        for (int y = 0; y < oh; y++) {
+            int r = inOff + 2 * y * width;
+            boolean up = y > 0;
+            boolean down = 2 * y + 1 < h;
+            for (int c = 0; ; c += L) {
+                if (c > width - L) {
+                    if (c >= width) {
+                        break;
+                    }
+                    c = Math.max(0, width - L);
+                }
+                FloatVector m = FloatVector.fromArray(S, in, r + c);
+                if (up) {
+                    m = FloatVector.fromArray(S, in, r - width + c).max(m);
+                }
+                if (down) {
+                    m = m.max(FloatVector.fromArray(S, in, r + width + c));
+                }
+                m.intoArray(v, 1 + y * width + c);
+                if (c >= width - L) {
+                    break;
+                }
+            }
+        }
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector none = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int columns = columnsAt(ow);
+        int n = oh * ow;
+        for (int j = 0; ; j += L) {
+            if (j > n - L) {
+                if (j >= n) {
+                    break;
+                }
+                j = n - L;
+            }
+            int a = 1 + 2 * j;
+            FloatVector lo = FloatVector.fromArray(S, v, a).max(FloatVector.fromArray(S, v, a + 1));
+            FloatVector hi = FloatVector.fromArray(S, v, a + L).max(FloatVector.fromArray(S, v, a + L + 1));
+            FloatVector mid = lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER);
+            FloatVector left = FloatVector.fromArray(S, v, a - 1).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, a - 1 + L).rearrange(EVENS), UPPER);
+            FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % ow);
+            mid.max(left.blend(none, column.eq(zero))).intoArray(out, outOff + j);
             if (j == n - L) {
                 break;
             }

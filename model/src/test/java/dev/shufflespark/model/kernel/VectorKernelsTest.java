@@ -211,17 +211,18 @@ class VectorKernelsTest {
     }
 
     /**
-     * The 3x3 average pool of stride 2 and padding 1 that divides by 9, in two flat passes on
-     * even widths up to 64: every width to 66, odd and even heights, the plane at the end of its
-     * array or not, with and without ReLU.
+     * The 3x3 max pool, and average pool that divides by 9, of stride 2 and padding 1, in two
+     * flat passes on even widths up to 128: every width to 130, odd and even heights, the plane
+     * at the end of its array or not, with and without ReLU.
      */
     @Test
-    void avgPool3x3Stride2EveryWidth() {
+    void pool3x3Stride2EveryWidth() {
         long seed = 1000;
-        for (int width = 1; width <= 66; width++) {
+        for (int width = 1; width <= 130; width++) {
             for (int h : new int[] {1, 2, 3, 4, 7, 14, 28}) {
                 for (int slack : new int[] {0, 5}) {
                     KernelCheck.pool(seed++, false, h, width, 3, 2, 1, false, true, seed % 2 == 0, slack);
+                    KernelCheck.pool(seed++, true, h, width, 3, 2, 1, false, false, false, slack);
                 }
             }
         }
