@@ -163,6 +163,22 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Stride 2 in two flat passes (column sums, then the output plane as one range) on even
+     * widths up to 128: every width to 130, odd and even heights, the plane at the start and the
+     * end of its array or not, with and without ReLU.
+     */
+    @Test
+    void depthwiseStride2EveryWidth() {
+        long seed = 780;
+        for (int width = 1; width <= 130; width++) {
+            for (int h : new int[] {1, 2, 3, 4, 7, 14, 28}) {
+                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 0, 0);
+                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 3, 5);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------
     // pooling
 
