@@ -12,10 +12,13 @@ package dev.shufflespark.io.decode;
  * @param subsampling the source subsampling used while decoding (1: every pixel)
  * @param offsetX     the first decoded column, in the file's orientation
  * @param offsetY     the first decoded row, in the file's orientation
+ * @param scale       the decoder's scaling (1, 2, 4 or 8; 1: full size): stored pixel (i, j) is the mean of the
+ *                    full image's pixels [i x scale, (i + 1) x scale) x [j x scale, (j + 1) x scale), as a
+ *                    JPEG decoded in the DCT domain gives it; with {@code scale > 1}, subsampling is 1
  * @param format      the format it was decoded from
  */
 public record DecodedImage(RgbImage pixels, int orientation, int width, int height, int subsampling,
-                           int offsetX, int offsetY, Format format) {
+                           int offsetX, int offsetY, int scale, Format format) {
 
     public DecodedImage {
         if (orientation < 1 || orientation > 8) {
@@ -24,18 +27,37 @@ public record DecodedImage(RgbImage pixels, int orientation, int width, int heig
         if (subsampling < 1 || offsetX < 0 || offsetX >= subsampling || offsetY < 0 || offsetY >= subsampling) {
             throw new IllegalArgumentException("bad subsampling " + subsampling + " at " + offsetX + "," + offsetY);
         }
+        if (scale < 1 || scale > 1 && subsampling != 1) {
+            throw new IllegalArgumentException("bad scale " + scale + " with subsampling " + subsampling);
+        }
         int storedW = transposed(orientation) ? height : width;
         int storedH = transposed(orientation) ? width : height;
-        if (pixels.width() != ceilDiv(storedW - offsetX, subsampling)
+        if (scale > 1) {
+            if (pixels.width() != ceilDiv(storedW, scale) || pixels.height() != ceilDiv(storedH, scale)) {
+                throw new IllegalArgumentException(pixels + " is not " + storedW + "x" + storedH + " scaled by 1/"
+                        + scale);
+            }
+        } else if (pixels.width() != ceilDiv(storedW - offsetX, subsampling)
                 || pixels.height() != ceilDiv(storedH - offsetY, subsampling)) {
             throw new IllegalArgumentException(pixels + " is not a subsampling of " + storedW + "x" + storedH
                     + " by " + subsampling + " from " + offsetX + "," + offsetY);
         }
     }
 
+    /** An image decoded in full or point-subsampled (scale 1). */
+    public DecodedImage(RgbImage pixels, int orientation, int width, int height, int subsampling, int offsetX,
+                        int offsetY, Format format) {
+        this(pixels, orientation, width, height, subsampling, offsetX, offsetY, 1, format);
+    }
+
     /** A fully decoded image with no orientation to apply. */
     public static DecodedImage of(RgbImage pixels) {
-        return new DecodedImage(pixels, 1, pixels.width(), pixels.height(), 1, 0, 0, null);
+        return new DecodedImage(pixels, 1, pixels.width(), pixels.height(), 1, 0, 0, 1, null);
+    }
+
+    /** How much smaller than the full image the decoded pixels are per axis: the subsampling or the scale. */
+    public int reduction() {
+        return Math.max(subsampling, scale);
     }
 
     /** True for the orientations (5..8) that swap width and height. */

@@ -96,8 +96,9 @@ public final class Preprocessor {
                 transposed ? image.offsetY() : image.offsetX(), view.xStride() < 0);
         double[] boxY = box(image.height(), view.height(), image.subsampling(),
                 transposed ? image.offsetX() : image.offsetY(), view.yStride() < 0);
-        boolean needH = outW != view.width() || boxX[0] != 0 || boxX[1] != view.width();
-        boolean needV = outH != view.height() || boxY[0] != 0 || boxY[1] != view.height();
+        boolean scaled = image.scale() > 1;
+        boolean needH = scaled || outW != view.width() || boxX[0] != 0 || boxX[1] != view.width();
+        boolean needV = scaled || outH != view.height() || boxY[0] != 0 || boxY[1] != view.height();
 
         byte[] src = stored.pixels();
         int plane = ch * cw;
@@ -111,14 +112,18 @@ public final class Preprocessor {
             }
             return;
         }
-        Resampler vertical = needV ? Resampler.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch) : null;
+        Resampler vertical = !needV ? null : scaled
+                ? Resampler.scaled(image.height(), image.scale(), view.height(), view.yStride() < 0, outH, top, ch)
+                : Resampler.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch);
         if (!needH) {
             // Vertical only: straight from the decoded pixels.
             verticalPass(vertical, src, view.origin() + left * view.xStride(), view.xStride(), view.yStride(),
                     cw, ch, out, offset, 0);
             return;
         }
-        Resampler horizontal = Resampler.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
+        Resampler horizontal = scaled
+                ? Resampler.scaled(image.width(), image.scale(), view.width(), view.xStride() < 0, outW, left, cw)
+                : Resampler.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
         int rowFirst = needV ? vertical.lowest() : top;
         int rowEnd = needV ? vertical.highest() : top + ch;
         int rows = rowEnd - rowFirst;

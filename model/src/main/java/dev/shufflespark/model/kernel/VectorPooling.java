@@ -39,6 +39,10 @@ public final class VectorPooling {
         // Output columns [xLo, xHi) have every tap column inside [0, width).
         int xLo = Math.min(ow, (p + s - 1) / s);
         int xHi = width - k + p < 0 ? 0 : Math.min(ow, (width - k + p) / s + 1);
+        if (s == 2 && xHi - xLo >= 1 && xHi - xLo < L) {
+            poolStride2Narrow(in, inOff, h, width, out, outOff, oh, ow, k, p, max, countIncludePad, relu, xLo, xHi);
+            return;
+        }
         if ((s != 1 && s != 2) || xHi - xLo < L) {
             if (max) {
                 ScalarKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
@@ -79,6 +83,49 @@ public final class VectorPooling {
                 } else {
                     avgRowStride2(in, c, width, yLo, yHi, k, divisor, relu, out, o + xLo, xHi - xLo);
                 }
+            }
+        }
+    }
+
+    /** Per-thread staging for one vector of outputs, for rows narrower than a vector. */
+    private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * Stride 2 on planes whose rows hold fewer than a vector of outputs with whole windows
+     * (ShuffleNet v1's shortcut pools from 28x28 and 14x14 at 16 lanes): one vector per row,
+     * as the row kernels compute their first (lanes past the row read the next one and are
+     * dropped), staged, and its first {@code xHi - xLo} lanes copied out; the other columns,
+     * and rows whose reads would run past the end of the array, pixel by pixel.
+     */
+    private static void poolStride2Narrow(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                          int oh, int ow, int k, int p, boolean max, boolean countIncludePad,
+                                          boolean relu, int xLo, int xHi) {
+        float[] partial = PARTIAL.get();
+        int n = xHi - xLo;
+        int c = inOff + xLo * 2 - p;
+        for (int y = 0; y < oh; y++) {
+            int o = outOff + y * ow;
+            int yLo = Math.max(0, y * 2 - p);
+            int yHi = Math.min(h, y * 2 - p + k);
+            // the furthest read: the second vector of the last tap of the last window row
+            if (yLo < yHi && c + (yHi - 1) * width + 2 * L + k - 2 < in.length) {
+                if (max) {
+                    maxRowStride2(in, c, width, yLo, yHi, k, partial, 0, L);
+                } else {
+                    float divisor = countIncludePad ? k * k : (yHi - yLo) * k;
+                    avgRowStride2(in, c, width, yLo, yHi, k, divisor, relu, partial, 0, L);
+                }
+                System.arraycopy(partial, 0, out, o + xLo, n);
+            } else {
+                for (int x = xLo; x < xHi; x++) {
+                    poolPixel(in, inOff, h, width, out, o + x, y, x, k, 2, p, max, countIncludePad, relu);
+                }
+            }
+            for (int x = 0; x < xLo; x++) {
+                poolPixel(in, inOff, h, width, out, o + x, y, x, k, 2, p, max, countIncludePad, relu);
+            }
+            for (int x = xHi; x < ow; x++) {
+                poolPixel(in, inOff, h, width, out, o + x, y, x, k, 2, p, max, countIncludePad, relu);
             }
         }
     }
