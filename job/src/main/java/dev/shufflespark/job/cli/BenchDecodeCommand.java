@@ -2,6 +2,7 @@ package dev.shufflespark.job.cli;
 
 import dev.shufflespark.io.decode.DecodeOptions;
 import dev.shufflespark.io.decode.ImageDecoder;
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
 import dev.shufflespark.io.source.ImageResult;
@@ -81,7 +82,7 @@ final class BenchDecodeCommand implements Callable<Integer> {
             description = "Time with the subsampling fast path, without, or both. Default: ${DEFAULT-VALUE}.")
     String fastPath;
 
-    @Option(names = "--vs-model", defaultValue = ModelOption.DEFAULT_MODEL, paramLabel = "NAME|FILE|none",
+    @Option(names = "--vs-model", defaultValue = ModelLoader.DEFAULT_MODEL, paramLabel = "NAME|FILE|none",
             description = "The model whose single-thread inference (batch 8) to compare with; none to skip. "
                     + "Default: ${DEFAULT-VALUE}.")
     String vsModel;
@@ -99,6 +100,8 @@ final class BenchDecodeCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(), "--fast-path must be both, on or off, got '"
                     + fastPath + "'");
         };
+        // The model first: a bad name fails before any timing.
+        Model vs = vsModel.equals("none") ? null : ModelLoader.open(vsModel).model();
         PrintWriter out = spec.commandLine().getOut();
         if (generate) {
             Files.createDirectories(input);
@@ -171,12 +174,11 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 + "to RGB: our colour conversion; fast/s: source subsampling by s)%n");
 
         double inference = Double.NaN;
-        if (!vsModel.equals("none")) {
-            Model m = Model.open(vsModel);
-            Engine engine = m.engine();
+        if (vs != null) {
+            Engine engine = vs.engine();
             inference = inferenceMsPerImage(engine, 8);
             out.printf(Locale.ROOT, "%ninference:   %s, batch 8, 1 thread: %.2f ms per image (median), kernel path %s%n",
-                    m.name(), inference, engine.kernelPath());
+                    vs.name(), inference, engine.kernelPath());
         }
         out.println();
         for (String key : order) {
