@@ -29,7 +29,7 @@ class ScaledDecodeTest {
     @Test
     void twelveMegapixelPhotosStayWithinTheFaithfulnessBound() throws ImageException {
         Preprocessor pre = new Preprocessor(PreprocessSettings.imagenet());
-        Session model = Model.open("shufflenet_v1_g3_x1_0").engine().newSession(1, 224, 224);
+        Session model = Model.builtin("shufflenet_v1_g3_x1_0").engine().newSession(1, 224, 224);
         for (int i = 0; i <= PHOTOS.length; i++) {
             String name = i < PHOTOS.length ? PHOTOS[i] : "mosaic";
             byte[] photo = i < PHOTOS.length ? Images.photo(PHOTOS[i], 4000, 3000, 40 + i, 0.9f)

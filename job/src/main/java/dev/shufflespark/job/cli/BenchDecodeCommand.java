@@ -2,6 +2,7 @@ package dev.shufflespark.job.cli;
 
 import dev.shufflespark.io.decode.DecodeOptions;
 import dev.shufflespark.io.decode.ImageDecoder;
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
 import dev.shufflespark.io.source.ImageResult;
@@ -103,7 +104,7 @@ final class BenchDecodeCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--vs-model", defaultValue = ModelOption.DEFAULT_MODEL, paramLabel = "NAME|FILE|none",
+    @Option(names = "--vs-model", defaultValue = ModelLoader.DEFAULT_MODEL, paramLabel = "NAME|FILE|none",
             description = "The model whose single-thread inference (batch 8) to compare with; none to skip. "
                     + "Default: ${DEFAULT-VALUE}.")
     String vsModel;
@@ -134,6 +135,8 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 modes.add(new Mode(d, fast));
             }
         }
+        // The model first: a bad name fails before any timing.
+        Model vs = vsModel.equals("none") ? null : ModelLoader.open(vsModel).model();
         PrintWriter out = spec.commandLine().getOut();
         if (generate) {
             Files.createDirectories(input);
@@ -216,12 +219,11 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 + "libjpeg, full or every s-th pixel; pixels: the reader's work, to RGB: our conversion)%n");
 
         double inference = Double.NaN;
-        if (!vsModel.equals("none")) {
-            Model m = Model.open(vsModel);
-            Engine engine = m.engine();
+        if (vs != null) {
+            Engine engine = vs.engine();
             inference = inferenceMsPerImage(engine, 8);
             out.printf(Locale.ROOT, "%ninference:   %s, batch 8, 1 thread: %.2f ms per image (median), kernel path %s%n",
-                    m.name(), inference, engine.kernelPath());
+                    vs.name(), inference, engine.kernelPath());
         }
         out.println();
         // The default configuration (our decoder, fast path on) when it was timed, else the first one.

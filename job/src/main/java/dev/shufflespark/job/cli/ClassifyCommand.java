@@ -3,6 +3,7 @@ package dev.shufflespark.job.cli;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.JobException;
 import dev.shufflespark.job.SparkSetup;
@@ -70,7 +71,7 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "NAME|URI",
             description = "A built-in model name (see 'shufflespark models'; seeded, untrained weights), or a .ssnm "
-                    + "model file or an ONNX file on any Hadoop file system. Default: " + JobConfig.DEFAULT_MODEL + ".")
+                    + "model file or an ONNX file on any Hadoop file system. Default: " + ModelLoader.DEFAULT_MODEL + ".")
     String model;
 
     @Option(names = "--labels", paramLabel = "URI",
