@@ -13,6 +13,7 @@ import dev.shufflespark.io.source.PartitionReader;
 import dev.shufflespark.job.bench.BatchTimer;
 import dev.shufflespark.job.bench.Machine;
 import dev.shufflespark.job.bench.Statistics;
+import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import java.awt.Graphics2D;
@@ -254,7 +255,9 @@ final class BenchDecodeCommand implements Callable<Integer> {
      * quality 90, 4:2:0.
      */
     private static void generate(Path dir, PrintWriter out) throws IOException {
-        Path samples = DemoCommand.bundledSamples().get(0).getParent();
+        Path samples = ProjectLayout.samples().orElseThrow(() -> new CliFailure("--generate: cannot find the "
+                + "bundled samples/ folder to make the photos from; set -D" + ProjectLayout.HOME_PROPERTY
+                + " to the repository root"));
         long seed = 1;
         for (int[] size : SIZES) {
             for (String sample : SAMPLES) {
