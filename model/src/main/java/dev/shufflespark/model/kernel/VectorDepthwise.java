@@ -1,9 +1,12 @@
 package dev.shufflespark.model.kernel;
 
+import static dev.shufflespark.model.kernel.VectorKernels.COLUMNS;
+import static dev.shufflespark.model.kernel.VectorKernels.COLUMNS_WIDTH;
 import static dev.shufflespark.model.kernel.VectorKernels.EVENS;
 import static dev.shufflespark.model.kernel.VectorKernels.L;
 import static dev.shufflespark.model.kernel.VectorKernels.S;
 import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
+import static dev.shufflespark.model.kernel.VectorKernels.columnsAt;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -118,38 +121,17 @@ public final class VectorDepthwise {
     }
 
     /**
-     * Widest planes that {@link #dwFlatMasked} takes at stride 1: up to 32 columns (ShuffleNet's
-     * 28x28, 14x14 and 7x7 planes), where the two border columns are a large part of the plane
-     * (2 of 7 columns) and the scalar code for them cost more than the vectors for the rest.
+     * Widest planes that {@link #dwFlatMasked} takes at stride 1: ShuffleNet's 28x28, 14x14 and
+     * 7x7 planes, where the two border columns are a large part of the plane (2 of 7 columns) and
+     * the scalar code for them cost more than the vectors for the rest.
      */
-    private static final int MASKED_WIDTH = 32;
-
-    /**
-     * {@code COLUMNS[t] = t % width} for t < width + L, for every width up to
-     * {@link #MASKED_WIDTH}, width w from {@code (w - 1) * (w + 2L) / 2} on: the column of each
-     * lane of a vector whose first output is in column t.
-     */
-    private static final float[] COLUMNS = columns();
-
-    private static float[] columns() {
-        float[] c = new float[columnsAt(MASKED_WIDTH + 1)];
-        for (int w = 1; w <= MASKED_WIDTH; w++) {
-            for (int t = 0; t < w + L; t++) {
-                c[columnsAt(w) + t] = t % w;
-            }
-        }
-        return c;
-    }
-
-    private static int columnsAt(int width) {
-        return (width - 1) * (width + 2 * L) / 2;
-    }
+    private static final int MASKED_WIDTH = Math.min(32, COLUMNS_WIDTH);
 
     /**
      * As {@link #dwFlat}, but the vectors also cover the border columns: each vector sums its
      * left, middle and right kernel columns apart, and the left sum is dropped in lanes of
      * column 0 and the right sum in lanes of column width-1 (a compare and a blend against
-     * {@link #COLUMNS}), where the flat taps wrapped round to the row before or after.
+     * {@link VectorKernels#COLUMNS}), where the flat taps wrapped round to the row before or after.
      */
     private static void dwFlatMasked(float[] w, int wOff, float bias, float[] in, int inOff, int width,
                                      float[] out, int outOff, int lo, int hi, boolean relu) {
@@ -320,6 +302,11 @@ public final class VectorDepthwise {
         int ow = (width - 1) / 2 + 1;
         // Outputs 1 <= x < width/2 read columns 2x-1 .. 2x+1, all inside the row.
         int xEnd = width / 2;
+        if (width % 2 == 0 && ow <= COLUMNS_WIDTH && oh * ow >= L
+                && inOff + (h - 1) * width + Math.max(width, L) <= in.length) {
+            depthwiseStride2Columns(w, wOff, bias, in, inOff, h, width, out, outOff, oh, ow, relu);
+            return;
+        }
         if (xEnd - 1 < L) {
             depthwiseStride2Narrow(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
             return;
@@ -339,6 +326,102 @@ public final class VectorDepthwise {
                 for (int x = 1; x < xEnd; x++) {
                     dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
                 }
+            }
+        }
+    }
+
+    /** Per-thread staging of {@link #depthwiseStride2Columns}' column sums; grown as needed. */
+    private static final ThreadLocal<float[][]> COLUMN_SUMS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * Stride 2 on even widths whose output rows fit {@link VectorKernels#COLUMNS} (ShuffleNet's
+     * 56-, 28- and 14-wide inputs), in two flat passes. First, for every output row and each
+     * kernel column kx, the weighted sums of its three input rows down each input column, three
+     * rows of {@code width} sums. Since {@code width = 2 * ow}, output {@code j} (row-major)
+     * then takes kernel column 1's sum at {@code 2j}, column 2's at {@code 2j + 1} and column
+     * 0's at {@code 2j - 1}, so the second pass runs over the whole output plane as one range:
+     * two vectors of each, their even lanes; column 0's term dropped in lanes of output column 0
+     * (compare and blend), where it is the row before's last sum.
+     */
+    private static void depthwiseStride2Columns(float[] w, int wOff, float bias, float[] in, int inOff, int h,
+                                                int width, float[] out, int outOff, int oh, int ow, boolean relu) {
+        float[][] holder = COLUMN_SUMS.get();
+        // kernel column kx's sums of output row y at [kx*stride + 1 + y*width, .. + width); a row
+        // narrower than a vector spills into the next (rewritten after) or the slack
+        int stride = 1 + oh * width + 2 * L + 2;
+        if (holder[0].length < 3 * stride) {
+            holder[0] = new float[3 * stride];
+        }
+        float[] v = holder[0];
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        for (int y = 0; y < oh; y++) {
+            int r = inOff + 2 * y * width;
+            boolean up = y > 0;
+            boolean down = 2 * y + 1 < h;
+            for (int c = 0; ; c += L) {
+                if (c > width - L) {
+                    if (c >= width) {
+                        break;
+                    }
+                    c = Math.max(0, width - L);
+                }
+                FloatVector x = FloatVector.fromArray(S, in, r + c);
+                FloatVector s0 = x.mul(k10);
+                FloatVector s1 = x.mul(k11);
+                FloatVector s2 = x.mul(k12);
+                if (up) {
+                    x = FloatVector.fromArray(S, in, r - width + c);
+                    s0 = x.fma(k00, s0);
+                    s1 = x.fma(k01, s1);
+                    s2 = x.fma(k02, s2);
+                }
+                if (down) {
+                    x = FloatVector.fromArray(S, in, r + width + c);
+                    s0 = x.fma(k20, s0);
+                    s1 = x.fma(k21, s1);
+                    s2 = x.fma(k22, s2);
+                }
+                int at = 1 + y * width + c;
+                s0.intoArray(v, at);
+                s1.intoArray(v, stride + at);
+                s2.intoArray(v, 2 * stride + at);
+                if (c >= width - L) {
+                    break;
+                }
+            }
+        }
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        int columns = columnsAt(ow);
+        int n = oh * ow;
+        for (int j = 0; ; j += L) {
+            if (j > n - L) {
+                if (j >= n) {
+                    break;
+                }
+                j = n - L;
+            }
+            int a = 1 + 2 * j;
+            FloatVector mid = FloatVector.fromArray(S, v, stride + a).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, stride + a + L).rearrange(EVENS), UPPER);
+            FloatVector right = FloatVector.fromArray(S, v, 2 * stride + a + 1).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, 2 * stride + a + 1 + L).rearrange(EVENS), UPPER);
+            FloatVector left = FloatVector.fromArray(S, v, a - 1).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, a - 1 + L).rearrange(EVENS), UPPER);
+            FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % ow);
+            FloatVector sum = mid.add(right).add(left.blend(zero, column.eq(zero))).add(vb);
+            sum.blend(floor, sum.lt(floor)).intoArray(out, outOff + j);
+            if (j == n - L) {
+                break;
             }
         }
     }

@@ -163,6 +163,22 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Stride 2 in two flat passes (column sums, then the output plane as one range) on even
+     * widths up to 128: every width to 130, odd and even heights, the plane at the start and the
+     * end of its array or not, with and without ReLU.
+     */
+    @Test
+    void depthwiseStride2EveryWidth() {
+        long seed = 780;
+        for (int width = 1; width <= 130; width++) {
+            for (int h : new int[] {1, 2, 3, 4, 7, 14, 28}) {
+                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 0, 0);
+                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 3, 5);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------
     // pooling
 
@@ -205,6 +221,24 @@ class VectorKernelsTest {
                     KernelCheck.pool(seed++, true, h, width, kw[0], kw[1], kw[2], false, false, false, slack);
                     KernelCheck.pool(seed++, false, h, width, kw[0], kw[1], kw[2], seed % 3 == 0, seed % 2 == 0,
                             seed % 4 < 2, slack);
+                }
+            }
+        }
+    }
+
+    /**
+     * The 3x3 max pool, and average pool that divides by 9, of stride 2 and padding 1, in two
+     * flat passes on even widths up to 128: every width to 130, odd and even heights, the plane
+     * at the end of its array or not, with and without ReLU.
+     */
+    @Test
+    void pool3x3Stride2EveryWidth() {
+        long seed = 1000;
+        for (int width = 1; width <= 130; width++) {
+            for (int h : new int[] {1, 2, 3, 4, 7, 14, 28}) {
+                for (int slack : new int[] {0, 5}) {
+                    KernelCheck.pool(seed++, false, h, width, 3, 2, 1, false, true, seed % 2 == 0, slack);
+                    KernelCheck.pool(seed++, true, h, width, 3, 2, 1, false, false, false, slack);
                 }
             }
         }
