@@ -220,12 +220,10 @@ public final class ImageDecoder implements AutoCloseable {
         try {
             long t0 = System.nanoTime();
             JpegImage image = builtin.decode(data, off, len, name, shift, options.maxPixels());
-            long t1 = System.nanoTime();
-            RgbImage rgb = image.toRgb();
-            lastPixelsNanos = t1 - t0;
-            lastConvertNanos = System.nanoTime() - t1;
+            lastPixelsNanos = System.nanoTime() - t0;
+            lastConvertNanos = 0; // conversion to RGB happens row by row where the rows are used
             boolean t = DecodedImage.transposed(orientation);
-            return new DecodedImage(rgb, orientation, t ? h : w, t ? w : h, 1, 0, 0, image.scale(), Format.JPEG);
+            return new DecodedImage(image, orientation, t ? h : w, t ? w : h, image.scale(), Format.JPEG);
         } catch (ImageException e) {
             if (e.reason() == Reason.TRUNCATED || e.reason() == Reason.TOO_LARGE) {
                 throw e;

@@ -70,6 +70,9 @@ final class JpegDecoder {
         int dcPred;
         JpegHuffman dc;
         JpegHuffman ac;
+        /** {@link JpegIdct#box2Weights} of the quantisation table {@code box2Source}. */
+        float[] box2Weights;
+        int[] box2Source;
     }
 
     // Input.
@@ -109,6 +112,9 @@ final class JpegDecoder {
     private final int[] block = new int[64];
     private final int[] workspace = new int[64];
     private final float[] floats = new float[64];
+    /** The natural indices of the block's non-zero AC coefficients (up to 64 + a run past the end). */
+    private final int[] written = new int[64];
+    private int writtenCount;
 
     /**
      * Decodes {@code data[off, off + len)} scaled by {@code 1 / 2^shift} (shift 0..3).
@@ -574,26 +580,56 @@ final class JpegDecoder {
         blk[0] = (short) dc;
         int rows = 1;
         int last = 0;
+        int[] written = this.written;
+        int count = 0;
         JpegHuffman ac = c.ac;
         int[] fastAc = ac.fastAc;
         final int mask = (1 << JpegHuffman.AC_LOOKAHEAD) - 1;
+        // The bit buffer in locals for the loop; written back around the out-of-line paths.
+        long b = bits;
+        int n = nbits;
         for (int k = 1; k < 64; ) {
-            if (nbits < 16) {
-                fill();
+            if (n < 16) {
+                if (!atMarker && end - pos >= 8) {
+                    long w = (long) BIG_ENDIAN_LONG.get(data, pos);
+                    long inverted = ~w;
+                    if (((inverted - 0x0101010101010101L) & ~inverted & 0x8080808080808080L) == 0) {
+                        int take = (63 - n) >> 3;
+                        b = b << (take << 3) | w >>> (64 - (take << 3));
+                        n += take << 3;
+                        pos += take;
+                    } else {
+                        bits = b;
+                        nbits = n;
+                        fill();
+                        b = bits;
+                        n = nbits;
+                    }
+                } else {
+                    bits = b;
+                    nbits = n;
+                    fill();
+                    b = bits;
+                    n = nbits;
+                }
             }
-            int fa = fastAc[(int) (bits >>> (nbits - JpegHuffman.AC_LOOKAHEAD)) & mask];
+            int fa = fastAc[(int) (b >>> (n - JpegHuffman.AC_LOOKAHEAD)) & mask];
             int r;
             if (fa != 0) {
-                nbits -= fa & 15;
+                n -= fa & 15;
                 r = (fa >> 4) & 15;
                 s = fa >> 12;
             } else {
+                bits = b;
+                nbits = n;
                 int rs = decode(ac);
                 r = rs >> 4;
                 s = rs & 15;
                 if (s != 0) {
                     s = JpegHuffman.extend(receive(s), s);
                 }
+                b = bits;
+                n = nbits;
             }
             if (s == 0) {
                 if (r != 15) {
@@ -605,10 +641,14 @@ final class JpegDecoder {
             k += r;
             int z = NATURAL[k];
             blk[z] = (short) s;
+            written[count++] = z;
             rows |= 1 << (z >> 3);
             last = k;
             k++;
         }
+        bits = b;
+        nbits = n;
+        writtenCount = count;
         transform(c, q, blk, rows, last, off);
     }
 
@@ -629,15 +669,19 @@ final class JpegDecoder {
         }
         if (c.bwLog == 3 && c.bhLog == 3) {
             JpegIdct.islow(blk, q, workspace, c.plane, off, c.stride);
+        } else if (c.bwLog == 1 && c.bhLog == 1 && last < 64) {
+            if (c.box2Source != q) {
+                c.box2Weights = JpegIdct.box2Weights(q);
+                c.box2Source = q;
+            }
+            JpegIdct.box2sparse(blk, written, writtenCount, c.box2Weights, floats, c.plane, off, c.stride);
         } else {
             JpegIdct.box(blk, q, rows, c.bwLog, c.bhLog, floats, c.plane, off, c.stride);
         }
-        if (last < 16) {
-            for (int k = 0; k <= last; k++) {
-                blk[NATURAL[k]] = 0;
-            }
-        } else {
-            Arrays.fill(blk, 0);
+        blk[0] = 0;
+        int[] written = this.written;
+        for (int i = 0, n = writtenCount; i < n; i++) {
+            blk[written[i]] = 0;
         }
     }
 
@@ -933,15 +977,19 @@ final class JpegDecoder {
                 }
                 int rows = 0;
                 int last = 0;
-                for (int k = 0; k < 64; k++) {
+                int count = 0;
+                blk[0] = c.coefs[base];
+                for (int k = 1; k < 64; k++) {
                     int z = NATURAL[k];
                     int v = c.coefs[base + z];
                     if (v != 0) {
                         blk[z] = v;
+                        written[count++] = z;
                         rows |= 1 << (z >> 3);
                         last = k;
                     }
                 }
+                writtenCount = count;
                 transform(c, q, blk, rows | 1, last, off);
             }
         }

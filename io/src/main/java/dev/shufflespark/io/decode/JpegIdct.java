@@ -220,7 +220,7 @@ final class JpegIdct {
             return;
         }
         if (bwLog == 2 && bhLog == 2) {
-            box4(coef, q, tmp, out, off, stride);
+            box4(coef, q, rows, tmp, out, off, stride);
             return;
         }
         float[] mx = BOX[bwLog];
@@ -249,8 +249,7 @@ final class JpegIdct {
                         s += my[j * 8 + v] * tmp[v * 8 + i];
                     }
                 }
-                int p = (int) Math.floor(s);
-                out[off + i] = (byte) (p < 0 ? 0 : p > 255 ? 255 : p);
+                out[off + i] = clamp(s - 128.5f);
             }
         }
     }
@@ -289,10 +288,17 @@ final class JpegIdct {
     }
 
     /** {@link #box} to 4x4, with the mirror symmetry of the basis (basis 4 averages to zero over pairs). */
-    private static void box4(int[] coef, int[] q, float[] tmp, byte[] out, int off, int stride) {
+    private static void box4(int[] coef, int[] q, int rows, float[] tmp, byte[] out, int off, int stride) {
         float[] m = B4;
         // Rows of coefficients to 4 horizontal means each: tmp[v * 4 + i].
         for (int v = 0; v < 8; v++) {
+            if ((rows & 1 << v) == 0) {
+                tmp[v * 4] = 0;
+                tmp[v * 4 + 1] = 0;
+                tmp[v * 4 + 2] = 0;
+                tmp[v * 4 + 3] = 0;
+                continue;
+            }
             int c = v * 8;
             float f0 = coef[c] * q[c], f1 = coef[c + 1] * q[c + 1], f2 = coef[c + 2] * q[c + 2];
             float f3 = coef[c + 3] * q[c + 3], f5 = coef[c + 5] * q[c + 5];
@@ -321,7 +327,49 @@ final class JpegIdct {
     }
 
     private static byte clamp(float s) {
-        int p = (int) Math.floor(s + 128.5f);
+        // floor(s + 128.5) for the range that matters; anything below -1024 clamps to 0 either way
+        int p = (int) (s + (128.5f + 1024)) - 1024;
         return (byte) (p < 0 ? 0 : p > 255 ? 255 : p);
+    }
+
+    /**
+     * Per natural index z, the weight of coefficient z in {@link #box2sparse} for quantisation {@code q}:
+     * q[z] x a(u) x a(v) for u and v in 0, 1, 3, 5, 7 (the others average to zero over half a block), else 0.
+     */
+    static float[] box2Weights(int[] q) {
+        float[] w = new float[64];
+        for (int z = 0; z < 64; z++) {
+            int u = z & 7;
+            int v = z >> 3;
+            boolean used = (u == 0 || (u & 1) == 1) && (v == 0 || (v & 1) == 1);
+            w[z] = used ? (float) ((double) q[z] * B2[u] * B2[v]) : 0f;
+        }
+        return w;
+    }
+
+    /**
+     * {@link #box} to 2x2 from the block's non-zero coefficients only: DC and {@code written[0, count)}
+     * (natural indices), with {@link #box2Weights}. Each coefficient goes to one of four sums by the parity
+     * of its row and column; the four outputs are those sums with the signs of the mirrored halves.
+     */
+    static void box2sparse(int[] coef, int[] written, int count, float[] w, float[] sums, byte[] out, int off,
+                           int stride) {
+        sums[0] = coef[0] * w[0];
+        sums[1] = 0;
+        sums[2] = 0;
+        sums[3] = 0;
+        for (int i = 0; i < count; i++) {
+            int z = written[i];
+            // class: bit 1 = odd row, bit 0 = odd column (no branches: the parities are data)
+            sums[(z >> 2 & 2) | (z & 1)] += coef[z] * w[z];
+        }
+        float ee = sums[0];
+        float eo = sums[1];
+        float oe = sums[2];
+        float oo = sums[3];
+        out[off] = clamp(ee + eo + oe + oo);
+        out[off + 1] = clamp(ee - eo + oe - oo);
+        out[off + stride] = clamp(ee + eo - oe - oo);
+        out[off + stride + 1] = clamp(ee - eo - oe + oo);
     }
 }

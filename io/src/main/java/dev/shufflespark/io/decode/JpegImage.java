@@ -13,7 +13,7 @@ package dev.shufflespark.io.decode;
  * </ul>
  * Not thread-safe: it keeps row buffers.
  */
-final class JpegImage {
+final class JpegImage implements RgbRows {
 
     private final int width;
     private final int height;
@@ -71,11 +71,13 @@ final class JpegImage {
     }
 
     /** Width of the decoded image (the full width divided by {@link #scale()}, rounded up). */
-    int width() {
+    @Override
+    public int width() {
         return width;
     }
 
-    int height() {
+    @Override
+    public int height() {
         return height;
     }
 
@@ -94,7 +96,8 @@ final class JpegImage {
     }
 
     /** Row {@code y} as packed RGB into {@code dst[off, off + 3 * width)}. */
-    void rgbRow(int y, byte[] dst, int off) {
+    @Override
+    public void rgbRow(int y, byte[] dst, int off) {
         byte[][] src = this.src;
         int[] at = this.at;
         for (int i = 0; i < n; i++) {
