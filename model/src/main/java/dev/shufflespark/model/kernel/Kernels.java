@@ -83,7 +83,8 @@ public final class Kernels {
     /**
      * im2col of one image and one group:
      * {@code col[colOff + ((c*kh + ky)*kw + kx)*(oh*ow) + oy*ow + ox] = in[inBase + inRows[c] + iy*width + ix]}
-     * with {@code iy = oy*sh - ph + ky}, {@code ix = ox*sw - pw + kx}, 0 outside the plane.
+     * with {@code iy = oy*sh - ph + ky}, {@code ix = ox*sw - pw + kx}, 0 outside the plane. {@code ph} may be
+     * negative: {@code ph - y0*sh} unrolls output rows {@code y0 ..} of a convolution with top padding {@code ph}.
      */
     public static void im2col(float[] in, int inBase, int[] inRows, int channels, int h, int width,
                               int kh, int kw, int sh, int sw, int ph, int pw, float[] col, int colOff, int oh, int ow) {
@@ -138,6 +139,19 @@ public final class Kernels {
             VectorGemm.linear(w, bias, x, xOff, out, outOff, inFeatures, outFeatures);
         } else {
             ScalarKernels.linear(w, bias, x, xOff, out, outOff, inFeatures, outFeatures);
+        }
+    }
+
+    /**
+     * Fully connected layer of {@code images} images, image i's input at {@code xOff + i*xStride} and its
+     * output at {@code outOff + i*outStride}; each output equals {@link #linear} of that image alone.
+     */
+    public static void linear(float[] w, float[] bias, float[] x, int xOff, int xStride, float[] out, int outOff,
+                              int outStride, int inFeatures, int outFeatures, int images) {
+        if (VECTOR) {
+            VectorGemm.linear(w, bias, x, xOff, xStride, out, outOff, outStride, inFeatures, outFeatures, images);
+        } else {
+            ScalarKernels.linear(w, bias, x, xOff, xStride, out, outOff, outStride, inFeatures, outFeatures, images);
         }
     }
 

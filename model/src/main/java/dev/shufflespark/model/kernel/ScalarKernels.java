@@ -169,6 +169,14 @@ public final class ScalarKernels {
         }
     }
 
+    /** Fully connected layer of several images: {@link #linear} for each, at the given strides. */
+    public static void linear(float[] w, float[] bias, float[] x, int xOff, int xStride, float[] out, int outOff,
+                              int outStride, int inFeatures, int outFeatures, int images) {
+        for (int i = 0; i < images; i++) {
+            linear(w, bias, x, xOff + i * xStride, out, outOff + i * outStride, inFeatures, outFeatures);
+        }
+    }
+
     /** {@code out = act(a + b)}; out may alias a or b exactly. */
     public static void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n, boolean relu) {
         for (int i = 0; i < n; i++) {

@@ -40,6 +40,30 @@ public final class VectorKernels {
     /** The upper half of the lanes. */
     static final VectorMask<Float> UPPER = VectorMask.fromLong(S, ((1L << L) - 1) & -(1L << (L / 2)));
 
+    /** Widest rows {@link #COLUMNS} covers. */
+    static final int COLUMNS_WIDTH = 64;
+
+    /**
+     * {@code COLUMNS[t] = t % width} for t < width + L, for every width up to
+     * {@link #COLUMNS_WIDTH}, width w from {@code (w - 1) * (w + 2L) / 2} on: the column of each
+     * lane of a vector whose first output is in column t.
+     */
+    static final float[] COLUMNS = columns();
+
+    private static float[] columns() {
+        float[] c = new float[columnsAt(COLUMNS_WIDTH + 1)];
+        for (int w = 1; w <= COLUMNS_WIDTH; w++) {
+            for (int t = 0; t < w + L; t++) {
+                c[columnsAt(w) + t] = t % w;
+            }
+        }
+        return c;
+    }
+
+    static int columnsAt(int width) {
+        return (width - 1) * (width + 2 * L) / 2;
+    }
+
     private VectorKernels() {
     }
 

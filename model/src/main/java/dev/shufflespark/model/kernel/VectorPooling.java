@@ -1,9 +1,12 @@
 package dev.shufflespark.model.kernel;
 
+import static dev.shufflespark.model.kernel.VectorKernels.COLUMNS;
+import static dev.shufflespark.model.kernel.VectorKernels.COLUMNS_WIDTH;
 import static dev.shufflespark.model.kernel.VectorKernels.EVENS;
 import static dev.shufflespark.model.kernel.VectorKernels.L;
 import static dev.shufflespark.model.kernel.VectorKernels.S;
 import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
+import static dev.shufflespark.model.kernel.VectorKernels.columnsAt;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -39,6 +42,20 @@ public final class VectorPooling {
         // Output columns [xLo, xHi) have every tap column inside [0, width).
         int xLo = Math.min(ow, (p + s - 1) / s);
         int xHi = width - k + p < 0 ? 0 : Math.min(ow, (width - k + p) / s + 1);
+        if (k == 3 && s == 2 && p == 1 && (max || countIncludePad) && width % 2 == 0 && ow == width / 2
+                && ow <= COLUMNS_WIDTH && oh == (h - 1) / 2 + 1 && oh * ow >= L
+                && inOff + (h - 1) * width + Math.max(width, L) <= in.length) {
+            if (max) {
+                maxPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow);
+            } else {
+                avgPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow, relu);
+            }
+            return;
+        }
+        if (s == 2 && xHi - xLo >= 1 && xHi - xLo < L) {
+            poolStride2Narrow(in, inOff, h, width, out, outOff, oh, ow, k, p, max, countIncludePad, relu, xLo, xHi);
+            return;
+        }
         if ((s != 1 && s != 2) || xHi - xLo < L) {
             if (max) {
                 ScalarKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
@@ -79,6 +96,186 @@ public final class VectorPooling {
                 } else {
                     avgRowStride2(in, c, width, yLo, yHi, k, divisor, relu, out, o + xLo, xHi - xLo);
                 }
+            }
+        }
+    }
+
+    /** Per-thread staging of {@link #avgPool3x3Stride2}'s column sums; grown as needed. */
+    private static final ThreadLocal<float[][]> COLUMN_SUMS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * The 3x3 average pool of stride 2 and padding 1 that divides by 9 (ShuffleNet v1's shortcut,
+     * from 56x56, 28x28 and 14x14 planes) of an even width, in two flat passes. First, for every
+     * output row, the sums of its three input rows down each column, a row of {@code width}
+     * sums (a vector or two each). Since {@code width = 2 * ow}, output {@code j} (row-major)
+     * then takes the sums at {@code 2j}, {@code 2j + 1} and {@code 2j - 1} of that staging, so
+     * the second pass runs over the whole output plane as one range: two vectors of sums, their
+     * even lanes; the {@code 2j - 1} term dropped in lanes of column 0 (compare and blend
+     * against {@link VectorKernels#COLUMNS}), where it is the row before's last sum. The rows
+     * narrower than a vector and the pixel columns of the row kernels go away.
+     */
+    private static void avgPool3x3Stride2(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                          int oh, int ow, boolean relu) {
+        float[][] holder = COLUMN_SUMS.get();
+        // sums of output row y at [1 + y*width, 1 + (y+1)*width); a row narrower than a vector
+        // spills into the next (rewritten after) or the slack
+        int need = 1 + oh * width + 2 * L + 2;
+        if (holder[0].length < need) {
+            holder[0] = new float[need];
+        }
+        float[] v = holder[0];
+        for (int y = 0; y < oh; y++) {
+            int r = inOff + 2 * y * width;
+            boolean up = y > 0;
+            boolean down = 2 * y + 1 < h;
+            for (int c = 0; ; c += L) {
+                if (c > width - L) {
+                    if (c >= width) {
+                        break;
+                    }
+                    c = Math.max(0, width - L);
+                }
+                FloatVector sum = FloatVector.fromArray(S, in, r + c);
+                if (up) {
+                    sum = FloatVector.fromArray(S, in, r - width + c).add(sum);
+                }
+                if (down) {
+                    sum = sum.add(FloatVector.fromArray(S, in, r + width + c));
+                }
+                sum.intoArray(v, 1 + y * width + c);
+                if (c >= width - L) {
+                    break;
+                }
+            }
+        }
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        int columns = columnsAt(ow);
+        int n = oh * ow;
+        for (int j = 0; ; j += L) {
+            if (j > n - L) {
+                if (j >= n) {
+                    break;
+                }
+                j = n - L;
+            }
+            int a = 1 + 2 * j;
+            FloatVector lo = FloatVector.fromArray(S, v, a).add(FloatVector.fromArray(S, v, a + 1));
+            FloatVector hi = FloatVector.fromArray(S, v, a + L).add(FloatVector.fromArray(S, v, a + L + 1));
+            FloatVector mid = lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER);
+            FloatVector left = FloatVector.fromArray(S, v, a - 1).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, a - 1 + L).rearrange(EVENS), UPPER);
+            FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % ow);
+            FloatVector avg = mid.add(left.blend(zero, column.eq(zero))).div(9f);
+            avg.blend(floor, avg.lt(floor)).intoArray(out, outOff + j);
+            if (j == n - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * The 3x3 max pool of stride 2 and padding 1 (ShuffleNet's stem pool, 112x112 to 56x56) of
+     * an even width, in the two passes of {@link #avgPool3x3Stride2}: column maxima of each
+     * output row's three input rows, then the whole output plane as one range; padding never
+     * wins (the {@code 2j - 1} term is minus infinity in column 0).
+     */
+    private static void maxPool3x3Stride2(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                          int oh, int ow) {
+        float[][] holder = COLUMN_SUMS.get();
+        int need = 1 + oh * width + 2 * L + 2;
+        if (holder[0].length < need) {
+            holder[0] = new float[need];
+        }
+        float[] v = holder[0];
+        for (int y = 0; y < oh; y++) {
+            int r = inOff + 2 * y * width;
+            boolean up = y > 0;
+            boolean down = 2 * y + 1 < h;
+            for (int c = 0; ; c += L) {
+                if (c > width - L) {
+                    if (c >= width) {
+                        break;
+                    }
+                    c = Math.max(0, width - L);
+                }
+                FloatVector m = FloatVector.fromArray(S, in, r + c);
+                if (up) {
+                    m = FloatVector.fromArray(S, in, r - width + c).max(m);
+                }
+                if (down) {
+                    m = m.max(FloatVector.fromArray(S, in, r + width + c));
+                }
+                m.intoArray(v, 1 + y * width + c);
+                if (c >= width - L) {
+                    break;
+                }
+            }
+        }
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector none = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int columns = columnsAt(ow);
+        int n = oh * ow;
+        for (int j = 0; ; j += L) {
+            if (j > n - L) {
+                if (j >= n) {
+                    break;
+                }
+                j = n - L;
+            }
+            int a = 1 + 2 * j;
+            FloatVector lo = FloatVector.fromArray(S, v, a).max(FloatVector.fromArray(S, v, a + 1));
+            FloatVector hi = FloatVector.fromArray(S, v, a + L).max(FloatVector.fromArray(S, v, a + L + 1));
+            FloatVector mid = lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER);
+            FloatVector left = FloatVector.fromArray(S, v, a - 1).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, a - 1 + L).rearrange(EVENS), UPPER);
+            FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % ow);
+            mid.max(left.blend(none, column.eq(zero))).intoArray(out, outOff + j);
+            if (j == n - L) {
+                break;
+            }
+        }
+    }
+
+    /** Per-thread staging for one vector of outputs, for rows narrower than a vector. */
+    private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * Stride 2 on planes whose rows hold fewer than a vector of outputs with whole windows
+     * (ShuffleNet v1's shortcut pools from 28x28 and 14x14 at 16 lanes): one vector per row,
+     * as the row kernels compute their first (lanes past the row read the next one and are
+     * dropped), staged, and its first {@code xHi - xLo} lanes copied out; the other columns,
+     * and rows whose reads would run past the end of the array, pixel by pixel.
+     */
+    private static void poolStride2Narrow(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                          int oh, int ow, int k, int p, boolean max, boolean countIncludePad,
+                                          boolean relu, int xLo, int xHi) {
+        float[] partial = PARTIAL.get();
+        int n = xHi - xLo;
+        int c = inOff + xLo * 2 - p;
+        for (int y = 0; y < oh; y++) {
+            int o = outOff + y * ow;
+            int yLo = Math.max(0, y * 2 - p);
+            int yHi = Math.min(h, y * 2 - p + k);
+            // the furthest read: the second vector of the last tap of the last window row
+            if (yLo < yHi && c + (yHi - 1) * width + 2 * L + k - 2 < in.length) {
+                if (max) {
+                    maxRowStride2(in, c, width, yLo, yHi, k, partial, 0, L);
+                } else {
+                    float divisor = countIncludePad ? k * k : (yHi - yLo) * k;
+                    avgRowStride2(in, c, width, yLo, yHi, k, divisor, relu, partial, 0, L);
+                }
+                System.arraycopy(partial, 0, out, o + xLo, n);
+            } else {
+                for (int x = xLo; x < xHi; x++) {
+                    poolPixel(in, inOff, h, width, out, o + x, y, x, k, 2, p, max, countIncludePad, relu);
+                }
+            }
+            for (int x = 0; x < xLo; x++) {
+                poolPixel(in, inOff, h, width, out, o + x, y, x, k, 2, p, max, countIncludePad, relu);
+            }
+            for (int x = xHi; x < ow; x++) {
+                poolPixel(in, inOff, h, width, out, o + x, y, x, k, 2, p, max, countIncludePad, relu);
             }
         }
     }

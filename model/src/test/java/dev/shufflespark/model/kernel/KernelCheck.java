@@ -185,6 +185,35 @@ final class KernelCheck {
                 channels, h, width, kh, kw, sh, sw, ph, pw, gap));
     }
 
+    /**
+     * Output rows [y0, y0 + rows) unrolled on their own (the top padding moved up by y0 rows, so
+     * negative below y0 > 0), by both kernels, against the same rows of the scalar whole-plane
+     * unrolling.
+     */
+    static void im2colRows(long seed, int channels, int h, int width, int kh, int kw, int sh, int sw, int ph,
+                           int pw, int y0, int rows) {
+        Random r = new Random(seed);
+        int oh = outSize(h, kh, sh, ph, false);
+        int ow = outSize(width, kw, sw, pw, false);
+        int[] inRows = rows(r, channels, h * width, 1);
+        float[] in = random(r, channels * (h * width + 1));
+        float[] whole = new float[channels * kh * kw * oh * ow];
+        ScalarKernels.im2col(in, 0, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, whole, 0, oh, ow);
+        int plane = rows * ow;
+        float[] expected = new float[channels * kh * kw * plane];
+        for (int row = 0; row < channels * kh * kw; row++) {
+            System.arraycopy(whole, row * oh * ow + y0 * ow, expected, row * plane, plane);
+        }
+        float[] colS = new float[expected.length];
+        float[] colV = new float[expected.length];
+        ScalarKernels.im2col(in, 0, inRows, channels, h, width, kh, kw, sh, sw, ph - y0 * sh, pw, colS, 0, rows, ow);
+        VectorGemm.im2col(in, 0, inRows, channels, h, width, kh, kw, sh, sw, ph - y0 * sh, pw, colV, 0, rows, ow);
+        String what = String.format("im2col rows %d+%d c=%d h=%d w=%d k=%dx%d s=%dx%d p=%dx%d", y0, rows, channels,
+                h, width, kh, kw, sh, sw, ph, pw);
+        assertClose(expected, colS, 0f, "scalar " + what);
+        assertClose(expected, colV, 0f, "vector " + what);
+    }
+
     static void reductions(long seed, int n) {
         Random r = new Random(seed);
         float[] a = random(r, n + 7);
@@ -209,6 +238,31 @@ final class KernelCheck {
         VectorGemm.linear(w, b, x, 4, outV, 2, inFeatures, outFeatures);
         assertClose(outS, outV, tolFor(inFeatures), String.format("linear in=%d out=%d bias=%b",
                 inFeatures, outFeatures, bias));
+    }
+
+    /**
+     * The fully connected layer of several images at their strides: the vector kernel gives each
+     * image exactly what it gives that image alone, and matches the scalar reference.
+     */
+    static void linearImages(long seed, int inFeatures, int outFeatures, int images, boolean bias) {
+        Random r = new Random(seed);
+        float[] w = random(r, inFeatures * outFeatures);
+        float[] b = bias ? random(r, outFeatures) : null;
+        int xStride = inFeatures + 3;
+        int outStride = outFeatures + 2;
+        float[] x = random(r, 4 + images * xStride);
+        float[] outS = new float[1 + images * outStride];
+        Arrays.fill(outS, 777f);
+        float[] outV = outS.clone();
+        float[] outOne = outS.clone();
+        ScalarKernels.linear(w, b, x, 4, xStride, outS, 1, outStride, inFeatures, outFeatures, images);
+        VectorGemm.linear(w, b, x, 4, xStride, outV, 1, outStride, inFeatures, outFeatures, images);
+        for (int i = 0; i < images; i++) {
+            VectorGemm.linear(w, b, x, 4 + i * xStride, outOne, 1 + i * outStride, inFeatures, outFeatures);
+        }
+        String what = String.format("linear in=%d out=%d images=%d bias=%b", inFeatures, outFeatures, images, bias);
+        assertClose(outS, outV, tolFor(inFeatures), what);
+        assertClose(outOne, outV, 0f, what + " (against one image at a time)");
     }
 
     /** add, scaleShift and relu, separate and in place. */

@@ -88,7 +88,7 @@ class VectorKernelsAllocationTest {
         float[] in = random(56 * 56, 2);
         float[] out = new float[56 * 56];
         assertNoAllocation("depthwise3x3", i -> {
-            int size = 56 >> (i % 3);
+            int size = 56 >> (i % 4);
             VectorDepthwise.depthwise3x3(w, 0, 0.1f, in, 0, size, size, out, 0, 1 + i % 2, i % 4 < 2);
         });
     }
@@ -99,7 +99,7 @@ class VectorKernelsAllocationTest {
         float[] out = new float[112 * 112];
         assertNoAllocation("maxPool/avgPool", i -> {
             int s = 1 + i % 2;
-            int size = i % 4 < 2 ? 112 : 56;
+            int size = 112 >> (i % 4);
             int o = (size + 2 - 3) / s + 1;
             if (i % 3 == 0) {
                 VectorPooling.maxPool(in, 0, size, size, out, 0, o, o, 3, s, 1);
@@ -129,6 +129,7 @@ class VectorKernelsAllocationTest {
             int n = 1000 + i % 17;
             sink[0] += VectorElementwise.sum(a, i % 3, n) + VectorElementwise.dot(a, 1, b, i % 3, n);
             VectorGemm.linear(w, i % 2 == 0 ? b : null, a, 2, c, 0, 300 - i % 3, 99);
+            VectorGemm.linear(w, i % 2 == 0 ? b : null, a, 2, 310, c, 0, 100, 300 - i % 3, 99, 1 + i % 8);
             VectorElementwise.add(a, 0, b, 0, i % 2 == 0 ? c : b, 0, n, i % 3 == 0);
             VectorElementwise.scaleShift(a, 0, c, 0, n, 0.5f, 0.1f, i % 2 == 0);
             VectorElementwise.relu(c, 0, n);

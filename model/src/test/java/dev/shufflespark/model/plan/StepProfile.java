@@ -34,7 +34,7 @@ public final class StepProfile {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
         boolean everyStep = args.length > 3 && args[3].equals("steps");
-        Engine engine = Model.open(model).engine();
+        Engine engine = Model.builtin(model).engine();
         Program program = engine.program(224, 224);
         int[] floats = program.slotFloats();
         float[][] slots = new float[floats.length][];
