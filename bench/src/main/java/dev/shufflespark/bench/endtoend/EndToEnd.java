@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,13 +38,47 @@ public final class EndToEnd {
     record Set(String name, PhotoSet.Kind kind, int count) {
     }
 
+    static final String PLAIN = "plain";
+    /** A variant's setting naming another launcher (e.g. an older tree's bin/shufflespark) instead of an env var. */
+    static final String BIN = "BIN";
+
+    /**
+     * A run of {@code bin/shufflespark classify} under a name, with environment variables of its own (e.g.
+     * {@code SHUFFLESPARK_CDS=off}), or with {@code BIN=PATH}, another tree's launcher (an older version). {@code
+     * --ours} lists them: {@code NAME[:KEY=VALUE[;KEY=VALUE...]],...}; the default is one, {@code ours}, with the
+     * environment as it is.
+     */
+    record Variant(String name, Map<String, String> env) {
+        static List<Variant> parse(String spec) {
+            List<Variant> variants = new ArrayList<>();
+            for (String item : spec.split(",")) {
+                int colon = item.indexOf(':');
+                String name = (colon < 0 ? item : item.substring(0, colon)).strip();
+                if (!name.matches("[a-z][a-z0-9-]*") || name.equals(PLAIN)) {
+                    throw new IllegalArgumentException("--ours: bad variant name '" + name + "'");
+                }
+                Map<String, String> env = new LinkedHashMap<>();
+                if (colon >= 0) {
+                    for (String kv : item.substring(colon + 1).split(";")) {
+                        int eq = kv.indexOf('=');
+                        if (eq > 0) {
+                            env.put(kv.substring(0, eq).strip(), kv.substring(eq + 1));
+                        }
+                    }
+                }
+                variants.add(new Variant(name, env));
+            }
+            return variants;
+        }
+    }
+
     /** One timed process. */
     record Run(String system, int round, double wallSeconds, double cpuSeconds, String load) {
     }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = Args.parse(args, "--repo", "--data", "--sets", "--small", "--camera", "--rounds",
-                "--model", "--batch", "--seed", "--compare");
+                "--model", "--batch", "--seed", "--compare", "--ours");
         Path repo = Path.of(a.getOrDefault("--repo", ".")).toAbsolutePath().normalize();
         Path data = Path.of(a.getOrDefault("--data", repo.resolve("bench/target/end-to-end").toString()))
                 .toAbsolutePath().normalize();
@@ -61,6 +96,10 @@ public final class EndToEnd {
                 default -> throw new IllegalArgumentException("--sets: unknown set " + s + " (small, camera)");
             }
         }
+        List<Variant> variants = Variant.parse(a.getOrDefault("--ours", "ours"));
+        List<String> systems = new ArrayList<>();
+        variants.forEach(v -> systems.add(v.name()));
+        systems.add(PLAIN);
         PrintStream out = System.out;
         Files.createDirectories(data);
         Path logs = data.resolve("logs");
@@ -82,11 +121,12 @@ public final class EndToEnd {
                 batch);
         out.printf(Locale.ROOT, "  java    %s (%s); cpu %s x %d%n", System.getProperty("java.version"),
                 System.getProperty("java.vm.name"), cpuModel(), Runtime.getRuntime().availableProcessors());
-        out.printf(Locale.ROOT, "  rounds  %d, in turns (ours, plain, ...), each a new JVM; files and jars in the page "
-                + "cache%n", rounds);
+        out.printf(Locale.ROOT, "  rounds  %d, in turns (%s), each a new JVM; files and jars in the page cache%n",
+                rounds, String.join(", ", systems));
         out.flush();
 
         List<String> summary = new ArrayList<>();
+        boolean primed = false;
         for (Set set : sets) {
             Path dir = data.resolve(set.name() + "-" + set.count());
             List<Path> files = PhotoSet.ensure(set.kind(), set.count(), seed, repo.resolve("samples"), dir, out);
@@ -99,26 +139,27 @@ public final class EndToEnd {
             if (rounds == 0) {
                 continue;
             }
-            // One untimed run of each first: both start with the launcher built, their jars read and any cache
-            // the launcher keeps made.
-            for (String system : List.of("ours", "plain")) {
+            // One untimed run of each first (on the first set only): all start with the launcher built, their jars
+            // read and any cache the launcher keeps made.
+            for (String system : primed ? List.<String>of() : systems) {
                 Path o = data.resolve("out-" + set.name() + "-prime-" + system);
                 deleteTree(o);
-                exec(command(system, repo, dir, o, model, batch), env(repo, system),
+                exec(command(system, repo, dir, o, model, batch, variants), env(repo, system, variants),
                         logs.resolve(set.name() + "-prime-" + system + ".log"));
                 deleteTree(o);
             }
+            primed = true;
             List<Run> runs = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
-                for (String system : List.of("ours", "plain")) {
+                for (String system : systems) {
                     Path o = data.resolve("out-" + set.name() + "-" + system);
                     deleteTree(o);
                     String load = loadAverage();
-                    double[] t = exec(command(system, repo, dir, o, model, batch), env(repo, system),
+                    double[] t = exec(command(system, repo, dir, o, model, batch, variants), env(repo, system, variants),
                             logs.resolve(set.name() + "-" + round + "-" + system + ".log"));
                     Run r = new Run(system, round, t[0], t[1], load);
                     runs.add(r);
-                    out.printf(Locale.ROOT, "  round %d %-5s %7.1f s  %6.1f images/s  %6.1f cpu-s  load %s%n", round,
+                    out.printf(Locale.ROOT, "  round %d %-8s %7.1f s  %6.1f images/s  %6.1f cpu-s  load %s%n", round,
                             system, r.wallSeconds(), files.size() / r.wallSeconds(), r.cpuSeconds(), load);
                     out.flush();
                     if (round < rounds || !compare) {
@@ -126,40 +167,46 @@ public final class EndToEnd {
                     }
                 }
             }
-            double ours = median(runs, "ours", r -> files.size() / r.wallSeconds());
-            double plain = median(runs, "plain", r -> files.size() / r.wallSeconds());
-            double oursCpu = median(runs, "ours", r -> r.cpuSeconds() * 1e3 / files.size());
-            double plainCpu = median(runs, "plain", r -> r.cpuSeconds() * 1e3 / files.size());
-            out.printf(Locale.ROOT, "  median  ours %.1f images/s, plain %.1f images/s: ours/plain %.2fx%n", ours, plain,
-                    ours / plain);
-            out.printf(Locale.ROOT, "  cpu     ours %.1f ms per image, plain %.1f ms per image (all threads, JVM start"
-                    + " included)%n", oursCpu, plainCpu);
-            String agreement = "";
-            if (compare) {
-                Path c = logs.resolve(set.name() + "-compare.log");
-                exec(List.of("java", "-Dlog4j.configurationFile=" + repo.resolve("conf/log4j2.properties"),
-                                "dev.shufflespark.bench.plain.CompareLabels",
-                                "--ours", data.resolve("out-" + set.name() + "-ours/labels").toString(),
-                                "--plain", data.resolve("out-" + set.name() + "-plain").toString()),
-                        env(repo, "plain"), c);
-                agreement = lastLine(c);
-                out.println("  labels  " + agreement);
-                deleteTree(data.resolve("out-" + set.name() + "-ours"));
-                deleteTree(data.resolve("out-" + set.name() + "-plain"));
+            double plain = median(runs, PLAIN, r -> files.size() / r.wallSeconds());
+            double plainCpu = median(runs, PLAIN, r -> r.cpuSeconds() * 1e3 / files.size());
+            out.printf(Locale.ROOT, "  median  %-8s %6.1f images/s, %6.1f cpu-ms per image (all threads, JVM start "
+                    + "included)%n", PLAIN, plain, plainCpu);
+            for (Variant v : variants) {
+                double ours = median(runs, v.name(), r -> files.size() / r.wallSeconds());
+                double oursCpu = median(runs, v.name(), r -> r.cpuSeconds() * 1e3 / files.size());
+                out.printf(Locale.ROOT, "  median  %-8s %6.1f images/s, %6.1f cpu-ms per image: %s/plain %.2fx%n",
+                        v.name(), ours, oursCpu, v.name(), ours / plain);
+                summary.add(String.format(Locale.ROOT, "%s: %s %.1f images/s, plain %.1f images/s, ratio %.2f "
+                        + "(cpu-ms per image %.1f against %.1f)", set.name(), v.name(), ours, plain, ours / plain, oursCpu,
+                        plainCpu));
+                out.printf(Locale.ROOT, "ratio[%s,%s]=%.3f%n", set.name(), v.name(), ours / plain);
             }
-            summary.add(String.format(Locale.ROOT, "%s: ours %.1f images/s, plain %.1f images/s, ratio %.2f", set.name(),
-                    ours, plain, ours / plain));
-            out.printf(Locale.ROOT, "ratio[%s]=%.3f%n", set.name(), ours / plain);
+            if (compare) {
+                for (Variant v : variants) {
+                    Path c = logs.resolve(set.name() + "-compare-" + v.name() + ".log");
+                    exec(List.of(javaCommand(), "-Dlog4j.configurationFile=" + repo.resolve("conf/log4j2.properties"),
+                                    "dev.shufflespark.bench.plain.CompareLabels",
+                                    "--ours", data.resolve("out-" + set.name() + "-" + v.name() + "/labels").toString(),
+                                    "--plain", data.resolve("out-" + set.name() + "-" + PLAIN).toString()),
+                            env(repo, PLAIN, variants), c);
+                    out.println("  labels  " + v.name() + " against plain: " + lastLine(c));
+                }
+                for (String system : systems) {
+                    deleteTree(data.resolve("out-" + set.name() + "-" + system));
+                }
+            }
             out.flush();
         }
         out.println();
+        out.println("load average at the end: " + loadAverage());
         summary.forEach(s -> out.println("end-to-end " + s));
     }
 
     /** The command line of one run. */
-    static List<String> command(String system, Path repo, Path input, Path output, Path model, int batch) {
-        if (system.equals("ours")) {
-            return List.of(repo.resolve("bin/shufflespark").toString(), "classify", "--input", input.toString(),
+    static List<String> command(String system, Path repo, Path input, Path output, Path model, int batch,
+                                List<Variant> variants) {
+        if (!system.equals(PLAIN)) {
+            return List.of(launcher(repo, system, variants), "classify", "--input", input.toString(),
                     "--output", output.toString(), "--model", model.toString(), "--batch-size", Integer.toString(batch),
                     "--top-k", "5");
         }
@@ -186,10 +233,23 @@ public final class EndToEnd {
         }
     }
 
+    /** The launcher of a variant: its {@code BIN} setting (another tree's bin/shufflespark), else this tree's. */
+    static String launcher(Path repo, String system, List<Variant> variants) {
+        for (Variant v : variants) {
+            if (v.name().equals(system) && v.env().containsKey(BIN)) {
+                return v.env().get(BIN);
+            }
+        }
+        return repo.resolve("bin/shufflespark").toString();
+    }
+
     /** The environment of a run: the class path of the plain job (never on its command line), Spark on loopback. */
-    static Map<String, String> env(Path repo, String system) {
-        if (system.equals("ours")) {
-            return Map.of("SPARK_LOCAL_IP", "127.0.0.1");
+    static Map<String, String> env(Path repo, String system, List<Variant> variants) {
+        if (!system.equals(PLAIN)) {
+            Map<String, String> env = new LinkedHashMap<>(Map.of("SPARK_LOCAL_IP", "127.0.0.1"));
+            variants.stream().filter(v -> v.name().equals(system)).forEach(v -> env.putAll(v.env()));
+            env.remove(BIN);
+            return env;
         }
         return Map.of("SPARK_LOCAL_IP", "127.0.0.1", "CLASSPATH",
                 repo.resolve("bench/target/classes") + ":" + repo.resolve("bench/target/plain-lib") + "/*");

@@ -3,6 +3,7 @@ package dev.shufflespark.job.cli;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.JobException;
 import dev.shufflespark.job.SparkSetup;
@@ -12,6 +13,7 @@ import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.config.Settings;
+import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.stats.SummaryTable;
 import dev.shufflespark.model.ModelException;
@@ -27,6 +29,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -151,6 +155,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 throw new CliFailure(e.getMessage(), e);
             }
         }
+        prefetchModel(config, sparkConf);
         SparkSetup.apply(sparkConf);
         SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
         try {
@@ -169,6 +174,27 @@ public final class ClassifyCommand implements Callable<Integer> {
             spark.stop();
         }
         return 0;
+    }
+
+    /**
+     * Starts loading the model (read, import, optimisation) on a thread of its own while Spark starts on this one;
+     * the job takes it when it loads the model (see {@link LoadedModel#prefetch}). In local mode, where this JVM
+     * runs the tasks too, the engine's JIT warm-up then starts at once, overlapping the driver's listing and
+     * planning instead of the first tasks' first batches ({@link dev.shufflespark.job.model.EngineCache#warmUp}).
+     */
+    private static void prefetchModel(JobConfig config, SparkConf sparkConf) {
+        Configuration hadoop = new Configuration();
+        for (scala.Tuple2<String, String> kv : sparkConf.getAll()) {
+            if (kv._1().startsWith("spark.hadoop.")) {
+                hadoop.set(kv._1().substring("spark.hadoop.".length()), kv._2());
+            }
+        }
+        Consumer<LoadedModel> then = null;
+        if (sparkConf.get("spark.master").startsWith("local")) {
+            PreprocessSettings pre = PreprocessSettings.resolve(Map.of(), config.ioOptions()::get).settings();
+            then = m -> m.warmUp(pre.cropHeight(), pre.cropWidth());
+        }
+        LoadedModel.prefetch(config.model(), hadoop, then);
     }
 
     /** Defaults, then the configuration file, then the flags, then --conf. */

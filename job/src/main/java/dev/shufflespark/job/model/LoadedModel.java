@@ -45,14 +45,60 @@ public final class LoadedModel {
     private final boolean builtin;
     private final long[] declaredInput;
     private final Graph optimised;
+    /** The file as it was loaded (qualified path, length, modification time); "builtin" for a built-in model. */
+    private final String source;
 
-    private LoadedModel(String spec, Model model, String sha256, boolean builtin, long[] declaredInput) {
+    /** A prefetched model not yet taken by {@link #load}, or the thread still loading it. */
+    private static final Object PREFETCH_LOCK = new Object();
+    private static String prefetchSpec;
+    private static Thread prefetchThread;
+    private static LoadedModel prefetched;
+
+    private LoadedModel(String spec, Model model, String sha256, boolean builtin, long[] declaredInput,
+                        String source) {
         this.spec = spec;
         this.model = model;
         this.sha256 = sha256;
         this.builtin = builtin;
         this.declaredInput = declaredInput;
+        this.source = source;
         this.optimised = Passes.optimize(model.graph());
+    }
+
+    /**
+     * Starts loading {@code spec} on a daemon thread, so that the driver's model import and optimisation overlap
+     * its other start-up work (the SparkSession's); the next {@link #load} of the same spec in this JVM waits for
+     * it and takes the result if the file is still the same (path, length and modification time), else loads
+     * again. A failure here is dropped: that {@code load} fails the same way, with the message. {@code then}
+     * (may be null) gets the model on that thread when it loaded.
+     */
+    public static void prefetch(String spec, Configuration conf, java.util.function.Consumer<LoadedModel> then) {
+        if (spec == null || spec.isBlank()) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            LoadedModel m = null;
+            try {
+                m = loadNow(spec, conf);
+            } catch (RuntimeException e) {
+                // reported by the load that would have taken it
+            }
+            synchronized (PREFETCH_LOCK) {
+                if (prefetchThread == Thread.currentThread()) {
+                    prefetched = m;
+                }
+            }
+            if (m != null && then != null) {
+                then.accept(m);
+            }
+        }, "shufflespark-model-prefetch");
+        t.setDaemon(true);
+        synchronized (PREFETCH_LOCK) {
+            prefetchSpec = spec;
+            prefetchThread = t;
+            prefetched = null;
+        }
+        t.start();
     }
 
     /**
@@ -60,17 +106,67 @@ public final class LoadedModel {
      * a missing file, an unreadable one, or one that is no model we can run.
      */
     public static LoadedModel load(String spec, Configuration conf) {
+        LoadedModel early = takePrefetched(spec);
+        if (early != null && (early.builtin || early.source.equals(source(spec, conf)))) {
+            return early;
+        }
+        return loadNow(spec, conf);
+    }
+
+    /** The prefetched model of {@code spec} (waiting for it), or null; either way the prefetch is used up. */
+    private static LoadedModel takePrefetched(String spec) {
+        Thread t;
+        synchronized (PREFETCH_LOCK) {
+            if (prefetchThread == null || !spec.equals(prefetchSpec)) {
+                return null;
+            }
+            t = prefetchThread;
+        }
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        synchronized (PREFETCH_LOCK) {
+            LoadedModel m = prefetchThread == t ? prefetched : null;
+            if (prefetchThread == t) {
+                prefetchThread = null;
+                prefetchSpec = null;
+                prefetched = null;
+            }
+            return m;
+        }
+    }
+
+    /** What {@link #source} of a model loaded from {@code spec} now would be, or null if it cannot tell. */
+    private static String source(String spec, Configuration conf) {
+        try {
+            Path path = new Path(spec);
+            FileSystem fs = path.getFileSystem(conf);
+            return describe(fs, fs.getFileStatus(path));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String describe(FileSystem fs, FileStatus st) {
+        return fs.makeQualified(st.getPath()) + " " + st.getLen() + " " + st.getModificationTime();
+    }
+
+    private static LoadedModel loadNow(String spec, Configuration conf) {
         if (spec == null || spec.isBlank()) {
             throw new ModelException("model: no model named");
         }
         if (Architecture.isBuiltinName(spec)) {
             Model m = Model.builtin(spec);
-            return new LoadedModel(spec, m, builtinSha256(m), true, null);
+            return new LoadedModel(spec, m, builtinSha256(m), true, null, "builtin");
         }
         Path path = new Path(spec);
         String shown = Redaction.uri(spec);
         java.nio.file.Path local;
         String sha;
+        String source;
         try {
             FileSystem fs = path.getFileSystem(conf);
             FileStatus st;
@@ -86,6 +182,7 @@ public final class LoadedModel {
             if (st.getLen() > MAX_BYTES) {
                 throw new ModelException("model " + shown + ": " + st.getLen() + " bytes, more than 2 GiB");
             }
+            source = describe(fs, st);
             // Copied to a local file of the same name (ONNX models are named after their file), hashed on the way.
             java.nio.file.Path dir = Files.createTempDirectory("shufflespark-model");
             local = dir.resolve(path.getName());
@@ -102,9 +199,9 @@ public final class LoadedModel {
         try {
             if (ModelLoader.isOnnx(local)) {
                 OnnxModel onnx = OnnxImporter.read(local);
-                return new LoadedModel(spec, onnx.model(), sha, false, onnx.inputShape());
+                return new LoadedModel(spec, onnx.model(), sha, false, onnx.inputShape(), source);
             }
-            return new LoadedModel(spec, Model.load(local), sha, false, null);
+            return new LoadedModel(spec, Model.load(local), sha, false, null, source);
         } catch (ModelException | UncheckedIOException e) {
             throw new ModelException("model " + shown + ": " + e.getMessage().replace(local.toString(), shown), e);
         } finally {
@@ -162,6 +259,14 @@ public final class LoadedModel {
         } catch (IllegalArgumentException e) {
             throw new ModelException("model " + Redaction.uri(spec) + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts the JIT warm-up ({@link EngineCache#warmUp}) of an engine of this model for {@code height x width}
+     * images in this JVM: for local mode, where the driver's JVM runs the tasks too.
+     */
+    public void warmUp(int height, int width) {
+        EngineCache.warmUp(new dev.shufflespark.model.Engine(name(), optimised), height, width);
     }
 
     /** The broadcast value, with these class names (already checked against the model's classes). */
