@@ -1,11 +1,11 @@
 package dev.shufflespark.job.cli;
 
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.job.bench.ClusterBench;
 import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ClusterException;
 import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.cluster.StandaloneCluster;
-import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.report.HtmlReport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -67,7 +67,7 @@ final class BenchClusterCommand implements Callable<Integer> {
             description = "Executor counts, one core each. Default: ${DEFAULT-VALUE}.")
     List<Integer> executors;
 
-    @Option(names = "--model", defaultValue = JobConfig.DEFAULT_MODEL, paramLabel = "NAME|URI",
+    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL, paramLabel = "NAME|URI",
             description = "Default: ${DEFAULT-VALUE}.")
     String model;
 

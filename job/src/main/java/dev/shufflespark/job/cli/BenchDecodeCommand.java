@@ -2,6 +2,7 @@ package dev.shufflespark.job.cli;
 
 import dev.shufflespark.io.decode.DecodeOptions;
 import dev.shufflespark.io.decode.ImageDecoder;
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
 import dev.shufflespark.io.source.ImageResult;
@@ -44,12 +45,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * Times read + decode + preprocess per image on one thread, through the same {@link PartitionReader} the
- * Spark job uses, for each image size in a folder, with and without the subsampling fast path; and one
- * ShuffleNet inference per image on the same thread, for the ratio. Medians of per-image times.
+ * Spark job uses, for each image size in a folder: our JPEG decoder against ImageIO, each with and without its
+ * fast path (DCT-domain scaling; pixel subsampling), the configurations taking turns (A B A B) so that they
+ * share the machine's noise; and one ShuffleNet inference per image on the same thread, for the ratio.
+ * Medians of per-image times.
  */
 @Command(name = "decode",
-        description = {"Times read + decode + preprocess per image (one thread), per image size, with and "
-                + "without the subsampling fast path, against one ShuffleNet inference.",
+        description = {"Times read + decode + preprocess per image (one thread), per image size: our JPEG decoder "
+                + "against ImageIO, with and without the fast path, against one ShuffleNet inference.",
             "--generate first writes a photo set (0.2, 2 and 12 megapixel JPEGs made from samples/) into --input."})
 final class BenchDecodeCommand implements Callable<Integer> {
 
@@ -78,10 +81,30 @@ final class BenchDecodeCommand implements Callable<Integer> {
     double warmupSeconds;
 
     @Option(names = "--fast-path", defaultValue = "both", paramLabel = "both|on|off",
-            description = "Time with the subsampling fast path, without, or both. Default: ${DEFAULT-VALUE}.")
+            description = "Time with the fast path (DCT scaling for our JPEG decoder, pixel subsampling for "
+                    + "ImageIO), without, or both. Default: ${DEFAULT-VALUE}.")
     String fastPath;
 
-    @Option(names = "--vs-model", defaultValue = ModelOption.DEFAULT_MODEL, paramLabel = "NAME|FILE|none",
+    @Option(names = "--decoder", defaultValue = "both", paramLabel = "both|builtin|imageio",
+            description = "Time our JPEG decoder, ImageIO's, or both. Default: ${DEFAULT-VALUE}.")
+    String decoder;
+
+    /** One configuration timed: a JPEG decoder and whether its fast path is on. */
+    private record Mode(DecodeOptions.JpegDecoderChoice decoder, boolean fast) {
+        DecodeOptions options() {
+            return DecodeOptions.defaults().withJpeg(decoder).withSubsample(fast);
+        }
+
+        String label(int reduction) {
+            String d = decoder == DecodeOptions.JpegDecoderChoice.BUILTIN ? "ours" : "imageio";
+            if (!fast) {
+                return d + " full";
+            }
+            return d + (decoder == DecodeOptions.JpegDecoderChoice.BUILTIN ? " 1/" : " every ") + reduction;
+        }
+    }
+
+    @Option(names = "--vs-model", defaultValue = ModelLoader.DEFAULT_MODEL, paramLabel = "NAME|FILE|none",
             description = "The model whose single-thread inference (batch 8) to compare with; none to skip. "
                     + "Default: ${DEFAULT-VALUE}.")
     String vsModel;
@@ -92,13 +115,28 @@ final class BenchDecodeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--seconds must be more than 0 and --warmup-seconds"
                     + " 0 or more, got " + seconds + " and " + warmupSeconds);
         }
-        List<Boolean> modes = switch (fastPath) {
+        List<Boolean> fastModes = switch (fastPath) {
             case "both" -> List.of(false, true);
             case "on" -> List.of(true);
             case "off" -> List.of(false);
             default -> throw new ParameterException(spec.commandLine(), "--fast-path must be both, on or off, got '"
                     + fastPath + "'");
         };
+        List<DecodeOptions.JpegDecoderChoice> decoders = switch (decoder) {
+            case "both" -> List.of(DecodeOptions.JpegDecoderChoice.BUILTIN, DecodeOptions.JpegDecoderChoice.IMAGEIO);
+            case "builtin" -> List.of(DecodeOptions.JpegDecoderChoice.BUILTIN);
+            case "imageio" -> List.of(DecodeOptions.JpegDecoderChoice.IMAGEIO);
+            default -> throw new ParameterException(spec.commandLine(), "--decoder must be both, builtin or imageio, "
+                    + "got '" + decoder + "'");
+        };
+        List<Mode> modes = new ArrayList<>();
+        for (DecodeOptions.JpegDecoderChoice d : decoders) {
+            for (boolean fast : fastModes) {
+                modes.add(new Mode(d, fast));
+            }
+        }
+        // The model first: a bad name fails before any timing.
+        Model vs = vsModel.equals("none") ? null : ModelLoader.open(vsModel).model();
         PrintWriter out = spec.commandLine().getOut();
         if (generate) {
             Files.createDirectories(input);
@@ -139,8 +177,8 @@ final class BenchDecodeCommand implements Callable<Integer> {
         // Warm-up: every image, every mode.
         long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         do {
-            for (boolean mode : modes) {
-                run(conf, files, listing, pre, mode, 0);
+            for (Mode mode : modes) {
+                run(conf, files, listing, pre, mode, 0, new Stats());
             }
         } while (System.nanoTime() < warmEnd);
 
@@ -149,51 +187,76 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 System.getProperty("java.version"));
         out.printf(Locale.ROOT, "cpu:         %s, %d cores available, 1 thread used%n",
                 BenchEngineCommand.cpuModel(), Runtime.getRuntime().availableProcessors());
-        out.printf(Locale.ROOT, "pipeline:    read (Hadoop file://) + decode (ImageIO, TwelveMonkeys JPEG) + "
-                + "preprocess (resize 256, crop 224, normalise); medians per image%n%n");
-        out.printf(Locale.ROOT, "%-11s %6s %7s %-9s %7s %9s %9s %9s %10s %9s %6s%n", "size", "MP", "kB", "decode",
+        out.printf(Locale.ROOT, "pipeline:    read (Hadoop file://) + decode + preprocess (resize 256, crop 224, "
+                + "normalise); medians per image; the configurations take turns, %d rounds%n%n", ROUNDS);
+        out.printf(Locale.ROOT, "%-11s %6s %7s %-13s %7s %9s %9s %9s %10s %9s %6s%n", "size", "MP", "kB", "decoder",
                 "read", "pixels", "to RGB", "preproc", "total ms", "images/s", "n");
-        Map<String, double[]> totals = new LinkedHashMap<>();
+        Map<String, Map<Mode, Double>> totals = new LinkedHashMap<>();
         for (String key : order) {
             long[] info = groupInfo.get(key);
             List<InputFile> group = groups.get(key);
-            for (boolean mode : modes) {
-                Stats s = run(conf, group, listing, pre, mode, seconds);
+            Map<Mode, Stats> stats = new LinkedHashMap<>();
+            for (Mode mode : modes) {
+                stats.put(mode, new Stats());
+            }
+            for (int round = 0; round < ROUNDS; round++) {
+                for (Mode mode : modes) {
+                    run(conf, group, listing, pre, mode, seconds / ROUNDS, stats.get(mode));
+                }
+            }
+            for (Mode mode : modes) {
+                Stats s = stats.get(mode);
                 double total = s.median(s.total);
-                totals.computeIfAbsent(key, k -> new double[2])[mode ? 1 : 0] = total;
-                out.printf(Locale.ROOT, "%-11s %6.2f %7.0f %-9s %7.2f %9.2f %9.2f %9.2f %10.2f %9.1f %6d%n", key,
-                        info[0] / 1e6, info[1] / 1e3 / group.size(), mode ? "fast/" + s.subsampling : "full",
+                totals.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(mode, total);
+                out.printf(Locale.ROOT, "%-11s %6.2f %7.0f %-13s %7.2f %9.2f %9.2f %9.2f %10.2f %9.1f %6d%n", key,
+                        info[0] / 1e6, info[1] / 1e3 / group.size(), mode.label(s.reduction),
                         s.median(s.read), s.median(s.pixels), s.median(s.convert), s.median(s.preprocess), total,
                         1000 / total, s.count);
             }
         }
-        out.printf(Locale.ROOT, "%n(pixels: the ImageIO reader's entropy decoding, IDCT, upsampling and copy; "
-                + "to RGB: our colour conversion; fast/s: source subsampling by s)%n");
+        out.printf(Locale.ROOT, "%n(ours: our JPEG decoder, full or scaled 1/s in the DCT domain; pixels: its entropy "
+                + "decoding and IDCT, its conversion to RGB is inside preproc; imageio: TwelveMonkeys on the JDK's "
+                + "libjpeg, full or every s-th pixel; pixels: the reader's work, to RGB: our conversion)%n");
 
         double inference = Double.NaN;
-        if (!vsModel.equals("none")) {
-            Model m = Model.open(vsModel);
-            Engine engine = m.engine();
+        if (vs != null) {
+            Engine engine = vs.engine();
             inference = inferenceMsPerImage(engine, 8);
             out.printf(Locale.ROOT, "%ninference:   %s, batch 8, 1 thread: %.2f ms per image (median), kernel path %s%n",
-                    m.name(), inference, engine.kernelPath());
+                    vs.name(), inference, engine.kernelPath());
         }
         out.println();
+        // The default configuration (our decoder, fast path on) when it was timed, else the first one.
+        Mode best = modes.contains(new Mode(DecodeOptions.JpegDecoderChoice.BUILTIN, true))
+                ? new Mode(DecodeOptions.JpegDecoderChoice.BUILTIN, true) : modes.get(0);
         for (String key : order) {
-            double[] t = totals.get(key);
-            if (modes.size() == 2) {
-                out.printf(Locale.ROOT, "fast_path_speedup[%s]=%.2f%n", key, t[0] / t[1]);
+            Map<Mode, Double> t = totals.get(key);
+            for (DecodeOptions.JpegDecoderChoice d : decoders) {
+                if (fastModes.size() == 2) {
+                    String suffix = d == DecodeOptions.JpegDecoderChoice.BUILTIN ? "" : ",imageio";
+                    out.printf(Locale.ROOT, "fast_path_speedup[%s%s]=%.2f%n", key, suffix,
+                            t.get(new Mode(d, false)) / t.get(new Mode(d, true)));
+                }
+            }
+            if (decoders.size() == 2) {
+                for (boolean fast : fastModes) {
+                    out.printf(Locale.ROOT, "builtin_vs_imageio[%s,%s]=%.2f%n", key, fast ? "fast" : "full",
+                            t.get(new Mode(DecodeOptions.JpegDecoderChoice.IMAGEIO, fast))
+                                    / t.get(new Mode(DecodeOptions.JpegDecoderChoice.BUILTIN, fast)));
+                }
             }
             if (!Double.isNaN(inference)) {
-                double best = modes.contains(true) ? t[1] : t[0];
-                out.printf(Locale.ROOT, "decode_preprocess_vs_inference[%s]=%.2f%n", key, best / inference);
+                out.printf(Locale.ROOT, "decode_preprocess_vs_inference[%s]=%.2f%n", key, t.get(best) / inference);
             }
         }
         out.flush();
         return 0;
     }
 
-    /** Per-image samples of one run. */
+    /** Rounds in which the configurations take turns, per image size. */
+    private static final int ROUNDS = 4;
+
+    /** Per-image samples of one configuration. */
     private static final class Stats {
         final List<Double> read = new ArrayList<>();
         final List<Double> pixels = new ArrayList<>();
@@ -201,7 +264,7 @@ final class BenchDecodeCommand implements Callable<Integer> {
         final List<Double> preprocess = new ArrayList<>();
         final List<Double> total = new ArrayList<>();
         int count;
-        int subsampling = 1;
+        int reduction = 1;
 
         double median(List<Double> v) {
             double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
@@ -211,13 +274,12 @@ final class BenchDecodeCommand implements Callable<Integer> {
         }
     }
 
-    /** Reads the files over and over for {@code seconds} (once when 0). */
+    /** Reads the files over and over for {@code seconds} (once when 0), adding to {@code s}. */
     private static Stats run(Configuration conf, List<InputFile> files, ListingOptions listing, Preprocessor pre,
-                             boolean fast, double seconds) {
-        Stats s = new Stats();
+                             Mode mode, double seconds, Stats s) {
         float[] out = new float[pre.outputLength()];
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        try (ImageDecoder decoder = new ImageDecoder(DecodeOptions.defaults().withSubsample(fast))) {
+        try (ImageDecoder decoder = new ImageDecoder(mode.options())) {
             do {
                 try (PartitionReader reader = new PartitionReader(conf, files, decoder, pre, listing)) {
                     for (ImageResult r; (r = reader.next(out, 0)) != null; ) {
@@ -229,7 +291,7 @@ final class BenchDecodeCommand implements Callable<Integer> {
                         s.convert.add(decoder.lastConvertNanos() / 1e6);
                         s.preprocess.add(r.preprocessNanos() / 1e6);
                         s.total.add(r.totalNanos() / 1e6);
-                        s.subsampling = r.subsampling();
+                        s.reduction = r.subsampling();
                         s.count++;
                     }
                 }

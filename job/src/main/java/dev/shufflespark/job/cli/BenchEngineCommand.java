@@ -1,8 +1,7 @@
 package dev.shufflespark.job.cli;
 
+import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.io.onnx.OnnxExporter;
-import dev.shufflespark.io.onnx.OnnxImporter;
-import dev.shufflespark.io.onnx.OnnxModel;
 import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
@@ -86,30 +85,9 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         validate();
-        Model m;
-        byte[] onnx = null;
-        Path onnxFile = vsOnnxRuntime ? model.onnxFile() : null;
-        if (onnxFile != null) {
-            try {
-                onnx = Files.readAllBytes(onnxFile);
-            } catch (IOException e) {
-                throw new CliFailure("cannot read " + onnxFile + ": " + e.getMessage(), e);
-            }
-            OnnxModel imported = OnnxImporter.read(onnxFile);
-            long[] shape = imported.inputShape();
-            if (shape.length == 4 && ((shape[0] > 0 && shape[0] != batch) || (shape[2] > 0 && shape[2] != height)
-                    || (shape[3] > 0 && shape[3] != width))) {
-                throw new CliFailure("--vs-onnxruntime: " + onnxFile + " takes input " + Arrays.toString(shape)
-                        + "; ONNX Runtime cannot run --batch " + batch + " of " + height + "x" + width
-                        + " on it (use --batch " + shape[0] + ")");
-            }
-            m = imported.model();
-        } else {
-            m = model.open();
-            if (vsOnnxRuntime) {
-                onnx = OnnxExporter.toProto(m, height, width).toByteArray();
-            }
-        }
+        OpenedModel opened = model.open();
+        Model m = opened.model();
+        byte[] onnx = vsOnnxRuntime ? onnxRuntimeModel(opened) : null;
         Engine engine = m.engine();
         long multiplyAdds = m.multiplyAdds(height, width);
 
@@ -160,7 +138,7 @@ final class BenchEngineCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "model:        %s%s, input %dx3x%dx%d, %.1f M multiply-adds per image%n",
-                m.name(), model.isBuiltin() ? " (seeded weights)" : "", batch, height, width, multiplyAdds / 1e6);
+                m.name(), opened.builtin() ? " (seeded weights)" : "", batch, height, width, multiplyAdds / 1e6);
         out.printf(Locale.ROOT,
                 "threads:      %d, each with its own session; warm-up %.1f s, timed %.2f s, %d batches%s%n",
                 threads, warmupSeconds, wallSeconds, total,
@@ -193,6 +171,26 @@ final class BenchEngineCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The ONNX file given as --model, or the model exported, for ONNX Runtime to run on the same input. */
+    private byte[] onnxRuntimeModel(OpenedModel opened) {
+        if (opened.kind() != OpenedModel.Kind.ONNX) {
+            return OnnxExporter.toProto(opened.model(), height, width).toByteArray();
+        }
+        Path file = Path.of(model.name());
+        long[] shape = opened.declaredInput();
+        if (shape.length == 4 && ((shape[0] > 0 && shape[0] != batch) || (shape[2] > 0 && shape[2] != height)
+                || (shape[3] > 0 && shape[3] != width))) {
+            throw new CliFailure("--vs-onnxruntime: " + file + " takes input " + Arrays.toString(shape)
+                    + "; ONNX Runtime cannot run --batch " + batch + " of " + height + "x" + width
+                    + " on it (use --batch " + shape[0] + ")");
+        }
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CliFailure("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private void validate() {

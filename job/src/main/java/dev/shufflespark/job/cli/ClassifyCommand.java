@@ -3,6 +3,7 @@ package dev.shufflespark.job.cli;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.JobException;
@@ -11,9 +12,9 @@ import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ClusterException;
 import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.config.JobConfig;
-import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.model.LoadedModel;
+import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.stats.SummaryTable;
 import dev.shufflespark.model.ModelException;
@@ -74,7 +75,7 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "NAME|URI",
             description = "A built-in model name (see 'shufflespark models'; seeded, untrained weights), or a .ssnm "
-                    + "model file or an ONNX file on any Hadoop file system. Default: " + JobConfig.DEFAULT_MODEL + ".")
+                    + "model file or an ONNX file on any Hadoop file system. Default: " + ModelLoader.DEFAULT_MODEL + ".")
     String model;
 
     @Option(names = "--labels", paramLabel = "URI",
@@ -268,13 +269,10 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (summary.images == 0) {
             return;
         }
-        String top1 = config.format() == OutputFormat.CSV ? "split(class_name, ';')[0]" : "class_name[0]";
-        String p1 = config.format() == OutputFormat.CSV ? "cast(split(probability, ';')[0] as double)"
-                : "probability[0]";
-        List<Row> rows = spark.read().format(config.format().source()).option("header", "true")
-                .load(summary.output + "/" + ClassifyJob.LABELS_DIR)
+        List<Row> rows = RowFiles.readLabels(spark, config.format(), summary.output + "/" + ClassifyJob.LABELS_DIR)
                 .where(col("run_id").equalTo(summary.runId))
-                .select(col("path"), col("member"), col("status"), expr(top1), expr(p1), col("error"))
+                .select(col("path"), col("member"), col("status"), expr("class_name[0]"), expr("probability[0]"),
+                        col("error"))
                 .orderBy("path", "member").limit(10).collectAsList();
         out.println();
         if (summary.builtinModel) {

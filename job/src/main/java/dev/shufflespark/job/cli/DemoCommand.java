@@ -3,6 +3,7 @@ package dev.shufflespark.job.cli;
 import dev.shufflespark.io.decode.DecodedImage;
 import dev.shufflespark.io.decode.ImageDecoder;
 import dev.shufflespark.io.decode.ImageException;
+import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.io.output.TopK;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
@@ -65,7 +66,8 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         long start = System.nanoTime();
-        Model m = model.open();
+        OpenedModel opened = model.open();
+        Model m = opened.model();
         Labels labels = m.numClasses() == Labels.imagenet().size() ? Labels.imagenet() : null;
         Preprocessor preprocessor = new Preprocessor(PreprocessSettings.imagenet());
         PreprocessSettings settings = preprocessor.settings();
@@ -76,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
         float[] input = new float[chunk * imageFloats];
 
         PrintWriter out = spec.commandLine().getOut();
-        if (model.isBuiltin()) {
+        if (opened.builtin()) {
             out.println(m.name() + ": seeded weights, not trained: labels are meaningless");
         } else {
             out.println(m.name());

@@ -3,6 +3,7 @@ package dev.shufflespark.job.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.model.Architecture;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
@@ -92,7 +93,7 @@ class EngineCommandsTest {
         Cli cli = Cli.run("demo");
         assertEquals(0, cli.exitCode(), cli::toString);
         String[] lines = cli.outLines();
-        assertEquals(ModelOption.DEFAULT_MODEL + ": seeded weights, not trained: labels are meaningless", lines[0]);
+        assertEquals(ModelLoader.DEFAULT_MODEL + ": seeded weights, not trained: labels are meaningless", lines[0]);
         Pattern prediction = Pattern.compile("  (\\d\\.\\d{4})  (.+) \\((\\d+)\\)");
         for (String sample : new String[] {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"}) {
             int at = Arrays.asList(lines).indexOf(sample + " (" + sizeOf(sample) + ")");
