@@ -108,7 +108,8 @@ final class ReshapeOperators implements OperatorFamily {
             rest[i] = target.intAt(i + 1, n.label + " target shape");
         }
         long[] dims = Folding.copyZeros(n, x.dims(), rest, allowZero);
-        boolean oneImage = Arrays.stream(dims).noneMatch(d -> d == -1) && Constant.size(dims) == Constant.size(x.dims());
+        boolean oneImage = Arrays.stream(dims).noneMatch(d -> d == -1)
+                && Constant.size(dims) == Constant.size(x.dims());
         long batch = ctx.batch();
         boolean batchOk = batchSymbol || (first == 0 && !allowZero) || (batch > 0 && first == batch)
                 || (first == -1 && oneImage);

@@ -2,6 +2,7 @@ package dev.shufflespark.job.cli;
 
 import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.job.bench.ClusterBench;
+import dev.shufflespark.job.bench.Machine;
 import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ClusterException;
 import dev.shufflespark.job.cluster.ProjectLayout;
@@ -150,7 +151,7 @@ final class BenchClusterCommand implements Callable<Integer> {
                     source.synthetic == null ? 0 : source.synthetic,
                     source.inputs == null ? List.of() : List.copyOf(source.inputs), model, batch, tasksPerExecutor,
                     warmup, runs, executorMemory, scratch, sparkConf);
-            ClusterBench.Result result = ClusterBench.run(settings, layout, BenchEngineCommand.cpuModel(), err);
+            ClusterBench.Result result = ClusterBench.run(settings, layout, Machine.cpuModel(), err);
             Path json = output.resolve("bench.json");
             Files.writeString(json, result.toJson());
             Map<String, String> shown = new java.util.TreeMap<>(sparkConf);

@@ -10,9 +10,12 @@ import dev.shufflespark.io.source.InputFile;
 import dev.shufflespark.io.source.InputLister;
 import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.io.source.PartitionReader;
+import dev.shufflespark.job.bench.BatchTimer;
+import dev.shufflespark.job.bench.Machine;
+import dev.shufflespark.job.bench.Statistics;
+import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
-import dev.shufflespark.model.Session;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -23,13 +26,13 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -183,15 +186,15 @@ final class BenchDecodeCommand implements Callable<Integer> {
         } while (System.nanoTime() < warmEnd);
 
         out.printf(Locale.ROOT, "images:      %s, %d files%n", input, files.size());
-        out.printf(Locale.ROOT, "jdk:         %s %s%n", System.getProperty("java.vm.name"),
-                System.getProperty("java.version"));
-        out.printf(Locale.ROOT, "cpu:         %s, %d cores available, 1 thread used%n",
-                BenchEngineCommand.cpuModel(), Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "jdk:         %s%n", Machine.jdk());
+        out.printf(Locale.ROOT, "cpu:         %s, %d cores available, 1 thread used%n", Machine.cpuModel(),
+                Machine.cores());
         out.printf(Locale.ROOT, "pipeline:    read (Hadoop file://) + decode + preprocess (resize 256, crop 224, "
                 + "normalise); medians per image; the configurations take turns, %d rounds%n%n", ROUNDS);
-        out.printf(Locale.ROOT, "%-11s %6s %7s %-13s %7s %9s %9s %9s %10s %9s %6s%n", "size", "MP", "kB", "decoder",
-                "read", "pixels", "to RGB", "preproc", "total ms", "images/s", "n");
+        out.printf(Locale.ROOT, "%-11s %6s %7s %-13s %7s %9s %9s %9s %10s %9s %8s %6s%n", "size", "MP", "kB",
+                "decoder", "read", "pixels", "to RGB", "preproc", "total ms", "images/s", "cpu ms", "n");
         Map<String, Map<Mode, Double>> totals = new LinkedHashMap<>();
+        Map<String, Map<Mode, Double>> cpuTotals = new LinkedHashMap<>();
         for (String key : order) {
             long[] info = groupInfo.get(key);
             List<InputFile> group = groups.get(key);
@@ -206,17 +209,19 @@ final class BenchDecodeCommand implements Callable<Integer> {
             }
             for (Mode mode : modes) {
                 Stats s = stats.get(mode);
-                double total = s.median(s.total);
+                double total = Statistics.median(s.total);
                 totals.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(mode, total);
-                out.printf(Locale.ROOT, "%-11s %6.2f %7.0f %-13s %7.2f %9.2f %9.2f %9.2f %10.2f %9.1f %6d%n", key,
-                        info[0] / 1e6, info[1] / 1e3 / group.size(), mode.label(s.reduction),
-                        s.median(s.read), s.median(s.pixels), s.median(s.convert), s.median(s.preprocess), total,
-                        1000 / total, s.count);
+                cpuTotals.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(mode, Statistics.median(s.cpu));
+                out.printf(Locale.ROOT, "%-11s %6.2f %7.0f %-13s %7.2f %9.2f %9.2f %9.2f %10.2f %9.1f %8.2f %6d%n",
+                        key, info[0] / 1e6, info[1] / 1e3 / group.size(), mode.label(s.reduction),
+                        Statistics.median(s.read), Statistics.median(s.pixels), Statistics.median(s.convert),
+                        Statistics.median(s.preprocess), total, 1000 / total, Statistics.median(s.cpu), s.count);
             }
         }
         out.printf(Locale.ROOT, "%n(ours: our JPEG decoder, full or scaled 1/s in the DCT domain; pixels: its entropy "
                 + "decoding and IDCT, its conversion to RGB is inside preproc; imageio: TwelveMonkeys on the JDK's "
-                + "libjpeg, full or every s-th pixel; pixels: the reader's work, to RGB: our conversion)%n");
+                + "libjpeg, full or every s-th pixel; pixels: the reader's work, to RGB: our conversion; cpu ms: the "
+                + "thread's CPU time for read + decode + preprocess)%n");
 
         double inference = Double.NaN;
         if (vs != null) {
@@ -239,10 +244,14 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 }
             }
             if (decoders.size() == 2) {
+                Map<Mode, Double> c = cpuTotals.get(key);
                 for (boolean fast : fastModes) {
+                    Mode ours = new Mode(DecodeOptions.JpegDecoderChoice.BUILTIN, fast);
+                    Mode imageIo = new Mode(DecodeOptions.JpegDecoderChoice.IMAGEIO, fast);
                     out.printf(Locale.ROOT, "builtin_vs_imageio[%s,%s]=%.2f%n", key, fast ? "fast" : "full",
-                            t.get(new Mode(DecodeOptions.JpegDecoderChoice.IMAGEIO, fast))
-                                    / t.get(new Mode(DecodeOptions.JpegDecoderChoice.BUILTIN, fast)));
+                            t.get(imageIo) / t.get(ours));
+                    out.printf(Locale.ROOT, "builtin_vs_imageio_cpu[%s,%s]=%.2f%n", key, fast ? "fast" : "full",
+                            c.get(imageIo) / c.get(ours));
                 }
             }
             if (!Double.isNaN(inference)) {
@@ -252,6 +261,9 @@ final class BenchDecodeCommand implements Callable<Integer> {
         out.flush();
         return 0;
     }
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Rounds in which the configurations take turns, per image size. */
     private static final int ROUNDS = 4;
@@ -263,15 +275,10 @@ final class BenchDecodeCommand implements Callable<Integer> {
         final List<Double> convert = new ArrayList<>();
         final List<Double> preprocess = new ArrayList<>();
         final List<Double> total = new ArrayList<>();
+        /** The thread's CPU time for the image: less disturbed than wall time by other processes. */
+        final List<Double> cpu = new ArrayList<>();
         int count;
         int reduction = 1;
-
-        double median(List<Double> v) {
-            double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
-            Arrays.sort(a);
-            int n = a.length;
-            return n == 0 ? Double.NaN : n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
-        }
     }
 
     /** Reads the files over and over for {@code seconds} (once when 0), adding to {@code s}. */
@@ -282,10 +289,17 @@ final class BenchDecodeCommand implements Callable<Integer> {
         try (ImageDecoder decoder = new ImageDecoder(mode.options())) {
             do {
                 try (PartitionReader reader = new PartitionReader(conf, files, decoder, pre, listing)) {
-                    for (ImageResult r; (r = reader.next(out, 0)) != null; ) {
+                    while (true) {
+                        long cpu0 = THREADS.getCurrentThreadCpuTime();
+                        ImageResult r = reader.next(out, 0);
+                        long cpu1 = THREADS.getCurrentThreadCpuTime();
+                        if (r == null) {
+                            break;
+                        }
                         if (!r.ok()) {
                             throw new CliFailure("benchmark image failed: " + r.message());
                         }
+                        s.cpu.add((cpu1 - cpu0) / 1e6);
                         s.read.add(r.readNanos() / 1e6);
                         s.pixels.add(decoder.lastPixelsNanos() / 1e6);
                         s.convert.add(decoder.lastConvertNanos() / 1e6);
@@ -300,31 +314,18 @@ final class BenchDecodeCommand implements Callable<Integer> {
         return s;
     }
 
-    /** Median ms per image of Session.run on seeded input, batch {@code batch}, this thread, about 3 s. */
+    /** Median ms per image of Session.run on seeded input, batch {@code batch}, one thread, 1 s warm-up, 3 s. */
     private static double inferenceMsPerImage(Engine engine, int batch) {
-        Session session = engine.newSession(batch, 224, 224);
-        float[] input = new float[batch * 3 * 224 * 224];
-        SplittableRandom random = new SplittableRandom(1);
-        for (int i = 0; i < input.length; i++) {
-            input[i] = (float) (random.nextDouble() * 4 - 2);
+        try {
+            BatchTimer.Result timed = BatchTimer.time(1, BatchTimer.engine(engine, batch, 224, 224, 1), 1, 3,
+                    "bench-decode-inference");
+            return timed.medianNanos() / batch / 1e6;
+        } catch (ExecutionException e) {
+            throw new CliFailure("benchmark thread failed: " + Main.describe(e.getCause()), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliFailure("interrupted", e);
         }
-        float sink = 0;
-        long warm = System.nanoTime() + 1_000_000_000L;
-        while (System.nanoTime() < warm) {
-            sink += session.run(input, batch)[0];
-        }
-        List<Double> times = new ArrayList<>();
-        long end = System.nanoTime() + 3_000_000_000L;
-        while (System.nanoTime() < end) {
-            long t0 = System.nanoTime();
-            sink += session.run(input, batch)[0];
-            times.add((System.nanoTime() - t0) / 1e6 / batch);
-        }
-        if (sink == 42.4242f) {
-            System.out.print("");
-        }
-        Stats s = new Stats();
-        return s.median(times);
     }
 
     /**
@@ -333,7 +334,9 @@ final class BenchDecodeCommand implements Callable<Integer> {
      * quality 90, 4:2:0.
      */
     private static void generate(Path dir, PrintWriter out) throws IOException {
-        Path samples = DemoCommand.bundledSamples().get(0).getParent();
+        Path samples = ProjectLayout.samples().orElseThrow(() -> new CliFailure("--generate: cannot find the "
+                + "bundled samples/ folder to make the photos from; set -D" + ProjectLayout.HOME_PROPERTY
+                + " to the repository root"));
         long seed = 1;
         for (int[] size : SIZES) {
             for (String sample : SAMPLES) {

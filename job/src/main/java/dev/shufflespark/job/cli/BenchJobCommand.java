@@ -12,6 +12,7 @@ import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.io.source.PartitionReader;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.SparkSetup;
+import dev.shufflespark.job.bench.Machine;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.stats.Summary;
@@ -145,7 +146,7 @@ final class BenchJobCommand implements Callable<Integer> {
                     100 * bestJobCpu / bestLoopCpu);
             out.printf(Locale.ROOT, "kernel path:  %s%njava:         %s (%s)%ncpu:          %s, %d cores%n",
                     engine.kernelPath(), System.getProperty("java.version"), System.getProperty("java.vm.name"),
-                    BenchEngineCommand.cpuModel(), Runtime.getRuntime().availableProcessors());
+                    Machine.cpuModel(), Machine.cores());
             out.printf(Locale.ROOT, "job_vs_loop=%.3f%n", bestJob / bestLoop);
             out.flush();
         } finally {

@@ -7,6 +7,7 @@ import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.io.output.TopK;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
+import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.model.Labels;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
@@ -32,8 +33,6 @@ import picocli.CommandLine.Spec;
             "Preprocessing: shorter side to 256, centre crop 224, ImageNet mean and std (torchvision's)."})
 final class DemoCommand implements Callable<Integer> {
 
-    /** Set by bin/shufflespark to the repository root, where samples/ is. */
-    static final String HOME_PROPERTY = "shufflespark.home";
     private static final int CHUNK = 8;
 
     @Spec
@@ -116,9 +115,10 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** samples/*.png|jpg|jpeg under the repository root, sorted by name. */
-    static List<Path> bundledSamples() throws IOException {
-        Path dir = samplesDir();
+    /** samples/*.png|jpg|jpeg of the repository, sorted by name. */
+    private static List<Path> bundledSamples() throws IOException {
+        Path dir = ProjectLayout.samples().orElseThrow(() -> new CliFailure("cannot find the bundled samples/ folder; "
+                + "name image files, or set -D" + ProjectLayout.HOME_PROPERTY + " to the repository root"));
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> found = files
                     .filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)"))
@@ -129,20 +129,5 @@ final class DemoCommand implements Callable<Integer> {
             }
             return found;
         }
-    }
-
-    private static Path samplesDir() {
-        String home = System.getProperty(HOME_PROPERTY);
-        if (home != null) {
-            return Path.of(home, "samples");
-        }
-        // Not started by bin/shufflespark (a test, an IDE): look upwards from the working directory.
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("samples").resolve("LICENSES.txt"))) {
-                return dir.resolve("samples");
-            }
-        }
-        throw new CliFailure("cannot find the bundled samples/ folder; name image files, or set -D"
-                + HOME_PROPERTY + " to the repository root");
     }
 }
