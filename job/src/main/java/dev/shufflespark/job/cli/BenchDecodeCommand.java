@@ -191,9 +191,10 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 Machine.cores());
         out.printf(Locale.ROOT, "pipeline:    read (Hadoop file://) + decode + preprocess (resize 256, crop 224, "
                 + "normalise); medians per image; the configurations take turns, %d rounds%n%n", ROUNDS);
-        out.printf(Locale.ROOT, "%-11s %6s %7s %-13s %7s %9s %9s %9s %10s %9s %6s%n", "size", "MP", "kB", "decoder",
-                "read", "pixels", "to RGB", "preproc", "total ms", "images/s", "n");
+        out.printf(Locale.ROOT, "%-11s %6s %7s %-13s %7s %9s %9s %9s %10s %9s %8s %6s%n", "size", "MP", "kB",
+                "decoder", "read", "pixels", "to RGB", "preproc", "total ms", "images/s", "cpu ms", "n");
         Map<String, Map<Mode, Double>> totals = new LinkedHashMap<>();
+        Map<String, Map<Mode, Double>> cpuTotals = new LinkedHashMap<>();
         for (String key : order) {
             long[] info = groupInfo.get(key);
             List<InputFile> group = groups.get(key);
@@ -210,15 +211,17 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 Stats s = stats.get(mode);
                 double total = Statistics.median(s.total);
                 totals.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(mode, total);
-                out.printf(Locale.ROOT, "%-11s %6.2f %7.0f %-13s %7.2f %9.2f %9.2f %9.2f %10.2f %9.1f %6d%n", key,
-                        info[0] / 1e6, info[1] / 1e3 / group.size(), mode.label(s.reduction),
+                cpuTotals.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(mode, Statistics.median(s.cpu));
+                out.printf(Locale.ROOT, "%-11s %6.2f %7.0f %-13s %7.2f %9.2f %9.2f %9.2f %10.2f %9.1f %8.2f %6d%n",
+                        key, info[0] / 1e6, info[1] / 1e3 / group.size(), mode.label(s.reduction),
                         Statistics.median(s.read), Statistics.median(s.pixels), Statistics.median(s.convert),
-                        Statistics.median(s.preprocess), total, 1000 / total, s.count);
+                        Statistics.median(s.preprocess), total, 1000 / total, Statistics.median(s.cpu), s.count);
             }
         }
         out.printf(Locale.ROOT, "%n(ours: our JPEG decoder, full or scaled 1/s in the DCT domain; pixels: its entropy "
                 + "decoding and IDCT, its conversion to RGB is inside preproc; imageio: TwelveMonkeys on the JDK's "
-                + "libjpeg, full or every s-th pixel; pixels: the reader's work, to RGB: our conversion)%n");
+                + "libjpeg, full or every s-th pixel; pixels: the reader's work, to RGB: our conversion; cpu ms: the "
+                + "thread's CPU time for read + decode + preprocess)%n");
 
         double inference = Double.NaN;
         if (vs != null) {
@@ -241,10 +244,14 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 }
             }
             if (decoders.size() == 2) {
+                Map<Mode, Double> c = cpuTotals.get(key);
                 for (boolean fast : fastModes) {
+                    Mode ours = new Mode(DecodeOptions.JpegDecoderChoice.BUILTIN, fast);
+                    Mode imageIo = new Mode(DecodeOptions.JpegDecoderChoice.IMAGEIO, fast);
                     out.printf(Locale.ROOT, "builtin_vs_imageio[%s,%s]=%.2f%n", key, fast ? "fast" : "full",
-                            t.get(new Mode(DecodeOptions.JpegDecoderChoice.IMAGEIO, fast))
-                                    / t.get(new Mode(DecodeOptions.JpegDecoderChoice.BUILTIN, fast)));
+                            t.get(imageIo) / t.get(ours));
+                    out.printf(Locale.ROOT, "builtin_vs_imageio_cpu[%s,%s]=%.2f%n", key, fast ? "fast" : "full",
+                            c.get(imageIo) / c.get(ours));
                 }
             }
             if (!Double.isNaN(inference)) {
@@ -254,6 +261,9 @@ final class BenchDecodeCommand implements Callable<Integer> {
         out.flush();
         return 0;
     }
+
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** Rounds in which the configurations take turns, per image size. */
     private static final int ROUNDS = 4;
@@ -265,6 +275,8 @@ final class BenchDecodeCommand implements Callable<Integer> {
         final List<Double> convert = new ArrayList<>();
         final List<Double> preprocess = new ArrayList<>();
         final List<Double> total = new ArrayList<>();
+        /** The thread's CPU time for the image: less disturbed than wall time by other processes. */
+        final List<Double> cpu = new ArrayList<>();
         int count;
         int reduction = 1;
     }
@@ -277,10 +289,17 @@ final class BenchDecodeCommand implements Callable<Integer> {
         try (ImageDecoder decoder = new ImageDecoder(mode.options())) {
             do {
                 try (PartitionReader reader = new PartitionReader(conf, files, decoder, pre, listing)) {
-                    for (ImageResult r; (r = reader.next(out, 0)) != null; ) {
+                    while (true) {
+                        long cpu0 = THREADS.getCurrentThreadCpuTime();
+                        ImageResult r = reader.next(out, 0);
+                        long cpu1 = THREADS.getCurrentThreadCpuTime();
+                        if (r == null) {
+                            break;
+                        }
                         if (!r.ok()) {
                             throw new CliFailure("benchmark image failed: " + r.message());
                         }
+                        s.cpu.add((cpu1 - cpu0) / 1e6);
                         s.read.add(r.readNanos() / 1e6);
                         s.pixels.add(decoder.lastPixelsNanos() / 1e6);
                         s.convert.add(decoder.lastConvertNanos() / 1e6);
