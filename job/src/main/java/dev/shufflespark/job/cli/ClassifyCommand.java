@@ -15,6 +15,7 @@ import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.stats.SummaryTable;
 import dev.shufflespark.model.ModelException;
+import dev.shufflespark.model.kernel.Simd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -151,7 +152,18 @@ public final class ClassifyCommand implements Callable<Integer> {
                 throw new CliFailure(e.getMessage(), e);
             }
         }
-        SparkSetup.apply(sparkConf);
+        try {
+            SparkSetup.apply(sparkConf);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (!Simd.enabled()) {
+            // Not a failure: the engine runs on its scalar path. A driver that a standalone Worker starts in cluster
+            // mode gets no JVM flag from Spark; the executors report their own kernel path.
+            err.println("classify: kernel path of this driver JVM: " + Simd.description() + "; executors report "
+                    + "theirs in " + ClassifyJob.STATISTICS_DIR + "/ and the summary");
+            err.flush();
+        }
         SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
         try {
             Summary summary;
