@@ -1,6 +1,5 @@
 package dev.shufflespark.job;
 
-import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
@@ -11,10 +10,11 @@ import dev.shufflespark.io.source.InputPartition;
 import dev.shufflespark.io.source.InputPartitioner;
 import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.job.config.JobConfig;
-import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
+import dev.shufflespark.job.output.LabelSchema;
+import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.report.HtmlReport;
 import dev.shufflespark.job.report.ReportData;
 import dev.shufflespark.job.stats.PartitionStats;
@@ -52,7 +52,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -98,31 +97,6 @@ public final class ClassifyJob {
 
     public static Summary run(SparkSession spark, JobConfig config) {
         return run(spark, config, null);
-    }
-
-    /** The schema of the label rows (in Parquet and JSON; CSV joins the arrays with ';'). */
-    public static StructType labelsSchema() {
-        return new StructType()
-                .add("path", DataTypes.StringType, false)
-                .add("member", DataTypes.StringType, true)
-                .add("bytes", DataTypes.LongType, false)
-                .add("width", DataTypes.IntegerType, false)
-                .add("height", DataTypes.IntegerType, false)
-                .add("format", DataTypes.StringType, true)
-                .add("status", DataTypes.StringType, false)
-                .add("error", DataTypes.StringType, true)
-                .add("class_index", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
-                .add("class_name", DataTypes.createArrayType(DataTypes.StringType, false), true)
-                .add("probability", DataTypes.createArrayType(DataTypes.FloatType, false), true)
-                .add("model", DataTypes.StringType, false)
-                .add("model_sha256", DataTypes.StringType, false)
-                .add("executor_id", DataTypes.StringType, true)
-                .add("partition_id", DataTypes.IntegerType, false)
-                .add("read_ms", DataTypes.DoubleType, false)
-                .add("decode_ms", DataTypes.DoubleType, false)
-                .add("preprocess_ms", DataTypes.DoubleType, false)
-                .add("infer_ms", DataTypes.DoubleType, false)
-                .add("run_id", DataTypes.StringType, false);
     }
 
     /** The schema of the statistics rows. */
@@ -326,7 +300,7 @@ public final class ClassifyJob {
                     .add("length", DataTypes.LongType, false);
             Dataset<Row> result = classifier.transform(spark.createDataFrame(rows, inputSchema));
             List<Column> cols = new ArrayList<>();
-            for (StructField f : labelsSchema().fields()) {
+            for (StructField f : LabelSchema.rows().fields()) {
                 String n = f.name();
                 Column c = switch (n) {
                     case "path" -> col("path");
@@ -342,18 +316,11 @@ public final class ClassifyJob {
                 labels = labels.mapPartitions(new FailFirstAttempt(config.failPartition()),
                         Encoders.row(labels.schema()));
             }
-            if (config.format() == OutputFormat.CSV) {
-                labels = joinArrays(labels);
-            }
             return labels;
         }
 
         private org.apache.spark.sql.DataFrameWriter<Row> writer(Dataset<Row> rows, SaveMode mode) {
-            org.apache.spark.sql.DataFrameWriter<Row> w = rows.write().format(config.format().source()).mode(mode);
-            if (config.format() == OutputFormat.CSV) {
-                w = w.option("header", "true");
-            }
-            return w;
+            return RowFiles.writer(rows, config.format()).mode(mode);
         }
 
         /** The paths that already have label rows (resume). */
@@ -366,8 +333,7 @@ public final class ClassifyJob {
                 throw new JobException("cannot read " + Redaction.uri(labelsDir.toString()) + ": " + e.getMessage(), e);
             }
             Set<String> done = new HashSet<>();
-            Dataset<Row> existing = spark.read().format(config.format().source()).option("header", "true")
-                    .load(labelsDir.toString());
+            Dataset<Row> existing = RowFiles.readLabels(spark, config.format(), labelsDir.toString());
             for (Row r : existing.select("path").distinct().collectAsList()) {
                 done.add(r.getString(0));
             }
@@ -451,19 +417,6 @@ public final class ClassifyJob {
                 }
             }
         }
-    }
-
-    /** CSV has no arrays: class indices, names and probabilities become {@code ;}-joined strings. */
-    static Dataset<Row> joinArrays(Dataset<Row> rows) {
-        List<Column> cols = new ArrayList<>();
-        for (StructField f : rows.schema().fields()) {
-            Column c = col(f.name());
-            if (f.dataType() instanceof ArrayType) {
-                c = array_join(c.cast(DataTypes.createArrayType(DataTypes.StringType)), ";").as(f.name());
-            }
-            cols.add(c);
-        }
-        return rows.select(cols.toArray(new Column[0]));
     }
 
     /** The test hook: the first attempt of one partition fails after passing on its first row. */

@@ -5,7 +5,6 @@ import dev.shufflespark.model.plan.Graph;
 import dev.shufflespark.model.plan.Passes;
 import dev.shufflespark.model.shufflenet.SeededInit;
 import dev.shufflespark.model.shufflenet.ShuffleNets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -53,19 +52,6 @@ public final class Model {
 
     public static Model of(Architecture architecture, Weights weights) {
         return new Model(architecture.name(), architecture, weights);
-    }
-
-    /** A built-in name, or the path of a model file. */
-    public static Model open(String nameOrPath) {
-        if (Architecture.isBuiltinName(nameOrPath)) {
-            return builtin(nameOrPath);
-        }
-        Path path = Path.of(nameOrPath);
-        if (!Files.exists(path)) {
-            throw new ModelException("model '" + nameOrPath + "' is neither a built-in model nor an existing file; "
-                    + "built-in models are " + String.join(", ", Architecture.builtinNames()));
-        }
-        return load(path);
     }
 
     /** Reads a model file ({@link ModelFile}); errors name the file and what is wrong in it. */

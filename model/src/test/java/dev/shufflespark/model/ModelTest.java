@@ -16,7 +16,7 @@ class ModelTest {
         Model builtin = Model.builtin("shufflenet_v1_g8_x0_5");
         Path file = dir.resolve("m.ssnm");
         builtin.save(file);
-        Model loaded = Model.open(file.toString());
+        Model loaded = Model.load(file);
         assertEquals("shufflenet_v1_g8_x0_5", loaded.name());
         float[] input = TestInputs.gaussian(3 * 64 * 64, 5);
         float[] a = builtin.engine().newSession(1, 64, 64).run(input, 1);
@@ -25,9 +25,7 @@ class ModelTest {
     }
 
     @Test
-    void unknownNamesListTheBuiltins() {
-        ModelException e = assertThrows(ModelException.class, () -> Model.open("shufflenet_v3"));
-        assertTrue(e.getMessage().contains("shufflenet_v3") && e.getMessage().contains("shufflenet_v2_x1_0"), e.getMessage());
+    void unsupportedGroupCountsListTheSupportedOnes() {
         ModelException g = assertThrows(ModelException.class, () -> Model.builtin("shufflenet_v1_g5_x1_0"));
         assertTrue(g.getMessage().contains("1, 2, 3, 4, 8"), g.getMessage());
     }

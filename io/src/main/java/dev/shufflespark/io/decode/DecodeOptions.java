@@ -17,15 +17,26 @@ import java.util.function.Function;
  * @param subsampleHeadroom with subsampling, the decoded shorter side stays at least this many times the
  *                         resize target (default 2), so that the antialiased resize still averages several
  *                         decoded pixels per output pixel
+ * @param jpeg             which JPEG decoder: our own ({@code builtin}, the default; it falls back to ImageIO
+ *                         for what it does not decode) or always ImageIO ({@code imageio})
  */
 public record DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientation, boolean subsample,
-                            double subsampleHeadroom) implements Serializable {
+                            double subsampleHeadroom, JpegDecoderChoice jpeg) implements Serializable {
+
+    /** The JPEG decoder to use. */
+    public enum JpegDecoderChoice {
+        /** Our own decoder (DCT-domain scaling), with ImageIO for the JPEG variants it does not decode. */
+        BUILTIN,
+        /** Always ImageIO (TwelveMonkeys' reader on the JDK's libjpeg), with pixel subsampling. */
+        IMAGEIO
+    }
 
     public static final String MAX_PIXELS = "decode.max.pixels";
     public static final String MAX_BYTES = "decode.max.bytes";
     public static final String EXIF_ORIENTATION = "decode.exif.orientation";
     public static final String SUBSAMPLE = "decode.subsample";
     public static final String SUBSAMPLE_HEADROOM = "decode.subsample.headroom";
+    public static final String JPEG_DECODER = "decode.jpeg.decoder";
 
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
     public static final long DEFAULT_MAX_BYTES = 256L << 20;
@@ -41,26 +52,43 @@ public record DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientati
         if (!(subsampleHeadroom >= 1) || subsampleHeadroom > 1e6) {
             throw new IllegalArgumentException(SUBSAMPLE_HEADROOM + " must be at least 1, got " + subsampleHeadroom);
         }
+        if (jpeg == null) {
+            throw new IllegalArgumentException(JPEG_DECODER + " must be given");
+        }
+    }
+
+    public DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientation, boolean subsample,
+                         double subsampleHeadroom) {
+        this(maxPixels, maxBytes, exifOrientation, subsample, subsampleHeadroom, JpegDecoderChoice.BUILTIN);
     }
 
     public static DecodeOptions defaults() {
-        return new DecodeOptions(DEFAULT_MAX_PIXELS, DEFAULT_MAX_BYTES, true, true, DEFAULT_HEADROOM);
+        return new DecodeOptions(DEFAULT_MAX_PIXELS, DEFAULT_MAX_BYTES, true, true, DEFAULT_HEADROOM,
+                JpegDecoderChoice.BUILTIN);
     }
 
     public DecodeOptions withMaxPixels(long v) {
-        return new DecodeOptions(v, maxBytes, exifOrientation, subsample, subsampleHeadroom);
+        return new DecodeOptions(v, maxBytes, exifOrientation, subsample, subsampleHeadroom, jpeg);
     }
 
     public DecodeOptions withMaxBytes(long v) {
-        return new DecodeOptions(maxPixels, v, exifOrientation, subsample, subsampleHeadroom);
+        return new DecodeOptions(maxPixels, v, exifOrientation, subsample, subsampleHeadroom, jpeg);
     }
 
     public DecodeOptions withExifOrientation(boolean v) {
-        return new DecodeOptions(maxPixels, maxBytes, v, subsample, subsampleHeadroom);
+        return new DecodeOptions(maxPixels, maxBytes, v, subsample, subsampleHeadroom, jpeg);
     }
 
     public DecodeOptions withSubsample(boolean v) {
-        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, v, subsampleHeadroom);
+        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, v, subsampleHeadroom, jpeg);
+    }
+
+    public DecodeOptions withSubsampleHeadroom(double v) {
+        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, subsample, v, jpeg);
+    }
+
+    public DecodeOptions withJpeg(JpegDecoderChoice v) {
+        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, subsample, subsampleHeadroom, v);
     }
 
     /**
@@ -74,6 +102,18 @@ public record DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientati
                 ConfigValues.longValue(lookup, MAX_BYTES, d.maxBytes),
                 ConfigValues.booleanValue(lookup, EXIF_ORIENTATION, d.exifOrientation),
                 ConfigValues.booleanValue(lookup, SUBSAMPLE, d.subsample),
-                ConfigValues.doubleValue(lookup, SUBSAMPLE_HEADROOM, d.subsampleHeadroom));
+                ConfigValues.doubleValue(lookup, SUBSAMPLE_HEADROOM, d.subsampleHeadroom),
+                jpegChoice(lookup.apply(JPEG_DECODER), d.jpeg));
+    }
+
+    private static JpegDecoderChoice jpegChoice(String v, JpegDecoderChoice d) {
+        if (v == null || v.isBlank()) {
+            return d;
+        }
+        try {
+            return JpegDecoderChoice.valueOf(v.strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(JPEG_DECODER + " must be builtin or imageio, got '" + v + "'");
+        }
     }
 }

@@ -48,6 +48,8 @@ public final class ImageDecoder implements AutoCloseable {
     private final DecodeOptions options;
     private final Map<Format, ImageReader> readers = new EnumMap<>(Format.class);
     private final List<String> warnings = new ArrayList<>();
+    private JpegDecoder builtin;
+    private String lastFallback;
     private final IIOReadWarningListener warningListener = (source, warning) -> warnings.add(warning);
     private long lastPixelsNanos;
     private long lastConvertNanos;
@@ -116,6 +118,13 @@ public final class ImageDecoder implements AutoCloseable {
         if (!options.exifOrientation()) {
             orientation = 1;
         }
+        lastFallback = null;
+        if (jpeg != null && options.jpeg() == DecodeOptions.JpegDecoderChoice.BUILTIN) {
+            DecodedImage d = decodeBuiltin(data, off, len, name, jpeg, orientation, targetShorterSide);
+            if (d != null) {
+                return d;
+            }
+        }
         ImageReader reader = reader(format);
         if (reader == null) {
             throw new ImageException(Reason.UNSUPPORTED_FORMAT, name + ": no " + format
@@ -131,9 +140,7 @@ public final class ImageDecoder implements AutoCloseable {
                 throw new ImageException(Reason.CORRUPT, name + ": the header gives a size of " + w + "x" + h);
             }
             if ((long) w * h > options.maxPixels()) {
-                throw new ImageException(Reason.TOO_LARGE, String.format(Locale.ROOT,
-                        "%s: %dx%d is %.1f megapixels, more than the limit of %.1f (%s)", name, w, h,
-                        (double) w * h / 1e6, options.maxPixels() / 1e6, DecodeOptions.MAX_PIXELS));
+                throw tooLarge(name, w, h);
             }
             int s = subsampling(w, h, targetShorterSide);
             int offX = (s - 1) / 2;
@@ -193,6 +200,72 @@ public final class ImageDecoder implements AutoCloseable {
                 discard(format);
             }
         }
+    }
+
+    /**
+     * Our own JPEG decoder, scaled in the DCT domain to what the resize needs; null when it leaves the file to
+     * ImageIO (a variant it does not decode, or damage that ImageIO may still get through).
+     */
+    private DecodedImage decodeBuiltin(byte[] data, int off, int len, String name, JpegHeader jpeg, int orientation,
+                                       int targetShorterSide) throws ImageException {
+        int w = jpeg.width();
+        int h = jpeg.height();
+        if (w > 0 && h > 0 && (long) w * h > options.maxPixels()) {
+            throw tooLarge(name, w, h);
+        }
+        int shift = scaleShift(w, h, targetShorterSide);
+        if (builtin == null) {
+            builtin = new JpegDecoder();
+        }
+        try {
+            long t0 = System.nanoTime();
+            JpegImage image = builtin.decode(data, off, len, name, shift, options.maxPixels());
+            lastPixelsNanos = System.nanoTime() - t0;
+            lastConvertNanos = 0; // conversion to RGB happens row by row where the rows are used
+            boolean t = DecodedImage.transposed(orientation);
+            return new DecodedImage(image, orientation, t ? h : w, t ? w : h, image.scale(), Format.JPEG);
+        } catch (ImageException e) {
+            if (e.reason() == Reason.TRUNCATED || e.reason() == Reason.TOO_LARGE) {
+                throw e;
+            }
+            lastFallback = e.getMessage();
+            return null;
+        } catch (ArithmeticException | OutOfMemoryError e) {
+            throw new ImageException(Reason.TOO_LARGE, name + ": out of memory while decoding JPEG (" + e
+                    + "); lower " + DecodeOptions.MAX_PIXELS + " or give the JVM more heap");
+        } catch (RuntimeException e) {
+            // A defect of ours (the fuzz tests look for these): ImageIO gets the file instead.
+            lastFallback = name + ": " + e;
+            return null;
+        }
+    }
+
+    /**
+     * The DCT-domain scaling (as a shift: 1 / 2^shift) for a JPEG of {@code w x h} whose shorter side will be
+     * resized to {@code target}: the smallest scale that keeps the decoded shorter side at least
+     * {@code subsampleHeadroom x target}; 0 when scaling is off or would not help.
+     */
+    int scaleShift(int w, int h, int target) {
+        if (!options.subsample() || target <= 0) {
+            return 0;
+        }
+        int shorter = Math.min(w, h);
+        int shift = 0;
+        while (shift < 3 && (shorter + (2 << shift) - 1 >> (shift + 1)) >= options.subsampleHeadroom() * target) {
+            shift++;
+        }
+        return shift;
+    }
+
+    /** Why the last JPEG went to ImageIO rather than our decoder (null when it did not), for tests and benchmarks. */
+    public String lastFallback() {
+        return lastFallback;
+    }
+
+    private ImageException tooLarge(String name, int w, int h) {
+        return new ImageException(Reason.TOO_LARGE, String.format(Locale.ROOT,
+                "%s: %dx%d is %.1f megapixels, more than the limit of %.1f (%s)", name, w, h,
+                (double) w * h / 1e6, options.maxPixels() / 1e6, DecodeOptions.MAX_PIXELS));
     }
 
     /**

@@ -16,6 +16,11 @@ record JpegHeader(int width, int height, int precision, int components, int[] co
 
     /** libjpeg's default_decompress_parms, which Pillow relies on. */
     ColourSpace colourSpace() {
+        return colourSpace(components, jfif, adobeTransform, componentIds);
+    }
+
+    /** The colour space of a frame of {@code components} with these markers and component ids. */
+    static ColourSpace colourSpace(int components, boolean jfif, int adobeTransform, int[] componentIds) {
         switch (components) {
             case 1:
                 return ColourSpace.GRAY;

@@ -131,6 +131,50 @@ final class PixelConversion {
         }
     }
 
+    /** One row of {@code n} YCbCr samples (three planes) to packed RGB at {@code rgb[o]}. */
+    static void ycbcrRow(byte[] ys, int yOff, byte[] cbs, int cbOff, byte[] crs, int crOff, byte[] rgb, int o, int n) {
+        int[] crR = CR_R, cbB = CB_B, crG = CR_G, cbG = CB_G;
+        byte[] clip = CLIP;
+        for (int x = 0; x < n; x++, o += 3) {
+            int luma = (ys[yOff + x] & 0xff) + CLIP_OFFSET;
+            int cb = cbs[cbOff + x] & 0xff;
+            int cr = crs[crOff + x] & 0xff;
+            rgb[o] = clip[luma + crR[cr]];
+            rgb[o + 1] = clip[luma + ((cbG[cb] + crG[cr]) >> SCALEBITS)];
+            rgb[o + 2] = clip[luma + cbB[cb]];
+        }
+    }
+
+    /** libjpeg's {@code ycck_cmyk_convert} for the first three planes: 255 - RGB, clamped, into out[0..2]. */
+    static void ycbcrToInvertedRow(byte[] ys, int yOff, byte[] cbs, int cbOff, byte[] crs, int crOff, byte[][] out,
+                                   int n) {
+        int[] crR = CR_R, cbB = CB_B, crG = CR_G, cbG = CB_G;
+        byte[] clip = CLIP;
+        for (int x = 0; x < n; x++) {
+            int luma = ys[yOff + x] & 0xff;
+            int cb = cbs[cbOff + x] & 0xff;
+            int cr = crs[crOff + x] & 0xff;
+            out[0][x] = clip[CLIP_OFFSET + 255 - (luma + crR[cr])];
+            out[1][x] = clip[CLIP_OFFSET + 255 - (luma + ((cbG[cb] + crG[cr]) >> SCALEBITS))];
+            out[2][x] = clip[CLIP_OFFSET + 255 - (luma + cbB[cb])];
+        }
+    }
+
+    /** One row of {@code n} CMYK samples (four planes) to packed RGB as Pillow does it; see {@link #cmyk}. */
+    static void cmykRow(byte[][] planes, int[] offs, boolean inverted, byte[] rgb, int o, int n) {
+        int flip = inverted ? 255 : 0;
+        byte[] k = planes[3];
+        int kOff = offs[3];
+        for (int x = 0; x < n; x++, o += 3) {
+            int nk = 255 - ((k[kOff + x] & 0xff) ^ flip);
+            for (int c = 0; c < 3; c++) {
+                int v = (planes[c][offs[c] + x] & 0xff) ^ flip;
+                int t = v * nk + 128;
+                rgb[o + c] = clip(nk - (((t >> 8) + t) >> 8));
+            }
+        }
+    }
+
     /** libjpeg's range_limit: CLIP[v + CLIP_OFFSET] is v clamped to 0..255, for v in -512..767. */
     private static final int CLIP_OFFSET = 512;
     private static final byte[] CLIP = new byte[1280];

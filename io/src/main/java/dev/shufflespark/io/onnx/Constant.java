@@ -11,7 +11,7 @@ import java.util.Arrays;
  * through the Gather / Unsqueeze / Concat that exporters emit, into the Reshape that needs it. {@code perBatch}
  * is null when no element depends on N.
  */
-final class Constant {
+final class Constant implements OnnxValue {
     enum Kind { FLOAT, INT }
 
     final Kind kind;

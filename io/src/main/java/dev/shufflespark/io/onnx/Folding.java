@@ -256,9 +256,16 @@ final class Folding {
 
     /** Resolves 0 (copy the input's dimension, unless allowzero) and -1 (infer) in a Reshape target. */
     static long[] resolveReshape(OnnxNode node, long[] in, long[] target, boolean allowZero) {
+        return inferDimension(node, in, Arrays.toString(in), target, copyZeros(node, in, target, allowZero));
+    }
+
+    /**
+     * A Reshape target with each 0 replaced by the input's dimension (unless allowzero) and -1 kept; fails on any
+     * other negative dimension or a second -1.
+     */
+    static long[] copyZeros(OnnxNode node, long[] in, long[] target, boolean allowZero) {
         long[] out = target.clone();
-        int infer = -1;
-        long known = 1;
+        boolean infer = false;
         for (int i = 0; i < out.length; i++) {
             if (out[i] == 0 && !allowZero) {
                 if (i >= in.length) {
@@ -268,12 +275,28 @@ final class Folding {
                 out[i] = in[i];
             }
             if (out[i] == -1) {
-                if (infer >= 0) {
+                if (infer) {
                     throw node.error("target shape " + Arrays.toString(target) + " has more than one -1");
                 }
-                infer = i;
+                infer = true;
             } else if (out[i] < 0) {
                 throw node.error("target shape " + Arrays.toString(target) + " has a negative dimension");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The dims from {@link #copyZeros} with their -1 inferred; fails, naming the input as {@code shown}, when they
+     * cannot hold the input's elements.
+     */
+    static long[] inferDimension(OnnxNode node, long[] in, String shown, long[] target, long[] dims) {
+        long[] out = dims.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == -1) {
+                infer = i;
             } else {
                 known *= out[i];
             }
@@ -281,12 +304,11 @@ final class Folding {
         long size = Constant.size(in);
         if (infer >= 0) {
             if (known == 0 || size % known != 0) {
-                throw node.error("cannot reshape " + Arrays.toString(in) + " to " + Arrays.toString(target));
+                throw node.error("cannot reshape " + shown + " to " + Arrays.toString(target));
             }
             out[infer] = size / known;
         } else if (known != size) {
-            throw node.error("cannot reshape " + Arrays.toString(in) + " (" + size + " elements) to "
-                    + Arrays.toString(target));
+            throw node.error("cannot reshape " + shown + " (" + size + " elements) to " + Arrays.toString(target));
         }
         return out;
     }

@@ -3,6 +3,7 @@ package dev.shufflespark.io.onnx;
 import dev.shufflespark.io.onnx.proto.Onnx.AttributeProto;
 import dev.shufflespark.io.onnx.proto.Onnx.NodeProto;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,19 @@ final class OnnxNode {
         long[] v = new long[a.getIntsCount()];
         for (int i = 0; i < v.length; i++) {
             v[i] = a.getInts(i);
+        }
+        return v;
+    }
+
+    /** An INTS attribute that must have {@code count} values; absent, {@code count} times the default. */
+    long[] attrInts(String name, int count, long defaultValue) {
+        long[] v = attrInts(name);
+        if (v == null) {
+            v = new long[count];
+            Arrays.fill(v, defaultValue);
+        }
+        if (v.length != count) {
+            throw error(name + " " + Arrays.toString(v) + " should have " + count + " values");
         }
         return v;
     }

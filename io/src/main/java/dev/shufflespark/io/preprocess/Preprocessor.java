@@ -2,6 +2,7 @@ package dev.shufflespark.io.preprocess;
 
 import dev.shufflespark.io.decode.DecodedImage;
 import dev.shufflespark.io.decode.RgbImage;
+import dev.shufflespark.io.decode.RgbRows;
 
 /**
  * Turns a decoded image into one model input, as torchvision's {@code Resize(r)}, {@code CenterCrop(c)},
@@ -14,7 +15,10 @@ import dev.shufflespark.io.decode.RgbImage;
  *   <li>each sample is scaled and normalised per channel in float32, {@code (v / 255 - mean) / std}, and
  *       written as three planes (CHW) into the caller's array.</li>
  * </ol>
- * Only the pixels inside the crop are computed. An image that was decoded subsampled, or that carries an
+ * Only the pixels inside the crop are computed. Rows that our JPEG decoder left unconverted ({@link RgbRows})
+ * are converted to RGB one at a time inside the horizontal pass, only those the crop needs (the whole image is
+ * never written out as RGB), with the same arithmetic, so the tensor is the same bit for bit; transposing EXIF
+ * orientations (5 to 8) convert the whole image first. An image that was decoded subsampled, or that carries an
  * EXIF orientation, is resampled from the region of the full image it covers, without first copying it
  * into a rotated or full-size array.
  *
@@ -29,6 +33,7 @@ public final class Preprocessor {
     private final int[] planeChannel;
     private final boolean bgr;
     private byte[] scratch = new byte[0];
+    private byte[] rowBuffer = new byte[0];
 
     public Preprocessor(PreprocessSettings settings) {
         this.settings = settings;
@@ -87,8 +92,9 @@ public final class Preprocessor {
         int left = cropOffset(outW, cw);
         int top = cropOffset(outH, ch);
 
-        RgbImage stored = image.pixels();
-        DecodedImage.View view = DecodedImage.View.of(stored, image.orientation());
+        int storedW = image.storedWidth();
+        int storedH = image.storedHeight();
+        DecodedImage.View view = DecodedImage.View.of(storedW, storedH, image.orientation());
         boolean transposed = DecodedImage.transposed(image.orientation());
         // The full image's extent in the decoded pixels' coordinates, per displayed axis.
         // A displayed axis runs along the stored rows or columns (swapped when transposed), maybe reversed.
@@ -96,10 +102,15 @@ public final class Preprocessor {
                 transposed ? image.offsetY() : image.offsetX(), view.xStride() < 0);
         double[] boxY = box(image.height(), view.height(), image.subsampling(),
                 transposed ? image.offsetX() : image.offsetY(), view.yStride() < 0);
-        boolean needH = outW != view.width() || boxX[0] != 0 || boxX[1] != view.width();
-        boolean needV = outH != view.height() || boxY[0] != 0 || boxY[1] != view.height();
+        boolean scaled = image.scale() > 1;
+        boolean needH = scaled || outW != view.width() || boxX[0] != 0 || boxX[1] != view.width();
+        boolean needV = scaled || outH != view.height() || boxY[0] != 0 || boxY[1] != view.height();
 
-        byte[] src = stored.pixels();
+        // Rows not yet converted to RGB (our JPEG decoder's) are converted one at a time into a row buffer
+        // by the horizontal pass, and only the rows it needs; the whole image is never written out as RGB.
+        RgbRows rows = image.unconverted();
+        boolean fused = rows != null && needH && !transposed;
+        byte[] src = fused ? null : image.pixels().pixels();
         int plane = ch * cw;
         if (!needH && !needV) {
             for (int y = 0; y < ch; y++) {
@@ -111,24 +122,39 @@ public final class Preprocessor {
             }
             return;
         }
-        Resampler vertical = needV ? Resampler.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch) : null;
+        Resampler vertical = !needV ? null : scaled
+                ? Resampler.scaled(image.height(), image.scale(), view.height(), view.yStride() < 0, outH, top, ch)
+                : Resampler.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch);
         if (!needH) {
             // Vertical only: straight from the decoded pixels.
             verticalPass(vertical, src, view.origin() + left * view.xStride(), view.xStride(), view.yStride(),
                     cw, ch, out, offset, 0);
             return;
         }
-        Resampler horizontal = Resampler.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
+        Resampler horizontal = scaled
+                ? Resampler.scaled(image.width(), image.scale(), view.width(), view.xStride() < 0, outW, left, cw)
+                : Resampler.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
         int rowFirst = needV ? vertical.lowest() : top;
         int rowEnd = needV ? vertical.highest() : top + ch;
-        int rows = rowEnd - rowFirst;
+        int rowCount = rowEnd - rowFirst;
         int tempStride = cw * 3;
-        if (scratch.length < rows * tempStride) {
-            scratch = new byte[rows * tempStride];
+        if (scratch.length < rowCount * tempStride) {
+            scratch = new byte[rowCount * tempStride];
         }
         byte[] temp = scratch;
-        for (int r = 0; r < rows; r++) {
-            int rowStart = view.origin() + (rowFirst + r) * view.yStride();
+        if (fused && rowBuffer.length < 3 * storedW) {
+            rowBuffer = new byte[3 * storedW];
+        }
+        for (int r = 0; r < rowCount; r++) {
+            int rowStart;
+            if (fused) {
+                int displayed = rowFirst + r;
+                rows.rgbRow(view.yStride() > 0 ? displayed : storedH - 1 - displayed, rowBuffer, 0);
+                src = rowBuffer;
+                rowStart = view.xStride() > 0 ? 0 : 3 * (storedW - 1);
+            } else {
+                rowStart = view.origin() + (rowFirst + r) * view.yStride();
+            }
             int t = r * tempStride;
             for (int x = 0; x < cw; x++, t += 3) {
                 int n = horizontal.count[x];

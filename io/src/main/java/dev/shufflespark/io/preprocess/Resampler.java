@@ -71,6 +71,71 @@ final class Resampler {
         return new Resampler(first, count, weights, ksize);
     }
 
+    /**
+     * Coefficients for resampling an axis of {@code full} pixels to {@code outSize} (outputs {@code from ..
+     * from + n - 1}) when only means of {@code scale} consecutive pixels were decoded ({@code decoded} of them;
+     * the last may cover fewer): Pillow's weights over the full axis, computed in double exactly as
+     * {@link #bilinear} computes them, summed over the pixels each decoded mean covers, then rounded. Were the
+     * pixels under each mean all equal, this would be Pillow's resize of the full image exactly. With
+     * {@code flipped} the decoded pixels are numbered from the far end (an EXIF mirror or rotation).
+     */
+    static Resampler scaled(int full, int scale, int decoded, boolean flipped, int outSize, int from, int n) {
+        double ratio = (double) full / outSize;
+        double filterScale = Math.max(ratio, 1.0);
+        double support = filterScale;
+        int fullSize = (int) Math.ceil(support) * 2 + 1;
+        int ksize = fullSize / scale + 2;
+        int[] first = new int[n];
+        int[] count = new int[n];
+        int[] weights = new int[n * ksize];
+        double[] k = new double[fullSize];
+        double[] agg = new double[ksize];
+        for (int i = 0; i < n; i++) {
+            int xx = from + i;
+            double center = (xx + 0.5) * ratio;
+            double ss = 1.0 / filterScale;
+            int xmin = Math.max((int) (center - support + 0.5), 0);
+            int xmax = Math.min((int) (center + support + 0.5), full) - xmin;
+            double ww = 0;
+            for (int x = 0; x < xmax; x++) {
+                double w = triangle((x + xmin - center + 0.5) * ss);
+                k[x] = w;
+                ww += w;
+            }
+            int jFirst = Integer.MAX_VALUE;
+            int jLast = -1;
+            for (int x = 0; x < xmax; x++) {
+                int j = decodedIndex(x + xmin, full, scale, decoded, flipped);
+                jFirst = Math.min(jFirst, j);
+                jLast = Math.max(jLast, j);
+            }
+            if (jLast < 0) {
+                first[i] = 0;
+                count[i] = 0;
+                continue;
+            }
+            java.util.Arrays.fill(agg, 0);
+            for (int x = 0; x < xmax; x++) {
+                int j = decodedIndex(x + xmin, full, scale, decoded, flipped);
+                agg[j - jFirst] += ww != 0 ? k[x] / ww : k[x];
+            }
+            int taps = jLast - jFirst + 1;
+            for (int t = 0; t < taps; t++) {
+                double w = agg[t];
+                weights[i * ksize + t] = w < 0 ? (int) (-0.5 + w * (1 << PRECISION_BITS))
+                        : (int) (0.5 + w * (1 << PRECISION_BITS));
+            }
+            first[i] = jFirst;
+            count[i] = taps;
+        }
+        return new Resampler(first, count, weights, ksize);
+    }
+
+    /** The decoded pixel (in the order the caller walks them) that full-axis pixel x falls in. */
+    private static int decodedIndex(int x, int full, int scale, int decoded, boolean flipped) {
+        return flipped ? decoded - 1 - (full - 1 - x) / scale : x / scale;
+    }
+
     private static double triangle(double x) {
         if (x < 0) {
             x = -x;

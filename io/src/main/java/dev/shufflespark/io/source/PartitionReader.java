@@ -239,7 +239,7 @@ public final class PartitionReader implements AutoCloseable {
         preprocessor.apply(image, out, offset);
         long t3 = System.nanoTime();
         return new ImageResult(path, member, len, image.width(), image.height(), image.format().name(), null,
-                null, image.subsampling(), readNanos, t2 - t1, t3 - t2);
+                null, image.reduction(), readNanos, t2 - t1, t3 - t2);
     }
 
     private ImageResult tooManyBytes(String path, String member, long bytes) {

@@ -129,5 +129,36 @@ class DecodeFailureTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DecodeOptions.from(java.util.Map.of(DecodeOptions.EXIF_ORIENTATION, "maybe")::get));
         assertTrue(e.getMessage().contains(DecodeOptions.EXIF_ORIENTATION) && e.getMessage().contains("maybe"));
+        assertEquals(DecodeOptions.JpegDecoderChoice.BUILTIN, o.jpeg());
+        assertEquals(DecodeOptions.JpegDecoderChoice.IMAGEIO,
+                DecodeOptions.from(java.util.Map.of(DecodeOptions.JPEG_DECODER, " ImageIO ")::get).jpeg());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> DecodeOptions.from(java.util.Map.of(DecodeOptions.JPEG_DECODER, "libjpeg")::get));
+        assertTrue(bad.getMessage().contains(DecodeOptions.JPEG_DECODER) && bad.getMessage().contains("libjpeg"));
+    }
+
+    @Test
+    void jpegsOurDecoderLeavesGoToImageIo() throws ImageException {
+        // Arithmetic coding is refused from the header (neither decoder has it); a lost restart marker is
+        // damage our decoder leaves to ImageIO, which resynchronises as libjpeg does.
+        byte[] arithmetic = Fixtures.bytes("jpeg/arithmetic.jpg");
+        fails(Reason.UNSUPPORTED_FORMAT, arithmetic, "arithmetic.jpg");
+        byte[] restart = Fixtures.bytes("jpeg/420-restart.jpg").clone();
+        int rst = -1;
+        for (int i = 2; i + 1 < restart.length; i++) {
+            if ((restart[i] & 0xff) == 0xFF && (restart[i + 1] & 0xff) == 0xD3) {
+                rst = i;
+                break;
+            }
+        }
+        assertTrue(rst > 0, "the fixture has restart markers");
+        restart[rst + 1] = (byte) 0xD5; // RST5 where RST3 belongs
+        DecodedImage d = decoder.decode(restart, "restart.jpg");
+        assertTrue(decoder.lastFallback() != null && decoder.lastFallback().contains("restart"),
+                String.valueOf(decoder.lastFallback()));
+        assertEquals(131, d.width());
+        assertEquals(null, decoder.decode(Fixtures.bytes("jpeg/420.jpg"), "420.jpg").unconverted() == null
+                ? "converted" : null, "the next JPEG is ours again");
+        assertEquals(null, decoder.lastFallback());
     }
 }

@@ -10,8 +10,9 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fast path: a photo much larger than the model needs is decoded with source subsampling. Its tensor
- * must stay close to the full decode's (which is bit-exact with torchvision), in every EXIF orientation.
+ * The ImageIO fast path (formats other than JPEG, and JPEG with {@code decode.jpeg.decoder=imageio}): a photo
+ * much larger than the model needs is decoded with source subsampling. Its tensor must stay close to the
+ * full decode's (which is bit-exact with torchvision), in every EXIF orientation.
  */
 class SubsamplingTest {
 
@@ -20,12 +21,13 @@ class SubsamplingTest {
         byte[] photo = Images.photo("coffee.png", 2400, 1600, 11, 0.9f);
         Preprocessor pre = new Preprocessor(PreprocessSettings.imagenet());
         float[] full;
-        try (ImageDecoder d = new ImageDecoder(DecodeOptions.defaults().withSubsample(false))) {
+        DecodeOptions imageIo = DecodeOptions.defaults().withJpeg(DecodeOptions.JpegDecoderChoice.IMAGEIO);
+        try (ImageDecoder d = new ImageDecoder(imageIo.withSubsample(false))) {
             DecodedImage image = d.decode(photo, 0, photo.length, "photo.jpg", pre.resizeTarget());
             assertEquals(1, image.subsampling());
             full = pre.apply(image);
         }
-        try (ImageDecoder d = new ImageDecoder()) {
+        try (ImageDecoder d = new ImageDecoder(imageIo)) {
             DecodedImage image = d.decode(photo, 0, photo.length, "photo.jpg", pre.resizeTarget());
             // 1600 / (2 x 256) = 3.1: every third pixel of every third row, the first at 1 (centred).
             assertEquals(3, image.subsampling());

@@ -1,12 +1,12 @@
 package dev.shufflespark.io.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.shufflespark.io.onnx.proto.Onnx.GraphProto;
 import dev.shufflespark.io.onnx.proto.Onnx.ModelProto;
-import dev.shufflespark.io.onnx.proto.Onnx.NodeProto;
 import dev.shufflespark.io.onnx.proto.Onnx.OperatorSetIdProto;
 import dev.shufflespark.io.onnx.proto.Onnx.StringStringEntryProto;
 import dev.shufflespark.io.onnx.proto.Onnx.TensorProto;
@@ -70,10 +70,37 @@ class OnnxErrorsTest {
     @Test
     void unsupportedOperatorNamesTheNodeAndTheSupportedOperators() {
         GraphProto.Builder g = good.getGraph().toBuilder();
-        NodeProto.Builder n = g.getNodeBuilder(2).setOpType("LeakyRelu").setName("my_leaky");
-        assertMentions(error(good.toBuilder().setGraph(g).build()), "LeakyRelu", "'my_leaky'",
-                "supported operators are", "BatchNormalization", "Conv", "Softmax");
-        assertTrue(n.getName().equals("my_leaky"));
+        g.getNodeBuilder(2).setOpType("LeakyRelu").setName("my_leaky");
+        String message = error(good.toBuilder().setGraph(g).build());
+        assertEquals("bad.onnx: LeakyRelu node 'my_leaky': operator LeakyRelu is not supported; supported operators are "
+                + String.join(", ", OnnxImporter.supportedOperators()), message);
+        assertMentions(message, "BatchNormalization", "Conv", "Softmax");
+    }
+
+    @Test
+    void reshapeAcrossImagesOrToAnotherSize() {
+        GraphProto.Builder g = good.getGraph().toBuilder();
+        int at = 0;
+        while (!g.getInitializer(at).getName().endsWith(".grouped_shape")) {
+            at++;
+        }
+        TensorProto target = g.getInitializer(at);
+        long[] t = Tensors.read(target, "target").longs("target"); // [0, g, C/g, H, W]
+        String node = target.getName().replace(".grouped_shape", ".reshape");
+        String perImage = "[" + t[1] * t[2] + ", " + t[3] + ", " + t[4] + "] per image (" + t[1] * t[2] * t[3] * t[4]
+                + " elements)";
+
+        g.setInitializer(at, Tensors.int64s(target.getName(), -1, t[2], t[3], t[4]));
+        assertEquals("bad.onnx: Reshape node '" + node + "': target shape's first dimension must be the batch; "
+                + "Reshape across images is not supported", error(good.toBuilder().setGraph(g).build()));
+
+        g.setInitializer(at, Tensors.int64s(target.getName(), 0, t[1], t[2] + 1, t[3], t[4]));
+        assertEquals("bad.onnx: Reshape node '" + node + "': cannot reshape " + perImage + " to [" + t[1] + ", "
+                + (t[2] + 1) + ", " + t[3] + ", " + t[4] + "]", error(good.toBuilder().setGraph(g).build()));
+
+        g.setInitializer(at, Tensors.int64s(target.getName(), 0, -1, -1, t[3], t[4]));
+        assertEquals("bad.onnx: Reshape node '" + node + "': target shape [-1, -1, " + t[3] + ", " + t[4]
+                + "] has more than one -1", error(good.toBuilder().setGraph(g).build()));
     }
 
     @Test

@@ -40,6 +40,15 @@ public final class Fixtures {
         }
     }
 
+    /** A gzip-compressed fixture's bytes. */
+    public static byte[] bytesGz(String name) {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(path(name)))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A gzip-compressed little-endian float32 file. */
     public static float[] floatsGz(String name) {
         try (InputStream in = new GZIPInputStream(Files.newInputStream(path(name)))) {

@@ -101,6 +101,38 @@ public final class Images {
         }
     }
 
+    /**
+     * A {@code w x h} JPEG tiled with the sample photos at their own resolution (each tile a sample, mirrored
+     * every other time so that edges meet), with no enlargement: real photographic detail at every pixel.
+     */
+    public static byte[] mosaic(int w, int h, float quality) {
+        try {
+            BufferedImage[] tiles = new BufferedImage[4];
+            String[] names = {"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"};
+            for (int i = 0; i < 4; i++) {
+                tiles[i] = ImageIO.read(Fixtures.samples().resolve(names[i]).toFile());
+            }
+            BufferedImage big = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = big.createGraphics();
+            int k = 0;
+            for (int y = 0, row = 0; y < h; y += 400, row++) {
+                for (int x = 0, col = 0; x < w; x += 600, col++, k++) {
+                    BufferedImage t = tiles[k % 4];
+                    boolean flipX = col % 2 == 1;
+                    boolean flipY = row % 2 == 1;
+                    int tw = Math.min(600, t.getWidth());
+                    int th = Math.min(400, t.getHeight());
+                    g.drawImage(t, flipX ? x + 600 : x, flipY ? y + 400 : y, flipX ? x : x + 600, flipY ? y : y + 400,
+                            0, 0, tw, th, null);
+                }
+            }
+            g.dispose();
+            return jpeg(big, quality);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static byte[] jpeg(BufferedImage image, float quality) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

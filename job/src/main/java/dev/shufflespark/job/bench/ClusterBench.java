@@ -175,23 +175,23 @@ public final class ClusterBench {
         double base = -1;
         for (int k : counts.stream().sorted().distinct().toList()) {
             List<Run> mine = runs.stream().filter(r -> r.executors() == k).toList();
-            double ips = median(mine.stream().mapToDouble(Run::imagesPerSecond).toArray());
+            double ips = Statistics.median(mine.stream().mapToDouble(Run::imagesPerSecond).toArray());
             double perCore = ips / k;
             if (base < 0) {
                 base = perCore;
             }
             Map<String, Double> shares = new LinkedHashMap<>();
             for (String stage : mine.get(0).stageShares().keySet()) {
-                shares.put(stage, median(mine.stream().mapToDouble(r -> r.stageShares().getOrDefault(stage, 0.0))
-                        .toArray()));
+                shares.put(stage, Statistics.median(mine.stream()
+                        .mapToDouble(r -> r.stageShares().getOrDefault(stage, 0.0)).toArray()));
             }
             List<String> paths = mine.stream().flatMap(r -> r.kernelPaths().stream())
                     .map(p -> p.substring(p.indexOf(": ") + 2)).distinct().sorted().toList();
             points.add(new Point(k, k, mine.size(), mine.get(0).images(),
-                    median(mine.stream().mapToDouble(Run::wallSeconds).toArray()), ips, perCore,
+                    Statistics.median(mine.stream().mapToDouble(Run::wallSeconds).toArray()), ips, perCore,
                     base > 0 ? perCore / base : 0,
-                    median(mine.stream().mapToDouble(Run::driverOverheadSeconds).toArray()),
-                    median(mine.stream().mapToDouble(Run::driverOverheadShare).toArray()), shares, paths));
+                    Statistics.median(mine.stream().mapToDouble(Run::driverOverheadSeconds).toArray()),
+                    Statistics.median(mine.stream().mapToDouble(Run::driverOverheadShare).toArray()), shares, paths));
         }
         return points;
     }
@@ -392,15 +392,6 @@ public final class ClusterBench {
             }
             return ms / 1e3;
         }
-    }
-
-    static double median(double[] v) {
-        if (v.length == 0) {
-            return 0;
-        }
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static String shares(Map<String, Double> shares) {

@@ -1,11 +1,12 @@
 package dev.shufflespark.job.cli;
 
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.job.bench.ClusterBench;
+import dev.shufflespark.job.bench.Machine;
 import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ClusterException;
 import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.cluster.StandaloneCluster;
-import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.report.HtmlReport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -67,7 +68,7 @@ final class BenchClusterCommand implements Callable<Integer> {
             description = "Executor counts, one core each. Default: ${DEFAULT-VALUE}.")
     List<Integer> executors;
 
-    @Option(names = "--model", defaultValue = JobConfig.DEFAULT_MODEL, paramLabel = "NAME|URI",
+    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL, paramLabel = "NAME|URI",
             description = "Default: ${DEFAULT-VALUE}.")
     String model;
 
@@ -150,7 +151,7 @@ final class BenchClusterCommand implements Callable<Integer> {
                     source.synthetic == null ? 0 : source.synthetic,
                     source.inputs == null ? List.of() : List.copyOf(source.inputs), model, batch, tasksPerExecutor,
                     warmup, runs, executorMemory, scratch, sparkConf);
-            ClusterBench.Result result = ClusterBench.run(settings, layout, BenchEngineCommand.cpuModel(), err);
+            ClusterBench.Result result = ClusterBench.run(settings, layout, Machine.cpuModel(), err);
             Path json = output.resolve("bench.json");
             Files.writeString(json, result.toJson());
             Map<String, String> shown = new java.util.TreeMap<>(sparkConf);

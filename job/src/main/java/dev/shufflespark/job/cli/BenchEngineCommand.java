@@ -1,8 +1,9 @@
 package dev.shufflespark.job.cli;
 
+import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.io.onnx.OnnxExporter;
-import dev.shufflespark.io.onnx.OnnxImporter;
-import dev.shufflespark.io.onnx.OnnxModel;
+import dev.shufflespark.job.bench.BatchTimer;
+import dev.shufflespark.job.bench.Machine;
 import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
@@ -12,10 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.SplittableRandom;
-import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,9 +30,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "engine", description = "Times Session.run of the engine on seeded random input.")
 final class BenchEngineCommand implements Callable<Integer> {
-
-    /** Upper bound on recorded batches per thread (32 MiB of timings). */
-    private static final int MAX_SAMPLES = 1 << 22;
 
     @Spec
     CommandSpec spec;
@@ -78,98 +74,38 @@ final class BenchEngineCommand implements Callable<Integer> {
                 "Needs ONNX Runtime on the class path: bin/shufflespark adds it for this flag."})
     boolean vsOnnxRuntime;
 
-    /** Set once by the barrier action when the last thread has warmed up. */
-    private volatile long startNanos;
-    private volatile long deadlineNanos;
-    private volatile boolean failed;
-
     @Override
     public Integer call() throws InterruptedException {
         validate();
-        Model m;
-        byte[] onnx = null;
-        Path onnxFile = vsOnnxRuntime ? model.onnxFile() : null;
-        if (onnxFile != null) {
-            try {
-                onnx = Files.readAllBytes(onnxFile);
-            } catch (IOException e) {
-                throw new CliFailure("cannot read " + onnxFile + ": " + e.getMessage(), e);
-            }
-            OnnxModel imported = OnnxImporter.read(onnxFile);
-            long[] shape = imported.inputShape();
-            if (shape.length == 4 && ((shape[0] > 0 && shape[0] != batch) || (shape[2] > 0 && shape[2] != height)
-                    || (shape[3] > 0 && shape[3] != width))) {
-                throw new CliFailure("--vs-onnxruntime: " + onnxFile + " takes input " + Arrays.toString(shape)
-                        + "; ONNX Runtime cannot run --batch " + batch + " of " + height + "x" + width
-                        + " on it (use --batch " + shape[0] + ")");
-            }
-            m = imported.model();
-        } else {
-            m = model.open();
-            if (vsOnnxRuntime) {
-                onnx = OnnxExporter.toProto(m, height, width).toByteArray();
-            }
-        }
+        OpenedModel opened = model.open();
+        Model m = opened.model();
+        byte[] onnx = vsOnnxRuntime ? onnxRuntimeModel(opened) : null;
         Engine engine = m.engine();
         long multiplyAdds = m.multiplyAdds(height, width);
-
-        long measureNanos = (long) (seconds * 1e9);
-        CyclicBarrier start = new CyclicBarrier(threads, () -> {
-            startNanos = System.nanoTime();
-            deadlineNanos = startNanos + measureNanos;
-        });
-        Worker[] workers = new Worker[threads];
-        Thread[] running = new Thread[threads];
-        for (int t = 0; t < threads; t++) {
-            workers[t] = new Worker(engine, seed + t, start, measureNanos);
-            running[t] = new Thread(workers[t], "bench-engine-" + t);
-            running[t].start();
+        BatchTimer.Result timed;
+        try {
+            timed = BatchTimer.time(threads, BatchTimer.engine(engine, batch, height, width, seed), warmupSeconds,
+                    seconds, "bench-engine");
+        } catch (ExecutionException e) {
+            throw new CliFailure("benchmark thread failed: " + Main.describe(e.getCause()), e.getCause());
         }
-        for (Thread thread : running) {
-            thread.join();
-        }
-        for (Worker w : workers) {
-            if (w.error != null) {
-                throw new CliFailure("benchmark thread failed: " + Main.describe(w.error), w.error);
-            }
-        }
-
-        int total = 0;
-        long end = startNanos;
-        boolean truncated = false;
-        for (Worker w : workers) {
-            total += w.count;
-            end = Math.max(end, w.endNanos);
-            truncated |= w.count == w.times.length;
-        }
-        long[] times = new long[total];
-        int at = 0;
-        for (Worker w : workers) {
-            System.arraycopy(w.times, 0, times, at, w.count);
-            at += w.count;
-        }
-        Arrays.sort(times);
-        double medianBatchNanos = total % 2 == 1
-                ? times[total / 2]
-                : (times[total / 2 - 1] + times[total / 2]) / 2.0;
-        double medianMsPerImage = medianBatchNanos / batch / 1e6;
-        double minMsPerImage = times[0] / (double) batch / 1e6;
-        double wallSeconds = (end - startNanos) / 1e9;
-        double imagesPerSecond = (double) total * batch / wallSeconds;
+        double medianMsPerImage = timed.medianNanos() / batch / 1e6;
+        double minMsPerImage = timed.minNanos() / (double) batch / 1e6;
+        double imagesPerSecond = (double) timed.batches() * batch / timed.wallSeconds();
         double gflops = 2.0 * multiplyAdds * imagesPerSecond / 1e9;
 
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "model:        %s%s, input %dx3x%dx%d, %.1f M multiply-adds per image%n",
-                m.name(), model.isBuiltin() ? " (seeded weights)" : "", batch, height, width, multiplyAdds / 1e6);
+                m.name(), opened.builtin() ? " (seeded weights)" : "", batch, height, width, multiplyAdds / 1e6);
         out.printf(Locale.ROOT,
                 "threads:      %d, each with its own session; warm-up %.1f s, timed %.2f s, %d batches%s%n",
-                threads, warmupSeconds, wallSeconds, total,
-                truncated ? " (a thread filled its " + MAX_SAMPLES + " samples and stopped early)" : "");
+                threads, warmupSeconds, timed.wallSeconds(), timed.batches(),
+                timed.truncated() ? " (a thread filled its " + BatchTimer.MAX_SAMPLES + " samples and stopped early)"
+                        : "");
         out.printf(Locale.ROOT, "kernel path:  %s%n", engine.kernelPath());
-        out.printf(Locale.ROOT, "jdk:          %s %s%n", System.getProperty("java.vm.name"),
-                System.getProperty("java.version"));
-        out.printf(Locale.ROOT, "cpu:          %s, %d cores available to the JVM%n", cpuModel(),
-                Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "jdk:          %s%n", Machine.jdk());
+        out.printf(Locale.ROOT, "cpu:          %s, %d cores available to the JVM%n", Machine.cpuModel(),
+                Machine.cores());
         out.printf(Locale.ROOT, "ms per image: median %.3f, min %.3f (a batch's wall time / batch size)%n",
                 medianMsPerImage, minMsPerImage);
         out.printf(Locale.ROOT, "images/s:     %.1f (all threads)%n", imagesPerSecond);
@@ -193,6 +129,26 @@ final class BenchEngineCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The ONNX file given as --model, or the model exported, for ONNX Runtime to run on the same input. */
+    private byte[] onnxRuntimeModel(OpenedModel opened) {
+        if (opened.kind() != OpenedModel.Kind.ONNX) {
+            return OnnxExporter.toProto(opened.model(), height, width).toByteArray();
+        }
+        Path file = Path.of(model.name());
+        long[] shape = opened.declaredInput();
+        if (shape.length == 4 && ((shape[0] > 0 && shape[0] != batch) || (shape[2] > 0 && shape[2] != height)
+                || (shape[3] > 0 && shape[3] != width))) {
+            throw new CliFailure("--vs-onnxruntime: " + file + " takes input " + Arrays.toString(shape)
+                    + "; ONNX Runtime cannot run --batch " + batch + " of " + height + "x" + width
+                    + " on it (use --batch " + shape[0] + ")");
+        }
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CliFailure("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private void validate() {
@@ -219,100 +175,6 @@ final class BenchEngineCommand implements Callable<Integer> {
         }
         if (bad.length() > 0) {
             throw new ParameterException(spec.commandLine(), bad.substring(1, bad.length() - 1));
-        }
-    }
-
-    /** The first "model name" of /proc/cpuinfo, or the architecture when there is none. */
-    static String cpuModel() {
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (Files.isReadable(cpuinfo)) {
-            try {
-                for (String line : Files.readAllLines(cpuinfo)) {
-                    int colon = line.indexOf(':');
-                    if (colon > 0 && line.substring(0, colon).strip().equals("model name")) {
-                        return line.substring(colon + 1).strip();
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                // fall through to the architecture
-            }
-        }
-        return "unknown " + System.getProperty("os.arch") + " CPU";
-    }
-
-    /** One thread: its own session and input; warm-up, then timed batches until the shared deadline. */
-    private final class Worker implements Runnable {
-        private final Engine engine;
-        private final long inputSeed;
-        private final CyclicBarrier start;
-        private final long measureNanos;
-        long[] times = new long[0];
-        int count;
-        long endNanos;
-        Throwable error;
-        float sink;
-
-        Worker(Engine engine, long inputSeed, CyclicBarrier start, long measureNanos) {
-            this.engine = engine;
-            this.inputSeed = inputSeed;
-            this.start = start;
-            this.measureNanos = measureNanos;
-        }
-
-        @Override
-        public void run() {
-            Session session = null;
-            float[] input = null;
-            try {
-                session = engine.newSession(batch, height, width);
-                input = new float[batch * 3 * height * width];
-                SplittableRandom random = new SplittableRandom(inputSeed);
-                for (int i = 0; i < input.length; i++) {
-                    input[i] = (float) (random.nextDouble() * 4 - 2); // about the range of normalised pixels
-                }
-                long fastest = Long.MAX_VALUE;
-                long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-                long now;
-                do {
-                    long t0 = System.nanoTime();
-                    sink += session.run(input, batch)[0];
-                    now = System.nanoTime();
-                    fastest = Math.min(fastest, Math.max(1, now - t0));
-                } while (now < warmupEnd);
-                // Room for four times as many batches as the fastest warm-up batch allows, so nothing is
-                // allocated while timing.
-                times = new long[(int) Math.min(MAX_SAMPLES, measureNanos / fastest * 4 + 1024)];
-            } catch (Throwable e) {
-                error = e;
-                failed = true;
-            }
-            try {
-                start.await();
-            } catch (InterruptedException | BrokenBarrierException e) {
-                error = error != null ? error : e;
-                return;
-            }
-            if (failed || error != null) {
-                return;
-            }
-            try {
-                long deadline = deadlineNanos;
-                long[] t = times;
-                int n = 0;
-                long t1;
-                do {
-                    long t0 = System.nanoTime();
-                    float[] logits = session.run(input, batch);
-                    t1 = System.nanoTime();
-                    sink += logits[0];
-                    t[n++] = t1 - t0;
-                } while (t1 < deadline && n < t.length && !failed);
-                count = n;
-                endNanos = t1;
-            } catch (Throwable e) {
-                error = e;
-                failed = true;
-            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.shufflespark.job.cli;
 
 import dev.shufflespark.io.decode.DecodeOptions;
 import dev.shufflespark.io.decode.ImageDecoder;
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
 import dev.shufflespark.io.source.ImageResult;
@@ -11,10 +12,11 @@ import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.io.source.PartitionReader;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.SparkSetup;
+import dev.shufflespark.job.bench.Machine;
 import dev.shufflespark.job.config.JobConfig;
+import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.model.Engine;
-import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -66,8 +68,9 @@ final class BenchJobCommand implements Callable<Integer> {
                     + "set from a few images). Default: ${DEFAULT-VALUE}.")
     int copies;
 
-    @Option(names = "--model", defaultValue = JobConfig.DEFAULT_MODEL, paramLabel = "NAME",
-            description = "A built-in model. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--model", defaultValue = ModelLoader.DEFAULT_MODEL, paramLabel = "NAME|URI",
+            description = "A built-in model name, or a .ssnm model file or an ONNX file on any Hadoop file system. "
+                    + "Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--threads", defaultValue = "2", paramLabel = "N",
@@ -96,7 +99,7 @@ final class BenchJobCommand implements Callable<Integer> {
             if (files.isEmpty()) {
                 throw new CliFailure("--input " + input + ": no images");
             }
-            Engine engine = Model.builtin(model).engine();
+            Engine engine = LoadedModel.load(model, new Configuration()).model().engine();
             out.printf(Locale.ROOT, "%d images, model %s, %d threads, batch %d%n", files.size(), model, threads, batch);
             out.flush();
             loop(files, engine, Math.min(files.size(), 4 * threads * batch) / threads); // warm-up
@@ -143,7 +146,7 @@ final class BenchJobCommand implements Callable<Integer> {
                     100 * bestJobCpu / bestLoopCpu);
             out.printf(Locale.ROOT, "kernel path:  %s%njava:         %s (%s)%ncpu:          %s, %d cores%n",
                     engine.kernelPath(), System.getProperty("java.version"), System.getProperty("java.vm.name"),
-                    BenchEngineCommand.cpuModel(), Runtime.getRuntime().availableProcessors());
+                    Machine.cpuModel(), Machine.cores());
             out.printf(Locale.ROOT, "job_vs_loop=%.3f%n", bestJob / bestLoop);
             out.flush();
         } finally {

@@ -3,30 +3,28 @@ package dev.shufflespark.job.cli;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.JobException;
 import dev.shufflespark.job.SparkSetup;
 import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ClusterException;
 import dev.shufflespark.job.cluster.ProjectLayout;
+import dev.shufflespark.job.config.ConfigException;
 import dev.shufflespark.job.config.JobConfig;
-import dev.shufflespark.job.config.OutputFormat;
+import dev.shufflespark.job.config.RunSettings;
 import dev.shufflespark.job.config.Settings;
+import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.stats.SummaryTable;
 import dev.shufflespark.model.ModelException;
 import dev.shufflespark.model.kernel.Simd;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
@@ -45,14 +43,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "classify",
         description = {"Classifies images on Spark: every image of --input gets a row of labels and timings under "
                 + "--output (labels/, statistics/, summary.json), and a summary is printed.",
-            "Without --input and --output: the bundled samples/, into ./" + ClassifyCommand.DEFAULT_OUTPUT
+            "Without --input and --output: the bundled samples/, into ./" + RunSettings.DEFAULT_OUTPUT
                 + " (replaced on each such run).",
             "Settings: built-in defaults < conf/shufflespark.properties (or --config) < flags < --conf. Keys starting "
                 + "with spark. go to Spark untouched."})
 public final class ClassifyCommand implements Callable<Integer> {
-
-    static final String DEFAULT_OUTPUT = "shufflespark-output";
-    static final String CONF_FILE = "conf/shufflespark.properties";
 
     @Spec
     CommandSpec spec;
@@ -66,12 +61,12 @@ public final class ClassifyCommand implements Callable<Integer> {
     List<String> inputs;
 
     @Option(names = "--output", paramLabel = "URI",
-            description = "The output folder, on any Hadoop file system. Default: ./" + DEFAULT_OUTPUT + ".")
+            description = "The output folder, on any Hadoop file system. Default: ./" + RunSettings.DEFAULT_OUTPUT + ".")
     String output;
 
     @Option(names = "--model", paramLabel = "NAME|URI",
             description = "A built-in model name (see 'shufflespark models'; seeded, untrained weights), or a .ssnm "
-                    + "model file or an ONNX file on any Hadoop file system. Default: " + JobConfig.DEFAULT_MODEL + ".")
+                    + "model file or an ONNX file on any Hadoop file system. Default: " + ModelLoader.DEFAULT_MODEL + ".")
     String model;
 
     @Option(names = "--labels", paramLabel = "URI",
@@ -99,7 +94,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     String master;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A properties file of settings. Default: " + CONF_FILE + " when it exists.")
+            description = "A properties file of settings. Default: " + ProjectLayout.CONF_FILE + " when it exists.")
     Path configFile;
 
     @Option(names = "--conf", paramLabel = "KEY=VALUE",
@@ -185,67 +180,23 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     /** Defaults, then the configuration file, then the flags, then --conf. */
     Settings settings() throws IOException {
-        Settings s = new Settings().layer("default", JobConfig.defaults());
-        boolean demo = inputs == null && output == null;
-        if (demo) {
-            s.put(JobConfig.INPUT, samplesDir().toString(), "default (bundled samples)");
-        }
-        s.put(JobConfig.OUTPUT, DEFAULT_OUTPUT, "default");
-
-        Path file = configFile;
-        if (file != null && !Files.isRegularFile(file)) {
-            throw new ParameterException(spec.commandLine(), "--config " + file + ": no such file");
-        }
-        if (file == null) {
-            String home = System.getProperty(DemoCommand.HOME_PROPERTY);
-            Path candidate = home != null ? Path.of(home).resolve(CONF_FILE) : null;
-            file = candidate != null && Files.isRegularFile(candidate) ? candidate : null;
-        }
-        if (file != null) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            }
-            Map<String, String> layer = new LinkedHashMap<>();
-            for (String k : p.stringPropertyNames()) {
-                layer.put(k, p.getProperty(k));
-            }
-            s.layer("file " + file, layer);
-        }
-
-        if (inputs != null) {
-            s.put(JobConfig.INPUT, String.join(",", inputs), "--input");
-        }
-        s.put(JobConfig.OUTPUT, output, "--output");
-        s.put(JobConfig.MODEL, model, "--model");
-        s.put(JobConfig.LABELS, labels, "--labels");
-        s.put(JobConfig.TOP_K, topK, "--top-k");
-        s.put(JobConfig.BATCH_SIZE, batchSize, "--batch-size");
-        s.put(JobConfig.FORMAT, format, "--format");
-        s.put(JobConfig.MODE, mode, "--mode");
-        s.put("spark.master", master, "--master");
-        for (String kv : conf) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new ParameterException(spec.commandLine(), "--conf " + kv + ": expected KEY=VALUE");
-            }
-            s.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip(), "--conf");
-        }
-        // The default output folder is replaced by the next run that uses it, but only when it holds a previous
-        // run's output (or nothing).
-        if ("default".equals(s.source(JobConfig.OUTPUT)) && "default".equals(s.source(JobConfig.MODE))) {
-            Path dir = Path.of(s.get(JobConfig.OUTPUT));
-            if (Files.isDirectory(dir) && (Files.exists(dir.resolve(ClassifyJob.SUMMARY_FILE))
-                    || Files.isDirectory(dir.resolve(ClassifyJob.LABELS_DIR)) || isEmpty(dir))) {
-                s.put(JobConfig.MODE, "overwrite", "default (the default output is replaced)");
-            }
-        }
-        return s;
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (var entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
+        List<RunSettings.Flag> flags = List.of(
+                new RunSettings.Flag(JobConfig.INPUT, inputs == null ? null : String.join(",", inputs), "--input"),
+                new RunSettings.Flag(JobConfig.OUTPUT, output, "--output"),
+                new RunSettings.Flag(JobConfig.MODEL, model, "--model"),
+                new RunSettings.Flag(JobConfig.LABELS, labels, "--labels"),
+                new RunSettings.Flag(JobConfig.TOP_K, topK, "--top-k"),
+                new RunSettings.Flag(JobConfig.BATCH_SIZE, batchSize, "--batch-size"),
+                new RunSettings.Flag(JobConfig.FORMAT, format, "--format"),
+                new RunSettings.Flag(JobConfig.MODE, mode, "--mode"),
+                new RunSettings.Flag("spark.master", master, "--master"));
+        try {
+            return RunSettings.layer(configFile, ProjectLayout.launched().flatMap(ProjectLayout::confFile), flags,
+                    conf, () -> ProjectLayout.samples().orElseThrow(() -> new CliFailure("cannot find the bundled "
+                            + "samples/ folder; pass --input, or set -D" + ProjectLayout.HOME_PROPERTY
+                            + " to the repository root")));
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 
@@ -254,13 +205,10 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (summary.images == 0) {
             return;
         }
-        String top1 = config.format() == OutputFormat.CSV ? "split(class_name, ';')[0]" : "class_name[0]";
-        String p1 = config.format() == OutputFormat.CSV ? "cast(split(probability, ';')[0] as double)"
-                : "probability[0]";
-        List<Row> rows = spark.read().format(config.format().source()).option("header", "true")
-                .load(summary.output + "/" + ClassifyJob.LABELS_DIR)
+        List<Row> rows = RowFiles.readLabels(spark, config.format(), summary.output + "/" + ClassifyJob.LABELS_DIR)
                 .where(col("run_id").equalTo(summary.runId))
-                .select(col("path"), col("member"), col("status"), expr(top1), expr(p1), col("error"))
+                .select(col("path"), col("member"), col("status"), expr("class_name[0]"), expr("probability[0]"),
+                        col("error"))
                 .orderBy("path", "member").limit(10).collectAsList();
         out.println();
         if (summary.builtinModel) {
@@ -280,20 +228,5 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (summary.images > rows.size()) {
             out.println("  ... " + (summary.images - rows.size()) + " more");
         }
-    }
-
-    /** samples/ of the repository: under -Dshufflespark.home (the launcher sets it), else found upwards. */
-    private static Path samplesDir() {
-        String home = System.getProperty(DemoCommand.HOME_PROPERTY);
-        if (home != null) {
-            return Path.of(home, "samples");
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("samples").resolve("LICENSES.txt"))) {
-                return dir.resolve("samples");
-            }
-        }
-        throw new CliFailure("cannot find the bundled samples/ folder; pass --input, or set -D"
-                + DemoCommand.HOME_PROPERTY + " to the repository root");
     }
 }

@@ -3,9 +3,11 @@ package dev.shufflespark.job.cli;
 import dev.shufflespark.io.decode.DecodedImage;
 import dev.shufflespark.io.decode.ImageDecoder;
 import dev.shufflespark.io.decode.ImageException;
+import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.io.output.TopK;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
+import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.model.Labels;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
@@ -31,8 +33,6 @@ import picocli.CommandLine.Spec;
             "Preprocessing: shorter side to 256, centre crop 224, ImageNet mean and std (torchvision's)."})
 final class DemoCommand implements Callable<Integer> {
 
-    /** Set by bin/shufflespark to the repository root, where samples/ is. */
-    static final String HOME_PROPERTY = "shufflespark.home";
     private static final int CHUNK = 8;
 
     @Spec
@@ -65,7 +65,8 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         long start = System.nanoTime();
-        Model m = model.open();
+        OpenedModel opened = model.open();
+        Model m = opened.model();
         Labels labels = m.numClasses() == Labels.imagenet().size() ? Labels.imagenet() : null;
         Preprocessor preprocessor = new Preprocessor(PreprocessSettings.imagenet());
         PreprocessSettings settings = preprocessor.settings();
@@ -76,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
         float[] input = new float[chunk * imageFloats];
 
         PrintWriter out = spec.commandLine().getOut();
-        if (model.isBuiltin()) {
+        if (opened.builtin()) {
             out.println(m.name() + ": seeded weights, not trained: labels are meaningless");
         } else {
             out.println(m.name());
@@ -114,9 +115,10 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** samples/*.png|jpg|jpeg under the repository root, sorted by name. */
-    static List<Path> bundledSamples() throws IOException {
-        Path dir = samplesDir();
+    /** samples/*.png|jpg|jpeg of the repository, sorted by name. */
+    private static List<Path> bundledSamples() throws IOException {
+        Path dir = ProjectLayout.samples().orElseThrow(() -> new CliFailure("cannot find the bundled samples/ folder; "
+                + "name image files, or set -D" + ProjectLayout.HOME_PROPERTY + " to the repository root"));
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> found = files
                     .filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)"))
@@ -127,20 +129,5 @@ final class DemoCommand implements Callable<Integer> {
             }
             return found;
         }
-    }
-
-    private static Path samplesDir() {
-        String home = System.getProperty(HOME_PROPERTY);
-        if (home != null) {
-            return Path.of(home, "samples");
-        }
-        // Not started by bin/shufflespark (a test, an IDE): look upwards from the working directory.
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("samples").resolve("LICENSES.txt"))) {
-                return dir.resolve("samples");
-            }
-        }
-        throw new CliFailure("cannot find the bundled samples/ folder; name image files, or set -D"
-                + HOME_PROPERTY + " to the repository root");
     }
 }

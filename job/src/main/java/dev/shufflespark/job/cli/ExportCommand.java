@@ -1,5 +1,6 @@
 package dev.shufflespark.job.cli;
 
+import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.io.onnx.OnnxExporter;
 import dev.shufflespark.model.Model;
 import java.io.PrintWriter;
@@ -51,11 +52,12 @@ final class ExportCommand implements Callable<Integer> {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new CliFailure("--output " + output + ": no such directory " + dir);
         }
-        Model m = model.open();
+        OpenedModel opened = model.open();
+        Model m = opened.model();
         OnnxExporter.write(m, output, height, width);
         PrintWriter err = spec.commandLine().getErr();
         err.printf(Locale.ROOT, "export: %s%s -> %s (ONNX opset %d, input [N,3,%d,%d], %.2f M parameters)%n", m.name(),
-                model.isBuiltin() ? " (seeded weights)" : "", output, OnnxExporter.OPSET, height, width,
+                opened.builtin() ? " (seeded weights)" : "", output, OnnxExporter.OPSET, height, width,
                 m.parameterCount() / 1e6);
         err.flush();
         return 0;

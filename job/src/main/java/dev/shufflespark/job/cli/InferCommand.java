@@ -74,7 +74,7 @@ final class InferCommand implements Callable<Integer> {
         }
 
         long start = System.nanoTime();
-        Model m = model.open();
+        Model m = model.open().model();
         int classes = m.numClasses();
         Session session = m.engine().newSession(chunk, shape.h(), shape.w());
         long loaded = System.nanoTime();

@@ -4,12 +4,12 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.shufflespark.job.bench.BatchTimer;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The ONNX Runtime side of {@code bench engine --vs-onnxruntime}: one session with {@code threads} intra-op
@@ -52,47 +52,37 @@ final class OnnxRuntimeBench {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             try (OrtSession session = env.createSession(model, options)) {
                 String input = session.getInputNames().iterator().next();
-                float[] x = new float[batch * 3 * height * width];
-                SplittableRandom random = new SplittableRandom(seed);
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) (random.nextDouble() * 4 - 2);
-                }
+                float[] x = BatchTimer.seededInput(batch * 3 * height * width, seed);
                 try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(x),
                         new long[] {batch, 3, height, width})) {
                     Map<String, OnnxTensor> feed = Map.of(input, tensor);
-                    long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-                    do {
-                        runOnce(session, feed);
-                    } while (System.nanoTime() < warmupEnd);
-                    long[] times = new long[1024];
-                    int n = 0;
-                    long deadline = System.nanoTime() + (long) (seconds * 1e9);
-                    long t1;
-                    do {
-                        long t0 = System.nanoTime();
-                        runOnce(session, feed);
-                        t1 = System.nanoTime();
-                        if (n == times.length) {
-                            times = Arrays.copyOf(times, 2 * n);
-                        }
-                        times[n++] = t1 - t0;
-                    } while (t1 < deadline);
-                    long[] sorted = Arrays.copyOf(times, n);
-                    Arrays.sort(sorted);
-                    double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
-                    return new Result(median / batch / 1e6, sorted[0] / (double) batch / 1e6, n, env.getVersion());
+                    // One caller thread: ONNX Runtime spreads each batch over its own intra-op threads.
+                    BatchTimer.Result timed = BatchTimer.time(1, t -> () -> runOnce(session, feed), warmupSeconds,
+                            seconds, "bench-onnxruntime");
+                    return new Result(timed.medianNanos() / batch / 1e6, timed.minNanos() / (double) batch / 1e6,
+                            timed.batches(), env.getVersion());
                 }
             }
         } catch (OrtException e) {
             throw new CliFailure("ONNX Runtime failed: " + e.getMessage(), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof OrtException o) {
+                throw new CliFailure("ONNX Runtime failed: " + o.getMessage(), o);
+            }
+            throw e.getCause() instanceof CliFailure f ? f
+                    : new CliFailure("benchmark thread failed: " + Main.describe(e.getCause()), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliFailure("interrupted", e);
         }
     }
 
-    private static void runOnce(OrtSession session, Map<String, OnnxTensor> feed) throws OrtException {
+    private static float runOnce(OrtSession session, Map<String, OnnxTensor> feed) throws OrtException {
         try (OrtSession.Result r = session.run(feed)) {
             if (r.size() < 1) {
                 throw new CliFailure("ONNX Runtime gave no output");
             }
+            return r.size();
         }
     }
 }

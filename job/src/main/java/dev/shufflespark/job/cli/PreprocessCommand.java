@@ -81,7 +81,8 @@ final class PreprocessCommand implements Callable<Integer> {
     @Option(names = "--no-exif", description = "Do not apply the EXIF orientation (torchvision's loader does not).")
     boolean noExif;
 
-    @Option(names = "--no-subsample", description = "Always decode every pixel (no subsampling fast path).")
+    @Option(names = "--no-subsample", description = "Always decode every pixel (no fast path: no DCT-domain "
+            + "scaling of JPEGs, no subsampling of other formats); bit-exact with torchvision.")
     boolean noSubsample;
 
     @Option(names = "--conf", paramLabel = "KEY=VALUE",

@@ -7,13 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
- * Where the build of this source tree keeps what a cluster needs: the JVM flags ({@code conf/jvm.options}), the
- * Spark runtime jars ({@code job/target/spark-lib/}, plus the few jars of {@code job/target/lib/} that a Spark
- * distribution has and the job jar leaves out), and the job jar for executors
- * ({@code job/target/shufflespark-job-VERSION-spark.jar}).
+ * This source tree, found once for every command: the bundled photographs ({@code samples/}), the job's
+ * configuration file ({@code conf/shufflespark.properties}), and what the build keeps for a cluster: the JVM flags
+ * ({@code conf/jvm.options}), the Spark runtime jars ({@code job/target/spark-lib/}, plus the few jars of
+ * {@code job/target/lib/} that a Spark distribution has and the job jar leaves out), and the job jar for
+ * executors ({@code job/target/shufflespark-job-VERSION-spark.jar}).
  *
  * @param root the repository root
  */
@@ -29,19 +31,45 @@ public record ProjectLayout(Path root) {
     private static final List<String> SPARK_RUNTIME_PREFIXES = List.of("hadoop-client-api-",
             "hadoop-client-runtime-", "commons-lang3-", "slf4j-api-", "snappy-java-", "commons-codec-", "jsr305-");
 
+    /** The job's configuration file, relative to the root. */
+    public static final String CONF_FILE = "conf/shufflespark.properties";
+
     /** The repository: {@code -Dshufflespark.home}, else the first folder upwards with conf/jvm.options and job/. */
     public static ProjectLayout find() {
-        String home = System.getProperty(HOME_PROPERTY);
-        if (home != null) {
-            return new ProjectLayout(Path.of(home).toAbsolutePath().normalize());
+        return locate().orElseThrow(() -> new ClusterException("cannot find the shufflespark repository (a folder "
+                + "with conf/jvm.options) from " + Path.of("").toAbsolutePath() + "; set -D" + HOME_PROPERTY
+                + " to it"));
+    }
+
+    /** {@link #find}, or empty when this JVM runs outside a source tree (e.g. under spark-submit on a cluster). */
+    public static Optional<ProjectLayout> locate() {
+        Optional<ProjectLayout> launched = launched();
+        if (launched.isPresent()) {
+            return launched;
         }
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve("conf/jvm.options")) && Files.isDirectory(dir.resolve("job"))) {
-                return new ProjectLayout(dir);
+                return Optional.of(new ProjectLayout(dir));
             }
         }
-        throw new ClusterException("cannot find the shufflespark repository (a folder with conf/jvm.options) from "
-                + Path.of("").toAbsolutePath() + "; set -D" + HOME_PROPERTY + " to it");
+        return Optional.empty();
+    }
+
+    /** The repository named by {@code -Dshufflespark.home}, as bin/shufflespark sets it; empty otherwise. */
+    public static Optional<ProjectLayout> launched() {
+        String home = System.getProperty(HOME_PROPERTY);
+        return home == null ? Optional.empty()
+                : Optional.of(new ProjectLayout(Path.of(home).toAbsolutePath().normalize()));
+    }
+
+    /** The bundled photographs, {@code samples/}, when this JVM runs in a source tree that has them. */
+    public static Optional<Path> samples() {
+        return locate().map(l -> l.root().resolve("samples")).filter(Files::isDirectory);
+    }
+
+    /** The job's configuration file {@code conf/shufflespark.properties} of this tree, when it has one. */
+    public Optional<Path> confFile() {
+        return Optional.of(root.resolve(CONF_FILE)).filter(Files::isRegularFile);
     }
 
     /** The flags of conf/jvm.options, one a line, comments and blank lines skipped. */

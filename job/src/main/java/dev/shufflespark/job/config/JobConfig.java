@@ -2,6 +2,7 @@ package dev.shufflespark.job.config;
 
 import dev.shufflespark.io.ConfigValues;
 import dev.shufflespark.io.decode.DecodeOptions;
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.source.InputPartitioner;
 import dev.shufflespark.io.source.ListingOptions;
@@ -47,8 +48,6 @@ public record JobConfig(List<String> inputs, String output, String model, String
     /** Test hook, not for users: fail the first attempt of this partition once. */
     public static final String FAIL_PARTITION = "test.fail.first.attempt.partition";
 
-    public static final String DEFAULT_MODEL = "shufflenet_v1_g3_x1_0";
-
     /** The flag of each key that has one, for messages. */
     private static final Map<String, String> FLAGS = Map.of(INPUT, "--input", OUTPUT, "--output", MODEL, "--model",
             LABELS, "--labels", TOP_K, "--top-k", BATCH_SIZE, "--batch-size", FORMAT, "--format", MODE, "--mode");
@@ -61,7 +60,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
     /** Built-in defaults of the job's own keys and of the io module's, as a settings layer. */
     public static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put(MODEL, DEFAULT_MODEL);
+        d.put(MODEL, ModelLoader.DEFAULT_MODEL);
         d.put(TOP_K, "5");
         d.put(BATCH_SIZE, "8");
         d.put(FORMAT, "parquet");

@@ -1,40 +1,18 @@
 package dev.shufflespark.job.ml;
 
 import dev.shufflespark.io.source.ImageResult;
+import dev.shufflespark.job.output.LabelSchema;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /** The output column of {@link ShuffleNetClassifier}: one struct per image. */
 public final class ClassifierOutput {
 
-    /**
-     * {@code member} (tar member name, else null), {@code bytes} (-1 when unknown), {@code width} and
-     * {@code height} (as displayed; -1 when not decoded), {@code format}, {@code status} ({@code OK} or a reason
-     * code of the io module), {@code error} (null when OK), {@code class_index}, {@code class_name},
-     * {@code probability} (top-k, most probable first; null when not OK), {@code read_ms}, {@code decode_ms},
-     * {@code preprocess_ms}, {@code infer_ms} (this image's share of its batch), {@code executor_id},
-     * {@code partition_id}.
-     */
-    public static final StructType TYPE = new StructType()
-            .add("member", DataTypes.StringType, true)
-            .add("bytes", DataTypes.LongType, false)
-            .add("width", DataTypes.IntegerType, false)
-            .add("height", DataTypes.IntegerType, false)
-            .add("format", DataTypes.StringType, true)
-            .add("status", DataTypes.StringType, false)
-            .add("error", DataTypes.StringType, true)
-            .add("class_index", DataTypes.createArrayType(DataTypes.IntegerType, false), true)
-            .add("class_name", DataTypes.createArrayType(DataTypes.StringType, false), true)
-            .add("probability", DataTypes.createArrayType(DataTypes.FloatType, false), true)
-            .add("read_ms", DataTypes.DoubleType, false)
-            .add("decode_ms", DataTypes.DoubleType, false)
-            .add("preprocess_ms", DataTypes.DoubleType, false)
-            .add("infer_ms", DataTypes.DoubleType, false)
-            .add("executor_id", DataTypes.StringType, true)
-            .add("partition_id", DataTypes.IntegerType, false);
+    /** The struct's fields: {@link LabelSchema#classifier()}, the classifier's columns of the label rows. */
+    public static final StructType TYPE = LabelSchema.classifier();
+    private static final String[] NAMES = LabelSchema.classifierNames().toArray(new String[0]);
 
     private ClassifierOutput() {
     }
@@ -56,9 +34,29 @@ public final class ClassifierOutput {
                 probability[i] = c.probability()[i];
             }
         }
-        return RowFactory.create(r.member(), r.bytes(), r.width(), r.height(), r.format(), r.status(), r.message(),
-                index, names, probability, ms(r.readNanos()), ms(r.decodeNanos()), ms(r.preprocessNanos()),
-                ms(c.inferNanos()), executorId, partition);
+        Object[] values = new Object[NAMES.length];
+        for (int i = 0; i < NAMES.length; i++) {
+            values[i] = switch (NAMES[i]) {
+                case "member" -> r.member();
+                case "bytes" -> r.bytes();
+                case "width" -> r.width();
+                case "height" -> r.height();
+                case "format" -> r.format();
+                case "status" -> r.status();
+                case "error" -> r.message();
+                case "class_index" -> index;
+                case "class_name" -> names;
+                case "probability" -> probability;
+                case "executor_id" -> executorId;
+                case "partition_id" -> partition;
+                case "read_ms" -> ms(r.readNanos());
+                case "decode_ms" -> ms(r.decodeNanos());
+                case "preprocess_ms" -> ms(r.preprocessNanos());
+                case "infer_ms" -> ms(c.inferNanos());
+                default -> throw new IllegalStateException("no value for the label column " + NAMES[i]);
+            };
+        }
+        return RowFactory.create(values);
     }
 
     private static double ms(long nanos) {

@@ -127,7 +127,7 @@ final class RowImages implements ImageStream {
         preprocessor.apply(image, out, offset);
         long t3 = System.nanoTime();
         return new ImageResult(null, null, bytes.length, image.width(), image.height(), image.format().name(), null,
-                null, image.subsampling(), 0, t2 - t1, t3 - t2);
+                null, image.reduction(), 0, t2 - t1, t3 - t2);
     }
 
     private static ImageResult failure(String path, Reason reason, String message, long readNanos) {

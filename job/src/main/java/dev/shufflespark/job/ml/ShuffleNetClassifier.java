@@ -1,12 +1,13 @@
 package dev.shufflespark.job.ml;
 
 import dev.shufflespark.io.decode.DecodeOptions;
+import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.source.ListingOptions;
+import dev.shufflespark.job.model.ClassNames;
 import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.model.ModelPayload;
 import dev.shufflespark.job.stats.PartitionStats;
-import dev.shufflespark.model.Architecture;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +62,6 @@ import org.apache.spark.util.LongAccumulator;
 public final class ShuffleNetClassifier extends Transformer implements DefaultParamsWritable {
 
     private static final long serialVersionUID = 1L;
-    public static final String DEFAULT_MODEL = "shufflenet_v1_g3_x1_0";
 
     private final String uid;
     private final Param<String> model;
@@ -95,7 +95,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
                 + "names (1000-class models) or 'class N'");
         options = new StringArrayParam(this, "options", "key=value settings of decoding, preprocessing and tar "
                 + "member extensions (decode.*, preprocess.*, input.extensions)");
-        setDefault(model, DEFAULT_MODEL);
+        setDefault(model, ModelLoader.DEFAULT_MODEL);
         setDefault(inputCol, "image");
         setDefault(outputCol, "prediction");
         setDefault(lengthCol, "");
@@ -303,7 +303,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         var conf = spark.sparkContext().hadoopConfiguration();
         LoadedModel loaded = LoadedModel.load(getModel(), conf);
         loaded.checkInput(preprocess.cropHeight(), preprocess.cropWidth());
-        List<String> names = loaded.labels(getLabels(), conf);
+        List<String> names = ClassNames.of(getLabels(), loaded, conf);
         Broadcast<ModelPayload> b = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .broadcast(loaded.payload(names));
         prepared = new Prepared(loaded, b, preprocess, decode, listing);
@@ -313,7 +313,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
 
     /** True when the model is built in, with seeded, untrained weights. */
     public boolean usesBuiltinModel() {
-        return Architecture.isBuiltinName(getModel());
+        return ModelLoader.isBuiltin(getModel());
     }
 
     @Override

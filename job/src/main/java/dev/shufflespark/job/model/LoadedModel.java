@@ -2,15 +2,11 @@ package dev.shufflespark.job.model;
 
 import dev.shufflespark.io.Redaction;
 import dev.shufflespark.io.model.ModelLoader;
-import dev.shufflespark.io.onnx.OnnxImporter;
-import dev.shufflespark.io.onnx.OnnxModel;
-import dev.shufflespark.model.Architecture;
-import dev.shufflespark.model.Labels;
+import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.ModelException;
 import dev.shufflespark.model.format.ModelFile;
 import dev.shufflespark.model.plan.Graph;
-import dev.shufflespark.model.plan.Passes;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +16,6 @@ import java.nio.file.Files;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -29,10 +24,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * A model as the driver loads it, once per job: from a built-in name, or a shufflespark model file
- * ({@code .ssnm}) or an ONNX file on any Hadoop file system. Loading validates it (the file parses, every
- * operator is supported, the graph compiles for the input size) and optimises it; {@link #payload} is what
- * gets broadcast.
+ * A model as the driver loads it, once per job: what {@link ModelLoader} makes of the name, with a model file
+ * first copied from its Hadoop file system (so a model on HDFS or S3 is read like a local one) and hashed on the
+ * way. {@link #checkInput} checks it for the input size and {@link #payload} is what gets broadcast.
  */
 public final class LoadedModel {
 
@@ -40,32 +34,23 @@ public final class LoadedModel {
     private static final long MAX_BYTES = Integer.MAX_VALUE;
 
     private final String spec;
-    private final Model model;
+    private final OpenedModel opened;
     private final String sha256;
-    private final boolean builtin;
-    private final long[] declaredInput;
-    private final Graph optimised;
 
-    private LoadedModel(String spec, Model model, String sha256, boolean builtin, long[] declaredInput) {
+    private LoadedModel(String spec, OpenedModel opened, String sha256) {
         this.spec = spec;
-        this.model = model;
+        this.opened = opened;
         this.sha256 = sha256;
-        this.builtin = builtin;
-        this.declaredInput = declaredInput;
-        this.optimised = Passes.optimize(model.graph());
     }
 
     /**
-     * Loads what {@code spec} names. A built-in name wins over a file of the same name. Errors name the value:
-     * a missing file, an unreadable one, or one that is no model we can run.
+     * Loads what {@code spec} names: a built-in name, or a model file on any Hadoop file system. Errors name the
+     * value (credentials masked): a missing file, an unreadable one, or one that is no model we can run.
      */
     public static LoadedModel load(String spec, Configuration conf) {
-        if (spec == null || spec.isBlank()) {
-            throw new ModelException("model: no model named");
-        }
-        if (Architecture.isBuiltinName(spec)) {
-            Model m = Model.builtin(spec);
-            return new LoadedModel(spec, m, builtinSha256(m), true, null);
+        if (spec == null || spec.isBlank() || ModelLoader.isBuiltin(spec)) {
+            OpenedModel m = ModelLoader.open(spec);
+            return new LoadedModel(spec, m, builtinSha256(m.model()));
         }
         Path path = new Path(spec);
         String shown = Redaction.uri(spec);
@@ -77,11 +62,10 @@ public final class LoadedModel {
             try {
                 st = fs.getFileStatus(path);
             } catch (FileNotFoundException e) {
-                throw new ModelException("model " + shown + ": neither a built-in model nor an existing file; "
-                        + "built-in models are " + String.join(", ", Architecture.builtinNames()));
+                throw ModelLoader.notFound(shown);
             }
             if (!st.isFile()) {
-                throw new ModelException("model " + shown + ": is a folder, not a model file");
+                throw ModelLoader.folder(shown);
             }
             if (st.getLen() > MAX_BYTES) {
                 throw new ModelException("model " + shown + ": " + st.getLen() + " bytes, more than 2 GiB");
@@ -100,13 +84,7 @@ public final class LoadedModel {
                     + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
         }
         try {
-            if (ModelLoader.isOnnx(local)) {
-                OnnxModel onnx = OnnxImporter.read(local);
-                return new LoadedModel(spec, onnx.model(), sha, false, onnx.inputShape());
-            }
-            return new LoadedModel(spec, Model.load(local), sha, false, null);
-        } catch (ModelException | UncheckedIOException e) {
-            throw new ModelException("model " + shown + ": " + e.getMessage().replace(local.toString(), shown), e);
+            return new LoadedModel(spec, ModelLoader.read(local, shown), sha);
         } finally {
             deleteQuietly(local);
         }
@@ -118,11 +96,11 @@ public final class LoadedModel {
     }
 
     public Model model() {
-        return model;
+        return opened.model();
     }
 
     public String name() {
-        return model.name();
+        return model().name();
     }
 
     public String sha256() {
@@ -131,26 +109,27 @@ public final class LoadedModel {
 
     /** Built-in models have seeded, untrained weights: their labels are meaningless. */
     public boolean builtin() {
-        return builtin;
+        return opened.builtin();
     }
 
     public int numClasses() {
-        return model.numClasses();
+        return model().numClasses();
     }
 
     /** The graph after the load-time passes. */
     public Graph optimisedGraph() {
-        return optimised;
+        return model().engine().graph();
     }
 
     /**
-     * Checks that the model runs on {@code height x width} images (compiling its program) and that an ONNX
-     * model declaring a fixed input size declares this one.
+     * Checks that the model runs on {@code height x width} images (compiling its program) and that a model
+     * declaring a fixed input size declares this one.
      */
     public void checkInput(int height, int width) {
-        if (declaredInput != null && declaredInput.length == 4) {
-            long h = declaredInput[2];
-            long w = declaredInput[3];
+        long[] declared = opened.declaredInput();
+        if (declared != null && declared.length == 4) {
+            long h = declared[2];
+            long w = declared[3];
             if ((h > 0 && h != height) || (w > 0 && w != width)) {
                 throw new ModelException("model " + Redaction.uri(spec) + " takes " + h + "x" + w
                         + " images, but the preprocessing crops " + height + "x" + width
@@ -158,7 +137,7 @@ public final class LoadedModel {
             }
         }
         try {
-            new dev.shufflespark.model.Engine(name(), optimised).program(height, width);
+            model().engine().program(height, width);
         } catch (IllegalArgumentException e) {
             throw new ModelException("model " + Redaction.uri(spec) + ": " + e.getMessage(), e);
         }
@@ -166,56 +145,8 @@ public final class LoadedModel {
 
     /** The broadcast value, with these class names (already checked against the model's classes). */
     public ModelPayload payload(List<String> labels) {
-        return new ModelPayload(name(), sha256, optimised, numClasses(), model.outputsProbabilities(), labels);
-    }
-
-    /**
-     * The class names for this model: the file named (any Hadoop file system; one name per line) whose size
-     * must match the model's classes, else the ImageNet names for a 1000-class model, else {@code class N}.
-     */
-    public List<String> labels(String labelsFile, Configuration conf) {
-        int classes = numClasses();
-        if (labelsFile == null || labelsFile.isBlank()) {
-            if (classes == Labels.imagenet().size()) {
-                return Labels.imagenet().names();
-            }
-            List<String> names = new ArrayList<>(classes);
-            for (int i = 0; i < classes; i++) {
-                names.add("class " + i);
-            }
-            return names;
-        }
-        Labels labels = readLabels(labelsFile, conf);
-        if (labels.size() != classes) {
-            throw new ModelException("labels " + Redaction.uri(labelsFile) + ": " + labels.size()
-                    + " class names, but model " + name() + " has " + classes + " classes");
-        }
-        return labels.names();
-    }
-
-    private static Labels readLabels(String file, Configuration conf) {
-        Path path = new Path(file);
-        String shown = Redaction.uri(file);
-        java.nio.file.Path local = null;
-        try {
-            FileSystem fs = path.getFileSystem(conf);
-            local = Files.createTempFile("shufflespark-labels", ".txt");
-            try (InputStream in = fs.open(path)) {
-                Files.copy(in, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-            return Labels.read(local);
-        } catch (FileNotFoundException e) {
-            throw new ModelException("labels " + shown + ": no such file");
-        } catch (IOException | UncheckedIOException e) {
-            throw new ModelException("labels " + shown + ": cannot read it: "
-                    + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
-        } catch (ModelException e) {
-            throw new ModelException(e.getMessage().replace(String.valueOf(local), shown), e);
-        } finally {
-            if (local != null) {
-                deleteQuietly(local);
-            }
-        }
+        return new ModelPayload(name(), sha256, optimisedGraph(), numClasses(), model().outputsProbabilities(),
+                labels);
     }
 
     /** SHA-256 of the model file a built-in model saves as (its seeded weights). */

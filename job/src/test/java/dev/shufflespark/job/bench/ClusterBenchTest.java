@@ -37,12 +37,6 @@ class ClusterBenchTest {
     }
 
     @Test
-    void medianOfEvenCountsIsTheMeanOfTheMiddleTwo() {
-        assertEquals(2.5, ClusterBench.median(new double[] {4, 1, 3, 2}));
-        assertEquals(3.0, ClusterBench.median(new double[] {5, 3, 1}));
-    }
-
-    @Test
     void syntheticImagesAreSeededJpegsOfTheStatedSize() throws Exception {
         byte[] a = SyntheticImages.image(3);
         assertEquals(0xFF, a[0] & 0xFF);

@@ -2,12 +2,14 @@ package dev.shufflespark.model.kernel;
 
 /**
  * The kernels the engine calls. Each method dispatches on {@link #VECTOR}, a
- * {@code static final} that C2 folds, to {@link VectorKernels} or {@link ScalarKernels}.
+ * {@code static final} that C2 folds, to {@link ScalarKernels} or to the vector kernel of its
+ * operator family: {@link VectorGemm}, {@link VectorDepthwise}, {@link VectorPooling} or
+ * {@link VectorElementwise} (their shared species and rules are in {@link VectorKernels}).
  *
- * <p>{@code VectorKernels} is referenced only from the branch that is taken when the vector path
- * is on; the JVM resolves (and loads) a class named by {@code invokestatic} only when that
+ * <p>The vector classes are referenced only from the branches that are taken when the vector
+ * path is on; the JVM resolves (and loads) a class named by {@code invokestatic} only when that
  * instruction first runs, so on the scalar path, and on a JVM started without
- * {@code --add-modules jdk.incubator.vector}, the class is never loaded.
+ * {@code --add-modules jdk.incubator.vector}, none of them is ever loaded.
  *
  * <p>Conventions: arrays are float32 and every offset is in elements. Activations are NCHW and
  * one image's channel is a plane of {@code h * w} floats. Kernels that take an {@code int[]} of
@@ -40,7 +42,7 @@ public final class Kernels {
                                  float[] res, int resBase, int[] resRows,
                                  int cin, int cout, int hw, boolean relu) {
         if (VECTOR) {
-            VectorKernels.pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows,
+            VectorGemm.pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows,
                     res, resBase, resRows, cin, cout, hw, relu);
         } else {
             ScalarKernels.pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows,
@@ -72,7 +74,7 @@ public final class Kernels {
     public static void depthwise3x3(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
                                     float[] out, int outOff, int stride, boolean relu) {
         if (VECTOR) {
-            VectorKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, stride, relu);
+            VectorDepthwise.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, stride, relu);
         } else {
             ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, stride, relu);
         }
@@ -81,12 +83,13 @@ public final class Kernels {
     /**
      * im2col of one image and one group:
      * {@code col[colOff + ((c*kh + ky)*kw + kx)*(oh*ow) + oy*ow + ox] = in[inBase + inRows[c] + iy*width + ix]}
-     * with {@code iy = oy*sh - ph + ky}, {@code ix = ox*sw - pw + kx}, 0 outside the plane.
+     * with {@code iy = oy*sh - ph + ky}, {@code ix = ox*sw - pw + kx}, 0 outside the plane. {@code ph} may be
+     * negative: {@code ph - y0*sh} unrolls output rows {@code y0 ..} of a convolution with top padding {@code ph}.
      */
     public static void im2col(float[] in, int inBase, int[] inRows, int channels, int h, int width,
                               int kh, int kw, int sh, int sw, int ph, int pw, float[] col, int colOff, int oh, int ow) {
         if (VECTOR) {
-            VectorKernels.im2col(in, inBase, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, col, colOff, oh, ow);
+            VectorGemm.im2col(in, inBase, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, col, colOff, oh, ow);
         } else {
             ScalarKernels.im2col(in, inBase, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, col, colOff, oh, ow);
         }
@@ -96,7 +99,7 @@ public final class Kernels {
     public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
                                int oh, int ow, int k, int s, int p) {
         if (VECTOR) {
-            VectorKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
+            VectorPooling.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
         } else {
             ScalarKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p);
         }
@@ -110,7 +113,7 @@ public final class Kernels {
     public static void avgPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
                                int oh, int ow, int k, int s, int p, boolean countIncludePad, boolean relu) {
         if (VECTOR) {
-            VectorKernels.avgPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, countIncludePad, relu);
+            VectorPooling.avgPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, countIncludePad, relu);
         } else {
             ScalarKernels.avgPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, countIncludePad, relu);
         }
@@ -118,12 +121,12 @@ public final class Kernels {
 
     /** Sum of {@code n} floats from {@code off}. */
     public static float sum(float[] a, int off, int n) {
-        return VECTOR ? VectorKernels.sum(a, off, n) : ScalarKernels.sum(a, off, n);
+        return VECTOR ? VectorElementwise.sum(a, off, n) : ScalarKernels.sum(a, off, n);
     }
 
     /** Dot product of {@code n} floats. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        return VECTOR ? VectorKernels.dot(a, aOff, b, bOff, n) : ScalarKernels.dot(a, aOff, b, bOff, n);
+        return VECTOR ? VectorElementwise.dot(a, aOff, b, bOff, n) : ScalarKernels.dot(a, aOff, b, bOff, n);
     }
 
     /**
@@ -133,16 +136,29 @@ public final class Kernels {
     public static void linear(float[] w, float[] bias, float[] x, int xOff, float[] out, int outOff,
                               int inFeatures, int outFeatures) {
         if (VECTOR) {
-            VectorKernels.linear(w, bias, x, xOff, out, outOff, inFeatures, outFeatures);
+            VectorGemm.linear(w, bias, x, xOff, out, outOff, inFeatures, outFeatures);
         } else {
             ScalarKernels.linear(w, bias, x, xOff, out, outOff, inFeatures, outFeatures);
+        }
+    }
+
+    /**
+     * Fully connected layer of {@code images} images, image i's input at {@code xOff + i*xStride} and its
+     * output at {@code outOff + i*outStride}; each output equals {@link #linear} of that image alone.
+     */
+    public static void linear(float[] w, float[] bias, float[] x, int xOff, int xStride, float[] out, int outOff,
+                              int outStride, int inFeatures, int outFeatures, int images) {
+        if (VECTOR) {
+            VectorGemm.linear(w, bias, x, xOff, xStride, out, outOff, outStride, inFeatures, outFeatures, images);
+        } else {
+            ScalarKernels.linear(w, bias, x, xOff, xStride, out, outOff, outStride, inFeatures, outFeatures, images);
         }
     }
 
     /** {@code out[i] = act(a[i] + b[i])}; out may alias a or b exactly. */
     public static void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n, boolean relu) {
         if (VECTOR) {
-            VectorKernels.add(a, aOff, b, bOff, out, outOff, n, relu);
+            VectorElementwise.add(a, aOff, b, bOff, out, outOff, n, relu);
         } else {
             ScalarKernels.add(a, aOff, b, bOff, out, outOff, n, relu);
         }
@@ -152,7 +168,7 @@ public final class Kernels {
     public static void scaleShift(float[] a, int aOff, float[] out, int outOff, int n, float scale, float shift,
                                   boolean relu) {
         if (VECTOR) {
-            VectorKernels.scaleShift(a, aOff, out, outOff, n, scale, shift, relu);
+            VectorElementwise.scaleShift(a, aOff, out, outOff, n, scale, shift, relu);
         } else {
             ScalarKernels.scaleShift(a, aOff, out, outOff, n, scale, shift, relu);
         }
@@ -161,7 +177,7 @@ public final class Kernels {
     /** In-place ReLU of {@code n} floats. */
     public static void relu(float[] a, int off, int n) {
         if (VECTOR) {
-            VectorKernels.relu(a, off, n);
+            VectorElementwise.relu(a, off, n);
         } else {
             ScalarKernels.relu(a, off, n);
         }
@@ -170,7 +186,7 @@ public final class Kernels {
     /** In-place, numerically stable softmax of {@code n} floats. */
     public static void softmax(float[] a, int off, int n) {
         if (VECTOR) {
-            VectorKernels.softmax(a, off, n);
+            VectorElementwise.softmax(a, off, n);
         } else {
             ScalarKernels.softmax(a, off, n);
         }

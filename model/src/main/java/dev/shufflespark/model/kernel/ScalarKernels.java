@@ -1,8 +1,9 @@
 package dev.shufflespark.model.kernel;
 
 /**
- * Plain-Java reference kernels: the source of truth that {@link VectorKernels} is tested
- * against, and the path {@link Kernels} takes when the Vector API is off.
+ * Plain-Java reference kernels: the source of truth that the vector kernels ({@link VectorGemm},
+ * {@link VectorDepthwise}, {@link VectorPooling}, {@link VectorElementwise}) are tested against,
+ * and the path {@link Kernels} takes when the Vector API is off.
  *
  * <p>Written for clarity, not speed: one output element at a time, in the order the formula is
  * written. All arrays are float32, all offsets are in elements, activations are NCHW and one
@@ -165,6 +166,14 @@ public final class ScalarKernels {
         for (int o = 0; o < outFeatures; o++) {
             float s = dot(w, o * inFeatures, x, xOff, inFeatures);
             out[outOff + o] = bias == null ? s : s + bias[o];
+        }
+    }
+
+    /** Fully connected layer of several images: {@link #linear} for each, at the given strides. */
+    public static void linear(float[] w, float[] bias, float[] x, int xOff, int xStride, float[] out, int outOff,
+                              int outStride, int inFeatures, int outFeatures, int images) {
+        for (int i = 0; i < images; i++) {
+            linear(w, bias, x, xOff + i * xStride, out, outOff + i * outStride, inFeatures, outFeatures);
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.Locale;
  * without {@code --add-modules jdk.incubator.vector}) the scalar path is used whatever the
  * property says. This class never references a {@code jdk.incubator.vector} type itself: the
  * preferred width is asked from {@link VectorProbe} only after the module was found, and the
- * species lives in {@link VectorKernels}, which is loaded only when the vector path is on.
+ * species lives in {@link VectorKernels}, which, like the vector kernels, is loaded only when the
+ * vector path is on.
  */
 public final class Simd {
 

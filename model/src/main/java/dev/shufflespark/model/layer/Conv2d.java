@@ -214,7 +214,20 @@ public final class Conv2d implements Layer {
             int rows = cin / groups + (cout / groups) * (residual ? 2 : 1);
             return rows * TAIL_IMAGES * tail + Kernels.lanes();
         }
-        return weightsPerOutput() * outputShape(in).planeSize();
+        Shape out = outputShape(in);
+        return weightsPerOutput() * out.width() * colRows(out.height(), out.width());
+    }
+
+    /** Floats of im2col scratch a chunk of output rows aims at: well inside L2, so it is read back from cache. */
+    static final int COL_CHUNK_FLOATS = 16384;
+
+    /**
+     * Output rows per im2col chunk. A general convolution unrolls and multiplies a few output
+     * rows at a time instead of the whole plane, so that the unrolled input (27 x 12544 floats,
+     * 1.35 MB, for the stem) never leaves the cache between being written and being read.
+     */
+    private int colRows(int oh, int ow) {
+        return Math.max(1, Math.min(oh, COL_CHUNK_FLOATS / (weightsPerOutput() * ow)));
     }
 
     /**
@@ -314,23 +327,30 @@ public final class Conv2d implements Layer {
                 }
             };
         }
-        final int[] colRows = new int[k];
-        for (int r = 0; r < k; r++) {
-            colRows[r] = r * hw;
-        }
         final int h = in.shape().height();
         final int w = in.shape().width();
         final int oh = out.shape().height();
         final int ow = out.shape().width();
+        // chunks of `rows` output rows; the last may be shorter
+        final int rows = colRows(oh, ow);
+        final int lastRows = oh - (oh - 1) / rows * rows;
+        final int[] colRows = rowOffsets(k, 0, rows * ow);
+        final int[] lastColRows = rowOffsets(k, 0, lastRows * ow);
         return (frame, batch) -> {
             float[] src = in.buffer(frame);
             float[] dst = out.buffer(frame);
             float[] col = frame.scratch;
             for (int n = 0; n < batch; n++) {
                 for (int g = 0; g < groups; g++) {
-                    Kernels.im2col(src, in.base(n), inRows[g], cinG, h, w, kh, kw, sh, sw, ph, pw, col, 0, oh, ow);
-                    Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, col, 0, colRows,
-                            dst, out.base(n), outRows[g], null, 0, null, k, coutG, hw, relu);
+                    for (int y0 = 0; y0 < oh; y0 += rows) {
+                        int r = Math.min(rows, oh - y0);
+                        // output rows y0 .. y0+r-1: the same unrolling with the top padding moved up by y0 rows
+                        Kernels.im2col(src, in.base(n), inRows[g], cinG, h, w, kh, kw, sh, sw, ph - y0 * sh, pw,
+                                col, 0, r, ow);
+                        Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, col, 0,
+                                r == rows ? colRows : lastColRows, dst, out.base(n) + y0 * ow, outRows[g],
+                                null, 0, null, k, coutG, r * ow, relu);
+                    }
                 }
             }
         };

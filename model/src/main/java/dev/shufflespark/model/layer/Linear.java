@@ -74,6 +74,12 @@ public final class Linear implements Layer {
             float[] src = x.buffer(frame);
             float[] dst = out.buffer(frame);
             float[] tmp = frame.scratch;
+            if (!gather && !scatter) {
+                // all images in one call: each block of weight rows is read once for the batch
+                Kernels.linear(weight, bias, src, x.base(0) + inPlanes[0], x.imageStride(), dst,
+                        out.base(0) + outPlanes[0], out.imageStride(), inFeatures, outFeatures, batch);
+                return;
+            }
             for (int n = 0; n < batch; n++) {
                 float[] xs = src;
                 int xOff = x.base(n) + inPlanes[0];

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Comparisons of {@link VectorKernels} against {@link ScalarKernels} on one shape each, shared by
+ * Comparisons of the vector kernels against {@link ScalarKernels} on one shape each, shared by
  * {@link VectorKernelsTest} and the child-JVM sweep at narrower widths ({@link VectorWidthMain}).
  * Every check builds seeded random inputs, runs both kernels on copies, and compares whole
  * arrays (so writes outside the planes a kernel owns are caught too) element by element with
@@ -112,7 +112,7 @@ final class KernelCheck {
         float[] resV = shared ? outV : res;
         ScalarKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outS, outBase, outRows, resS, resBase, resRows,
                 cin, cout, hw, relu);
-        VectorKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outV, outBase, outRows, resV, resBase, resRows,
+        VectorGemm.pointwise(w, 2, b, 1, in, inBase, inRows, outV, outBase, outRows, resV, resBase, resRows,
                 cin, cout, hw, relu);
         assertClose(outS, outV, tolFor(cin), String.format("pointwise cin=%d cout=%d hw=%d relu=%b residual=%s bias=%b gap=%d",
                 cin, cout, hw, relu, residual, bias, gap));
@@ -129,7 +129,7 @@ final class KernelCheck {
         Arrays.fill(outS, 777f);
         float[] outV = outS.clone();
         ScalarKernels.depthwise3x3(w, 1, bias, in, inOff, h, width, outS, 2, stride, relu);
-        VectorKernels.depthwise3x3(w, 1, bias, in, inOff, h, width, outV, 2, stride, relu);
+        VectorDepthwise.depthwise3x3(w, 1, bias, in, inOff, h, width, outV, 2, stride, relu);
         assertClose(outS, outV, TOL, String.format("depthwise3x3 h=%d w=%d stride=%d relu=%b inOff=%d slack=%d",
                 h, width, stride, relu, inOff, slack));
     }
@@ -158,10 +158,10 @@ final class KernelCheck {
         float[] outV = outS.clone();
         if (max) {
             ScalarKernels.maxPool(in, 1, h, width, outS, 1, oh, ow, k, s, p);
-            VectorKernels.maxPool(in, 1, h, width, outV, 1, oh, ow, k, s, p);
+            VectorPooling.maxPool(in, 1, h, width, outV, 1, oh, ow, k, s, p);
         } else {
             ScalarKernels.avgPool(in, 1, h, width, outS, 1, oh, ow, k, s, p, countIncludePad, relu);
-            VectorKernels.avgPool(in, 1, h, width, outV, 1, oh, ow, k, s, p, countIncludePad, relu);
+            VectorPooling.avgPool(in, 1, h, width, outV, 1, oh, ow, k, s, p, countIncludePad, relu);
         }
         assertClose(outS, outV, TOL, String.format("%s h=%d w=%d k=%d s=%d p=%d ceil=%b includePad=%b relu=%b slack=%d",
                 max ? "maxPool" : "avgPool", h, width, k, s, p, ceil, countIncludePad, relu, slack));
@@ -180,9 +180,38 @@ final class KernelCheck {
         Arrays.fill(colS, 777f);
         float[] colV = colS.clone();
         ScalarKernels.im2col(in, base, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, colS, 3, oh, ow);
-        VectorKernels.im2col(in, base, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, colV, 3, oh, ow);
+        VectorGemm.im2col(in, base, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, colV, 3, oh, ow);
         assertClose(colS, colV, 0f, String.format("im2col c=%d h=%d w=%d k=%dx%d s=%dx%d p=%dx%d gap=%d",
                 channels, h, width, kh, kw, sh, sw, ph, pw, gap));
+    }
+
+    /**
+     * Output rows [y0, y0 + rows) unrolled on their own (the top padding moved up by y0 rows, so
+     * negative below y0 > 0), by both kernels, against the same rows of the scalar whole-plane
+     * unrolling.
+     */
+    static void im2colRows(long seed, int channels, int h, int width, int kh, int kw, int sh, int sw, int ph,
+                           int pw, int y0, int rows) {
+        Random r = new Random(seed);
+        int oh = outSize(h, kh, sh, ph, false);
+        int ow = outSize(width, kw, sw, pw, false);
+        int[] inRows = rows(r, channels, h * width, 1);
+        float[] in = random(r, channels * (h * width + 1));
+        float[] whole = new float[channels * kh * kw * oh * ow];
+        ScalarKernels.im2col(in, 0, inRows, channels, h, width, kh, kw, sh, sw, ph, pw, whole, 0, oh, ow);
+        int plane = rows * ow;
+        float[] expected = new float[channels * kh * kw * plane];
+        for (int row = 0; row < channels * kh * kw; row++) {
+            System.arraycopy(whole, row * oh * ow + y0 * ow, expected, row * plane, plane);
+        }
+        float[] colS = new float[expected.length];
+        float[] colV = new float[expected.length];
+        ScalarKernels.im2col(in, 0, inRows, channels, h, width, kh, kw, sh, sw, ph - y0 * sh, pw, colS, 0, rows, ow);
+        VectorGemm.im2col(in, 0, inRows, channels, h, width, kh, kw, sh, sw, ph - y0 * sh, pw, colV, 0, rows, ow);
+        String what = String.format("im2col rows %d+%d c=%d h=%d w=%d k=%dx%d s=%dx%d p=%dx%d", y0, rows, channels,
+                h, width, kh, kw, sh, sw, ph, pw);
+        assertClose(expected, colS, 0f, "scalar " + what);
+        assertClose(expected, colV, 0f, "vector " + what);
     }
 
     static void reductions(long seed, int n) {
@@ -190,10 +219,10 @@ final class KernelCheck {
         float[] a = random(r, n + 7);
         float[] b = random(r, n + 5);
         float s = ScalarKernels.sum(a, 3, n);
-        float v = VectorKernels.sum(a, 3, n);
+        float v = VectorElementwise.sum(a, 3, n);
         assertClose(new float[] {s}, new float[] {v}, tolFor(n), "sum n=" + n);
         float ds = ScalarKernels.dot(a, 2, b, 5, n);
-        float dv = VectorKernels.dot(a, 2, b, 5, n);
+        float dv = VectorElementwise.dot(a, 2, b, 5, n);
         assertClose(new float[] {ds}, new float[] {dv}, tolFor(n), "dot n=" + n);
     }
 
@@ -206,9 +235,34 @@ final class KernelCheck {
         Arrays.fill(outS, 777f);
         float[] outV = outS.clone();
         ScalarKernels.linear(w, b, x, 4, outS, 2, inFeatures, outFeatures);
-        VectorKernels.linear(w, b, x, 4, outV, 2, inFeatures, outFeatures);
+        VectorGemm.linear(w, b, x, 4, outV, 2, inFeatures, outFeatures);
         assertClose(outS, outV, tolFor(inFeatures), String.format("linear in=%d out=%d bias=%b",
                 inFeatures, outFeatures, bias));
+    }
+
+    /**
+     * The fully connected layer of several images at their strides: the vector kernel gives each
+     * image exactly what it gives that image alone, and matches the scalar reference.
+     */
+    static void linearImages(long seed, int inFeatures, int outFeatures, int images, boolean bias) {
+        Random r = new Random(seed);
+        float[] w = random(r, inFeatures * outFeatures);
+        float[] b = bias ? random(r, outFeatures) : null;
+        int xStride = inFeatures + 3;
+        int outStride = outFeatures + 2;
+        float[] x = random(r, 4 + images * xStride);
+        float[] outS = new float[1 + images * outStride];
+        Arrays.fill(outS, 777f);
+        float[] outV = outS.clone();
+        float[] outOne = outS.clone();
+        ScalarKernels.linear(w, b, x, 4, xStride, outS, 1, outStride, inFeatures, outFeatures, images);
+        VectorGemm.linear(w, b, x, 4, xStride, outV, 1, outStride, inFeatures, outFeatures, images);
+        for (int i = 0; i < images; i++) {
+            VectorGemm.linear(w, b, x, 4 + i * xStride, outOne, 1 + i * outStride, inFeatures, outFeatures);
+        }
+        String what = String.format("linear in=%d out=%d images=%d bias=%b", inFeatures, outFeatures, images, bias);
+        assertClose(outS, outV, tolFor(inFeatures), what);
+        assertClose(outOne, outV, 0f, what + " (against one image at a time)");
     }
 
     /** add, scaleShift and relu, separate and in place. */
@@ -221,34 +275,34 @@ final class KernelCheck {
         float[] outS = new float[n + 2];
         float[] outV = new float[n + 2];
         ScalarKernels.add(a, 1, b, 3, outS, 2, n, relu);
-        VectorKernels.add(a, 1, b, 3, outV, 2, n, relu);
+        VectorElementwise.add(a, 1, b, 3, outV, 2, n, relu);
         assertClose(outS, outV, TOL, "add" + what);
         float[] aS = a.clone();
         float[] aV = a.clone();
         ScalarKernels.add(aS, 1, b, 3, aS, 1, n, relu);
-        VectorKernels.add(aV, 1, b, 3, aV, 1, n, relu);
+        VectorElementwise.add(aV, 1, b, 3, aV, 1, n, relu);
         assertClose(aS, aV, TOL, "add out=a" + what);
         float[] bS = b.clone();
         float[] bV = b.clone();
         ScalarKernels.add(a, 1, bS, 3, bS, 3, n, relu);
-        VectorKernels.add(a, 1, bV, 3, bV, 3, n, relu);
+        VectorElementwise.add(a, 1, bV, 3, bV, 3, n, relu);
         assertClose(bS, bV, TOL, "add out=b" + what);
 
         float scale = 1.7f;
         float shift = -0.3f;
         ScalarKernels.scaleShift(a, 1, outS, 2, n, scale, shift, relu);
-        VectorKernels.scaleShift(a, 1, outV, 2, n, scale, shift, relu);
+        VectorElementwise.scaleShift(a, 1, outV, 2, n, scale, shift, relu);
         assertClose(outS, outV, TOL, "scaleShift" + what);
         aS = a.clone();
         aV = a.clone();
         ScalarKernels.scaleShift(aS, 1, aS, 1, n, scale, shift, relu);
-        VectorKernels.scaleShift(aV, 1, aV, 1, n, scale, shift, relu);
+        VectorElementwise.scaleShift(aV, 1, aV, 1, n, scale, shift, relu);
         assertClose(aS, aV, TOL, "scaleShift in place" + what);
 
         aS = a.clone();
         aV = a.clone();
         ScalarKernels.relu(aS, 2, n);
-        VectorKernels.relu(aV, 2, n);
+        VectorElementwise.relu(aV, 2, n);
         assertClose(aS, aV, 0f, "relu" + what);
     }
 
@@ -261,7 +315,7 @@ final class KernelCheck {
         float[] s = a.clone();
         float[] v = a.clone();
         ScalarKernels.softmax(s, 1, n);
-        VectorKernels.softmax(v, 1, n);
+        VectorElementwise.softmax(v, 1, n);
         assertClose(s, v, TOL, "softmax n=" + n + " scale=" + scale);
     }
 }

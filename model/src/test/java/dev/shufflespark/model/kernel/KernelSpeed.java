@@ -76,7 +76,7 @@ public final class KernelSpeed {
         // harmless for timing, they stay far from overflow.
         float[] res = residual ? out : null;
         int[] resRows = residual ? outRows : null;
-        Body vector = () -> VectorKernels.pointwise(w, 0, bias, 0, in, 0, inRows, out, 0, outRows,
+        Body vector = () -> VectorGemm.pointwise(w, 0, bias, 0, in, 0, inRows, out, 0, outRows,
                 res, 0, resRows, cin, cout, hw, !residual);
         Body scalar = () -> ScalarKernels.pointwise(w, 0, bias, 0, in, 0, inRows, out, 0, outRows,
                 res, 0, resRows, cin, cout, hw, !residual);
@@ -94,7 +94,7 @@ public final class KernelSpeed {
         float[] out = new float[h * width];
         int oh = (h - 1) / stride + 1;
         int ow = (width - 1) / stride + 1;
-        Body vector = () -> VectorKernels.depthwise3x3(w, 0, 0.5f, in, 0, h, width, out, 0, stride, true);
+        Body vector = () -> VectorDepthwise.depthwise3x3(w, 0, 0.5f, in, 0, h, width, out, 0, stride, true);
         Body scalar = () -> ScalarKernels.depthwise3x3(w, 0, 0.5f, in, 0, h, width, out, 0, stride, true);
         double tv = time(vector, seconds);
         double ts = time(scalar, seconds);

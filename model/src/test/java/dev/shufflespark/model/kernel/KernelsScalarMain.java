@@ -56,6 +56,9 @@ public final class KernelsScalarMain {
         Kernels.linear(a, bias, b, 3, x, 1, 16, 4);
         ScalarKernels.linear(a, bias, b, 3, y, 1, 16, 4);
         failures += check("linear", x, y);
+        Kernels.linear(a, bias, b, 3, 20, x, 1, 5, 16, 4, 2);
+        ScalarKernels.linear(a, bias, b, 3, 20, y, 1, 5, 16, 4, 2);
+        failures += check("linear of two images", x, y);
 
         Kernels.add(a, 0, b, 0, x, 0, 64, true);
         ScalarKernels.add(a, 0, b, 0, y, 0, 64, true);

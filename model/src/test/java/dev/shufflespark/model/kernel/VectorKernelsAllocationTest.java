@@ -67,7 +67,7 @@ class VectorKernelsAllocationTest {
             int n = 48 + i % 2;
             int k = i % 3 == 0 ? 20 : cin;
             float[] r = i % 4 == 0 ? null : i % 4 == 1 ? res : out;
-            VectorKernels.pointwise(w, 0, i % 5 == 0 ? null : bias, 0, in, 0, inRows, out, 0, outRows,
+            VectorGemm.pointwise(w, 0, i % 5 == 0 ? null : bias, 0, in, 0, inRows, out, 0, outRows,
                     r, 0, r == null ? null : outRows, k, cout, n, i % 2 == 0);
         });
     }
@@ -78,7 +78,7 @@ class VectorKernelsAllocationTest {
         float[] in = random(8 * 8 + 32, 2);
         float[] out = new float[8 * 8 + 32];
         int[] rows = {0, 8, 16, 24, 32, 40, 48, 56};
-        assertNoAllocation("pointwise hw < L", i -> VectorKernels.pointwise(w, 0, null, 0, in, 0, rows, out, 0, rows,
+        assertNoAllocation("pointwise hw < L", i -> VectorGemm.pointwise(w, 0, null, 0, in, 0, rows, out, 0, rows,
                 i % 2 == 0 ? out : null, 0, rows, 8, 8, 1 + i % 8, i % 3 == 0));
     }
 
@@ -88,8 +88,8 @@ class VectorKernelsAllocationTest {
         float[] in = random(56 * 56, 2);
         float[] out = new float[56 * 56];
         assertNoAllocation("depthwise3x3", i -> {
-            int size = 56 >> (i % 3);
-            VectorKernels.depthwise3x3(w, 0, 0.1f, in, 0, size, size, out, 0, 1 + i % 2, i % 4 < 2);
+            int size = 56 >> (i % 4);
+            VectorDepthwise.depthwise3x3(w, 0, 0.1f, in, 0, size, size, out, 0, 1 + i % 2, i % 4 < 2);
         });
     }
 
@@ -99,12 +99,12 @@ class VectorKernelsAllocationTest {
         float[] out = new float[112 * 112];
         assertNoAllocation("maxPool/avgPool", i -> {
             int s = 1 + i % 2;
-            int size = i % 4 < 2 ? 112 : 56;
+            int size = 112 >> (i % 4);
             int o = (size + 2 - 3) / s + 1;
             if (i % 3 == 0) {
-                VectorKernels.maxPool(in, 0, size, size, out, 0, o, o, 3, s, 1);
+                VectorPooling.maxPool(in, 0, size, size, out, 0, o, o, 3, s, 1);
             } else {
-                VectorKernels.avgPool(in, 0, size, size, out, 0, o, o, 3, s, 1, i % 5 < 2, i % 7 < 3);
+                VectorPooling.avgPool(in, 0, size, size, out, 0, o, o, 3, s, 1, i % 5 < 2, i % 7 < 3);
             }
         });
     }
@@ -114,7 +114,7 @@ class VectorKernelsAllocationTest {
         float[] in = random(3 * 56 * 56, 1);
         float[] col = new float[27 * 56 * 56];
         int[] rows = {2 * 56 * 56, 0, 56 * 56};
-        assertNoAllocation("im2col", i -> VectorKernels.im2col(in, 0, rows, 3, 56, 56, 3, 3, 1 + i % 2, 1 + i % 2,
+        assertNoAllocation("im2col", i -> VectorGemm.im2col(in, 0, rows, 3, 56, 56, 3, 3, 1 + i % 2, 1 + i % 2,
                 1, 1, col, 0, i % 2 == 0 ? 56 : 28, i % 2 == 0 ? 56 : 28));
     }
 
@@ -127,12 +127,13 @@ class VectorKernelsAllocationTest {
         float[] sink = new float[1];
         assertNoAllocation("sum/dot/linear/add/scaleShift/relu/softmax", i -> {
             int n = 1000 + i % 17;
-            sink[0] += VectorKernels.sum(a, i % 3, n) + VectorKernels.dot(a, 1, b, i % 3, n);
-            VectorKernels.linear(w, i % 2 == 0 ? b : null, a, 2, c, 0, 300 - i % 3, 99);
-            VectorKernels.add(a, 0, b, 0, i % 2 == 0 ? c : b, 0, n, i % 3 == 0);
-            VectorKernels.scaleShift(a, 0, c, 0, n, 0.5f, 0.1f, i % 2 == 0);
-            VectorKernels.relu(c, 0, n);
-            VectorKernels.softmax(c, 0, n);
+            sink[0] += VectorElementwise.sum(a, i % 3, n) + VectorElementwise.dot(a, 1, b, i % 3, n);
+            VectorGemm.linear(w, i % 2 == 0 ? b : null, a, 2, c, 0, 300 - i % 3, 99);
+            VectorGemm.linear(w, i % 2 == 0 ? b : null, a, 2, 310, c, 0, 100, 300 - i % 3, 99, 1 + i % 8);
+            VectorElementwise.add(a, 0, b, 0, i % 2 == 0 ? c : b, 0, n, i % 3 == 0);
+            VectorElementwise.scaleShift(a, 0, c, 0, n, 0.5f, 0.1f, i % 2 == 0);
+            VectorElementwise.relu(c, 0, n);
+            VectorElementwise.softmax(c, 0, n);
         });
         assertTrue(Float.isFinite(sink[0]));
     }

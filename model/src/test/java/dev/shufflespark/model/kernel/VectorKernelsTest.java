@@ -7,7 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every {@link VectorKernels} kernel against its {@link ScalarKernels} reference over deliberate
+ * Every vector kernel ({@link VectorGemm}, {@link VectorDepthwise}, {@link VectorPooling},
+ * {@link VectorElementwise}) against its {@link ScalarKernels} reference over deliberate
  * shape sweeps. The vector kernels are called directly, so the test means the same whatever
  * {@link Simd} chose as the default path; the test JVM must have the vector module (surefire
  * passes {@code --add-modules jdk.incubator.vector}), and fails rather than skips without it.
@@ -143,6 +144,41 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Planes up to 35 columns, where stride 1 takes column-masked vectors over whole rows and
+     * staged vectors for edge rows narrower than a vector, and stride 2 one staged vector a row
+     * when its outputs are fewer than a vector: every width, odd and even heights, the plane at
+     * the end of its array or not.
+     */
+    @Test
+    void depthwiseNarrowPlanes() {
+        long seed = 750;
+        for (int width = 1; width <= Math.max(35, 2 * VectorKernels.L + 3); width++) {
+            for (int h : new int[] {1, 2, 3, 4, 5, 7, 14, 15}) {
+                for (int stride = 1; stride <= 2; stride++) {
+                    KernelCheck.depthwise(seed++, h, width, stride, seed % 2 == 0, 0, 0);
+                    KernelCheck.depthwise(seed++, h, width, stride, seed % 2 == 0, 2, 7);
+                }
+            }
+        }
+    }
+
+    /**
+     * Stride 2 in two flat passes (column sums, then the output plane as one range) on even
+     * widths up to 128: every width to 130, odd and even heights, the plane at the start and the
+     * end of its array or not, with and without ReLU.
+     */
+    @Test
+    void depthwiseStride2EveryWidth() {
+        long seed = 780;
+        for (int width = 1; width <= 130; width++) {
+            for (int h : new int[] {1, 2, 3, 4, 7, 14, 28}) {
+                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 0, 0);
+                KernelCheck.depthwise(seed++, h, width, 2, seed % 2 == 0, 3, 5);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------
     // pooling
 
@@ -168,6 +204,41 @@ class VectorKernelsTest {
                                     slack);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /** As {@link #depthwiseNarrowPlanes}, for max and average pools of stride 2. */
+    @Test
+    void poolStride2NarrowRows() {
+        long seed = 950;
+        int[][] windows = {{3, 2, 1}, {3, 2, 0}, {2, 2, 0}, {5, 2, 2}, {4, 2, 1}};
+        for (int[] kw : windows) {
+            for (int width = 1; width <= 2 * VectorKernels.L + 3; width++) {
+                for (int h : new int[] {1, 2, 3, 5, 14}) {
+                    int slack = (int) (seed % 2) * 9;
+                    KernelCheck.pool(seed++, true, h, width, kw[0], kw[1], kw[2], false, false, false, slack);
+                    KernelCheck.pool(seed++, false, h, width, kw[0], kw[1], kw[2], seed % 3 == 0, seed % 2 == 0,
+                            seed % 4 < 2, slack);
+                }
+            }
+        }
+    }
+
+    /**
+     * The 3x3 max pool, and average pool that divides by 9, of stride 2 and padding 1, in two
+     * flat passes on even widths up to 128: every width to 130, odd and even heights, the plane
+     * at the end of its array or not, with and without ReLU.
+     */
+    @Test
+    void pool3x3Stride2EveryWidth() {
+        long seed = 1000;
+        for (int width = 1; width <= 130; width++) {
+            for (int h : new int[] {1, 2, 3, 4, 7, 14, 28}) {
+                for (int slack : new int[] {0, 5}) {
+                    KernelCheck.pool(seed++, false, h, width, 3, 2, 1, false, true, seed % 2 == 0, slack);
+                    KernelCheck.pool(seed++, true, h, width, 3, 2, 1, false, false, false, slack);
                 }
             }
         }
@@ -213,6 +284,22 @@ class VectorKernelsTest {
     }
 
     @Test
+    void im2colOfARangeOfOutputRows() {
+        long seed = 1200;
+        int[][] convs = {{3, 3, 2, 2, 1, 1}, {3, 3, 1, 1, 1, 1}, {5, 5, 2, 2, 2, 2}, {2, 3, 3, 3, 1, 0}};
+        for (int[] c : convs) {
+            for (int size : new int[] {5, 13, 33}) {
+                int oh = (size + 2 * c[4] - c[0]) / c[2] + 1;
+                for (int y0 = 0; y0 < oh; y0++) {
+                    for (int rows = 1; y0 + rows <= oh; rows += 2) {
+                        KernelCheck.im2colRows(seed++, 2, size, size + 2, c[0], c[1], c[2], c[3], c[4], c[5], y0, rows);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void im2colShuffleNetStem() {
         KernelCheck.im2col(1100, 3, 224, 224, 3, 3, 2, 2, 1, 1, 0);
     }
@@ -238,6 +325,10 @@ class VectorKernelsTest {
                 KernelCheck.linear(seed++, in, out, (in + out) % 2 == 0);
             }
         }
+        for (int images = 1; images <= 9; images++) {
+            KernelCheck.linearImages(1700 + images, 17 + images * 5, images + 2, images, images % 2 == 0);
+        }
+        KernelCheck.linearImages(1710, 1024, 1000, 8, true);
         KernelCheck.linear(1600, 1024, 1000, true);
         KernelCheck.linear(1601, 544, 1000, false);
         KernelCheck.linear(1602, 960, 10, true);

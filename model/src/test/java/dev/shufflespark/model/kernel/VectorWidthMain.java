@@ -4,7 +4,7 @@ import dev.shufflespark.model.kernel.KernelCheck.Residual;
 
 /**
  * Run by {@link SimdTest} in a child JVM with {@code -Dshufflespark.simd=128} or {@code 256}: a
- * reduced sweep of {@link VectorKernels} against {@link ScalarKernels} at that width, so the
+ * reduced sweep of the vector kernels against {@link ScalarKernels} at that width, so the
  * narrower species (4 and 8 lanes, other tails and masks) are tested too. Prints the path and
  * exits 0 when everything matched, 1 with the first mismatch otherwise.
  */

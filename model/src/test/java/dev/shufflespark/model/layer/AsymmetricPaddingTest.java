@@ -50,6 +50,34 @@ class AsymmetricPaddingTest {
         assertTrue(failures.isEmpty(), () -> String.join("\n", failures));
     }
 
+    /**
+     * Stride-2 convolutions three columns wide with one column of padding each side on even
+     * widths, which run on deinterleaved rows: every channel count to 17 with every group
+     * count, narrow and wide rows, other row paddings, against the naive loop.
+     */
+    @Test
+    void stride2ThreeColumnConvolutionsOnEvenWidths() {
+        List<String> failures = new ArrayList<>();
+        int[][] pads = {{1, 1, 1, 1}, {0, 1, 2, 1}, {2, 1, 0, 1}};
+        for (int cin = 1; cin <= 17; cin++) {
+            for (int groups = 1; groups <= cin; groups++) {
+                if (cin % groups != 0) {
+                    continue;
+                }
+                for (int w : new int[] {2, 18, 34}) {
+                    for (int h : new int[] {3, 8}) {
+                        int[] p = pads[(cin + groups + w + h) % pads.length];
+                        String what = "conv k3 s2 g" + groups + " pads " + java.util.Arrays.toString(p) + " on ["
+                                + cin + ", " + h + ", " + w + "]";
+                        checkConv(what, cin, 2 * groups + (cin % 3 == 0 ? groups : 0), h, w, 3, 2, p, groups,
+                                failures);
+                    }
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), () -> String.join("\n", failures));
+    }
+
     private static void checkConv(String what, int cin, int cout, int h, int w, int k, int stride, int[] p,
                                   int groups, List<String> failures) {
         float[] weight = TestInputs.gaussian(cout * (cin / groups) * k * k, 11);

@@ -88,10 +88,19 @@ class ProgramTest {
     }
 
     @Test
-    void otherInputSizesWork() {
-        Session s = Model.builtin("shufflenet_v2_x0_5").engine().newSession(1, 160, 192);
-        float[] logits = s.run(TestInputs.gaussian(3 * 160 * 192, 3), 1);
-        assertEquals(1000, logits.length);
-        assertTrue(TestInputs.maxAbs(logits, 1000) > 0);
+    void otherInputSizesGiveTheLogitsOfTheUnoptimisedGraph() {
+        Model model = Model.builtin("shufflenet_v2_x0_5");
+        int batch = 2;
+        float[] input = TestInputs.gaussian(batch * 3 * 160 * 192, 3);
+        float[] expected = model.unoptimizedEngine().newSession(batch, 160, 192).run(input, batch).clone();
+        float[] actual = model.engine().newSession(batch, 160, 192).run(input, batch);
+        assertEquals(batch * 1000, actual.length);
+        float scale = Math.max(1f, TestInputs.maxAbs(expected, expected.length));
+        float diff = TestInputs.maxAbsDiff(expected, actual, expected.length);
+        assertTrue(diff <= 1e-4f * scale, "max |diff| " + diff + " at logit scale " + scale);
+        for (int n = 0; n < batch; n++) {
+            assertEquals(TestInputs.argmax(expected, n * 1000, 1000), TestInputs.argmax(actual, n * 1000, 1000),
+                    "image " + n + " top-1");
+        }
     }
 }

@@ -1,0 +1,1032 @@
+package dev.shufflespark.io.decode;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Our own JPEG decoder for what cameras and the web produce: baseline, extended-sequential and progressive
+ * Huffman-coded JPEGs with 8-bit samples, 1 (grey), 3 (YCbCr or RGB) or 4 (CMYK or YCCK) components, any
+ * integral chroma subsampling (4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1, ...), restart intervals. It decodes straight
+ * to the size the model needs: scaled by 1/2, 1/4 or 1/8 in the DCT domain ({@link JpegIdct#box}; at 1/8 only
+ * the DC coefficient is transformed, and a progressive file's AC scans are skipped unread), with subsampled
+ * chroma decoded at a finer scale so that it needs no upsampling.
+ *
+ * <p>Unscaled it computes what libjpeg-turbo computes for Pillow: the islow integer IDCT, fancy (triangle)
+ * upsampling of 4:2:2, 4:2:0 and 4:4:0 chroma with libjpeg's edge rules and rounding, replication for other
+ * ratios, and libjpeg's colour tables ({@link JpegImage}).
+ *
+ * <p>It reads untrusted bytes: every length, count and index is checked against what remains and against
+ * the pixel limit before anything is allocated, and every failure is an {@link ImageException}:
+ * TRUNCATED when the data ends early; TOO_LARGE over the pixel limit; UNSUPPORTED_FORMAT for what it does not
+ * decode (arithmetic coding, lossless, hierarchical, 12-bit, DNL, two components, fractional sampling); and
+ * CORRUPT for damage that libjpeg might still decode with a warning (a bad Huffman code, a lost restart
+ * marker). The caller hands the last two to the ImageIO path, which then decides.
+ *
+ * <p>Not thread-safe: it keeps its tables and scratch between images. One per thread.
+ */
+final class JpegDecoder {
+
+    /** Zigzag index to natural index, with 16 extra entries (libjpeg's) so that a run past 63 stays inside. */
+    static final int[] NATURAL = new int[64 + 16];
+
+    static {
+        int[] zz = {0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
+            13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45,
+            38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
+        System.arraycopy(zz, 0, NATURAL, 0, 64);
+        Arrays.fill(NATURAL, 64, NATURAL.length, 63);
+    }
+
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+    /** libjpeg's D_MAX_BLOCKS_IN_MCU. */
+    private static final int MAX_BLOCKS_IN_MCU = 10;
+
+    /** A frame component and what decoding it needs. */
+    static final class Component {
+        int id;
+        int h;
+        int v;
+        int tq;
+        /** Blocks per row and rows of blocks, padded to whole MCUs. */
+        int blocksX;
+        int blocksY;
+        /** Blocks that hold image samples (a non-interleaved scan codes only these). */
+        int realBlocksX;
+        int realBlocksY;
+        /** Output samples per block, per axis, as log2 (3 = 8 samples: unscaled). */
+        int bwLog;
+        int bhLog;
+        /** The decoded plane: blocksX << bwLog samples per row. */
+        byte[] plane;
+        int stride;
+        /** Samples that hold the image, per axis (libjpeg's downsampled_width and _height, scaled). */
+        int width;
+        int height;
+        /** Progressive: the coefficients (quantised, natural order), per block 64 of them (1 when DC only). */
+        short[] coefs;
+        int coefsPerBlock;
+        int dcPred;
+        JpegHuffman dc;
+        JpegHuffman ac;
+        /** {@link JpegIdct#box2Weights} of the quantisation table {@code box2Source}. */
+        float[] box2Weights;
+        int[] box2Source;
+    }
+
+    // Input.
+    private byte[] data;
+    private int pos;
+    private int end;
+    private String name;
+
+    // Tables and frame.
+    private final int[][] quant = new int[4][];
+    private final JpegHuffman[] dcTables = new JpegHuffman[4];
+    private final JpegHuffman[] acTables = new JpegHuffman[4];
+    private Component[] comps;
+    private boolean progressive;
+    private int width;
+    private int height;
+    private int maxH;
+    private int maxV;
+    private int mcusX;
+    private int mcusY;
+    private int restartInterval;
+    private boolean jfif;
+    private int adobeTransform;
+    private int shift;
+    private long maxPixels;
+    private boolean allocated;
+
+    // Bit reader.
+    private long bits;
+    private int nbits;
+    /** Zero bytes appended after the reader met a marker; consuming any of them means the scan overran. */
+    private int zeroFill;
+    private boolean atMarker;
+    private int eobrun;
+
+    // Scratch.
+    private final int[] block = new int[64];
+    private final int[] workspace = new int[64];
+    private final float[] floats = new float[64];
+    /** The natural indices of the block's non-zero AC coefficients (up to 64 + a run past the end). */
+    private final int[] written = new int[64];
+    private int writtenCount;
+
+    /**
+     * Decodes {@code data[off, off + len)} scaled by {@code 1 / 2^shift} (shift 0..3).
+     *
+     * @param maxPixels the pixel limit (full-resolution width x height)
+     */
+    JpegImage decode(byte[] data, int off, int len, String name, int shift, long maxPixels) throws ImageException {
+        if (shift < 0 || shift > 3) {
+            throw new IllegalArgumentException("scale shift must be 0..3, got " + shift);
+        }
+        this.data = data;
+        this.pos = off;
+        this.end = off + len;
+        this.name = name;
+        this.shift = shift;
+        this.maxPixels = maxPixels;
+        Arrays.fill(quant, null);
+        Arrays.fill(dcTables, null);
+        Arrays.fill(acTables, null);
+        comps = null;
+        restartInterval = 0;
+        jfif = false;
+        adobeTransform = JpegHeader.NO_ADOBE;
+        allocated = false;
+        try {
+            return decodeMarkers();
+        } finally {
+            this.data = null;
+            if (comps != null) {
+                for (Component c : comps) {
+                    c.coefs = null; // the planes went to the image; the coefficients are garbage now
+                }
+            }
+            comps = null;
+        }
+    }
+
+    private JpegImage decodeMarkers() throws ImageException {
+        if (end - pos < 2 || (data[pos] & 0xff) != 0xFF || (data[pos + 1] & 0xff) != 0xD8) {
+            throw corrupt("no JPEG start-of-image marker");
+        }
+        pos += 2;
+        boolean scanned = false;
+        while (true) {
+            int m = nextMarker();
+            if (m < 0) {
+                throw new ImageException(Reason.TRUNCATED, name + ": truncated JPEG (the data ends before the"
+                        + " end-of-image marker)");
+            }
+            switch (m) {
+                case 0xC0, 0xC1, 0xC2 -> frame(m);
+                case 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF ->
+                        throw unsupported("JPEG coding process SOF" + (m - 0xC0));
+                case 0xC4 -> huffmanTables();
+                case 0xCC -> throw unsupported("arithmetic coding conditioning (DAC)");
+                case 0xDB -> quantTables();
+                case 0xDD -> restartDefinition();
+                case 0xDA -> {
+                    scan();
+                    scanned = true;
+                }
+                case 0xD9 -> {
+                    if (!scanned) {
+                        throw corrupt("end-of-image marker before any scan");
+                    }
+                    return finish();
+                }
+                case 0xDC -> throw unsupported("a DNL marker (the height given after the scan)");
+                case 0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0x01, 0xD8 -> {
+                    // A stray restart marker or TEM: no length; libjpeg ignores them too. A second SOI is
+                    // an error for libjpeg.
+                    if (m == 0xD8) {
+                        throw corrupt("a second start-of-image marker");
+                    }
+                }
+                case 0xE0 -> {
+                    int n = segment();
+                    jfif |= n >= 5 && ascii(pos, "JFIF\0");
+                    pos += n;
+                }
+                case 0xEE -> {
+                    int n = segment();
+                    if (n >= 12 && ascii(pos, "Adobe")) {
+                        adobeTransform = data[pos + 11] & 0xff;
+                    }
+                    pos += n;
+                }
+                default -> pos += segment(); // APPn, COM, and anything else with a length
+            }
+        }
+    }
+
+    // --- markers ---------------------------------------------------------------------------------------------
+
+    /**
+     * The next marker's code, skipping anything before it (libjpeg skips such bytes with a warning) and fill
+     * bytes; -1 when the data ends first.
+     */
+    private int nextMarker() {
+        while (pos < end) {
+            if ((data[pos] & 0xff) != 0xFF) {
+                pos++;
+                continue;
+            }
+            while (pos < end && (data[pos] & 0xff) == 0xFF) {
+                pos++;
+            }
+            if (pos >= end) {
+                return -1;
+            }
+            int m = data[pos++] & 0xff;
+            if (m != 0) {
+                return m;
+            }
+        }
+        return -1;
+    }
+
+    /** A segment's payload length (after its 2 length bytes, which it skips), checked against what remains. */
+    private int segment() throws ImageException {
+        if (end - pos < 2) {
+            throw truncated("inside a marker segment's length");
+        }
+        int n = u16(pos);
+        if (n < 2) {
+            throw corrupt("marker segment length " + n);
+        }
+        pos += 2;
+        if (n - 2 > end - pos) {
+            throw truncated("inside a marker segment");
+        }
+        return n - 2;
+    }
+
+    private void quantTables() throws ImageException {
+        int n = segment();
+        int p = pos;
+        int segEnd = pos + n;
+        while (p < segEnd) {
+            int pq = (data[p] & 0xff) >> 4;
+            int tq = data[p] & 15;
+            p++;
+            if (pq > 1 || tq > 3) {
+                throw corrupt("quantisation table " + tq + " of precision " + pq);
+            }
+            int bytes = pq == 0 ? 64 : 128;
+            if (segEnd - p < bytes) {
+                throw corrupt("quantisation table segment too short");
+            }
+            int[] t = new int[64];
+            for (int k = 0; k < 64; k++) {
+                t[NATURAL[k]] = pq == 0 ? data[p + k] & 0xff : u16(p + 2 * k);
+            }
+            quant[tq] = t;
+            p += bytes;
+        }
+        pos = segEnd;
+    }
+
+    private void huffmanTables() throws ImageException {
+        int n = segment();
+        int p = pos;
+        int segEnd = pos + n;
+        while (p < segEnd) {
+            if (segEnd - p < 17) {
+                throw corrupt("Huffman table segment too short");
+            }
+            int tc = (data[p] & 0xff) >> 4;
+            int th = data[p] & 15;
+            if (tc > 1 || th > 3) {
+                throw corrupt("Huffman table class " + tc + ", number " + th);
+            }
+            int[] counts = new int[17];
+            int total = 0;
+            for (int l = 1; l <= 16; l++) {
+                counts[l] = data[p + l] & 0xff;
+                total += counts[l];
+            }
+            p += 17;
+            if (total > 256 || segEnd - p < total) {
+                throw corrupt("Huffman table with " + total + " symbols");
+            }
+            byte[] symbols = Arrays.copyOfRange(data, p, p + total);
+            p += total;
+            try {
+                JpegHuffman t = JpegHuffman.of(counts, symbols, tc == 1);
+                if (tc == 0) {
+                    dcTables[th] = t;
+                } else {
+                    acTables[th] = t;
+                }
+            } catch (IllegalArgumentException e) {
+                throw corrupt("bad Huffman table (" + e.getMessage() + ")");
+            }
+        }
+        pos = segEnd;
+    }
+
+    private void restartDefinition() throws ImageException {
+        int n = segment();
+        if (n < 2) {
+            throw corrupt("restart interval segment too short");
+        }
+        restartInterval = u16(pos);
+        pos += n;
+    }
+
+    private void frame(int marker) throws ImageException {
+        int n = segment();
+        if (comps != null) {
+            throw corrupt("a second frame header");
+        }
+        if (n < 6) {
+            throw corrupt("frame header too short");
+        }
+        int precision = data[pos] & 0xff;
+        height = u16(pos + 1);
+        width = u16(pos + 3);
+        int nc = data[pos + 5] & 0xff;
+        if (precision != 8) {
+            throw unsupported(precision + "-bit JPEG");
+        }
+        if (height == 0) {
+            throw unsupported("a JPEG whose height follows the scan (DNL)");
+        }
+        if (width == 0) {
+            throw corrupt("frame header gives width 0");
+        }
+        if ((long) width * height > maxPixels) {
+            throw new ImageException(Reason.TOO_LARGE, String.format(Locale.ROOT,
+                    "%s: %dx%d is %.1f megapixels, more than the limit of %.1f (%s)", name, width, height,
+                    (double) width * height / 1e6, maxPixels / 1e6, DecodeOptions.MAX_PIXELS));
+        }
+        if (nc != 1 && nc != 3 && nc != 4) {
+            throw unsupported("a JPEG with " + nc + " components");
+        }
+        if (n < 6 + 3 * nc) {
+            throw corrupt("frame header too short for " + nc + " components");
+        }
+        progressive = marker == 0xC2;
+        Component[] cs = new Component[nc];
+        maxH = 1;
+        maxV = 1;
+        for (int i = 0; i < nc; i++) {
+            int p = pos + 6 + 3 * i;
+            Component c = new Component();
+            c.id = data[p] & 0xff;
+            c.h = (data[p + 1] & 0xff) >> 4;
+            c.v = data[p + 1] & 15;
+            c.tq = data[p + 2] & 0xff;
+            if (c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.tq > 3) {
+                throw corrupt("component " + c.id + " with sampling " + c.h + "x" + c.v + ", table " + c.tq);
+            }
+            maxH = Math.max(maxH, c.h);
+            maxV = Math.max(maxV, c.v);
+            cs[i] = c;
+        }
+        for (Component c : cs) {
+            if (maxH % c.h != 0 || maxV % c.v != 0) {
+                throw unsupported("fractional chroma sampling (" + c.h + "x" + c.v + " of " + maxH + "x" + maxV + ")");
+            }
+        }
+        mcusX = ceilDiv(width, 8 * maxH);
+        mcusY = ceilDiv(height, 8 * maxV);
+        int outBlock = 8 >> shift;
+        for (Component c : cs) {
+            c.blocksX = mcusX * c.h;
+            c.blocksY = mcusY * c.v;
+            int sampW = ceilDiv(width * c.h, maxH);
+            int sampH = ceilDiv(height * c.v, maxV);
+            c.realBlocksX = ceilDiv(sampW, 8);
+            c.realBlocksY = ceilDiv(sampH, 8);
+            // Decode chroma finer when the scaled output allows, so that it needs no upsampling.
+            int bw = Math.min(8, outBlock * (maxH / c.h));
+            int bh = Math.min(8, outBlock * (maxV / c.v));
+            c.bwLog = Integer.numberOfTrailingZeros(bw);
+            c.bhLog = Integer.numberOfTrailingZeros(bh);
+            c.width = (int) ceilDiv((long) width * c.h * bw, (long) maxH * 8);
+            c.height = (int) ceilDiv((long) height * c.v * bh, (long) maxV * 8);
+        }
+        comps = cs;
+        pos += n;
+    }
+
+    /** Allocates the planes (and a progressive file's coefficients) once the first scan begins. */
+    private void allocate() {
+        for (Component c : comps) {
+            c.stride = c.blocksX << c.bwLog;
+            c.plane = new byte[Math.multiplyExact(c.stride, c.blocksY << c.bhLog)];
+            if (progressive) {
+                c.coefsPerBlock = c.bwLog == 0 && c.bhLog == 0 ? 1 : 64;
+                c.coefs = new short[Math.multiplyExact(c.blocksX * c.blocksY, c.coefsPerBlock)];
+            }
+        }
+        allocated = true;
+    }
+
+    // --- scans -----------------------------------------------------------------------------------------------
+
+    private void scan() throws ImageException {
+        if (comps == null) {
+            throw corrupt("a scan before the frame header");
+        }
+        int n = segment();
+        if (n < 1) {
+            throw corrupt("empty scan header");
+        }
+        int ns = data[pos] & 0xff;
+        if (ns < 1 || ns > 4 || n < 4 + 2 * ns) {
+            throw corrupt("scan header with " + ns + " components in " + n + " bytes");
+        }
+        Component[] in = new Component[ns];
+        int blocksInMcu = 0;
+        for (int i = 0; i < ns; i++) {
+            int id = data[pos + 1 + 2 * i] & 0xff;
+            int tables = data[pos + 2 + 2 * i] & 0xff;
+            Component c = null;
+            for (Component k : comps) {
+                if (k.id == id) {
+                    c = k;
+                    break;
+                }
+            }
+            if (c == null) {
+                throw corrupt("scan names component " + id + ", which the frame lacks");
+            }
+            for (int j = 0; j < i; j++) {
+                if (in[j] == c) {
+                    throw corrupt("scan names component " + id + " twice");
+                }
+            }
+            int td = tables >> 4;
+            int ta = tables & 15;
+            if (td > 3 || ta > 3) {
+                throw corrupt("scan names Huffman tables " + td + "/" + ta);
+            }
+            c.dc = dcTables[td];
+            c.ac = acTables[ta];
+            in[i] = c;
+            blocksInMcu += c.h * c.v;
+        }
+        int p = pos + 1 + 2 * ns;
+        int ss = data[p] & 0xff;
+        int se = data[p + 1] & 0xff;
+        int ah = (data[p + 2] & 0xff) >> 4;
+        int al = data[p + 2] & 15;
+        pos += n;
+        if (ns > 1 && blocksInMcu > MAX_BLOCKS_IN_MCU) {
+            throw corrupt("an MCU of " + blocksInMcu + " blocks");
+        }
+        if (progressive) {
+            boolean dcScan = ss == 0;
+            if (dcScan ? se != 0 : se < ss || se > 63 || ns != 1) {
+                throw corrupt("progressive scan with spectral selection " + ss + ".." + se + " of " + ns
+                        + " components");
+            }
+            if (ah != 0 && ah - 1 != al || al > 13) {
+                throw corrupt("progressive scan with successive approximation " + ah + "/" + al);
+            }
+        } else if (ss != 0 || se != 63 || ah != 0 || al != 0) {
+            throw unsupported("a sequential scan with progressive parameters");
+        }
+        for (Component c : in) {
+            boolean needDc = !progressive || ss == 0 && ah == 0;
+            boolean needAc = !progressive || ss > 0;
+            if (needDc && c.dc == null || needAc && c.ac == null) {
+                throw corrupt("scan uses an undefined Huffman table");
+            }
+            if (quant[c.tq] == null) {
+                throw corrupt("component " + c.id + " uses undefined quantisation table " + c.tq);
+            }
+        }
+        if (!allocated) {
+            allocate();
+        }
+        if (progressive && ss > 0 && in[0].coefsPerBlock == 1) {
+            skipScan(); // the component is decoded to one sample per block: only DC is needed
+            return;
+        }
+        decodeScan(in, ss, se, ah, al);
+    }
+
+    private void decodeScan(Component[] in, int ss, int se, int ah, int al) throws ImageException {
+        bits = 0;
+        nbits = 0;
+        zeroFill = 0;
+        atMarker = false;
+        eobrun = 0;
+        for (Component c : in) {
+            c.dcPred = 0;
+        }
+        int kind = !progressive ? 0 : ss == 0 ? (ah == 0 ? 1 : 2) : (ah == 0 ? 3 : 4);
+        int restarts = 0;
+        int todo = restartInterval;
+        if (in.length == 1) {
+            Component c = in[0];
+            int[] q = quant[c.tq];
+            for (int by = 0; by < c.realBlocksY; by++) {
+                for (int bx = 0; bx < c.realBlocksX; bx++) {
+                    if (restartInterval > 0) {
+                        if (todo == 0) {
+                            restart(restarts++, in);
+                            todo = restartInterval;
+                        }
+                        todo--;
+                    }
+                    block(c, q, bx, by, kind, ss, se, al);
+                }
+                checkOverrun();
+            }
+        } else {
+            for (int my = 0; my < mcusY; my++) {
+                for (int mx = 0; mx < mcusX; mx++) {
+                    if (restartInterval > 0) {
+                        if (todo == 0) {
+                            restart(restarts++, in);
+                            todo = restartInterval;
+                        }
+                        todo--;
+                    }
+                    for (Component c : in) {
+                        int[] q = quant[c.tq];
+                        for (int v = 0; v < c.v; v++) {
+                            for (int h = 0; h < c.h; h++) {
+                                block(c, q, mx * c.h + h, my * c.v + v, kind, ss, se, al);
+                            }
+                        }
+                    }
+                }
+                checkOverrun();
+            }
+        }
+        checkOverrun();
+        // What the reader holds is the last byte's padding; the next marker follows (nextMarker skips to it).
+        bits = 0;
+        nbits = 0;
+    }
+
+    private void block(Component c, int[] q, int bx, int by, int kind, int ss, int se, int al)
+            throws ImageException {
+        switch (kind) {
+            case 0 -> baselineBlock(c, q, bx, by);
+            case 1 -> dcFirst(c, bx, by, al);
+            case 2 -> dcRefine(c, bx, by, al);
+            case 3 -> acFirst(c, bx, by, ss, se, al);
+            default -> acRefine(c, bx, by, ss, se, al);
+        }
+    }
+
+    /** A sequential block: decoded, transformed and stored in the plane. */
+    private void baselineBlock(Component c, int[] q, int bx, int by) throws ImageException {
+        int[] blk = block;
+        int s = decode(c.dc);
+        int diff = s == 0 ? 0 : JpegHuffman.extend(receive(s), s);
+        int dc = c.dcPred + diff;
+        c.dcPred = dc;
+        int off = (by << c.bhLog) * c.stride + (bx << c.bwLog);
+        if (shift == 3 && c.bwLog == 0 && c.bhLog == 0) {
+            skipAc(c.ac);
+            c.plane[off] = JpegIdct.dcOnly((short) dc, q[0]);
+            return;
+        }
+        blk[0] = (short) dc;
+        int rows = 1;
+        int last = 0;
+        int[] written = this.written;
+        int count = 0;
+        JpegHuffman ac = c.ac;
+        int[] fastAc = ac.fastAc;
+        final int mask = (1 << JpegHuffman.AC_LOOKAHEAD) - 1;
+        // The bit buffer in locals for the loop; written back around the out-of-line paths.
+        long b = bits;
+        int n = nbits;
+        for (int k = 1; k < 64; ) {
+            if (n < 16) {
+                if (!atMarker && end - pos >= 8) {
+                    long w = (long) BIG_ENDIAN_LONG.get(data, pos);
+                    long inverted = ~w;
+                    if (((inverted - 0x0101010101010101L) & ~inverted & 0x8080808080808080L) == 0) {
+                        int take = (63 - n) >> 3;
+                        b = b << (take << 3) | w >>> (64 - (take << 3));
+                        n += take << 3;
+                        pos += take;
+                    } else {
+                        bits = b;
+                        nbits = n;
+                        fill();
+                        b = bits;
+                        n = nbits;
+                    }
+                } else {
+                    bits = b;
+                    nbits = n;
+                    fill();
+                    b = bits;
+                    n = nbits;
+                }
+            }
+            int fa = fastAc[(int) (b >>> (n - JpegHuffman.AC_LOOKAHEAD)) & mask];
+            int r;
+            if (fa != 0) {
+                n -= fa & 15;
+                r = (fa >> 4) & 15;
+                s = fa >> 12;
+            } else {
+                bits = b;
+                nbits = n;
+                int rs = decode(ac);
+                r = rs >> 4;
+                s = rs & 15;
+                if (s != 0) {
+                    s = JpegHuffman.extend(receive(s), s);
+                }
+                b = bits;
+                n = nbits;
+            }
+            if (s == 0) {
+                if (r != 15) {
+                    break;
+                }
+                k += 16;
+                continue;
+            }
+            k += r;
+            int z = NATURAL[k];
+            blk[z] = (short) s;
+            written[count++] = z;
+            rows |= 1 << (z >> 3);
+            last = k;
+            k++;
+        }
+        bits = b;
+        nbits = n;
+        writtenCount = count;
+        transform(c, q, blk, rows, last, off);
+    }
+
+    /** Transforms {@code blk} into the plane at {@code off} and clears it. */
+    private void transform(Component c, int[] q, int[] blk, int rows, int last, int off) {
+        if (last == 0) {
+            byte v = JpegIdct.dcOnly(blk[0], q[0]);
+            int bw = 1 << c.bwLog;
+            int bh = 1 << c.bhLog;
+            byte[] plane = c.plane;
+            for (int y = 0, o = off; y < bh; y++, o += c.stride) {
+                for (int x = 0; x < bw; x++) {
+                    plane[o + x] = v;
+                }
+            }
+            blk[0] = 0;
+            return;
+        }
+        if (c.bwLog == 3 && c.bhLog == 3) {
+            JpegIdct.islow(blk, q, workspace, c.plane, off, c.stride);
+        } else if (c.bwLog == 1 && c.bhLog == 1 && last < 64) {
+            if (c.box2Source != q) {
+                c.box2Weights = JpegIdct.box2Weights(q);
+                c.box2Source = q;
+            }
+            JpegIdct.box2sparse(blk, written, writtenCount, c.box2Weights, floats, c.plane, off, c.stride);
+        } else {
+            JpegIdct.box(blk, q, rows, c.bwLog, c.bhLog, floats, c.plane, off, c.stride);
+        }
+        blk[0] = 0;
+        int[] written = this.written;
+        for (int i = 0, n = writtenCount; i < n; i++) {
+            blk[written[i]] = 0;
+        }
+    }
+
+    /** Decodes and drops a block's AC coefficients (only DC is needed at 1/8). */
+    private void skipAc(JpegHuffman ac) throws ImageException {
+        int[] fastAc = ac.fastAc;
+        final int mask = (1 << JpegHuffman.AC_LOOKAHEAD) - 1;
+        for (int k = 1; k < 64; ) {
+            if (nbits < 16) {
+                fill();
+            }
+            int fa = fastAc[(int) (bits >>> (nbits - JpegHuffman.AC_LOOKAHEAD)) & mask];
+            if (fa != 0) {
+                nbits -= fa & 15;
+                if ((fa >> 12) == 0 && (fa & 0xF0) == 0) {
+                    return; // end of block
+                }
+                k += ((fa >> 4) & 15) + 1;
+                continue;
+            }
+            int rs = decode(ac);
+            int r = rs >> 4;
+            int s = rs & 15;
+            if (s == 0) {
+                if (r != 15) {
+                    return;
+                }
+                k += 16;
+                continue;
+            }
+            k += r + 1;
+            if (nbits < s) {
+                fill();
+            }
+            nbits -= s;
+        }
+    }
+
+    private int coefIndex(Component c, int bx, int by) {
+        return (by * c.blocksX + bx) * c.coefsPerBlock;
+    }
+
+    private void dcFirst(Component c, int bx, int by, int al) throws ImageException {
+        int s = decode(c.dc);
+        int diff = s == 0 ? 0 : JpegHuffman.extend(receive(s), s);
+        c.dcPred += diff;
+        c.coefs[coefIndex(c, bx, by)] = (short) (c.dcPred << al);
+    }
+
+    private void dcRefine(Component c, int bx, int by, int al) throws ImageException {
+        if (receive(1) != 0) {
+            c.coefs[coefIndex(c, bx, by)] |= (short) (1 << al);
+        }
+    }
+
+    private void acFirst(Component c, int bx, int by, int ss, int se, int al) throws ImageException {
+        if (eobrun > 0) {
+            eobrun--;
+            return;
+        }
+        short[] coefs = c.coefs;
+        int base = coefIndex(c, bx, by);
+        JpegHuffman ac = c.ac;
+        for (int k = ss; k <= se; k++) {
+            int rs = decode(ac);
+            int r = rs >> 4;
+            int s = rs & 15;
+            if (s != 0) {
+                k += r;
+                coefs[base + NATURAL[k]] = (short) (JpegHuffman.extend(receive(s), s) << al);
+            } else if (r == 15) {
+                k += 15;
+            } else {
+                eobrun = 1 << r;
+                if (r != 0) {
+                    eobrun += receive(r);
+                }
+                eobrun--;
+                break;
+            }
+        }
+    }
+
+    private void acRefine(Component c, int bx, int by, int ss, int se, int al) throws ImageException {
+        short[] coefs = c.coefs;
+        int base = coefIndex(c, bx, by);
+        int p1 = 1 << al;
+        int m1 = -1 << al;
+        int k = ss;
+        if (eobrun == 0) {
+            JpegHuffman ac = c.ac;
+            for (; k <= se; k++) {
+                int rs = decode(ac);
+                int r = rs >> 4;
+                int s = rs & 15;
+                if (s != 0) {
+                    // s must be 1 (libjpeg warns otherwise and goes on)
+                    s = receive(1) != 0 ? p1 : m1;
+                } else if (r != 15) {
+                    eobrun = 1 << r;
+                    if (r != 0) {
+                        eobrun += receive(r);
+                    }
+                    break;
+                }
+                do {
+                    int z = base + NATURAL[k];
+                    if (coefs[z] != 0) {
+                        if (receive(1) != 0 && (coefs[z] & p1) == 0) {
+                            coefs[z] = (short) (coefs[z] >= 0 ? coefs[z] + p1 : coefs[z] + m1);
+                        }
+                    } else if (--r < 0) {
+                        break;
+                    }
+                    k++;
+                } while (k <= se);
+                if (s != 0) {
+                    coefs[base + NATURAL[k]] = (short) s;
+                }
+            }
+        }
+        if (eobrun > 0) {
+            for (; k <= se; k++) {
+                int z = base + NATURAL[k];
+                if (coefs[z] != 0 && receive(1) != 0 && (coefs[z] & p1) == 0) {
+                    coefs[z] = (short) (coefs[z] >= 0 ? coefs[z] + p1 : coefs[z] + m1);
+                }
+            }
+            eobrun--;
+        }
+    }
+
+    /** Skips an entropy-coded segment to the next marker that is not a restart marker. */
+    private void skipScan() throws ImageException {
+        while (true) {
+            while (pos < end && data[pos] != (byte) 0xFF) {
+                pos++;
+            }
+            int q = pos;
+            while (q < end && data[q] == (byte) 0xFF) {
+                q++;
+            }
+            if (q >= end) {
+                throw truncated("inside a scan");
+            }
+            int m = data[q] & 0xff;
+            if (m == 0 || m >= 0xD0 && m <= 0xD7) {
+                pos = q + 1;
+                continue;
+            }
+            return; // pos is at the marker's first 0xFF
+        }
+    }
+
+    private void restart(int count, Component[] in) throws ImageException {
+        checkOverrun();
+        bits = 0;
+        nbits = 0;
+        zeroFill = 0;
+        atMarker = false;
+        int m = nextMarker();
+        if (m < 0) {
+            throw truncated("before a restart marker");
+        }
+        if (m != 0xD0 + (count & 7)) {
+            // libjpeg resynchronises; ImageIO's decoder does that for us.
+            throw corrupt(String.format(Locale.ROOT, "expected restart marker %d, found marker 0x%02X", count & 7, m));
+        }
+        for (Component c : in) {
+            c.dcPred = 0;
+        }
+        eobrun = 0;
+    }
+
+    // --- bits ------------------------------------------------------------------------------------------------
+
+    /** Fills the bit buffer to more than 56 bits: data bytes (0xFF00 is 0xFF), then zeros once at a marker. */
+    private void fill() throws ImageException {
+        if (!atMarker && end - pos >= 8) {
+            long w = (long) BIG_ENDIAN_LONG.get(data, pos);
+            long inverted = ~w;
+            if (((inverted - 0x0101010101010101L) & ~inverted & 0x8080808080808080L) == 0) {
+                // No 0xFF among the next 8 bytes: take as many whole bytes as fit, at once.
+                int take = (63 - nbits) >> 3;
+                bits = bits << (take << 3) | w >>> (64 - (take << 3));
+                nbits += take << 3;
+                pos += take;
+                return;
+            }
+        }
+        while (nbits <= 56) {
+            int c;
+            if (atMarker) {
+                c = 0;
+                zeroFill++;
+            } else {
+                if (pos >= end) {
+                    throw truncated("inside the entropy-coded data");
+                }
+                c = data[pos] & 0xff;
+                if (c == 0xFF) {
+                    int q = pos + 1;
+                    while (q < end && data[q] == (byte) 0xFF) {
+                        q++;
+                    }
+                    if (q >= end) {
+                        throw truncated("inside the entropy-coded data");
+                    }
+                    if (data[q] != 0) {
+                        atMarker = true; // pos stays at the marker
+                        continue;
+                    }
+                    pos = q + 1;
+                } else {
+                    pos++;
+                }
+            }
+            bits = bits << 8 | c;
+            nbits += 8;
+        }
+    }
+
+    private int decode(JpegHuffman h) throws ImageException {
+        if (nbits < 16) {
+            fill();
+        }
+        int f = h.fast[(int) (bits >>> (nbits - JpegHuffman.LOOKAHEAD)) & ((1 << JpegHuffman.LOOKAHEAD) - 1)];
+        if (f != 0) {
+            nbits -= f >>> 8;
+            return f & 0xff;
+        }
+        int code = (int) (bits >>> (nbits - 16)) & 0xFFFF;
+        for (int l = JpegHuffman.LOOKAHEAD + 1; l <= 16; l++) {
+            int c = code >>> (16 - l);
+            if (c <= h.maxcode[l]) {
+                nbits -= l;
+                int i = h.valoffset[l] + c;
+                if (i < 0 || i >= h.symbols.length) {
+                    throw corrupt("bad Huffman code");
+                }
+                return h.symbols[i] & 0xff;
+            }
+        }
+        throw corrupt("bad Huffman code");
+    }
+
+    private int receive(int s) throws ImageException {
+        if (nbits < s) {
+            fill();
+        }
+        int v = (int) (bits >>> (nbits - s)) & ((1 << s) - 1);
+        nbits -= s;
+        return v;
+    }
+
+    /** Fails when the scan used bits past its data (the zeros appended at a marker). */
+    private void checkOverrun() throws ImageException {
+        if (zeroFill > 0 && nbits < 8 * zeroFill) {
+            throw corrupt("the entropy-coded data ends before the scan does");
+        }
+    }
+
+    // --- output ----------------------------------------------------------------------------------------------
+
+    private JpegImage finish() throws ImageException {
+        if (comps == null) {
+            throw corrupt("no frame header");
+        }
+        if (progressive) {
+            for (Component c : comps) {
+                transformAll(c);
+            }
+        }
+        JpegHeader.ColourSpace space = JpegHeader.colourSpace(comps.length, jfif, adobeTransform,
+                Arrays.stream(comps).mapToInt(c -> c.id).toArray());
+        int outW = ceilDiv(width, 1 << shift);
+        int outH = ceilDiv(height, 1 << shift);
+        return new JpegImage(outW, outH, 1 << shift, comps, maxH, maxV, shift, space,
+                adobeTransform != JpegHeader.NO_ADOBE);
+    }
+
+    /** A progressive component's coefficients, all scans read, to its plane. */
+    private void transformAll(Component c) {
+        int[] q = quant[c.tq];
+        int[] blk = block;
+        for (int by = 0; by < c.realBlocksY; by++) {
+            for (int bx = 0; bx < c.realBlocksX; bx++) {
+                int base = coefIndex(c, bx, by);
+                int off = (by << c.bhLog) * c.stride + (bx << c.bwLog);
+                if (c.coefsPerBlock == 1) {
+                    c.plane[off] = JpegIdct.dcOnly(c.coefs[base], q[0]);
+                    continue;
+                }
+                int rows = 0;
+                int last = 0;
+                int count = 0;
+                blk[0] = c.coefs[base];
+                for (int k = 1; k < 64; k++) {
+                    int z = NATURAL[k];
+                    int v = c.coefs[base + z];
+                    if (v != 0) {
+                        blk[z] = v;
+                        written[count++] = z;
+                        rows |= 1 << (z >> 3);
+                        last = k;
+                    }
+                }
+                writtenCount = count;
+                transform(c, q, blk, rows | 1, last, off);
+            }
+        }
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------
+
+    private int u16(int p) {
+        return (data[p] & 0xff) << 8 | (data[p + 1] & 0xff);
+    }
+
+    private boolean ascii(int p, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if ((data[p + i] & 0xff) != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    private ImageException corrupt(String what) {
+        return new ImageException(Reason.CORRUPT, name + ": corrupt JPEG (" + what + ")");
+    }
+
+    private ImageException truncated(String where) {
+        return new ImageException(Reason.TRUNCATED, name + ": truncated JPEG (the data ends " + where + ")");
+    }
+
+    private ImageException unsupported(String what) {
+        return new ImageException(Reason.UNSUPPORTED_FORMAT, name + ": " + what + " is not supported");
+    }
+}

@@ -1,0 +1,217 @@
+package dev.shufflespark.io.decode;
+
+/**
+ * What {@link JpegDecoder} decoded: one plane per component at its own resolution, turned into RGB rows on
+ * demand, so that a caller can convert only the rows it needs into a small buffer instead of the whole image.
+ * <ul>
+ *   <li>upsampling is libjpeg-turbo's: "fancy" (triangle) for 2:1 horizontal, vertical or both when the
+ *       component is wider than 2 samples (h1v2 always), with its rounding, its ordered dither of the
+ *       halves and its edge rules (the first and last rows and columns repeated); replication for other
+ *       integral ratios and for narrow components;</li>
+ *   <li>colour conversion is libjpeg's YCbCr tables ({@code jdcolor.c}), YCCK to CMYK as libjpeg does it,
+ *       and CMYK to RGB as Pillow does it (Adobe files inverted), via {@link PixelConversion}.</li>
+ * </ul>
+ * Not thread-safe: it keeps row buffers.
+ */
+final class JpegImage implements RgbRows {
+
+    private final int width;
+    private final int height;
+    private final int scale;
+    private final JpegHeader.ColourSpace space;
+    private final boolean adobe;
+    private final int n;
+    private final byte[][] planes;
+    private final int[] strides;
+    private final int[] widths;
+    private final int[] heights;
+    private final int[] upH;
+    private final int[] upV;
+    private final boolean[] fancy;
+    private final byte[][] rows;
+    private final int[] colsum;
+    private final byte[][] src = new byte[4][];
+    private final int[] at = new int[4];
+    private byte[][] cmy;
+
+    JpegImage(int width, int height, int scale, JpegDecoder.Component[] comps, int maxH, int maxV, int shift,
+              JpegHeader.ColourSpace space, boolean adobe) {
+        this.width = width;
+        this.height = height;
+        this.scale = scale;
+        this.space = space;
+        this.adobe = adobe;
+        this.n = comps.length;
+        planes = new byte[n][];
+        strides = new int[n];
+        widths = new int[n];
+        heights = new int[n];
+        upH = new int[n];
+        upV = new int[n];
+        fancy = new boolean[n];
+        rows = new byte[n][];
+        int maxSample = 0;
+        for (int i = 0; i < n; i++) {
+            JpegDecoder.Component c = comps[i];
+            planes[i] = c.plane;
+            strides[i] = c.stride;
+            widths[i] = c.width;
+            heights[i] = c.height;
+            upH[i] = ((maxH / c.h) * (8 >> shift)) >> c.bwLog;
+            upV[i] = ((maxV / c.v) * (8 >> shift)) >> c.bhLog;
+            boolean two = upH[i] == 2 && upV[i] <= 2 || upH[i] == 1 && upV[i] == 2;
+            // libjpeg: no fancy upsampling when decoding at 1/8; h2v1 and h2v2 need more than 2 samples.
+            fancy[i] = two && shift < 3 && (upH[i] == 1 || c.width > 2);
+            if (upH[i] > 1 || upV[i] > 1) {
+                rows[i] = new byte[Math.max(c.width * upH[i], width)];
+            }
+            maxSample = Math.max(maxSample, c.width);
+        }
+        colsum = new int[maxSample];
+    }
+
+    /** Width of the decoded image (the full width divided by {@link #scale()}, rounded up). */
+    @Override
+    public int width() {
+        return width;
+    }
+
+    @Override
+    public int height() {
+        return height;
+    }
+
+    /** 1, 2, 4 or 8: each decoded pixel is the mean of (up to) scale x scale pixels of the full image. */
+    int scale() {
+        return scale;
+    }
+
+    /** The whole image as packed RGB. */
+    RgbImage toRgb() {
+        byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
+        for (int y = 0; y < height; y++) {
+            rgbRow(y, rgb, y * width * 3);
+        }
+        return new RgbImage(width, height, rgb);
+    }
+
+    /** Row {@code y} as packed RGB into {@code dst[off, off + 3 * width)}. */
+    @Override
+    public void rgbRow(int y, byte[] dst, int off) {
+        byte[][] src = this.src;
+        int[] at = this.at;
+        for (int i = 0; i < n; i++) {
+            if (upH[i] == 1 && upV[i] == 1) {
+                src[i] = planes[i];
+                at[i] = y * strides[i];
+            } else {
+                upsample(i, y);
+                src[i] = rows[i];
+                at[i] = 0;
+            }
+        }
+        switch (space) {
+            case GRAY -> gray(src[0], at[0], dst, off);
+            case RGB -> copy(src, at, dst, off);
+            case YCBCR -> PixelConversion.ycbcrRow(src[0], at[0], src[1], at[1], src[2], at[2], dst, off, width);
+            case CMYK -> PixelConversion.cmykRow(src, at, adobe, dst, off, width);
+            case YCCK -> {
+                ycckToCmyk(src, at);
+                PixelConversion.cmykRow(src, at, adobe, dst, off, width);
+            }
+            default -> throw new IllegalStateException("no conversion for " + space);
+        }
+    }
+
+    /** Component i's row y at the image's resolution, into rows[i]. */
+    private void upsample(int i, int y) {
+        byte[] plane = planes[i];
+        byte[] out = rows[i];
+        int w = widths[i];
+        int stride = strides[i];
+        int inRow = y / upV[i];
+        if (fancy[i] && upV[i] == 2) {
+            // The nearer row and the next nearer (above for even rows, below for odd), edges repeated.
+            int far = (y & 1) == 0 ? Math.max(inRow - 1, 0) : Math.min(inRow + 1, heights[i] - 1);
+            int p0 = inRow * stride;
+            int p1 = far * stride;
+            if (upH[i] == 1) {
+                int bias = (y & 1) == 0 ? 1 : 2;
+                for (int x = 0; x < w; x++) {
+                    out[x] = (byte) (((plane[p0 + x] & 0xff) * 3 + (plane[p1 + x] & 0xff) + bias) >> 2);
+                }
+                return;
+            }
+            int[] cs = colsum;
+            for (int x = 0; x < w; x++) {
+                cs[x] = (plane[p0 + x] & 0xff) * 3 + (plane[p1 + x] & 0xff);
+            }
+            out[0] = (byte) ((cs[0] * 4 + 8) >> 4);
+            out[1] = (byte) ((cs[0] * 3 + cs[1] + 7) >> 4);
+            for (int x = 1; x < w - 1; x++) {
+                int t = cs[x] * 3;
+                out[2 * x] = (byte) ((t + cs[x - 1] + 8) >> 4);
+                out[2 * x + 1] = (byte) ((t + cs[x + 1] + 7) >> 4);
+            }
+            int l = w - 1;
+            out[2 * l] = (byte) ((cs[l] * 3 + cs[l - 1] + 8) >> 4);
+            out[2 * l + 1] = (byte) ((cs[l] * 4 + 7) >> 4);
+            return;
+        }
+        int p = inRow * stride;
+        if (fancy[i]) { // h2v1
+            int first = plane[p] & 0xff;
+            out[0] = (byte) first;
+            out[1] = (byte) ((first * 3 + (plane[p + 1] & 0xff) + 2) >> 2);
+            for (int x = 1; x < w - 1; x++) {
+                int t = (plane[p + x] & 0xff) * 3;
+                out[2 * x] = (byte) ((t + (plane[p + x - 1] & 0xff) + 1) >> 2);
+                out[2 * x + 1] = (byte) ((t + (plane[p + x + 1] & 0xff) + 2) >> 2);
+            }
+            int l = w - 1;
+            int last = plane[p + l] & 0xff;
+            out[2 * l] = (byte) ((last * 3 + (plane[p + l - 1] & 0xff) + 1) >> 2);
+            out[2 * l + 1] = (byte) last;
+            return;
+        }
+        int f = upH[i];
+        for (int x = 0, o = 0; x < w; x++) {
+            byte v = plane[p + x];
+            for (int k = 0; k < f; k++) {
+                out[o++] = v;
+            }
+        }
+    }
+
+    private void gray(byte[] src, int at, byte[] dst, int off) {
+        for (int x = 0; x < width; x++, off += 3) {
+            byte v = src[at + x];
+            dst[off] = v;
+            dst[off + 1] = v;
+            dst[off + 2] = v;
+        }
+    }
+
+    private void copy(byte[][] src, int[] at, byte[] dst, int off) {
+        byte[] r = src[0], g = src[1], b = src[2];
+        int ar = at[0], ag = at[1], ab = at[2];
+        for (int x = 0; x < width; x++, off += 3) {
+            dst[off] = r[ar + x];
+            dst[off + 1] = g[ag + x];
+            dst[off + 2] = b[ab + x];
+        }
+    }
+
+    /** libjpeg's {@code ycck_cmyk_convert}: the YCC part to RGB, inverted to CMY; K as it is. In place. */
+    private void ycckToCmyk(byte[][] src, int[] at) {
+        if (cmy == null) {
+            cmy = new byte[3][width];
+        }
+        byte[][] out = cmy;
+        PixelConversion.ycbcrToInvertedRow(src[0], at[0], src[1], at[1], src[2], at[2], out, width);
+        for (int c = 0; c < 3; c++) {
+            src[c] = out[c];
+            at[c] = 0;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.shufflespark.job.output;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.to_json;
+
+import dev.shufflespark.job.config.OutputFormat;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Rows in an {@link OutputFormat}, written and read back the same way: the reader is given the schema (never
+ * inferred), so what comes back has the columns and types that were written.
+ * <ul>
+ *   <li>Parquet: as is.</li>
+ *   <li>JSON Lines: null values are written ({@code "member":null}), so that even a reader that infers the
+ *       schema sees every column.</li>
+ *   <li>CSV: a header; array columns as their JSON text; quotes doubled as RFC 4180 has them; values may span
+ *       lines (an error message with a line break).</li>
+ * </ul>
+ */
+public final class RowFiles {
+
+    private RowFiles() {
+    }
+
+    /** A writer of {@code rows} in {@code format} (its save mode and path left to the caller). */
+    public static DataFrameWriter<Row> writer(Dataset<Row> rows, OutputFormat format) {
+        return encode(rows, format).write().format(format.source()).options(options(format));
+    }
+
+    /** Rows of {@code schema} in {@code format} under {@code paths}, with exactly that schema. */
+    public static Dataset<Row> read(SparkSession spark, OutputFormat format, StructType schema, String... paths) {
+        Dataset<Row> stored = spark.read().format(format.source()).options(options(format))
+                .schema(LabelSchema.stored(schema, format)).load(paths);
+        return decode(stored, schema, format);
+    }
+
+    /** The label rows of {@code paths} (folders of them), with {@link LabelSchema#rows()}. */
+    public static Dataset<Row> readLabels(SparkSession spark, OutputFormat format, String... paths) {
+        return read(spark, format, LabelSchema.rows(), paths);
+    }
+
+    /** The data source options of {@code format}, for writing and for reading. */
+    public static Map<String, String> options(OutputFormat format) {
+        Map<String, String> o = new LinkedHashMap<>();
+        switch (format) {
+            case CSV -> {
+                o.put("header", "true");
+                o.put("escape", "\"");
+                o.put("multiLine", "true");
+                o.put("mode", "FAILFAST");
+            }
+            case JSON -> {
+                o.put("ignoreNullFields", "false");
+                o.put("mode", "FAILFAST");
+            }
+            case PARQUET -> {
+            }
+        }
+        return o;
+    }
+
+    private static Dataset<Row> encode(Dataset<Row> rows, OutputFormat format) {
+        if (format != OutputFormat.CSV) {
+            return rows;
+        }
+        List<Column> cols = new ArrayList<>();
+        for (StructField f : rows.schema().fields()) {
+            cols.add(f.dataType() instanceof ArrayType ? to_json(col(f.name())).as(f.name()) : col(f.name()));
+        }
+        return rows.select(cols.toArray(new Column[0]));
+    }
+
+    private static Dataset<Row> decode(Dataset<Row> stored, StructType schema, OutputFormat format) {
+        if (format != OutputFormat.CSV) {
+            return stored;
+        }
+        List<Column> cols = new ArrayList<>();
+        for (StructField f : schema.fields()) {
+            Column c = col(f.name());
+            cols.add(f.dataType() instanceof ArrayType ? from_json(c, f.dataType(), Map.of()).as(f.name()) : c);
+        }
+        return stored.select(cols.toArray(new Column[0]));
+    }
+}

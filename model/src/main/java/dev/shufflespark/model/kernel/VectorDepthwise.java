@@ -1,0 +1,532 @@
+package dev.shufflespark.model.kernel;
+
+import static dev.shufflespark.model.kernel.VectorKernels.COLUMNS;
+import static dev.shufflespark.model.kernel.VectorKernels.COLUMNS_WIDTH;
+import static dev.shufflespark.model.kernel.VectorKernels.EVENS;
+import static dev.shufflespark.model.kernel.VectorKernels.L;
+import static dev.shufflespark.model.kernel.VectorKernels.S;
+import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
+import static dev.shufflespark.model.kernel.VectorKernels.columnsAt;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The depthwise 3x3 convolution on the Vector API, same signature and contract as
+ * {@link ScalarKernels#depthwise3x3}, its truth in tests. Written to the rules in
+ * {@link VectorKernels}.
+ */
+public final class VectorDepthwise {
+
+    private VectorDepthwise() {
+    }
+
+    /**
+     * Depthwise 3x3, padding 1. Stride 1 runs over the plane as one flat array: inside the
+     * interior rows the 9 taps of output {@code i} are the inputs at {@code i + dy*width + dx},
+     * so whole vectors cover several rows at once (widths 7 and 14 vectorise too); the two
+     * border columns of each row, where the flat taps wrap around, are then recomputed in scalar.
+     * The first and last rows use 6 taps. Stride 2 computes two stride-1 vectors and keeps the
+     * even lanes. Planes too small for a whole vector take the scalar reference. {@code out}
+     * must not overlap {@code in}.
+     */
+    public static void depthwise3x3(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                    float[] out, int outOff, int stride, boolean relu) {
+        // weights [3, 3]; in [h, width]; out [oh, ow]
+        if (stride == 1) {
+            depthwiseStride1(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+        } else if (stride == 2) {
+            depthwiseStride2(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+        } else {
+            ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, stride, relu);
+        }
+    }
+
+    private static void depthwiseStride1(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                         float[] out, int outOff, boolean relu) {
+        // Interior rows as one flat range; it starts after column 0 of row 1 and ends before
+        // column width-1 of row h-2 so that every flat tap stays inside the plane.
+        int lo = width + 1;
+        int hi = (h - 1) * width - 1;
+        if (h < 3 || width < 3 || hi - lo < L) {
+            ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 1, relu);
+            return;
+        }
+        if (width <= MASKED_WIDTH) {
+            // Rows 1 .. h-2 whole. The first pixel's flat taps start one before the plane and the
+            // last pixel's end one after it (masked off either way); where that is outside the
+            // array, the pixel is computed on its own.
+            boolean first = inOff > 0;
+            boolean last = inOff + h * width < in.length;
+            dwFlatMasked(w, wOff, bias, in, inOff, width, out, outOff, first ? lo - 1 : lo, last ? hi + 1 : hi, relu);
+            if (!first) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + width, 1, 0, 1, relu);
+            }
+            if (!last) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + hi, h - 2, width - 1, 1, relu);
+            }
+        } else {
+            dwFlat(w, wOff, bias, in, inOff, width, out, outOff, lo, hi, relu);
+            dwBorderColumns(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+        }
+        // First row: kernel rows 1 and 2 on input rows 0 and 1. Last row: kernel rows 0 and 1 on
+        // input rows h-2 and h-1.
+        dwEdgeRow(w, wOff + 3, bias, in, inOff, h, width, out, outOff, 0, 0, relu);
+        dwEdgeRow(w, wOff, bias, in, inOff, h, width, out, outOff, h - 1, h - 2, relu);
+    }
+
+    /**
+     * Outputs at flat indices [lo, hi) of an interior-rows range (hi - lo >= L), one partial sum
+     * per kernel row; the last vector is recomputed overlapping instead of a partial store.
+     */
+    private static void dwFlat(float[] w, int wOff, float bias, float[] in, int inOff, int width,
+                               float[] out, int outOff, int lo, int hi, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        for (int i = lo; ; i += L) {
+            if (i > hi - L) {
+                if (i >= hi) {
+                    break;
+                }
+                i = hi - L;
+            }
+            int c = inOff + i;
+            int u = c - width;
+            int d = c + width;
+            FloatVector r0 = FloatVector.fromArray(S, in, u - 1).mul(k00);
+            FloatVector r1 = FloatVector.fromArray(S, in, c - 1).mul(k10);
+            FloatVector r2 = FloatVector.fromArray(S, in, d - 1).mul(k20);
+            r0 = FloatVector.fromArray(S, in, u).fma(k01, r0);
+            r1 = FloatVector.fromArray(S, in, c).fma(k11, r1);
+            r2 = FloatVector.fromArray(S, in, d).fma(k21, r2);
+            r0 = FloatVector.fromArray(S, in, u + 1).fma(k02, r0);
+            r1 = FloatVector.fromArray(S, in, c + 1).fma(k12, r1);
+            r2 = FloatVector.fromArray(S, in, d + 1).fma(k22, r2);
+            FloatVector v = r0.add(r1).add(r2).add(vb);
+            if (relu) {
+                v = v.max(FloatVector.zero(S));
+            }
+            v.intoArray(out, outOff + i);
+            if (i == hi - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Widest planes that {@link #dwFlatMasked} takes at stride 1: ShuffleNet's 28x28, 14x14 and
+     * 7x7 planes, where the two border columns are a large part of the plane (2 of 7 columns) and
+     * the scalar code for them cost more than the vectors for the rest.
+     */
+    private static final int MASKED_WIDTH = Math.min(32, COLUMNS_WIDTH);
+
+    /**
+     * As {@link #dwFlat}, but the vectors also cover the border columns: each vector sums its
+     * left, middle and right kernel columns apart, and the left sum is dropped in lanes of
+     * column 0 and the right sum in lanes of column width-1 (a compare and a blend against
+     * {@link VectorKernels#COLUMNS}), where the flat taps wrapped round to the row before or after.
+     */
+    private static void dwFlatMasked(float[] w, int wOff, float bias, float[] in, int inOff, int width,
+                                     float[] out, int outOff, int lo, int hi, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector firstColumn = zero;
+        FloatVector lastColumn = FloatVector.broadcast(S, width - 1);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        int columns = columnsAt(width);
+        for (int i = lo; ; i += L) {
+            if (i > hi - L) {
+                if (i >= hi) {
+                    break;
+                }
+                i = hi - L;
+            }
+            int c = inOff + i;
+            int u = c - width;
+            int d = c + width;
+            FloatVector left = FloatVector.fromArray(S, in, u - 1).mul(k00);
+            FloatVector mid = FloatVector.fromArray(S, in, u).mul(k01);
+            FloatVector right = FloatVector.fromArray(S, in, u + 1).mul(k02);
+            left = FloatVector.fromArray(S, in, c - 1).fma(k10, left);
+            mid = FloatVector.fromArray(S, in, c).fma(k11, mid);
+            right = FloatVector.fromArray(S, in, c + 1).fma(k12, right);
+            left = FloatVector.fromArray(S, in, d - 1).fma(k20, left);
+            mid = FloatVector.fromArray(S, in, d).fma(k21, mid);
+            right = FloatVector.fromArray(S, in, d + 1).fma(k22, right);
+            FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + i % width);
+            left = left.blend(zero, column.eq(firstColumn));
+            right = right.blend(zero, column.eq(lastColumn));
+            FloatVector v = mid.add(left).add(right).add(vb);
+            v.blend(floor, v.lt(floor)).intoArray(out, outOff + i);
+            if (i == hi - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Stride 1, rows 1..h-2: columns 0 and width-1 (6 taps each), which the flat vectors
+     * computed with wrapped-around taps.
+     */
+    private static void dwBorderColumns(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                        float[] out, int outOff, boolean relu) {
+        float k00 = w[wOff], k01 = w[wOff + 1], k02 = w[wOff + 2];
+        float k10 = w[wOff + 3], k11 = w[wOff + 4], k12 = w[wOff + 5];
+        float k20 = w[wOff + 6], k21 = w[wOff + 7], k22 = w[wOff + 8];
+        for (int y = 1; y < h - 1; y++) {
+            int c = inOff + y * width;
+            int u = c - width;
+            int d = c + width;
+            float s = k01 * in[u] + k02 * in[u + 1] + k11 * in[c] + k12 * in[c + 1] + k21 * in[d] + k22 * in[d + 1];
+            s += bias;
+            out[outOff + y * width] = relu ? Math.max(s, 0f) : s;
+            int e = width - 1;
+            s = k00 * in[u + e - 1] + k01 * in[u + e] + k10 * in[c + e - 1] + k11 * in[c + e]
+                    + k20 * in[d + e - 1] + k21 * in[d + e];
+            s += bias;
+            out[outOff + y * width + e] = relu ? Math.max(s, 0f) : s;
+        }
+    }
+
+    /**
+     * First or last output row at stride 1: kernel rows {@code kRow} and {@code kRow + 1}
+     * (weights from {@code wk}) on input rows {@code ya} and {@code ya + 1}.
+     */
+    private static void dwEdgeRow(float[] w, int wk, float bias, float[] in, int inOff, int h, int width,
+                                  float[] out, int outOff, int y, int ya, boolean relu) {
+        int wOff = wk - (y == 0 ? 3 : 0);
+        int o = outOff + y * width;
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, o, y, 0, 1, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, o + width - 1, y, width - 1, 1, relu);
+        int hi = width - 1;
+        int ra = inOff + ya * width;
+        int rb = ra + width;
+        if (hi - 1 < L && rb + L + 1 < in.length) {
+            // narrower than a vector: the one vector at x = 1 (lanes past the row dropped), staged
+            float[] partial = PARTIAL.get();
+            dwEdgeRowVectors(w, wk, bias, in, ra, rb, partial, -1, L + 1, relu);
+            System.arraycopy(partial, 0, out, o + 1, hi - 1);
+            return;
+        }
+        if (hi - 1 < L) {
+            float a0 = w[wk], a1 = w[wk + 1], a2 = w[wk + 2];
+            float b0 = w[wk + 3], b1 = w[wk + 4], b2 = w[wk + 5];
+            for (int x = 1; x < hi; x++) {
+                float s = a0 * in[ra + x - 1] + a1 * in[ra + x] + a2 * in[ra + x + 1]
+                        + b0 * in[rb + x - 1] + b1 * in[rb + x] + b2 * in[rb + x + 1];
+                s += bias;
+                out[o + x] = relu ? Math.max(s, 0f) : s;
+            }
+            return;
+        }
+        dwEdgeRowVectors(w, wk, bias, in, ra, rb, out, o, hi, relu);
+    }
+
+    /**
+     * Outputs 1 <= x < hi of an edge row ({@code o} its first output) from the input rows at
+     * {@code ra} and {@code rb}, with the weights at {@code wk}; hi - 1 >= L. The last vector is
+     * recomputed overlapping.
+     */
+    private static void dwEdgeRowVectors(float[] w, int wk, float bias, float[] in, int ra, int rb,
+                                         float[] out, int o, int hi, boolean relu) {
+        FloatVector a0 = FloatVector.broadcast(S, w[wk]);
+        FloatVector a1 = FloatVector.broadcast(S, w[wk + 1]);
+        FloatVector a2 = FloatVector.broadcast(S, w[wk + 2]);
+        FloatVector b0 = FloatVector.broadcast(S, w[wk + 3]);
+        FloatVector b1 = FloatVector.broadcast(S, w[wk + 4]);
+        FloatVector b2 = FloatVector.broadcast(S, w[wk + 5]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        for (int x = 1; ; x += L) {
+            if (x > hi - L) {
+                if (x >= hi) {
+                    break;
+                }
+                x = hi - L;
+            }
+            FloatVector s0 = FloatVector.fromArray(S, in, ra + x - 1).mul(a0);
+            FloatVector s1 = FloatVector.fromArray(S, in, rb + x - 1).mul(b0);
+            s0 = FloatVector.fromArray(S, in, ra + x).fma(a1, s0);
+            s1 = FloatVector.fromArray(S, in, rb + x).fma(b1, s1);
+            s0 = FloatVector.fromArray(S, in, ra + x + 1).fma(a2, s0);
+            s1 = FloatVector.fromArray(S, in, rb + x + 1).fma(b2, s1);
+            FloatVector v = s0.add(s1).add(vb);
+            if (relu) {
+                v = v.max(FloatVector.zero(S));
+            }
+            v.intoArray(out, o + x);
+            if (x == hi - L) {
+                break;
+            }
+        }
+    }
+
+    /** One output pixel (y, x) of a depthwise 3x3 at the given stride, with bounds checks. */
+    private static void dwPixel(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                float[] out, int outIdx, int y, int x, int stride, boolean relu) {
+        float s = 0f;
+        for (int ky = 0; ky < 3; ky++) {
+            int iy = y * stride + ky - 1;
+            if (iy < 0 || iy >= h) {
+                continue;
+            }
+            for (int kx = 0; kx < 3; kx++) {
+                int ix = x * stride + kx - 1;
+                if (ix >= 0 && ix < width) {
+                    s += w[wOff + ky * 3 + kx] * in[inOff + iy * width + ix];
+                }
+            }
+        }
+        s += bias;
+        out[outIdx] = relu ? Math.max(s, 0f) : s;
+    }
+
+    private static void depthwiseStride2(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                         float[] out, int outOff, boolean relu) {
+        int oh = (h - 1) / 2 + 1;
+        int ow = (width - 1) / 2 + 1;
+        // Outputs 1 <= x < width/2 read columns 2x-1 .. 2x+1, all inside the row.
+        int xEnd = width / 2;
+        if (width % 2 == 0 && ow <= COLUMNS_WIDTH && oh * ow >= L
+                && inOff + (h - 1) * width + Math.max(width, L) <= in.length) {
+            depthwiseStride2Columns(w, wOff, bias, in, inOff, h, width, out, outOff, oh, ow, relu);
+            return;
+        }
+        if (xEnd - 1 < L) {
+            depthwiseStride2Narrow(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+            return;
+        }
+        for (int y = 0; y < oh; y++) {
+            int o = outOff + y * ow;
+            dwPixel(w, wOff, bias, in, inOff, h, width, out, o, y, 0, 2, relu);
+            for (int x = xEnd; x < ow; x++) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
+            }
+            int c = inOff + 2 * y * width;
+            boolean down = 2 * y + 1 < h;
+            // The furthest read of the row (i + 2L at the last vector) must be inside the array.
+            if ((down ? c + width : c) + 2 * xEnd < in.length) {
+                dwStride2Row(w, wOff, bias, in, c, width, y > 0, down, out, o, xEnd, relu);
+            } else {
+                for (int x = 1; x < xEnd; x++) {
+                    dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
+                }
+            }
+        }
+    }
+
+    /** Per-thread staging of {@link #depthwiseStride2Columns}' column sums; grown as needed. */
+    private static final ThreadLocal<float[][]> COLUMN_SUMS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * Stride 2 on even widths whose output rows fit {@link VectorKernels#COLUMNS} (ShuffleNet's
+     * 56-, 28- and 14-wide inputs), in two flat passes. First, for every output row and each
+     * kernel column kx, the weighted sums of its three input rows down each input column, three
+     * rows of {@code width} sums. Since {@code width = 2 * ow}, output {@code j} (row-major)
+     * then takes kernel column 1's sum at {@code 2j}, column 2's at {@code 2j + 1} and column
+     * 0's at {@code 2j - 1}, so the second pass runs over the whole output plane as one range:
+     * two vectors of each, their even lanes; column 0's term dropped in lanes of output column 0
+     * (compare and blend), where it is the row before's last sum.
+     */
+    private static void depthwiseStride2Columns(float[] w, int wOff, float bias, float[] in, int inOff, int h,
+                                                int width, float[] out, int outOff, int oh, int ow, boolean relu) {
+        float[][] holder = COLUMN_SUMS.get();
+        // kernel column kx's sums of output row y at [kx*stride + 1 + y*width, .. + width); a row
+        // narrower than a vector spills into the next (rewritten after) or the slack
+        int stride = 1 + oh * width + 2 * L + 2;
+        if (holder[0].length < 3 * stride) {
+            holder[0] = new float[3 * stride];
+        }
+        float[] v = holder[0];
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        for (int y = 0; y < oh; y++) {
+            int r = inOff + 2 * y * width;
+            boolean up = y > 0;
+            boolean down = 2 * y + 1 < h;
+            for (int c = 0; ; c += L) {
+                if (c > width - L) {
+                    if (c >= width) {
+                        break;
+                    }
+                    c = Math.max(0, width - L);
+                }
+                FloatVector x = FloatVector.fromArray(S, in, r + c);
+                FloatVector s0 = x.mul(k10);
+                FloatVector s1 = x.mul(k11);
+                FloatVector s2 = x.mul(k12);
+                if (up) {
+                    x = FloatVector.fromArray(S, in, r - width + c);
+                    s0 = x.fma(k00, s0);
+                    s1 = x.fma(k01, s1);
+                    s2 = x.fma(k02, s2);
+                }
+                if (down) {
+                    x = FloatVector.fromArray(S, in, r + width + c);
+                    s0 = x.fma(k20, s0);
+                    s1 = x.fma(k21, s1);
+                    s2 = x.fma(k22, s2);
+                }
+                int at = 1 + y * width + c;
+                s0.intoArray(v, at);
+                s1.intoArray(v, stride + at);
+                s2.intoArray(v, 2 * stride + at);
+                if (c >= width - L) {
+                    break;
+                }
+            }
+        }
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        int columns = columnsAt(ow);
+        int n = oh * ow;
+        for (int j = 0; ; j += L) {
+            if (j > n - L) {
+                if (j >= n) {
+                    break;
+                }
+                j = n - L;
+            }
+            int a = 1 + 2 * j;
+            FloatVector mid = FloatVector.fromArray(S, v, stride + a).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, stride + a + L).rearrange(EVENS), UPPER);
+            FloatVector right = FloatVector.fromArray(S, v, 2 * stride + a + 1).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, 2 * stride + a + 1 + L).rearrange(EVENS), UPPER);
+            FloatVector left = FloatVector.fromArray(S, v, a - 1).rearrange(EVENS)
+                    .blend(FloatVector.fromArray(S, v, a - 1 + L).rearrange(EVENS), UPPER);
+            FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % ow);
+            FloatVector sum = mid.add(right).add(left.blend(zero, column.eq(zero))).add(vb);
+            sum.blend(floor, sum.lt(floor)).intoArray(out, outOff + j);
+            if (j == n - L) {
+                break;
+            }
+        }
+    }
+
+    /** Per-thread staging for one vector of outputs, for rows narrower than a vector. */
+    private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * Stride 2 on planes whose rows hold fewer than a vector of interior outputs (inputs 28 and
+     * 14 wide at 16 lanes, whose 14 and 7 outputs a row took the scalar reference): one vector
+     * per row, lanes x = 1 .. L over input columns 1 .. 2L (lanes past the row read the next
+     * one and are dropped), staged and its first {@code xEnd - 1} lanes copied out; column 0,
+     * and the last column of odd widths, pixel by pixel. Planes narrower than 4 columns, and
+     * rows whose reads would run past the end of the array, take the reference.
+     */
+    private static void depthwiseStride2Narrow(float[] w, int wOff, float bias, float[] in, int inOff, int h,
+                                               int width, float[] out, int outOff, boolean relu) {
+        int oh = (h - 1) / 2 + 1;
+        int ow = (width - 1) / 2 + 1;
+        int xEnd = width / 2;
+        if (xEnd < 2) {
+            ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 2, relu);
+            return;
+        }
+        float[] partial = PARTIAL.get();
+        for (int y = 0; y < oh; y++) {
+            int o = outOff + y * ow;
+            int c = inOff + 2 * y * width;
+            boolean down = 2 * y + 1 < h;
+            // the furthest read, of the lower row's second vector at x = 1, must be inside the array
+            if ((down ? c + width : c) + 2 + 2 * L < in.length) {
+                // the wide row kernel's one vector at x = 1, into partial[0 .. L)
+                dwStride2Row(w, wOff, bias, in, c, width, y > 0, down, partial, -1, L + 1, relu);
+                System.arraycopy(partial, 0, out, o + 1, xEnd - 1);
+            } else {
+                for (int x = 1; x < xEnd; x++) {
+                    dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
+                }
+            }
+            dwPixel(w, wOff, bias, in, inOff, h, width, out, o, y, 0, 2, relu);
+            for (int x = xEnd; x < ow; x++) {
+                dwPixel(w, wOff, bias, in, inOff, h, width, out, o + x, y, x, 2, relu);
+            }
+        }
+    }
+
+    /**
+     * Outputs 1 <= x < xEnd of one stride-2 row whose centre input row starts at {@code c}: two
+     * stride-1 vectors (input columns 2x .. 2x+2L-1), then their even lanes.
+     */
+    private static void dwStride2Row(float[] w, int wOff, float bias, float[] in, int c, int width,
+                                     boolean up, boolean down, float[] out, int o, int xEnd, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        for (int x = 1; ; x += L) {
+            if (x > xEnd - L) {
+                if (x >= xEnd) {
+                    break;
+                }
+                x = xEnd - L;
+            }
+            // Reads i-1 .. i+2L; the last read only feeds an odd (dropped) lane and may lie past
+            // the row (the caller checked it is inside the array).
+            int i = c + 2 * x;
+            FloatVector lo = FloatVector.fromArray(S, in, i - 1).mul(k10);
+            FloatVector hi = FloatVector.fromArray(S, in, i - 1 + L).mul(k10);
+            lo = FloatVector.fromArray(S, in, i).fma(k11, lo);
+            hi = FloatVector.fromArray(S, in, i + L).fma(k11, hi);
+            lo = FloatVector.fromArray(S, in, i + 1).fma(k12, lo);
+            hi = FloatVector.fromArray(S, in, i + 1 + L).fma(k12, hi);
+            if (up) {
+                int u = i - width;
+                lo = FloatVector.fromArray(S, in, u - 1).fma(k00, lo);
+                hi = FloatVector.fromArray(S, in, u - 1 + L).fma(k00, hi);
+                lo = FloatVector.fromArray(S, in, u).fma(k01, lo);
+                hi = FloatVector.fromArray(S, in, u + L).fma(k01, hi);
+                lo = FloatVector.fromArray(S, in, u + 1).fma(k02, lo);
+                hi = FloatVector.fromArray(S, in, u + 1 + L).fma(k02, hi);
+            }
+            if (down) {
+                int d = i + width;
+                lo = FloatVector.fromArray(S, in, d - 1).fma(k20, lo);
+                hi = FloatVector.fromArray(S, in, d - 1 + L).fma(k20, hi);
+                lo = FloatVector.fromArray(S, in, d).fma(k21, lo);
+                hi = FloatVector.fromArray(S, in, d + L).fma(k21, hi);
+                lo = FloatVector.fromArray(S, in, d + 1).fma(k22, lo);
+                hi = FloatVector.fromArray(S, in, d + 1 + L).fma(k22, hi);
+            }
+            // the even lanes of lo ++ hi
+            FloatVector v = lo.rearrange(EVENS).blend(hi.rearrange(EVENS), UPPER).add(vb);
+            if (relu) {
+                v = v.max(FloatVector.zero(S));
+            }
+            v.intoArray(out, o + x);
+            if (x == xEnd - L) {
+                break;
+            }
+        }
+    }
+}

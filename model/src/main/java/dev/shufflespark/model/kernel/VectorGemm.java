@@ -1,0 +1,593 @@
+package dev.shufflespark.model.kernel;
+
+import static dev.shufflespark.model.kernel.VectorKernels.EVENS;
+import static dev.shufflespark.model.kernel.VectorKernels.L;
+import static dev.shufflespark.model.kernel.VectorKernels.S;
+import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Matrix kernels on the Vector API: the pointwise (1x1) convolution as a register-blocked GEMM,
+ * the fully connected layer, and the im2col that turns a general convolution into a GEMM. Each
+ * has the signature and contract of its {@link ScalarKernels} namesake, its truth in tests.
+ * Written to the rules in {@link VectorKernels}.
+ */
+public final class VectorGemm {
+
+    private VectorGemm() {
+    }
+
+    // pointwise convolution (GEMM)
+
+    /** Output channels per register block. */
+    private static final int MR = 4;
+
+    /**
+     * Input channels per k block of the 4x3 kernel: the panel of 3 vectors x KC input rows
+     * (24 KB at 16 lanes) stays in L1 while all output blocks pass over it. Measured on
+     * ShuffleNet shapes (AVX-512, 16 lanes): +10-30% for cin >= 240, no change below 128;
+     * 96..160 are all about as good, 192 and more lose it again.
+     */
+    private static final int KC = 128;
+
+    /**
+     * Per-thread staging for partial vectors (MR x L floats): a partial store writes the whole
+     * vector here and copies the first lanes out. On JDK 17 a masked store is not intrinsified,
+     * and {@code lane(i)} with a variable index compiles to a switch whose cold cases call out
+     * of line; both box the vector (measured: ~80 bytes per vector in a steady-state run).
+     */
+    private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[MR * L]);
+
+    /** Three vectors of zeros: what a kernel adds in place of an absent term. Never written. */
+    private static final float[] ZEROS = new float[3 * L];
+
+    /**
+     * Pointwise convolution as a register-blocked GEMM: blocks of {@value #MR} output channels x
+     * 3 vectors of pixels live in 12 accumulators while k runs over the input channels; each
+     * input vector is loaded once per k and multiplied by a broadcast weight. Pixel blocks are
+     * the outer loop, then blocks of at most {@value #KC} input channels, then output blocks, so
+     * that the input panel (k block x 3 vectors) stays in L1 across all output blocks. Leftover
+     * output channels take 1-row kernels, leftover pixels 1-vector kernels; a partial last
+     * vector is recomputed overlapping when possible.
+     *
+     * <p>Not in place, the accumulators start from the bias and the residual is added at the
+     * end; in place, out already holds the residual, so they start from out and the bias is
+     * added at the end. The epilogue (residual, bias, ReLU) is fused into the last k block, and
+     * written with fma, compare and blend only (rule 3 in {@link VectorKernels}).
+     */
+    public static void pointwise(float[] w, int wOff, float[] bias, int bOff,
+                                 float[] in, int inBase, int[] inRows,
+                                 float[] out, int outBase, int[] outRows,
+                                 float[] res, int resBase, int[] resRows,
+                                 int cin, int cout, int hw, boolean relu) {
+        // weights [cout, cin]; in rows [cin][hw]; out/res rows [cout][hw]
+        if (cout <= 0 || hw <= 0) {
+            return;
+        }
+        boolean inPlace = res != null && res == out && sameRows(outBase, outRows, resBase, resRows, cout);
+        float[] addRes = inPlace ? null : res;
+        boolean addBias = inPlace && bias != null;
+
+        // k blocks of at most KC input channels, as even as possible
+        int kBlocks = Math.max(1, (cin + KC - 1) / KC);
+        int kc = Math.max(1, (cin + kBlocks - 1) / kBlocks);
+        int whole = hw - hw % L;
+        int p = 0;
+        for (; p + 3 * L <= whole; p += 3 * L) {
+            int k0 = 0;
+            do {
+                int k1 = Math.min(cin, k0 + kc);
+                for (int o = 0; o + MR <= cout; o += MR) {
+                    pw4x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                            inPlace || k0 > 0, k1 == cin ? addRes : null, resBase, resRows, k1 == cin && addBias,
+                            k1 == cin && relu);
+                }
+                k0 = k1;
+            } while (k0 < cin);
+            for (int o = cout - cout % MR; o < cout; o++) {
+                pw1x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, o, p, inPlace,
+                        addRes, resBase, resRows, addBias, relu);
+            }
+        }
+        if (hw - p > 0 && hw - p <= DOT_TAIL) {
+            pointwiseDots(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                    cin, cout, p, hw, relu);
+            return;
+        }
+        for (; p < hw; p += L) {
+            // The vector at p is computed whole; lanes [from, to) of it are stored.
+            int from = 0;
+            int to = Math.min(L, hw - p);
+            if (to < L) {
+                if (hw >= L) {
+                    // Take the last whole vector of the plane instead (every access inside the
+                    // planes). Not in place, its lanes over pixels already done get the same
+                    // values again (bit for bit from the 4-row kernel; the 1-row kernel sums in
+                    // another order), so it is stored whole; in place they would accumulate onto
+                    // finished outputs, so only the new lanes are stored.
+                    from = inPlace ? L - to : 0;
+                    to = L;
+                    p = hw - L;
+                } else if (!wholeVectorFits(in, inBase, inRows, cin, p)
+                        || (res != null && !wholeVectorFits(res, resBase, resRows, cout, p))) {
+                    // A plane narrower than a vector, at the very end of its array.
+                    ScalarKernels.pointwise(w, wOff, bias, bOff, in, inBase + p, inRows, out, outBase + p, outRows,
+                            res, resBase + p, resRows, cin, cout, hw - p, relu);
+                    return;
+                }
+            }
+            float[] partial = PARTIAL.get();
+            int o = 0;
+            for (; o + MR <= cout; o += MR) {
+                pw4x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, o, p, from, to,
+                        partial, inPlace, addRes, resBase, resRows, addBias, relu);
+            }
+            for (; o < cout; o++) {
+                pw1x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, o, p, from, to,
+                        partial, inPlace, addRes, resBase, resRows, addBias, relu);
+            }
+        }
+    }
+
+    /**
+     * Pixels past the last block of a plane that {@link #pointwiseDots} takes instead of a whole
+     * recomputed vector: 1 of 49 at 7x7, 4 of 196 at 14x14.
+     */
+    private static final int DOT_TAIL = Math.max(1, L / 4);
+
+    /** Per-thread row of one pixel's input channels, for {@link #pointwiseDots}; grown as needed. */
+    private static final ThreadLocal<float[][]> COLUMN = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * Pixels [p, hw) of a pointwise convolution as dot products: each pixel's input channels
+     * gathered into a row, then one vector dot product with each output channel's weights. For a
+     * few pixels this is a fraction of the vector work of the 4-row kernels, which compute a
+     * whole vector of pixels per output channel (16 lanes for the 1 pixel of a 7x7 plane's tail).
+     */
+    private static void pointwiseDots(float[] w, int wOff, float[] bias, int bOff,
+                                      float[] in, int inBase, int[] inRows,
+                                      float[] out, int outBase, int[] outRows,
+                                      float[] res, int resBase, int[] resRows,
+                                      int cin, int cout, int p, int hw, boolean relu) {
+        float[][] holder = COLUMN.get();
+        if (holder[0].length < cin) {
+            holder[0] = new float[cin];
+        }
+        float[] x = holder[0];
+        for (int j = p; j < hw; j++) {
+            for (int k = 0; k < cin; k++) {
+                x[k] = in[inBase + inRows[k] + j];
+            }
+            for (int o = 0; o < cout; o++) {
+                float v = VectorElementwise.dot(w, wOff + o * cin, x, 0, cin);
+                if (bias != null) {
+                    v += bias[bOff + o];
+                }
+                int at = outBase + outRows[o] + j;
+                if (res != null) {
+                    // in place, res[...] is out[at] itself: read before it is written
+                    v += res[resBase + resRows[o] + j];
+                }
+                out[at] = relu ? Math.max(v, 0f) : v;
+            }
+        }
+    }
+
+    /** Whether res rows address exactly the out rows (an in-place residual). */
+    private static boolean sameRows(int outBase, int[] outRows, int resBase, int[] resRows, int cout) {
+        if (outBase == resBase && outRows == resRows) {
+            return true;
+        }
+        for (int o = 0; o < cout; o++) {
+            if (outBase + outRows[o] != resBase + resRows[o]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a whole vector at {@code base + rows[i] + p} lies inside {@code a} for every i < count. */
+    private static boolean wholeVectorFits(float[] a, int base, int[] rows, int count, int p) {
+        for (int i = 0; i < count; i++) {
+            if (base + rows[i] + p + L > a.length) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Output channels o..o+3 x pixels p..p+3L over input channels [k0, k1). The accumulators
+     * start from the bias when this call adds it (not in place: the first k block; in place:
+     * {@code addBias}, the last) and otherwise from zero; after the k loop they add what out
+     * holds ({@code fromOut}: a later k block, or the residual in place), then the epilogue
+     * (only passed for the last k block) and the store.
+     *
+     * <p>Every vector operation runs on every call, whatever the flags (rule 4 in
+     * {@link VectorKernels}): an absent term adds {@link #ZEROS} and an absent ReLU clamps at
+     * minus infinity. The price of the unconditional terms is 36 operations per block against 19
+     * per input channel in the k loop.
+     */
+    private static void pw4x3(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              int cin, int k0, int k1, int o, int p, boolean fromOut,
+                              float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
+        int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
+        int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
+        boolean withBias = bias != null && (!fromOut || addBias);
+        FloatVector a00 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
+        FloatVector a10 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 1] : 0f);
+        FloatVector a20 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 2] : 0f);
+        FloatVector a30 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 3] : 0f);
+        FloatVector a01 = a00, a02 = a00, a11 = a10, a12 = a10, a21 = a20, a22 = a20, a31 = a30, a32 = a30;
+        int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
+        for (int k = k0; k < k1; k++) {
+            int i = inBase + inRows[k] + p;
+            FloatVector x0 = FloatVector.fromArray(S, in, i);
+            FloatVector x1 = FloatVector.fromArray(S, in, i + L);
+            FloatVector x2 = FloatVector.fromArray(S, in, i + 2 * L);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            a02 = x2.fma(b, a02);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            a12 = x2.fma(b, a12);
+            b = FloatVector.broadcast(S, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            a22 = x2.fma(b, a22);
+            b = FloatVector.broadcast(S, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+            a32 = x2.fma(b, a32);
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        // what out holds: partial sums of earlier k blocks, or the residual in place
+        float[] t = fromOut ? out : ZEROS;
+        int t0 = fromOut ? o0 : 0, t1 = fromOut ? o1 : 0, t2 = fromOut ? o2 : 0, t3 = fromOut ? o3 : 0;
+        a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
+        a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
+        a02 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a02);
+        a10 = FloatVector.fromArray(S, t, t1).fma(one, a10);
+        a11 = FloatVector.fromArray(S, t, t1 + L).fma(one, a11);
+        a12 = FloatVector.fromArray(S, t, t1 + 2 * L).fma(one, a12);
+        a20 = FloatVector.fromArray(S, t, t2).fma(one, a20);
+        a21 = FloatVector.fromArray(S, t, t2 + L).fma(one, a21);
+        a22 = FloatVector.fromArray(S, t, t2 + 2 * L).fma(one, a22);
+        a30 = FloatVector.fromArray(S, t, t3).fma(one, a30);
+        a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
+        a32 = FloatVector.fromArray(S, t, t3 + 2 * L).fma(one, a32);
+        // the residual, not in place
+        t = res != null ? res : ZEROS;
+        t0 = res != null ? resBase + resRows[o] + p : 0;
+        t1 = res != null ? resBase + resRows[o + 1] + p : 0;
+        t2 = res != null ? resBase + resRows[o + 2] + p : 0;
+        t3 = res != null ? resBase + resRows[o + 3] + p : 0;
+        a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
+        a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
+        a02 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a02);
+        a10 = FloatVector.fromArray(S, t, t1).fma(one, a10);
+        a11 = FloatVector.fromArray(S, t, t1 + L).fma(one, a11);
+        a12 = FloatVector.fromArray(S, t, t1 + 2 * L).fma(one, a12);
+        a20 = FloatVector.fromArray(S, t, t2).fma(one, a20);
+        a21 = FloatVector.fromArray(S, t, t2 + L).fma(one, a21);
+        a22 = FloatVector.fromArray(S, t, t2 + 2 * L).fma(one, a22);
+        a30 = FloatVector.fromArray(S, t, t3).fma(one, a30);
+        a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
+        a32 = FloatVector.fromArray(S, t, t3 + 2 * L).fma(one, a32);
+        // ReLU, or a clamp at minus infinity that changes nothing (NaN stays NaN either way)
+        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        a00 = a00.blend(z, a00.lt(z));
+        a01 = a01.blend(z, a01.lt(z));
+        a02 = a02.blend(z, a02.lt(z));
+        a10 = a10.blend(z, a10.lt(z));
+        a11 = a11.blend(z, a11.lt(z));
+        a12 = a12.blend(z, a12.lt(z));
+        a20 = a20.blend(z, a20.lt(z));
+        a21 = a21.blend(z, a21.lt(z));
+        a22 = a22.blend(z, a22.lt(z));
+        a30 = a30.blend(z, a30.lt(z));
+        a31 = a31.blend(z, a31.lt(z));
+        a32 = a32.blend(z, a32.lt(z));
+        a00.intoArray(out, o0);
+        a01.intoArray(out, o0 + L);
+        a02.intoArray(out, o0 + 2 * L);
+        a10.intoArray(out, o1);
+        a11.intoArray(out, o1 + L);
+        a12.intoArray(out, o1 + 2 * L);
+        a20.intoArray(out, o2);
+        a21.intoArray(out, o2 + L);
+        a22.intoArray(out, o2 + 2 * L);
+        a30.intoArray(out, o3);
+        a31.intoArray(out, o3 + L);
+        a32.intoArray(out, o3 + 2 * L);
+    }
+
+    /** Output channel o x pixels p..p+3L, all input channels; branch-free as {@link #pw4x3}. */
+    private static void pw1x3(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              int cin, int o, int p, boolean fromOut,
+                              float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
+        int oi = outBase + outRows[o] + p;
+        boolean withBias = bias != null && (!fromOut || addBias);
+        FloatVector a0 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        int w0 = wOff + o * cin;
+        for (int k = 0; k < cin; k++) {
+            int i = inBase + inRows[k] + p;
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a0 = FloatVector.fromArray(S, in, i).fma(b, a0);
+            a1 = FloatVector.fromArray(S, in, i + L).fma(b, a1);
+            a2 = FloatVector.fromArray(S, in, i + 2 * L).fma(b, a2);
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        float[] t = fromOut ? out : ZEROS;
+        int t0 = fromOut ? oi : 0;
+        a0 = FloatVector.fromArray(S, t, t0).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, t0 + L).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a2);
+        t = res != null ? res : ZEROS;
+        t0 = res != null ? resBase + resRows[o] + p : 0;
+        a0 = FloatVector.fromArray(S, t, t0).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, t0 + L).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a2);
+        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        a0 = a0.blend(z, a0.lt(z));
+        a1 = a1.blend(z, a1.lt(z));
+        a2 = a2.blend(z, a2.lt(z));
+        a0.intoArray(out, oi);
+        a1.intoArray(out, oi + L);
+        a2.intoArray(out, oi + 2 * L);
+    }
+
+    /**
+     * Output channels o..o+3 x one vector of pixels at p, all input channels, of which lanes
+     * [from, to) are stored (the whole vector lies inside the arrays read). Branch-free as
+     * {@link #pw4x3}, and so the sums match its bit for bit. The vectors go through
+     * {@code partial} (see {@link #PARTIAL}) and are copied out, whole or not: this kernel only
+     * takes the last vector or two of each plane.
+     */
+    private static void pw4x1(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              int cin, int o, int p, int from, int to, float[] partial, boolean fromOut,
+                              float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
+        int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
+        int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
+        boolean withBias = bias != null && (!fromOut || addBias);
+        FloatVector a0 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
+        FloatVector a1 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 1] : 0f);
+        FloatVector a2 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 2] : 0f);
+        FloatVector a3 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 3] : 0f);
+        int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
+        for (int k = 0; k < cin; k++) {
+            FloatVector x = FloatVector.fromArray(S, in, inBase + inRows[k] + p);
+            a0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+            a1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), a1);
+            a2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), a2);
+            a3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), a3);
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        float[] t = fromOut ? out : ZEROS;
+        a0 = FloatVector.fromArray(S, t, fromOut ? o0 : 0).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, fromOut ? o1 : 0).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, fromOut ? o2 : 0).fma(one, a2);
+        a3 = FloatVector.fromArray(S, t, fromOut ? o3 : 0).fma(one, a3);
+        t = res != null ? res : ZEROS;
+        a0 = FloatVector.fromArray(S, t, res != null ? resBase + resRows[o] + p : 0).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, res != null ? resBase + resRows[o + 1] + p : 0).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, res != null ? resBase + resRows[o + 2] + p : 0).fma(one, a2);
+        a3 = FloatVector.fromArray(S, t, res != null ? resBase + resRows[o + 3] + p : 0).fma(one, a3);
+        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        a0 = a0.blend(z, a0.lt(z));
+        a1 = a1.blend(z, a1.lt(z));
+        a2 = a2.blend(z, a2.lt(z));
+        a3 = a3.blend(z, a3.lt(z));
+        int n = to - from;
+        a0.intoArray(partial, 0);
+        a1.intoArray(partial, L);
+        a2.intoArray(partial, 2 * L);
+        a3.intoArray(partial, 3 * L);
+        System.arraycopy(partial, from, out, o0 + from, n);
+        System.arraycopy(partial, L + from, out, o1 + from, n);
+        System.arraycopy(partial, 2 * L + from, out, o2 + from, n);
+        System.arraycopy(partial, 3 * L + from, out, o3 + from, n);
+    }
+
+    /**
+     * Output channel o x one vector of pixels (lanes [from, to) stored, through {@code partial});
+     * two accumulators over alternating k; branch-free as {@link #pw4x3}.
+     */
+    private static void pw1x1(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              int cin, int o, int p, int from, int to, float[] partial, boolean fromOut,
+                              float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
+        int oi = outBase + outRows[o] + p;
+        boolean withBias = bias != null && (!fromOut || addBias);
+        FloatVector a0 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
+        FloatVector a1 = FloatVector.zero(S);
+        int w0 = wOff + o * cin;
+        int k = 0;
+        for (; k + 1 < cin; k += 2) {
+            a0 = FloatVector.fromArray(S, in, inBase + inRows[k] + p).fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+            a1 = FloatVector.fromArray(S, in, inBase + inRows[k + 1] + p)
+                    .fma(FloatVector.broadcast(S, w[w0 + k + 1]), a1);
+        }
+        // an odd last channel multiplies its input by its weight; an even count multiplies zeros by 0
+        boolean odd = k < cin;
+        a0 = FloatVector.fromArray(S, odd ? in : ZEROS, odd ? inBase + inRows[k] + p : 0)
+                .fma(FloatVector.broadcast(S, odd ? w[w0 + k] : 0f), a0);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        a0 = a1.fma(one, a0);
+        a0 = FloatVector.fromArray(S, fromOut ? out : ZEROS, fromOut ? oi : 0).fma(one, a0);
+        a0 = FloatVector.fromArray(S, res != null ? res : ZEROS, res != null ? resBase + resRows[o] + p : 0)
+                .fma(one, a0);
+        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        a0 = a0.blend(z, a0.lt(z));
+        a0.intoArray(partial, 0);
+        System.arraycopy(partial, from, out, oi + from, to - from);
+    }
+
+
+    // ---------------------------------------------------------------------------------------
+    // im2col
+
+    /**
+     * im2col of one image and one group. Each column row is split analytically into a zero
+     * prefix, a copied middle (arraycopy at stride 1, even-lane compaction at stride 2) and a
+     * zero suffix, so there are no per-element bounds tests.
+     */
+    public static void im2col(float[] in, int inBase, int[] inRows, int channels, int h, int width,
+                              int kh, int kw, int sh, int sw, int ph, int pw, float[] col, int colOff, int oh, int ow) {
+        // col [channels * kh * kw, oh * ow]
+        int plane = oh * ow;
+        for (int c = 0; c < channels; c++) {
+            int src = inBase + inRows[c];
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int row = colOff + ((c * kh + ky) * kw + kx) * plane;
+                    // ox range whose ix = ox*sw - pw + kx lies in [0, width)
+                    int first = pw - kx <= 0 ? 0 : (pw - kx + sw - 1) / sw;
+                    int last = Math.min(ow, Math.floorDiv(width - 1 + pw - kx, sw) + 1);
+                    int lo = Math.min(first, ow);
+                    int hi = Math.max(lo, last);
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * sh - ph + ky;
+                        int o = row + oy * ow;
+                        if (iy < 0 || iy >= h) {
+                            java.util.Arrays.fill(col, o, o + ow, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(col, o, o + lo, 0f);
+                        java.util.Arrays.fill(col, o + hi, o + ow, 0f);
+                        if (hi > lo) {
+                            // (with hi == lo, s0 may lie before the row: a window all in padding)
+                            copyStrided(in, src + iy * width + lo * sw - pw + kx, sw, col, o + lo, hi - lo);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code dst[d + j] = src[s + j*stride]} for j < n; every source index read is inside the row. */
+    private static void copyStrided(float[] src, int s, int stride, float[] dst, int d, int n) {
+        if (stride == 1) {
+            System.arraycopy(src, s, dst, d, n);
+            return;
+        }
+        int j = 0;
+        if (stride == 2) {
+            // a covers s+2j .. s+2j+L-1 and b the next L elements; of the 2L the even ones are
+            // kept, the last at s+2(j+L-1) <= s+2(n-1), inside the row. b also reads the one
+            // after it, which the bound keeps inside the array.
+            int bound = Math.min(n - L, Math.floorDiv(src.length - s - 2 * L, 2));
+            for (; j <= bound; j += L) {
+                FloatVector a = FloatVector.fromArray(S, src, s + 2 * j);
+                FloatVector b = FloatVector.fromArray(S, src, s + 2 * j + L);
+                a.rearrange(EVENS).blend(b.rearrange(EVENS), UPPER).intoArray(dst, d + j);
+            }
+            if (j < n && j > 0 && n - L <= bound) {
+                // the rest as one last vector overlapping the one before (the same values again)
+                j = n - L;
+                FloatVector a = FloatVector.fromArray(S, src, s + 2 * j);
+                FloatVector b = FloatVector.fromArray(S, src, s + 2 * j + L);
+                a.rearrange(EVENS).blend(b.rearrange(EVENS), UPPER).intoArray(dst, d + j);
+                return;
+            }
+        }
+        for (; j < n; j++) {
+            dst[d + j] = src[s + j * stride];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // fully connected
+
+    /**
+     * Fully connected layer: four output rows at a time share each load of {@code x}, each row
+     * with two accumulators; remaining rows use {@link VectorElementwise#dot}.
+     */
+    public static void linear(float[] w, float[] bias, float[] x, int xOff, float[] out, int outOff,
+                              int inFeatures, int outFeatures) {
+        linear(w, bias, x, xOff, 0, out, outOff, 0, inFeatures, outFeatures, 1);
+    }
+
+    /**
+     * Fully connected layer of several images (image i's input at {@code xOff + i*xStride}, its
+     * output at {@code outOff + i*outStride}): each block of four weight rows is read from memory
+     * once and then from L1 for every image (4 MB of weights for a 1024 x 1000 layer, otherwise
+     * read once per image). Each output is the same sum, in the same order, as one image alone.
+     */
+    public static void linear(float[] w, float[] bias, float[] x, int xOff, int xStride, float[] out, int outOff,
+                              int outStride, int inFeatures, int outFeatures, int images) {
+        // weights [outFeatures, inFeatures]
+        int n = inFeatures;
+        int bound2 = n - 2 * L;
+        int bound1 = S.loopBound(n);
+        int o = 0;
+        for (; o + 4 <= outFeatures; o += 4) {
+            int w0 = o * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n;
+            for (int img = 0; img < images; img++) {
+                int xi0 = xOff + img * xStride;
+                FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+                int i = 0;
+                for (; i <= bound2; i += 2 * L) {
+                    FloatVector xa = FloatVector.fromArray(S, x, xi0 + i);
+                    FloatVector xb = FloatVector.fromArray(S, x, xi0 + i + L);
+                    a0 = FloatVector.fromArray(S, w, w0 + i).fma(xa, a0);
+                    b0 = FloatVector.fromArray(S, w, w0 + i + L).fma(xb, b0);
+                    a1 = FloatVector.fromArray(S, w, w1 + i).fma(xa, a1);
+                    b1 = FloatVector.fromArray(S, w, w1 + i + L).fma(xb, b1);
+                    a2 = FloatVector.fromArray(S, w, w2 + i).fma(xa, a2);
+                    b2 = FloatVector.fromArray(S, w, w2 + i + L).fma(xb, b2);
+                    a3 = FloatVector.fromArray(S, w, w3 + i).fma(xa, a3);
+                    b3 = FloatVector.fromArray(S, w, w3 + i + L).fma(xb, b3);
+                }
+                for (; i < bound1; i += L) {
+                    FloatVector xa = FloatVector.fromArray(S, x, xi0 + i);
+                    a0 = FloatVector.fromArray(S, w, w0 + i).fma(xa, a0);
+                    a1 = FloatVector.fromArray(S, w, w1 + i).fma(xa, a1);
+                    a2 = FloatVector.fromArray(S, w, w2 + i).fma(xa, a2);
+                    a3 = FloatVector.fromArray(S, w, w3 + i).fma(xa, a3);
+                }
+                float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
+                float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+                float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+                float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+                for (; i < n; i++) {
+                    float xi = x[xi0 + i];
+                    s0 += w[w0 + i] * xi;
+                    s1 += w[w1 + i] * xi;
+                    s2 += w[w2 + i] * xi;
+                    s3 += w[w3 + i] * xi;
+                }
+                if (bias != null) {
+                    s0 += bias[o];
+                    s1 += bias[o + 1];
+                    s2 += bias[o + 2];
+                    s3 += bias[o + 3];
+                }
+                int oi = outOff + img * outStride + o;
+                out[oi] = s0;
+                out[oi + 1] = s1;
+                out[oi + 2] = s2;
+                out[oi + 3] = s3;
+            }
+        }
+        for (; o < outFeatures; o++) {
+            for (int img = 0; img < images; img++) {
+                float s = VectorElementwise.dot(w, o * n, x, xOff + img * xStride, n);
+                out[outOff + img * outStride + o] = bias == null ? s : s + bias[o];
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.shufflespark.model.plan;
+
+import dev.shufflespark.model.Engine;
+import dev.shufflespark.model.Model;
+import dev.shufflespark.model.kernel.Simd;
+import dev.shufflespark.model.layer.Frame;
+import dev.shufflespark.model.layer.Step;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Where a batch's time goes, step by step: each step of a compiled program is timed on its own
+ * with the thread's CPU clock (so that other work on the machine, which takes the core away, is
+ * not counted), over many batches after a warm-up, and the medians are summed by kind of layer.
+ * A throwaway measuring tool like {@code KernelSpeed}, not a test and not a benchmark of record.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp model/target/classes:model/target/test-classes \
+ *     dev.shufflespark.model.plan.StepProfile shufflenet_v1_g3_x1_0 1 [seconds] [steps]
+ * </pre>
+ * With a fourth argument {@code steps} it also prints every step.
+ */
+public final class StepProfile {
+
+    private StepProfile() {
+    }
+
+    public static void main(String[] args) {
+        String model = args.length > 0 ? args[0] : "shufflenet_v1_g3_x1_0";
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
+        boolean everyStep = args.length > 3 && args[3].equals("steps");
+        Engine engine = Model.builtin(model).engine();
+        Program program = engine.program(224, 224);
+        int[] floats = program.slotFloats();
+        float[][] slots = new float[floats.length][];
+        for (int s = 1; s < floats.length; s++) {
+            slots[s] = new float[floats[s] * batch];
+        }
+        Frame frame = new Frame(slots, new float[program.scratchFloats()]);
+        float[] input = new float[batch * program.inputShape().size()];
+        Random random = new Random(1);
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) random.nextGaussian();
+        }
+        frame.slots[0] = input;
+        Step[] steps = program.steps();
+        String[] names = program.stepNames();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+
+        // warm-up: a third of the time
+        long end = System.nanoTime() + (long) (seconds / 3 * 1e9);
+        while (System.nanoTime() < end) {
+            for (Step step : steps) {
+                step.run(frame, batch);
+            }
+        }
+        int rounds = 0;
+        long[][] cpu = new long[steps.length][4096];
+        end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end && rounds < 4096) {
+            for (int i = 0; i < steps.length; i++) {
+                long t0 = mx.getCurrentThreadCpuTime();
+                steps[i].run(frame, batch);
+                cpu[i][rounds] = mx.getCurrentThreadCpuTime() - t0;
+            }
+            rounds++;
+        }
+        Map<String, double[]> kinds = new LinkedHashMap<>();
+        double total = 0;
+        double[] median = new double[steps.length];
+        for (int i = 0; i < steps.length; i++) {
+            long[] t = Arrays.copyOf(cpu[i], rounds);
+            Arrays.sort(t);
+            median[i] = t[rounds / 2] / 1e3 / batch;
+            total += median[i];
+            String kind = kind(names[i], steps[i]);
+            kinds.computeIfAbsent(kind, k -> new double[2]);
+            kinds.get(kind)[0] += median[i];
+            kinds.get(kind)[1]++;
+        }
+        System.out.printf("%s batch %d, %s, JDK %s, %d rounds; median CPU us per image of each step%n", model,
+                batch, Simd.description(), System.getProperty("java.version"), rounds);
+        if (everyStep) {
+            for (int i = 0; i < steps.length; i++) {
+                System.out.printf("  %8.1f  %s%n", median[i], names[i]);
+            }
+        }
+        for (Map.Entry<String, double[]> e : kinds.entrySet()) {
+            System.out.printf("%-28s %4d steps %8.1f us %5.1f%%%n", e.getKey(), (int) e.getValue()[1],
+                    e.getValue()[0], 100 * e.getValue()[0] / total);
+        }
+        System.out.printf("%-28s %4d steps %8.1f us%n", "total", steps.length, total);
+    }
+
+    /** A step's kind from its layer name and the lambda's enclosing layer class. */
+    private static String kind(String name, Step step) {
+        String cls = step.getClass().getName();
+        cls = cls.substring(cls.lastIndexOf('.') + 1);
+        int dollar = cls.indexOf('$');
+        return (dollar > 0 ? cls.substring(0, dollar) : cls) + " " + name.replaceAll(".*[._]", "");
+    }
+}
