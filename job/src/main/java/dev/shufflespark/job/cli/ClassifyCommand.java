@@ -20,6 +20,7 @@ import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.stats.SummaryTable;
 import dev.shufflespark.model.ModelException;
+import dev.shufflespark.model.kernel.Simd;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -152,7 +153,18 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
         }
         prefetchModel(config, sparkConf);
-        SparkSetup.apply(sparkConf);
+        try {
+            SparkSetup.apply(sparkConf);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (!Simd.enabled()) {
+            // Not a failure: the engine runs on its scalar path. A driver that a standalone Worker starts in cluster
+            // mode gets no JVM flag from Spark; the executors report their own kernel path.
+            err.println("classify: kernel path of this driver JVM: " + Simd.description() + "; executors report "
+                    + "theirs in " + ClassifyJob.STATISTICS_DIR + "/ and the summary");
+            err.flush();
+        }
         SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
         try {
             Summary summary;
