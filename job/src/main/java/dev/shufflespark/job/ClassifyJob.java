@@ -1,91 +1,87 @@
 package dev.shufflespark.job;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import dev.shufflespark.io.Redaction;
 import dev.shufflespark.io.source.InputFile;
 import dev.shufflespark.io.source.InputLister;
-import dev.shufflespark.io.source.InputPartition;
-import dev.shufflespark.io.source.InputPartitioner;
 import dev.shufflespark.io.source.ListingOptions;
+import dev.shufflespark.job.Resumption.Resume;
+import dev.shufflespark.job.TestSeam.Point;
+import dev.shufflespark.job.UnitRunner.Work;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
 import dev.shufflespark.job.output.LabelSchema;
 import dev.shufflespark.job.output.RowFiles;
+import dev.shufflespark.job.progress.AttemptRecord;
+import dev.shufflespark.job.progress.Json;
+import dev.shufflespark.job.progress.RunManifest;
+import dev.shufflespark.job.progress.UnitRecord;
 import dev.shufflespark.job.report.HtmlReport;
 import dev.shufflespark.job.report.ReportData;
 import dev.shufflespark.job.stats.PartitionStats;
+import dev.shufflespark.job.stats.RunEvents;
 import dev.shufflespark.job.stats.Summary;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.CollectionAccumulator;
-import org.apache.spark.util.LongAccumulator;
 
 /**
- * The classification job: lists the inputs, splits them into partitions by file count and bytes, runs
- * {@link ShuffleNetClassifier} over them and writes, under the output folder:
+ * The classification job: lists the inputs, runs {@link ShuffleNetClassifier} over them in units of work, each
+ * committed on its own, and describes the whole run when every unit is in. Under the output folder
+ * ({@link OutputFolder} has the layout):
  * <ul>
- *   <li>{@code labels/}: one row per image (path, tar member, size, status and error, top-k classes, model
- *       and its SHA-256, executor and partition, per-stage milliseconds, run id), through Spark's commit
- *       protocol, so that a retried task leaves no duplicate and {@code _SUCCESS} appears only when all is
- *       written;</li>
- *   <li>{@code statistics/}: one row per partition (executor, host, kernel path, images, failures, bytes, time
- *       per stage, images/s);</li>
- *   <li>{@code summary.json}: totals, failures by reason, images/s overall, per executor and per core,
- *       percentiles per stage, the slowest partitions, kernel paths and versions;</li>
- *   <li>{@code report.html}: the same as charts and tables, one self-contained page
- *       ({@link HtmlReport}).</li>
+ *   <li>{@code manifest.json}: what makes the rows what they are (model SHA-256, top-k, class names, format,
+ *       decoding and preprocessing), written before the first unit; a resume must match it;</li>
+ *   <li>{@code labels/unit=NNNNN/}: one row per image ({@link LabelSchema}), each unit written by one Spark job
+ *       through Spark's commit protocol (a retried task leaves no duplicate) and committed iff its
+ *       {@code _SUCCESS} exists; {@code labels/_SUCCESS} once every unit is;</li>
+ *   <li>{@code progress/}: a record of each committed unit (its inputs, its partitions' statistics) and of each
+ *       attempt (the first run, each resume);</li>
+ *   <li>{@code statistics/}: one row per partition of every unit; {@code summary.json}: totals, failures by
+ *       reason, images/s, percentiles per stage, the slowest partitions, kernel paths, versions, and every
+ *       attempt with what a crash cost; {@code report.html}: the same as one page ({@link HtmlReport}).</li>
  * </ul>
- * Everything a user can get wrong (inputs, output, model, labels, settings) fails here on the driver before
- * any task runs, naming the setting and its value.
+ * A crash loses the units in flight and nothing else: {@code --mode resume} removes what they left, keeps every
+ * committed unit and classifies the inputs none holds. Everything a user can get wrong (inputs, output, model,
+ * labels, settings, a resume with other settings) fails on the driver before any task runs, naming the setting
+ * and its value.
  */
 public final class ClassifyJob {
 
-    public static final String LABELS_DIR = "labels";
-    public static final String STATISTICS_DIR = "statistics";
-    public static final String SUMMARY_FILE = "summary.json";
-    public static final String REPORT_FILE = "report.html";
+    public static final String LABELS_DIR = OutputFolder.LABELS;
+    public static final String STATISTICS_DIR = OutputFolder.STATISTICS;
+    public static final String SUMMARY_FILE = OutputFolder.SUMMARY;
+    public static final String REPORT_FILE = OutputFolder.REPORT;
+    public static final String MANIFEST_FILE = OutputFolder.MANIFEST;
+    public static final String PROGRESS_DIR = OutputFolder.PROGRESS;
     /** Said wherever labels of a built-in model are shown. */
     public static final String WEIGHTS_NOTE = "built-in models have seeded, untrained weights, not ImageNet-trained"
             + " ones: their labels are meaningless. For real labels pass an ImageNet-trained ONNX file, e.g."
             + " --model shufflenet_v2_x1_0.onnx";
+
+    /** Tests only ({@link TestSeam}); {@link TestSeam#NONE} otherwise. */
+    static volatile TestSeam seam = TestSeam.NONE;
 
     private ClassifyJob() {
     }
@@ -103,6 +99,7 @@ public final class ClassifyJob {
     public static StructType statisticsSchema() {
         return new StructType()
                 .add("partition_id", DataTypes.IntegerType, false)
+                .add("unit", DataTypes.IntegerType, false)
                 .add("attempt", DataTypes.IntegerType, false)
                 .add("executor_id", DataTypes.StringType, true)
                 .add("host", DataTypes.StringType, true)
@@ -121,13 +118,18 @@ public final class ClassifyJob {
                 .add("run_id", DataTypes.StringType, false);
     }
 
-    /** One run's state. */
+    /** One attempt at a run. */
     private static final class Run {
         private final SparkSession spark;
         private final JobConfig config;
         private final PrintWriter progress;
         private final Configuration conf;
         private final String runId;
+        private final long startedNanos = System.nanoTime();
+        private final RunEvents events;
+        private OutputFolder out;
+        private boolean existed;
+        private RunContext ctx;
 
         Run(SparkSession spark, JobConfig config, PrintWriter progress) {
             this.spark = spark;
@@ -136,31 +138,61 @@ public final class ClassifyJob {
             this.conf = spark.sparkContext().hadoopConfiguration();
             this.runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT))
                     + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+            this.events = new RunEvents(runId);
         }
 
+        /**
+         * The phases: the output target and mode, the inputs, the model, the run's identity and what earlier
+         * attempts left (everything that can be wrong fails in these, before any task runs and before anything
+         * under the output folder changes); then the attempt begins, its units run, and the summary describes
+         * the whole run.
+         */
         Summary run() {
-            long started = System.nanoTime();
-            // --- Everything that can be wrong is checked before any task runs. ---
-            Path out = new Path(config.output());
-            String outShown = Redaction.uri(config.output());
-            FileSystem outFs;
-            boolean exists;
+            target();
+            List<InputFile> listing = inputs();
+            ShuffleNetClassifier classifier = classifier();
+            ShuffleNetClassifier.Prepared prepared = prepare(classifier);
+            RunManifest manifest = RunManifest.of(runId, prepared.model().name(), prepared.model().sha256(),
+                    prepared.broadcast().value().labels(), config.topK(), config.format(), prepared.preprocess(),
+                    prepared.decode(), prepared.listing());
+            ctx = new RunContext(spark, config, out, runId, events,
+                    spark.sparkContext().longAccumulator("shufflespark images"), this::say);
+            Resume resume = existed && config.mode() == WriteMode.RESUME ? Resumption.of(ctx, manifest, listing)
+                    : Resume.fresh(listing);
+
+            spark.sparkContext().addSparkListener(events);
             try {
-                outFs = out.getFileSystem(conf);
-                out = outFs.makeQualified(out);
-                exists = outFs.exists(out);
+                AttemptLog attempt = begin(manifest, resume);
+                double setupSeconds = (System.nanoTime() - startedNanos) / 1e9;
+                Work work = new UnitRunner(ctx, classifier, prepared, attempt).run(resume.left(), resume.nextUnit(),
+                        resume.nextPartition());
+                return finish(prepared, resume, work, attempt, setupSeconds);
+            } finally {
+                spark.sparkContext().removeSparkListener(events);
+            }
+        }
+
+        // --- Output target and mode ---
+
+        private void target() {
+            String shown = Redaction.uri(config.output());
+            try {
+                out = OutputFolder.at(config.output(), conf);
+                existed = out.exists(out.root());
             } catch (IOException | RuntimeException e) {
-                throw new JobException(JobConfig.describeKey(JobConfig.OUTPUT) + ": '" + outShown + "' cannot be "
+                throw new JobException(JobConfig.describeKey(JobConfig.OUTPUT) + ": '" + shown + "' cannot be "
                         + "reached: " + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
             }
-            if (exists && config.mode() == WriteMode.ERROR) {
-                throw new JobException(JobConfig.describeKey(JobConfig.OUTPUT) + ": '" + outShown + "' already exists;"
+            if (existed && config.mode() == WriteMode.ERROR) {
+                throw new JobException(JobConfig.describeKey(JobConfig.OUTPUT) + ": '" + shown + "' already exists;"
                         + " name another folder, or pass --mode overwrite to replace it or --mode resume to add the"
                         + " images it has no rows for");
             }
-            Path labelsDir = new Path(out, LABELS_DIR);
-            Path statsDir = new Path(out, STATISTICS_DIR);
+        }
 
+        // --- Input selection ---
+
+        private List<InputFile> inputs() {
             Map<String, String> io = config.ioOptions();
             ListingOptions listing = ListingOptions.from(io::get);
             List<InputFile> files;
@@ -174,202 +206,158 @@ public final class ClassifyJob {
                         + Redaction.uri(String.join(", ", config.inputs())) + " (image extensions: "
                         + String.join(",", listing.imageExtensions()) + ")");
             }
-            String outPrefix = Redaction.uri(out.toString());
+            String outPrefix = Redaction.uri(out.root().toString());
             for (InputFile f : files) {
                 if (f.uri().equals(outPrefix) || f.uri().startsWith(outPrefix + "/")) {
                     throw new JobException(JobConfig.describeKey(JobConfig.INPUT) + ": '" + f.uri() + "' is inside the"
-                            + " output folder " + outShown);
+                            + " output folder " + out.shown());
                 }
             }
-            boolean resume = exists && config.mode() == WriteMode.RESUME;
-            long skipped = 0;
-            if (resume) {
-                Set<String> done = donePaths(outFs, labelsDir);
-                List<InputFile> left = new ArrayList<>();
-                for (InputFile f : files) {
-                    if (!done.contains(f.uri())) {
-                        left.add(f);
-                    }
-                }
-                skipped = files.size() - left.size();
-                files = left;
-            }
+            return files;
+        }
 
-            ShuffleNetClassifier classifier = new ShuffleNetClassifier()
+        // --- The model ---
+
+        private ShuffleNetClassifier classifier() {
+            return new ShuffleNetClassifier()
                     .setModel(config.model())
                     .setLabels(config.labels())
                     .setTopK(config.topK())
                     .setBatchSize(config.batchSize())
-                    .setOptions(io)
+                    .setOptions(config.ioOptions())
                     .setInputCol("path")
                     .setLengthCol("length")
                     .setOutputCol("result");
-            ShuffleNetClassifier.Prepared prepared;
+        }
+
+        private ShuffleNetClassifier.Prepared prepare(ShuffleNetClassifier classifier) {
             try {
-                prepared = classifier.prepare(spark);
+                return classifier.prepare(spark);
             } catch (RuntimeException e) {
                 throw new JobException(e.getMessage(), e);
             }
+        }
 
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            int cores = jsc.defaultParallelism();
-            int minPartitions = config.minPartitions() > 0 ? config.minPartitions() : 2 * cores;
-            InputPartitioner.Plan plan = InputPartitioner.plan(files, InputPartitioner.Options.from(io::get,
-                    minPartitions));
-            say("classify: " + plan.describe());
+        // --- The attempt begins: nothing under the output folder changed before this point ---
 
-            if (exists && config.mode() == WriteMode.OVERWRITE) {
-                try {
-                    outFs.delete(out, true);
-                } catch (IOException e) {
-                    throw new JobException("cannot delete the output folder " + outShown + ": "
-                            + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
-                }
+        private AttemptLog begin(RunManifest manifest, Resume resume) {
+            if (existed && config.mode() == WriteMode.OVERWRITE) {
+                out.delete(out.root());
             }
+            if (resume.fresh()) {
+                out.write(out.manifest(), Json.write(manifest));
+            } else if (!resume.left().isEmpty()) {
+                // The run is not done any more: its end markers come back when it is.
+                out.delete(out.labelsDone());
+                out.delete(out.summary());
+            }
+            AttemptLog attempt = new AttemptLog(ctx, resume.inputsDone(), resume.left().size());
+            seam.reached(Point.STARTED, -1);
+            return attempt;
+        }
 
-            Summary summary = new Summary();
-            summary.runId = runId;
-            summary.model = prepared.model().name();
-            summary.modelSha256 = prepared.model().sha256();
-            summary.builtinModel = prepared.model().builtin();
-            summary.weightsNote = prepared.model().builtin() ? WEIGHTS_NOTE : null;
-            summary.output = Redaction.uri(out.toString());
-            summary.format = config.format().source();
-            summary.mode = config.mode().label();
-            summary.partitioning = plan.describe();
-            summary.inputsSkipped = skipped;
-            summary.sparkVersion = spark.version();
-            summary.javaVersion = System.getProperty("java.version");
-            summary.topK = config.topK();
-            summary.batchSize = config.batchSize();
-            summary.configuration.putAll(effectiveConfiguration());
+        // --- Summary: the whole run, every attempt ---
 
-            SaveMode saveMode = resume ? SaveMode.Append : SaveMode.ErrorIfExists;
-            double wallSeconds = 0;
+        private Summary finish(ShuffleNetClassifier.Prepared prepared, Resume resume, Work work, AttemptLog attempt,
+                               double setupSeconds) {
+            long finishStart = System.nanoTime();
+            SortedMap<Integer, UnitRecord> units = new TreeMap<>(resume.units());
+            for (UnitRecord u : work.units()) {
+                units.put(u.unit(), u);
+            }
+            List<AttemptRecord> attempts = new ArrayList<>(ctx.readAll(out.attemptRecords(), p -> Json.read(
+                    out.read(p), AttemptRecord.class, Redaction.uri(p.toString()))).values());
+            attempts.sort(Comparator.comparingLong(AttemptRecord::startedMillis));
             List<PartitionStats> stats = new ArrayList<>();
-            if (!files.isEmpty()) {
-                CollectionAccumulator<PartitionStats> acc = spark.sparkContext().collectionAccumulator(
-                        "shufflespark partitions");
-                LongAccumulator done = spark.sparkContext().longAccumulator("shufflespark images");
-                classifier.withStatistics(acc, done);
-
-                Dataset<Row> labels = labels(classifier, plan, prepared);
-                boolean tars = files.stream().anyMatch(f -> f.kind() == InputFile.Kind.TAR);
-                ScheduledExecutorService ticker = startProgress(done, acc, tars ? -1 : files.size(),
-                        plan.partitions().size());
-                long t0 = System.nanoTime();
-                summary.setupSeconds = (t0 - started) / 1e9;
-                try {
-                    writer(labels, saveMode).save(labelsDir.toString());
-                } finally {
-                    if (ticker != null) {
-                        ticker.shutdownNow();
-                    }
+            Map<Integer, UnitRecord> unitOfPartition = new HashMap<>();
+            for (UnitRecord u : units.values()) {
+                for (PartitionStats p : u.statistics()) {
+                    stats.add(p);
+                    unitOfPartition.put(p.partition(), u);
                 }
-                wallSeconds = (System.nanoTime() - t0) / 1e9;
-                stats.addAll(acc.value());
-                stats.sort(Comparator.comparingInt(PartitionStats::partition));
-                writeStatistics(stats, statsDir, saveMode);
-                summary.addPartitions(stats, wallSeconds, cores);
-            } else {
-                summary.addPartitions(stats, 0, cores);
-                say("classify: every input already has rows in " + outShown + "; nothing to do");
             }
-            summary.finishSeconds = (System.nanoTime() - started) / 1e9 - summary.setupSeconds - wallSeconds;
-            writeSummary(outFs, new Path(out, SUMMARY_FILE), summary);
-            writeText(outFs, new Path(out, REPORT_FILE), HtmlReport.render(new ReportData(
-                    "shufflespark classify: " + summary.model + ", run " + runId, summary, stats, List.of())));
+            stats.sort(Comparator.comparingInt(PartitionStats::partition));
+            writeStatistics(stats, unitOfPartition);
+
+            double workSeconds = 0;
+            for (AttemptRecord a : attempts) {
+                workSeconds += a.runId().equals(runId) ? work.seconds() : a.workSeconds();
+            }
+            int cores = JavaSparkContext.fromSparkContext(spark.sparkContext()).defaultParallelism();
+            Summary summary = new Summary(describe(prepared, units.values()), Summary.Totals.of(stats, workSeconds,
+                    cores), history(resume, units.values(), attempts), setupSeconds,
+                    (System.nanoTime() - finishStart) / 1e9);
+
+            out.write(out.report(), HtmlReport.render(new ReportData("shufflespark classify: " + summary.model
+                    + ", run " + runId, summary, stats, List.of())));
+            seam.reached(Point.SUMMARY, -1);
+            out.write(out.summary(), summary.toJson());
+            out.touch(out.labelsDone());
+            out.removeTemporaryFiles();
+            attempt.finished();
             return summary;
         }
 
-        /** The label rows: the classifier's output flattened, the model and the run added. */
-        private Dataset<Row> labels(ShuffleNetClassifier classifier, InputPartitioner.Plan plan,
-                                    ShuffleNetClassifier.Prepared prepared) {
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            List<InputPartition> parts = plan.partitions();
-            // One InputPartition per Spark partition: parallelize slices n elements into n slices of one.
-            JavaRDD<Row> rows = jsc.parallelize(parts, parts.size()).flatMap(p -> {
-                List<Row> r = new ArrayList<>(p.files().size());
-                for (InputFile f : p.files()) {
-                    r.add(RowFactory.create(f.uri(), f.length()));
-                }
-                return r.iterator();
-            });
-            StructType inputSchema = new StructType()
-                    .add("path", DataTypes.StringType, false)
-                    .add("length", DataTypes.LongType, false);
-            Dataset<Row> result = classifier.transform(spark.createDataFrame(rows, inputSchema));
-            List<Column> cols = new ArrayList<>();
-            for (StructField f : LabelSchema.rows().fields()) {
-                String n = f.name();
-                Column c = switch (n) {
-                    case "path" -> col("path");
-                    case "model" -> lit(prepared.model().name());
-                    case "model_sha256" -> lit(prepared.model().sha256());
-                    case "run_id" -> lit(runId);
-                    default -> col("result." + n);
-                };
-                cols.add(c.as(n));
+        /** What the run is, for its summary. */
+        private Summary.Run describe(ShuffleNetClassifier.Prepared prepared, Collection<UnitRecord> units) {
+            long inputs = 0;
+            long bytes = 0;
+            int partitions = 0;
+            for (UnitRecord u : units) {
+                inputs += u.inputs().count();
+                bytes += u.inputs().bytes();
+                partitions += u.partitions();
             }
-            Dataset<Row> labels = result.select(cols.toArray(new Column[0]));
-            if (config.failPartition() >= 0) {
-                labels = labels.mapPartitions(new FailFirstAttempt(config.failPartition()),
-                        Encoders.row(labels.schema()));
-            }
-            return labels;
+            String partitioning = String.format(Locale.ROOT, "%d inputs (%.1f MB) in %d units of %d partitions",
+                    inputs, bytes / 1e6, units.size(), partitions);
+            boolean builtin = prepared.model().builtin();
+            return new Summary.Run(runId, prepared.model().name(), prepared.model().sha256(), builtin,
+                    builtin ? WEIGHTS_NOTE : null, out.shown(), config.format().source(), config.mode().label(),
+                    partitioning, spark.version(), System.getProperty("java.version"), config.topK(),
+                    config.batchSize(), effectiveConfiguration());
         }
 
-        private org.apache.spark.sql.DataFrameWriter<Row> writer(Dataset<Row> rows, SaveMode mode) {
-            return RowFiles.writer(rows, config.format()).mode(mode);
+        /** Every attempt: what its units hold, and for a killed one what the crash cost. */
+        private Summary.History history(Resume resume, Collection<UnitRecord> units, List<AttemptRecord> attempts) {
+            Map<String, long[]> byAttempt = new HashMap<>(); // run id: units, images
+            int rebuilt = 0;
+            for (UnitRecord u : units) {
+                long[] a = byAttempt.computeIfAbsent(u.runId(), k -> new long[2]);
+                a[0]++;
+                a[1] += u.images();
+                rebuilt += u.rebuilt() ? 1 : 0;
+            }
+            List<Summary.AttemptSummary> out = new ArrayList<>();
+            for (AttemptRecord a : attempts) {
+                long[] made = byAttempt.getOrDefault(a.runId(), new long[2]);
+                boolean killed = !a.finished() && !a.runId().equals(runId); // this one has not ended yet
+                out.add(new Summary.AttemptSummary(a.runId(), a.mode(), Instant.ofEpochMilli(a.startedMillis())
+                        .toString(), a.workSeconds(), (int) made[0], made[1], a.inputsDone(), killed,
+                        killed ? a.lostSeconds() : 0, killed ? a.lostImages() : 0, a.lostExecutors(),
+                        a.failedTasks().size()));
+            }
+            return new Summary.History(resume.inputsDone(), units.size(), rebuilt, out);
         }
 
-        /** The paths that already have label rows (resume). */
-        private Set<String> donePaths(FileSystem fs, Path labelsDir) {
-            try {
-                if (!fs.exists(labelsDir)) {
-                    return Set.of();
-                }
-            } catch (IOException e) {
-                throw new JobException("cannot read " + Redaction.uri(labelsDir.toString()) + ": " + e.getMessage(), e);
-            }
-            Set<String> done = new HashSet<>();
-            Dataset<Row> existing = RowFiles.readLabels(spark, config.format(), labelsDir.toString());
-            for (Row r : existing.select("path").distinct().collectAsList()) {
-                done.add(r.getString(0));
-            }
-            return done;
-        }
-
-        private void writeStatistics(List<PartitionStats> stats, Path dir, SaveMode mode) {
+        private void writeStatistics(List<PartitionStats> stats, Map<Integer, UnitRecord> unitOf) {
             List<Row> rows = new ArrayList<>();
             for (PartitionStats p : stats) {
                 StringBuilder failures = new StringBuilder();
                 p.failures().forEach((r, n) -> failures.append(failures.length() == 0 ? "" : ",").append(r)
                         .append('=').append(n));
-                rows.add(RowFactory.create(p.partition(), p.attempt(), p.executorId(), p.host(), p.kernelPath(),
-                        p.images(), p.failed(), failures.toString(), p.bytes(), p.readNanos() / 1e6,
+                UnitRecord u = unitOf.get(p.partition());
+                rows.add(RowFactory.create(p.partition(), u.unit(), p.attempt(), p.executorId(), p.host(),
+                        p.kernelPath(), p.images(), p.failed(), failures.toString(), p.bytes(), p.readNanos() / 1e6,
                         p.decodeNanos() / 1e6, p.preprocessNanos() / 1e6, p.inferNanos() / 1e6, p.wallNanos() / 1e6,
-                        p.imagesPerSecond(), p.startMillis(), runId));
+                        p.imagesPerSecond(), p.startMillis(), u.runId()));
             }
-            writer(spark.createDataFrame(rows, statisticsSchema()).coalesce(1), mode).save(dir.toString());
-        }
-
-        private void writeSummary(FileSystem fs, Path file, Summary summary) {
-            writeText(fs, file, summary.toJson());
-        }
-
-        private void writeText(FileSystem fs, Path file, String text) {
-            try (OutputStream o = fs.create(file, true)) {
-                o.write(text.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new JobException("cannot write " + Redaction.uri(file.toString()) + ": "
-                        + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
-            }
+            RowFiles.writer(spark.createDataFrame(rows, statisticsSchema()).coalesce(1), config.format())
+                    .mode(SaveMode.Overwrite).save(out.statistics().toString());
         }
 
         /** The job's settings and Spark's, credentials masked. */
         private Map<String, String> effectiveConfiguration() {
-            Map<String, String> m = new java.util.TreeMap<>();
+            Map<String, String> m = new TreeMap<>();
             m.put(JobConfig.INPUT, Redaction.uri(String.join(",", config.inputs())));
             m.put(JobConfig.OUTPUT, Redaction.uri(config.output()));
             m.put(JobConfig.MODEL, Redaction.uri(config.model()));
@@ -380,33 +368,14 @@ public final class ClassifyJob {
             m.put(JobConfig.BATCH_SIZE, Integer.toString(config.batchSize()));
             m.put(JobConfig.FORMAT, config.format().source());
             m.put(JobConfig.MODE, config.mode().label());
+            m.put(JobConfig.UNIT_SECONDS, Double.toString(config.units().seconds()));
+            m.put(JobConfig.UNIT_SHARE, Double.toString(config.units().share()));
+            m.put(JobConfig.UNIT_INPUTS, Integer.toString(config.units().inputs()));
             config.ioOptions().forEach((k, v) -> m.put(k, Settings.mask(k, v)));
             for (scala.Tuple2<String, String> kv : spark.sparkContext().getConf().getAll()) {
                 m.put(kv._1(), Settings.mask(kv._1(), kv._2()));
             }
             return m;
-        }
-
-        private ScheduledExecutorService startProgress(LongAccumulator done, CollectionAccumulator<PartitionStats> acc,
-                                                       long total, int partitions) {
-            if (progress == null || config.progressSeconds() <= 0) {
-                return null;
-            }
-            long start = System.nanoTime();
-            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "shufflespark-progress");
-                t.setDaemon(true);
-                return t;
-            });
-            long every = Math.max(1, Math.round(config.progressSeconds() * 1000));
-            ticker.scheduleAtFixedRate(() -> {
-                long n = done.value();
-                double s = (System.nanoTime() - start) / 1e9;
-                String count = total >= 0 ? n + "/" + total : Long.toString(n);
-                say(String.format(Locale.ROOT, "classify: %s images, %d/%d tasks done, %.1f images/s", count,
-                        acc.value().size(), partitions, s > 0 ? n / s : 0));
-            }, every, every, TimeUnit.MILLISECONDS);
-            return ticker;
         }
 
         private void say(String line) {
@@ -416,45 +385,6 @@ public final class ClassifyJob {
                     progress.flush();
                 }
             }
-        }
-    }
-
-    /** The test hook: the first attempt of one partition fails after passing on its first row. */
-    static final class FailFirstAttempt implements MapPartitionsFunction<Row, Row> {
-        private static final long serialVersionUID = 1L;
-        private final int partition;
-
-        FailFirstAttempt(int partition) {
-            this.partition = partition;
-        }
-
-        @Override
-        public Iterator<Row> call(Iterator<Row> rows) {
-            TaskContext task = TaskContext.get();
-            if (task == null || task.partitionId() != partition || task.attemptNumber() > 0) {
-                return rows;
-            }
-            return new Iterator<>() {
-                private int passed;
-
-                @Override
-                public boolean hasNext() {
-                    if (passed > 0) {
-                        throw new IllegalStateException("injected failure of the first attempt of partition "
-                                + partition + " (" + JobConfig.FAIL_PARTITION + ")");
-                    }
-                    return rows.hasNext();
-                }
-
-                @Override
-                public Row next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException();
-                    }
-                    passed++;
-                    return rows.next();
-                }
-            };
         }
     }
 }

@@ -82,7 +82,9 @@ class ClassifyLocalTest {
         Summary summary = ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out)));
         OutputCheck.checkMixedRun(spark, out, set, MODEL, sha256, summary);
         OutputCheck.checkReport(out, summary);
-        // 7 inputs (6 files, 1 shard) over twice the 2 cores: 4 partitions, one engine for all of them.
+        // 7 inputs (6 files, 1 shard), far less than a unit: one unit of twice the 2 cores, 4 partitions, one
+        // engine for all of them.
+        assertEquals(1, summary.units);
         assertEquals(4, summary.partitions);
         assertEquals(builds + 1, EngineCache.builds(), "one engine per JVM, not per partition");
         assertTrue(summary.builtinModel);
@@ -178,8 +180,12 @@ class ClassifyLocalTest {
         Map<String, String> resume = new HashMap<>(base);
         resume.put(JobConfig.MODE, "resume");
         Summary third = ClassifyJob.run(spark, config(resume));
-        assertEquals(2, third.images);
+        // The summary describes the whole run: both attempts, two images each.
+        assertEquals(4, third.images);
         assertEquals(2, third.inputsSkipped);
+        assertEquals(2, third.attempts.size());
+        assertEquals(2, third.attempts.get(1).images());
+        assertEquals(third.runId, third.attempts.get(1).runId());
         assertEquals(Map.of("TRUNCATED", 1L), third.failuresByReason);
         rows = OutputCheck.labelRows(spark, out);
         assertEquals(List.of("a.png", "b.jpg", "c.png", "trunc.jpg"), List.copyOf(rows.keySet()));
@@ -189,9 +195,82 @@ class ClassifyLocalTest {
 
         // Nothing left: a resume does no work and says so.
         Summary fourth = ClassifyJob.run(spark, config(resume));
-        assertEquals(0, fourth.images);
+        assertEquals(4, fourth.images);
+        assertEquals(3, fourth.attempts.size());
+        assertEquals(0, fourth.attempts.get(2).images());
         assertEquals(4, fourth.inputsSkipped);
         assertEquals(4, OutputCheck.labelRows(spark, out).size());
+    }
+
+    @Test
+    void refusesToResumeAnOutputOfOtherSettingsNamingThemBeforeAnyTask() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Files.write(in.resolve("a.png"), set.files.get("a.png"));
+        String out = uri(dir.resolve("out"));
+        ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out)));
+        Files.write(in.resolve("b.jpg"), set.files.get("b.jpg"));
+        Map<String, String> before = digests(dir.resolve("out"));
+        int jobs = idleJobCount();
+
+        JobException topK = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.MODE, "resume", JobConfig.TOP_K, "3"))));
+        assertTrue(topK.getMessage().contains("top.k: 5 in the output, 3 now"), topK.getMessage());
+        JobException model = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.MODE, "resume",
+                JobConfig.MODEL, "shufflenet_v1_g3_x0_25", "preprocess.resize", "240"))));
+        assertTrue(model.getMessage().contains("model.sha256: " + sha256 + " in the output, ")
+                && model.getMessage().contains("(" + MODEL + " against shufflenet_v1_g3_x0_25)")
+                && model.getMessage().contains("preprocess.resize: 256 in the output, 240 now"), model.getMessage());
+        JobException format = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out, JobConfig.MODE, "resume",
+                JobConfig.FORMAT, "csv"))));
+        assertTrue(format.getMessage().contains("format: parquet in the output, csv now"), format.getMessage());
+        assertEquals(before, digests(dir.resolve("out")), "the output is left as it was");
+        assertEquals(jobs, idleJobCount(), "no Spark job started");
+
+        // An output without a manifest (not written by this version) cannot be checked: refused too.
+        Path legacy = Files.createDirectories(dir.resolve("legacy/labels"));
+        Files.writeString(legacy.resolve("part-00000.json"), "{}\n");
+        JobException noManifest = assertThrows(JobException.class, () -> ClassifyJob.run(spark, config(Map.of(
+                JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, legacy.getParent().toString(),
+                JobConfig.MODE, "resume"))));
+        assertTrue(noManifest.getMessage().contains("no manifest.json"), noManifest.getMessage());
+
+        // The same settings resume: the new image is classified.
+        Summary resumed = ClassifyJob.run(spark, config(Map.of(JobConfig.INPUT, in.toString(), JobConfig.OUTPUT, out,
+                JobConfig.MODE, "resume")));
+        assertEquals(2, resumed.images);
+        assertEquals(List.of("a.png", "b.jpg"), List.copyOf(OutputCheck.labelRows(spark, out).keySet()));
+    }
+
+    @Test
+    void unitSizeSettingsAreCheckedNamingKeyAndValue() {
+        ConfigException share = assertThrows(ConfigException.class, () -> config(Map.of(JobConfig.INPUT, "x",
+                JobConfig.OUTPUT, "y", JobConfig.UNIT_SHARE, "2")));
+        assertEquals("commit.unit.share: '2' must be a share of the run, more than 0 and at most 1 (0.02 is 2%)",
+                share.getMessage());
+        ConfigException seconds = assertThrows(ConfigException.class, () -> config(Map.of(JobConfig.INPUT, "x",
+                JobConfig.OUTPUT, "y", JobConfig.UNIT_SECONDS, "0")));
+        assertEquals("commit.unit.seconds: '0' must be more than 0 seconds", seconds.getMessage());
+        ConfigException inputs = assertThrows(ConfigException.class, () -> config(Map.of(JobConfig.INPUT, "x",
+                JobConfig.OUTPUT, "y", JobConfig.UNIT_INPUTS, "-1")));
+        assertTrue(inputs.getMessage().startsWith("commit.unit.inputs: '-1' must be 0.."), inputs.getMessage());
+        assertEquals(new dev.shufflespark.job.progress.UnitSizer.Options(60, 0.02, 0),
+                config(Map.of(JobConfig.INPUT, "x", JobConfig.OUTPUT, "y")).units());
+    }
+
+    private static Map<String, String> digests(Path root) throws Exception {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (var all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                if (Files.isRegularFile(p)) {
+                    out.put(root.relativize(p).toString(), java.util.HexFormat.of().formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+                }
+            }
+        }
+        return out;
     }
 
     @Test

@@ -1,8 +1,10 @@
 package dev.shufflespark.job;
 
+import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.testing.SparkSessions;
 import java.io.File;
 import java.nio.file.Files;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -36,6 +38,12 @@ class HdfsClassifyTest extends RemoteClassifyTest {
         if (cluster != null) {
             cluster.shutdown(true);
         }
+    }
+
+    @Override
+    List<CrashCase> crashCases() {
+        return List.of(new CrashCase("MID_UNIT", 2, OutputFormat.PARQUET), new CrashCase("SUMMARY", -1,
+                OutputFormat.JSON));
     }
 
     @Override

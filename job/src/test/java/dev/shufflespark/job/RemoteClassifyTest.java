@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.job.config.JobConfig;
+import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.testing.OutputCheck;
@@ -20,12 +21,14 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The job reading from and writing to a file system other than the local one: subclasses start a real one
@@ -93,6 +96,28 @@ abstract class RemoteClassifyTest {
         JobException e = assertThrows(JobException.class, () -> ClassifyJob.run(spark, JobConfig.from(settings)));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
         assertEquals(json, read(out + "/" + ClassifyJob.SUMMARY_FILE));
+    }
+
+    /** A point to kill a run at, and the format it writes. */
+    record CrashCase(String point, int unit, OutputFormat format) {
+    }
+
+    /** Where this file system's crash test kills its runs. */
+    abstract List<CrashCase> crashCases();
+
+    /** The file system's settings for a child JVM (without the {@code spark.hadoop.} prefix). */
+    Map<String, String> childSettings() {
+        return Map.of();
+    }
+
+    @Test
+    void aRunKilledWithSigkillResumesToExactlyOneRowPerImage(@TempDir java.nio.file.Path scratch) throws Exception {
+        for (CrashCase c : crashCases()) {
+            String root = root("crash-" + c.point().toLowerCase(java.util.Locale.ROOT) + "-" + c.format().source());
+            CrashCheck.writeInputs(fs(root), root + "/in");
+            CrashCheck.killThenResume(spark, root + "/in", root + "/out", c.point(), c.unit(), c.format(),
+                    childSettings(), scratch);
+        }
     }
 
     /** Credentials the file system's settings hold, which must never be written out. */

@@ -10,10 +10,16 @@ import dev.shufflespark.job.testing.OutputCheck;
 import dev.shufflespark.job.testing.SparkSessions;
 import dev.shufflespark.job.testing.TestImages;
 import java.nio.file.Files;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -52,9 +58,19 @@ class RetryTest {
         }
         String out = dir.resolve("out").toUri().toString().replaceAll("/$", "");
         // The first attempt of partition 1 passes its first row to the writer, then fails.
-        Summary summary = ClassifyJob.run(spark, JobConfig.from(Map.of(JobConfig.INPUT, in.toString(),
-                JobConfig.OUTPUT, out, JobConfig.MODEL, MODEL, JobConfig.PROGRESS, "0",
-                JobConfig.FAIL_PARTITION, "1")));
+        ClassifyJob.seam = new TestSeam() {
+            @Override
+            public Dataset<Row> rows(int unit, int firstPartition, Dataset<Row> rows) {
+                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition), Encoders.row(rows.schema()));
+            }
+        };
+        Summary summary;
+        try {
+            summary = ClassifyJob.run(spark, JobConfig.from(Map.of(JobConfig.INPUT, in.toString(),
+                    JobConfig.OUTPUT, out, JobConfig.MODEL, MODEL, JobConfig.PROGRESS, "0")));
+        } finally {
+            ClassifyJob.seam = TestSeam.NONE;
+        }
 
         OutputCheck.checkMixedRun(spark, out, set, MODEL, LoadedModel.load(MODEL, new Configuration()).sha256(),
                 summary);
@@ -63,5 +79,45 @@ class RetryTest {
         assertEquals(1, stats.get(0).<Integer>getAs("attempt").intValue(), "partition 1 succeeded on its retry");
         assertEquals(0L, spark.read().parquet(out + "/statistics").where("partition_id <> 1 and attempt <> 0").count());
         assertTrue(spark.read().parquet(out + "/labels").where("partition_id = 1").count() >= 1);
+        assertEquals(1, summary.attempts.get(0).failedTasks(), "the failed attempt is in the summary");
+    }
+
+    /** The first attempt of one partition (of a unit's job) fails after passing on its first row. */
+    static final class FailFirstAttempt implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final int partition;
+
+        FailFirstAttempt(int partition) {
+            this.partition = partition;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            TaskContext task = TaskContext.get();
+            if (task == null || task.partitionId() != partition || task.attemptNumber() > 0) {
+                return rows;
+            }
+            return new Iterator<>() {
+                private int passed;
+
+                @Override
+                public boolean hasNext() {
+                    if (passed > 0) {
+                        throw new IllegalStateException("injected failure of the first attempt of partition "
+                                + partition);
+                    }
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    passed++;
+                    return rows.next();
+                }
+            };
+        }
     }
 }

@@ -1,7 +1,11 @@
 package dev.shufflespark.job;
 
 import dev.shufflespark.job.testing.SparkSessions;
+import dev.shufflespark.job.config.OutputFormat;
 import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -39,19 +43,7 @@ class S3ClassifyTest extends RemoteClassifyTest {
         store.createContainer(BUCKET);
         spark = SparkSessions.start("local[2]", "S3ClassifyTest");
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        conf.set("fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
-        conf.set("fs.s3a.endpoint.region", "us-east-1");
-        conf.set("fs.s3a.path.style.access", "true");
-        conf.set("fs.s3a.connection.ssl.enabled", "false");
-        conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-        conf.set("fs.s3a.access.key", ACCESS_KEY);
-        conf.set("fs.s3a.secret.key", SECRET_KEY);
-        // A few quick retries: a pooled connection that the proxy closed while idle (more likely on a loaded
-        // machine) fails its next request with a broken pipe, and the SDK must be allowed to retry it.
-        conf.set("fs.s3a.attempts.maximum", "3");
-        conf.set("fs.s3a.retry.limit", "3");
-        conf.set("fs.s3a.retry.interval", "50ms");
-        conf.set("fs.s3a.change.detection.mode", "none");
+        settings().forEach(conf::set);
     }
 
     @AfterAll
@@ -65,6 +57,36 @@ class S3ClassifyTest extends RemoteClassifyTest {
         if (store != null) {
             store.close();
         }
+    }
+
+    /** S3A on S3Proxy: path-style, plain HTTP, signed with the test's keys. */
+    static Map<String, String> settings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
+        m.put("fs.s3a.endpoint.region", "us-east-1");
+        m.put("fs.s3a.path.style.access", "true");
+        m.put("fs.s3a.connection.ssl.enabled", "false");
+        m.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+        m.put("fs.s3a.access.key", ACCESS_KEY);
+        m.put("fs.s3a.secret.key", SECRET_KEY);
+        // A few quick retries: a pooled connection that the proxy closed while idle (more likely on a loaded
+        // machine) fails its next request with a broken pipe, and the SDK must be allowed to retry it.
+        m.put("fs.s3a.attempts.maximum", "3");
+        m.put("fs.s3a.retry.limit", "3");
+        m.put("fs.s3a.retry.interval", "50ms");
+        m.put("fs.s3a.change.detection.mode", "none");
+        return m;
+    }
+
+    @Override
+    Map<String, String> childSettings() {
+        return settings();
+    }
+
+    @Override
+    List<CrashCase> crashCases() {
+        return List.of(new CrashCase("MID_UNIT", 2, OutputFormat.CSV), new CrashCase("UNIT_COMMITTED", 1,
+                OutputFormat.PARQUET));
     }
 
     @Override

@@ -119,25 +119,20 @@ public final class ClusterBench {
     public static ReportData report(Result r, Map<String, String> configuration) {
         Run last = r.runs().stream().max(java.util.Comparator.comparingInt(Run::executors)
                 .thenComparingInt(Run::run)).orElse(null);
-        Summary s = new Summary();
-        s.runId = r.date();
-        s.model = r.model();
-        s.sparkVersion = r.sparkVersion();
-        s.javaVersion = r.javaVersion();
-        s.batchSize = r.batch();
-        configuration.forEach((k, v) -> s.configuration.put(k, dev.shufflespark.job.config.Settings.mask(k, v)));
+        Map<String, String> masked = new java.util.TreeMap<>();
+        configuration.forEach((k, v) -> masked.put(k, dev.shufflespark.job.config.Settings.mask(k, v)));
+        Summary.Run run = Summary.Run.named(r.date(), r.model(), r.sparkVersion(), r.javaVersion(), r.batch(), masked);
         List<PartitionStats> stats = last == null ? List.of() : last.partitionStats();
-        if (last != null) {
-            s.addPartitions(stats, last.wallSeconds(), last.cores());
-            if (stats.isEmpty()) {
-                s.images = last.images();
-                s.failed = last.failed();
-                s.ok = last.images() - last.failed();
-                s.imagesPerSecond = last.imagesPerSecond();
-                s.imagesPerSecondPerCore = last.imagesPerSecondPerCore();
-                s.kernelPaths = new ArrayList<>(last.kernelPaths());
-            }
+        Summary.Totals totals;
+        if (last == null) {
+            totals = Summary.Totals.of(stats, 0, 0);
+        } else if (stats.isEmpty()) {
+            totals = Summary.Totals.counted(last.images(), last.failed(), last.wallSeconds(), last.imagesPerSecond(),
+                    last.cores(), last.imagesPerSecondPerCore(), last.kernelPaths());
+        } else {
+            totals = Summary.Totals.of(stats, last.wallSeconds(), last.cores());
         }
+        Summary s = new Summary(run, totals, Summary.History.none(), 0, 0);
         List<ScalingPoint> scaling = r.points().stream().map(p -> new ScalingPoint(p.executors(), p.cores(), p.images(),
                 p.wallSeconds(), p.imagesPerSecond(), p.efficiency())).toList();
         String title = "shufflespark bench cluster: " + r.model() + ", " + r.mode() + " ("

@@ -6,6 +6,7 @@ import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.source.InputPartitioner;
 import dev.shufflespark.io.source.ListingOptions;
+import dev.shufflespark.job.progress.UnitSizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -28,12 +29,12 @@ import java.util.Set;
  * @param progressSeconds seconds between progress lines; 0 for none
  * @param minPartitions   split the input into at least this many partitions; 0 for twice Spark's default
  *                        parallelism
+ * @param units           how much work a unit commits at once
  * @param ioOptions       decoding, preprocessing, listing and partitioning settings of the io module
- * @param failPartition   a test hook: the first attempt of this partition fails after its first row; -1 for none
  */
 public record JobConfig(List<String> inputs, String output, String model, String labels, int topK, int batchSize,
                         OutputFormat format, WriteMode mode, double progressSeconds, int minPartitions,
-                        Map<String, String> ioOptions, int failPartition) {
+                        UnitSizer.Options units, Map<String, String> ioOptions) {
 
     public static final String INPUT = "input";
     public static final String OUTPUT = "output";
@@ -45,8 +46,12 @@ public record JobConfig(List<String> inputs, String output, String model, String
     public static final String MODE = "mode";
     public static final String PROGRESS = "progress.interval.seconds";
     public static final String MIN_PARTITIONS = "input.partition.min";
-    /** Test hook, not for users: fail the first attempt of this partition once. */
-    public static final String FAIL_PARTITION = "test.fail.first.attempt.partition";
+    /** Seconds of the cluster's work a unit may hold (a crash loses the units in flight). */
+    public static final String UNIT_SECONDS = "commit.unit.seconds";
+    /** Share of the run's input bytes a unit may hold, when that is more than {@link #UNIT_SECONDS} of work. */
+    public static final String UNIT_SHARE = "commit.unit.share";
+    /** A fixed number of inputs per unit instead; 0 to size units by the two above. */
+    public static final String UNIT_INPUTS = "commit.unit.inputs";
 
     /** The flag of each key that has one, for messages. */
     private static final Map<String, String> FLAGS = Map.of(INPUT, "--input", OUTPUT, "--output", MODEL, "--model",
@@ -67,6 +72,10 @@ public record JobConfig(List<String> inputs, String output, String model, String
         d.put(MODE, "error");
         d.put(PROGRESS, "10");
         d.put(MIN_PARTITIONS, "0");
+        UnitSizer.Options units = UnitSizer.Options.defaults();
+        d.put(UNIT_SECONDS, plain(units.seconds()));
+        d.put(UNIT_SHARE, plain(units.share()));
+        d.put(UNIT_INPUTS, Integer.toString(units.inputs()));
         d.put(ListingOptions.IMAGE_EXTENSIONS, ListingOptions.DEFAULT_IMAGE_EXTENSIONS);
         d.put(ListingOptions.TAR_EXTENSIONS, ListingOptions.DEFAULT_TAR_EXTENSIONS);
         d.put(ListingOptions.LIST_EXTENSIONS, ListingOptions.DEFAULT_LIST_EXTENSIONS);
@@ -84,7 +93,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
 
     /** Every key the job knows (besides {@code spark.*}). */
     public static Set<String> knownKeys() {
-        Set<String> keys = new LinkedHashSet<>(List.of(INPUT, OUTPUT, LABELS, FAIL_PARTITION));
+        Set<String> keys = new LinkedHashSet<>(List.of(INPUT, OUTPUT, LABELS));
         keys.addAll(defaults().keySet());
         return keys;
     }
@@ -143,7 +152,16 @@ public record JobConfig(List<String> inputs, String output, String model, String
             throw new ConfigException(PROGRESS, s.get(PROGRESS), "must be 0 (off) or more seconds");
         }
         int minPartitions = intIn(s, MIN_PARTITIONS, 0, 1_000_000);
-        int fail = s.get(FAIL_PARTITION) == null ? -1 : intIn(s, FAIL_PARTITION, -1, Integer.MAX_VALUE);
+        double unitSeconds = number(s, UNIT_SECONDS);
+        if (!(unitSeconds > 0) || unitSeconds > 1e7) {
+            throw new ConfigException(UNIT_SECONDS, s.get(UNIT_SECONDS), "must be more than 0 seconds");
+        }
+        double unitShare = number(s, UNIT_SHARE);
+        if (!(unitShare > 0 && unitShare <= 1)) {
+            throw new ConfigException(UNIT_SHARE, s.get(UNIT_SHARE), "must be a share of the run, more than 0 and"
+                    + " at most 1 (0.02 is 2%)");
+        }
+        int unitInputs = intIn(s, UNIT_INPUTS, 0, Integer.MAX_VALUE);
 
         Map<String, String> io = new LinkedHashMap<>();
         s.values().forEach((k, v) -> {
@@ -157,7 +175,12 @@ public record JobConfig(List<String> inputs, String output, String model, String
         ListingOptions.from(io::get);
         InputPartitioner.Options.from(io::get, 1);
         return new JobConfig(inputs, output, model, ConfigValues.trimmed(s::get, LABELS), topK, batch, format, mode,
-                progress, minPartitions, io, fail);
+                progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
+    }
+
+    /** A number as the defaults show it: {@code 60}, {@code 0.02}. */
+    private static String plain(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static int intIn(Settings s, String key, int min, int max) {
@@ -185,6 +208,6 @@ public record JobConfig(List<String> inputs, String output, String model, String
 
     public JobConfig withMode(WriteMode m) {
         return new JobConfig(inputs, output, model, labels, topK, batchSize, format, m, progressSeconds, minPartitions,
-                ioOptions, failPartition);
+                units, ioOptions);
     }
 }

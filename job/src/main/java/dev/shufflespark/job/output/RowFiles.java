@@ -39,7 +39,10 @@ public final class RowFiles {
         return encode(rows, format).write().format(format.source()).options(options(format));
     }
 
-    /** Rows of {@code schema} in {@code format} under {@code paths}, with exactly that schema. */
+    /**
+     * Rows of {@code schema} in {@code format} under {@code paths}, with exactly that schema: the columns that
+     * Spark adds from folder names ({@code unit=00017}) are left out.
+     */
     public static Dataset<Row> read(SparkSession spark, OutputFormat format, StructType schema, String... paths) {
         Dataset<Row> stored = spark.read().format(format.source()).options(options(format))
                 .schema(LabelSchema.stored(schema, format)).load(paths);
@@ -83,13 +86,11 @@ public final class RowFiles {
     }
 
     private static Dataset<Row> decode(Dataset<Row> stored, StructType schema, OutputFormat format) {
-        if (format != OutputFormat.CSV) {
-            return stored;
-        }
         List<Column> cols = new ArrayList<>();
         for (StructField f : schema.fields()) {
             Column c = col(f.name());
-            cols.add(f.dataType() instanceof ArrayType ? from_json(c, f.dataType(), Map.of()).as(f.name()) : c);
+            boolean text = format == OutputFormat.CSV && f.dataType() instanceof ArrayType;
+            cols.add(text ? from_json(c, f.dataType(), Map.of()).as(f.name()) : c);
         }
         return stored.select(cols.toArray(new Column[0]));
     }

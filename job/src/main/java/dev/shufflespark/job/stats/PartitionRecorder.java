@@ -38,22 +38,28 @@ public final class PartitionRecorder {
     }
 
     public void record(ImageResult r, long inferNanos) {
+        record(r.status(), r.ok(), r.bytes(), r.readNanos(), r.decodeNanos(), r.preprocessNanos(), inferNanos);
+    }
+
+    /** One image's outcome: its status ({@code OK} or a reason code), bytes (-1 when unknown) and stage times. */
+    public void record(String status, boolean ok, long imageBytes, long readNanos, long decodeNanos,
+                       long preprocessNanos, long inferNanos) {
         images++;
-        if (!r.ok()) {
+        if (!ok) {
             failed++;
-            failures.merge(r.status(), 1L, Long::sum);
+            failures.merge(status, 1L, Long::sum);
         }
-        if (r.bytes() > 0) {
-            bytes += r.bytes();
+        if (imageBytes > 0) {
+            bytes += imageBytes;
         }
-        read += r.readNanos();
-        decode += r.decodeNanos();
-        preprocess += r.preprocessNanos();
+        read += readNanos;
+        decode += decodeNanos;
+        preprocess += preprocessNanos;
         infer += inferNanos;
-        stages.get("read").add(r.readNanos() / 1e6);
-        stages.get("decode").add(r.decodeNanos() / 1e6);
-        if (r.ok()) {
-            stages.get("preprocess").add(r.preprocessNanos() / 1e6);
+        stages.get("read").add(readNanos / 1e6);
+        stages.get("decode").add(decodeNanos / 1e6);
+        if (ok) {
+            stages.get("preprocess").add(preprocessNanos / 1e6);
             stages.get("infer").add(inferNanos / 1e6);
         }
     }
@@ -64,7 +70,12 @@ public final class PartitionRecorder {
 
     /** The totals so far, the wall time measured up to now. */
     public PartitionStats finish() {
+        return finish(System.nanoTime() - startNanos, startMillis);
+    }
+
+    /** The totals so far, with a wall time and start known otherwise. */
+    public PartitionStats finish(long wallNanos, long startedMillis) {
         return new PartitionStats(partition, attempt, executorId, host, kernelPath, images, failed, failures, bytes,
-                read, decode, preprocess, infer, System.nanoTime() - startNanos, startMillis, stages);
+                read, decode, preprocess, infer, wallNanos, startedMillis, stages);
     }
 }

@@ -39,6 +39,12 @@ public record PartitionStats(int partition, int attempt, String executorId, Stri
         stages = new java.util.LinkedHashMap<>(stages);
     }
 
+    /** The same with another partition id (a unit's partitions are numbered from its first one). */
+    public PartitionStats withPartition(int id) {
+        return new PartitionStats(id, attempt, executorId, host, kernelPath, images, failed, failures, bytes, readNanos,
+                decodeNanos, preprocessNanos, inferNanos, wallNanos, startMillis, stages);
+    }
+
     /** Images per second of this task's wall time. */
     public double imagesPerSecond() {
         return wallNanos == 0 ? 0 : images / (wallNanos / 1e9);

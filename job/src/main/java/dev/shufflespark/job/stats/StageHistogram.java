@@ -1,5 +1,8 @@
 package dev.shufflespark.job.stats;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -8,6 +11,8 @@ import java.util.Arrays;
  * so that partitions can be merged on the driver and percentiles read off within 0.75% of the true value.
  * Kept sparse: a partition sends only the buckets it used.
  */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 public final class StageHistogram implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -19,6 +24,40 @@ public final class StageHistogram implements Serializable {
     private int[] index = new int[0];
     private long[] count = new long[0];
     private transient long[] dense;
+
+    public StageHistogram() {
+    }
+
+    /** A histogram from its used buckets and their counts, as {@link #usedBuckets()} and {@link #counts()} give. */
+    @JsonCreator
+    public static StageHistogram of(@JsonProperty("buckets") int[] buckets, @JsonProperty("counts") long[] counts) {
+        if (buckets == null || counts == null || buckets.length != counts.length) {
+            throw new IllegalArgumentException("a histogram needs as many counts as buckets");
+        }
+        StageHistogram h = new StageHistogram();
+        h.dense = new long[BUCKETS];
+        for (int i = 0; i < buckets.length; i++) {
+            if (buckets[i] < 0 || buckets[i] >= BUCKETS || counts[i] < 0) {
+                throw new IllegalArgumentException("bucket " + buckets[i] + " count " + counts[i] + " out of range");
+            }
+            h.dense[buckets[i]] += counts[i];
+        }
+        return h;
+    }
+
+    /** The buckets that hold values, ascending (for storing). */
+    @JsonProperty("buckets")
+    public int[] usedBuckets() {
+        compact();
+        return index.clone();
+    }
+
+    /** The count of each of {@link #usedBuckets()}. */
+    @JsonProperty("counts")
+    public long[] counts() {
+        compact();
+        return count.clone();
+    }
 
     /** Adds one value (milliseconds, 0 and up). */
     public void add(double ms) {

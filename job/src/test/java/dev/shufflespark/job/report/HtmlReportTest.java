@@ -35,16 +35,13 @@ class HtmlReportTest {
                     failing ? Map.of(p % 2 == 0 ? "CORRUPT" : "<TRUNCATED>", 1L) : Map.of(), 1000,
                     10_000_000L, 40_000_000L, 10_000_000L, 400_000_000L, 500_000_000L, t0 + 250L * p, stages));
         }
-        Summary s = new Summary();
-        s.runId = "run-1";
-        s.model = "shufflenet_v1_g3_x1_0";
-        s.modelSha256 = "ab12";
-        s.sparkVersion = "4.2.0";
-        s.javaVersion = "17";
-        s.configuration.put("input", "file:/data/<script>alert(1)</script>");
-        s.configuration.put("spark.hadoop.fs.s3a.secret.key", "s3cr3t-VALUE");
-        s.configuration.put("spark.hadoop.fs.s3a.session.token", "t0ken-VALUE");
-        s.addPartitions(stats, partitions * 0.25 + 0.5, executors);
+        Map<String, String> configuration = new java.util.TreeMap<>();
+        configuration.put("input", "file:/data/<script>alert(1)</script>");
+        configuration.put("spark.hadoop.fs.s3a.secret.key", "s3cr3t-VALUE");
+        configuration.put("spark.hadoop.fs.s3a.session.token", "t0ken-VALUE");
+        Summary s = new Summary(new Summary.Run("run-1", "shufflenet_v1_g3_x1_0", "ab12", false, null, null, null,
+                null, null, "4.2.0", "17", 5, 8, configuration), Summary.Totals.of(stats, partitions * 0.25 + 0.5,
+                executors), Summary.History.none(), 0, 0);
         return new ReportData("a <test> run", s, stats, scaling);
     }
 
@@ -98,10 +95,8 @@ class HtmlReportTest {
 
     @Test
     void aRunWithNoImagesStillRenders() {
-        Summary s = new Summary();
-        s.runId = "empty";
-        s.model = "m";
-        s.addPartitions(List.of(), 0, 2);
+        Summary s = new Summary(Summary.Run.named("empty", "m", "4.2.0", "17", 8, Map.of()),
+                Summary.Totals.of(List.of(), 0, 2), Summary.History.none(), 0, 0);
         String html = HtmlReport.render(new ReportData("empty", s, List.of(), List.of()));
         assertTrue(html.contains("No partitions ran."));
         assertEquals(0, ReportCheck.bars(html, "executors"));

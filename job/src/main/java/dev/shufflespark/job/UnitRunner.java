@@ -1,0 +1,257 @@
+package dev.shufflespark.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.shufflespark.io.source.InputFile;
+import dev.shufflespark.io.source.InputPartition;
+import dev.shufflespark.io.source.InputPartitioner;
+import dev.shufflespark.job.TestSeam.Point;
+import dev.shufflespark.job.ml.ShuffleNetClassifier;
+import dev.shufflespark.job.output.LabelSchema;
+import dev.shufflespark.job.output.RowFiles;
+import dev.shufflespark.job.progress.AttemptRecord;
+import dev.shufflespark.job.progress.InputSpan;
+import dev.shufflespark.job.progress.Json;
+import dev.shufflespark.job.progress.UnitRecord;
+import dev.shufflespark.job.progress.UnitSizer;
+import dev.shufflespark.job.stats.PartitionStats;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
+
+/**
+ * The units of one attempt: takes the inputs left a unit at a time ({@link UnitSizer}), splits each into
+ * partitions, and writes each with one Spark job into {@code labels/unit=NNNNN/}, committed when its
+ * {@code _SUCCESS} is there; then its record. {@link #IN_FLIGHT} units run at once, so that the next one's tasks
+ * take the cores that the tail of the previous one leaves idle (Spark's FIFO scheduler runs the older job's tasks
+ * first). A unit that fails cancels the others and fails the run; what it left is removed by the next resume.
+ */
+final class UnitRunner {
+
+    /** Units whose Spark jobs run at once. */
+    static final int IN_FLIGHT = 2;
+
+    /** What the units did: their records, in the order they committed, and the seconds they took together. */
+    record Work(List<UnitRecord> units, double seconds) {
+    }
+
+    private final RunContext ctx;
+    private final ShuffleNetClassifier classifier;
+    private final ShuffleNetClassifier.Prepared prepared;
+    private final AttemptLog attempt;
+
+    UnitRunner(RunContext ctx, ShuffleNetClassifier classifier, ShuffleNetClassifier.Prepared prepared,
+               AttemptLog attempt) {
+        this.ctx = ctx;
+        this.classifier = classifier;
+        this.prepared = prepared;
+        this.attempt = attempt;
+    }
+
+    /** Classifies {@code left} in units numbered from {@code nextUnit}, partitions from {@code nextPartition}. */
+    Work run(List<InputFile> left, int nextUnit, int nextPartition) {
+        if (left.isEmpty()) {
+            ctx.say().accept("classify: every input already has rows in " + ctx.out().shown() + "; nothing to do");
+            attempt.workDone();
+            return new Work(List.of(), 0);
+        }
+        int cores = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()).defaultParallelism();
+        long totalBytes = 0;
+        for (InputFile f : left) {
+            totalBytes += f.length();
+        }
+        UnitSizer sizer = new UnitSizer(ctx.config().units(), totalBytes, cores);
+        boolean tars = left.stream().anyMatch(f -> f.kind() == InputFile.Kind.TAR);
+        ExecutorService pool = Executors.newFixedThreadPool(IN_FLIGHT, RunContext.daemonThreads("shufflespark-unit"));
+        ExecutorCompletionService<UnitRecord> completed = new ExecutorCompletionService<>(pool);
+        Map<Future<UnitRecord>, Integer> inFlight = new HashMap<>();
+        List<UnitRecord> done = new ArrayList<>();
+        int from = 0;
+        long t0 = System.nanoTime();
+        sizer.started(t0);
+        attempt.workStarted();
+        ScheduledExecutorService ticker = startTicker(tars ? -1 : left.size());
+        try {
+            while (from < left.size() || !inFlight.isEmpty()) {
+                while (inFlight.size() < IN_FLIGHT && from < left.size()) {
+                    int to = sizer.end(left, from, System.nanoTime());
+                    UnitJob job = unitJob(nextUnit, left, from, to, nextPartition, cores);
+                    nextPartition += job.partitions;
+                    from = to;
+                    inFlight.put(completed.submit(job::run), nextUnit);
+                    nextUnit++;
+                }
+                Future<UnitRecord> f = completed.take();
+                inFlight.remove(f);
+                UnitRecord record = f.get();
+                done.add(record);
+                sizer.committed(record.inputs().bytes());
+                attempt.committed(record);
+            }
+        } catch (ExecutionException e) {
+            cancel(inFlight.values());
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new JobException("a unit failed: " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel(inFlight.values());
+            throw new JobException("interrupted", e);
+        } finally {
+            pool.shutdownNow();
+            ticker.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        attempt.workDone();
+        return new Work(done, seconds);
+    }
+
+    private void cancel(Iterable<Integer> units) {
+        for (int unit : units) {
+            ctx.spark().sparkContext().cancelJobGroup(ctx.events().group(unit));
+        }
+    }
+
+    /** One unit's Spark job, built on the driver's main thread, run on one of the unit threads. */
+    private final class UnitJob {
+        final int unit;
+        final InputSpan span;
+        final int firstPartition;
+        final int partitions;
+        final Dataset<Row> rows;
+        final CollectionAccumulator<PartitionStats> statistics;
+
+        UnitJob(int unit, InputSpan span, int firstPartition, int partitions, Dataset<Row> rows,
+                CollectionAccumulator<PartitionStats> statistics) {
+            this.unit = unit;
+            this.span = span;
+            this.firstPartition = firstPartition;
+            this.partitions = partitions;
+            this.rows = rows;
+            this.statistics = statistics;
+        }
+
+        UnitRecord run() {
+            OutputFolder out = ctx.out();
+            SparkContext sc = ctx.spark().sparkContext();
+            String runId = ctx.runId();
+            sc.setJobGroup(ctx.events().group(unit), "shufflespark run " + runId + ", unit " + unit,
+                    false);
+            long submitted = System.currentTimeMillis();
+            try {
+                RowFiles.writer(rows, ctx.config().format()).mode(SaveMode.ErrorIfExists)
+                        .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true")
+                        .save(out.unit(unit).toString());
+            } finally {
+                sc.clearJobGroup();
+            }
+            long committed = System.currentTimeMillis();
+            ClassifyJob.seam.reached(Point.UNIT_COMMITTED, unit);
+            List<PartitionStats> stats = new ArrayList<>();
+            long images = 0;
+            for (PartitionStats p : statistics.value()) {
+                stats.add(p.withPartition(firstPartition + p.partition()));
+                images += p.images();
+            }
+            stats.sort(Comparator.comparingInt(PartitionStats::partition));
+            UnitRecord record = new UnitRecord(unit, runId, span, images, firstPartition, partitions, submitted,
+                    committed, false, stats);
+            out.write(out.unitRecord(unit), Json.write(record));
+            ClassifyJob.seam.reached(Point.UNIT_RECORDED, unit);
+            return record;
+        }
+    }
+
+    private UnitJob unitJob(int unit, List<InputFile> left, int from, int to, int firstPartition, int cores) {
+        List<InputFile> inputs = left.subList(from, to);
+        int minPartitions = ctx.config().minPartitions() > 0 ? ctx.config().minPartitions() : 2 * cores;
+        InputPartitioner.Plan plan = InputPartitioner.plan(inputs, InputPartitioner.Options.from(
+                ctx.config().ioOptions()::get, minPartitions));
+        CollectionAccumulator<PartitionStats> statistics = ctx.spark().sparkContext().collectionAccumulator(
+                "shufflespark unit " + unit);
+        classifier.withStatistics(statistics, ctx.imagesDone());
+        Dataset<Row> rows = ClassifyJob.seam.rows(unit, firstPartition, rows(plan.partitions(), firstPartition));
+        ctx.say().accept("classify: unit " + unit + ": " + plan.describe());
+        return new UnitJob(unit, InputSpan.of(left, from, to), firstPartition, plan.partitions().size(), rows,
+                statistics);
+    }
+
+    /** The label rows of some partitions: the classifier's output flattened, the model and the run added. */
+    private Dataset<Row> rows(List<InputPartition> parts, int firstPartition) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
+        // One InputPartition per Spark partition: parallelize slices n elements into n slices of one.
+        JavaRDD<Row> rows = jsc.parallelize(parts, parts.size()).flatMap(p -> {
+            List<Row> r = new ArrayList<>(p.files().size());
+            for (InputFile f : p.files()) {
+                r.add(RowFactory.create(f.uri(), f.length()));
+            }
+            return r.iterator();
+        });
+        StructType inputSchema = new StructType()
+                .add("path", DataTypes.StringType, false)
+                .add("length", DataTypes.LongType, false);
+        Dataset<Row> result = classifier.transform(ctx.spark().createDataFrame(rows, inputSchema));
+        List<Column> cols = new ArrayList<>();
+        for (StructField f : LabelSchema.rows().fields()) {
+            String n = f.name();
+            Column c = switch (n) {
+                case "path" -> col("path");
+                case "model" -> lit(prepared.model().name());
+                case "model_sha256" -> lit(prepared.model().sha256());
+                case "run_id" -> lit(ctx.runId());
+                case "partition_id" -> col("result.partition_id").plus(lit(firstPartition));
+                default -> col("result." + n);
+            };
+            cols.add(c.as(n));
+        }
+        return result.select(cols.toArray(new Column[0]));
+    }
+
+    /** Progress lines every {@code progress.interval.seconds}, the attempt's heartbeat every 10 s. */
+    private ScheduledExecutorService startTicker(long total) {
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+                RunContext.daemonThreads("shufflespark-progress"));
+        long beat = AttemptRecord.HEARTBEAT_SECONDS * 1000L;
+        ticker.scheduleAtFixedRate(attempt::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        if (ctx.config().progressSeconds() > 0) {
+            long start = System.nanoTime();
+            long every = Math.max(1, Math.round(ctx.config().progressSeconds() * 1000));
+            ticker.scheduleAtFixedRate(() -> {
+                long n = ctx.imagesDone().value();
+                double s = (System.nanoTime() - start) / 1e9;
+                String count = total >= 0 ? n + "/" + total : Long.toString(n);
+                ctx.say().accept(String.format(Locale.ROOT, "classify: %s images, %d units committed, %.1f images/s",
+                        count, attempt.unitsCommitted(), s > 0 ? n / s : 0));
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
+        return ticker;
+    }
+}

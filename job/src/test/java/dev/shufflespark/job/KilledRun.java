@@ -1,0 +1,102 @@
+package dev.shufflespark.job;
+
+import dev.shufflespark.job.cli.Main;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+
+/**
+ * {@code shufflespark classify} in a JVM of its own that holds still at a named point of the run, so that the
+ * test that started it can kill it there with SIGKILL: {@code KilledRun POINT UNIT classify ARGS...}. POINT is a
+ * {@link TestSeam.Point} name ({@code STARTED}, {@code UNIT_COMMITTED}, {@code UNIT_RECORDED}, {@code SUMMARY}; for
+ * unit points, of unit UNIT) or {@code MID_UNIT} (a task of unit UNIT or a later one has handed its first row to
+ * the writer). Once there it prints {@link #HELD} and the point on stderr, and from then on every task and every
+ * other point of the run waits forever too, so that what is on disk stays as it was when the line was printed
+ * (but for a commit already under way).
+ */
+public final class KilledRun {
+
+    static final String HELD = "KILLED-RUN HELD ";
+    static final String MID_UNIT = "MID_UNIT";
+
+    private static final AtomicBoolean held = new AtomicBoolean();
+
+    private KilledRun() {
+    }
+
+    public static void main(String[] args) {
+        String point = args[0];
+        int unit = Integer.parseInt(args[1]);
+        ClassifyJob.seam = new TestSeam() {
+            @Override
+            public void reached(Point p, int u) {
+                if (held.get() || p.name().equals(point) && (u == unit || u < 0)) {
+                    hold(p + " " + u);
+                }
+            }
+
+            @Override
+            public Dataset<Row> rows(int u, int firstPartition, Dataset<Row> rows) {
+                boolean holdHere = point.equals(MID_UNIT) && u >= unit;
+                return rows.mapPartitions(new HoldRows(holdHere, MID_UNIT + " " + u), Encoders.row(rows.schema()));
+            }
+        };
+        System.exit(Main.commandLine().execute(Arrays.copyOfRange(args, 2, args.length)));
+    }
+
+    /** Prints the line once (the first time anything holds), then waits until the process is killed. */
+    static void hold(String what) {
+        if (held.compareAndSet(false, true)) {
+            System.err.println(HELD + what);
+            System.err.flush();
+        }
+        while (true) {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                // a cancelled task: keep holding, the process is about to be killed
+            }
+        }
+    }
+
+    /** Passes rows on; holds after the first when asked to, and before any once something else holds. */
+    static final class HoldRows implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+        private final boolean holdAfterFirst;
+        private final String what;
+
+        HoldRows(boolean holdAfterFirst, String what) {
+            this.holdAfterFirst = holdAfterFirst;
+            this.what = what;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            return new Iterator<>() {
+                private int passed;
+
+                @Override
+                public boolean hasNext() {
+                    if (held.get() || holdAfterFirst && passed > 0) {
+                        hold(what);
+                    }
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    passed++;
+                    return rows.next();
+                }
+            };
+        }
+    }
+}
