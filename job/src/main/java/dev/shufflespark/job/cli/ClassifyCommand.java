@@ -237,6 +237,9 @@ public final class ClassifyCommand implements Callable<Integer> {
                 .select(col("path"), col("member"), col("status"), expr("class_name[0]"), expr("probability[0]"),
                         col("error"))
                 .orderBy("path", "member").limit(10).collectAsList();
+        if (rows.isEmpty()) {
+            return; // a resume that had nothing left to do
+        }
         out.println();
         if (summary.builtinModel) {
             out.println("Labels of " + summary.model + ", seeded weights, NOT ImageNet-trained: they are meaningless.");
@@ -252,8 +255,10 @@ public final class ClassifyCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  %-60s %s: %s%n", shown, r.getString(2), r.getString(5));
             }
         }
-        if (summary.images > rows.size()) {
-            out.println("  ... " + (summary.images - rows.size()) + " more");
+        long ofThisRun = summary.attempts.isEmpty() ? summary.images
+                : summary.attempts.get(summary.attempts.size() - 1).images();
+        if (ofThisRun > rows.size()) {
+            out.println("  ... " + (ofThisRun - rows.size()) + " more");
         }
     }
 }
