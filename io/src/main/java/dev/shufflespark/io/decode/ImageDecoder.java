@@ -53,6 +53,8 @@ public final class ImageDecoder implements AutoCloseable {
     private final IIOReadWarningListener warningListener = (source, warning) -> warnings.add(warning);
     private long lastPixelsNanos;
     private long lastConvertNanos;
+    /** The ImageIO reader decoding right now, for {@link #abort()} from another thread. */
+    private volatile ImageReader active;
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
@@ -132,6 +134,7 @@ public final class ImageDecoder implements AutoCloseable {
         }
         warnings.clear();
         boolean ok = false;
+        active = reader;
         try {
             reader.setInput(new ByteArrayImageInputStream(data, off, len), true, true);
             int w = reader.getWidth(0);
@@ -191,9 +194,10 @@ public final class ImageDecoder implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new ImageException(Reason.CORRUPT, name + ": " + format + " decoder failed: " + describe(e), e);
         } catch (OutOfMemoryError e) {
-            throw new ImageException(Reason.TOO_LARGE, name + ": out of memory while decoding " + format
+            throw new ImageException(Reason.OUT_OF_MEMORY, name + ": out of memory while decoding " + format
                     + " (" + e.getMessage() + "); lower " + DecodeOptions.MAX_PIXELS + " or give the JVM more heap");
         } finally {
+            active = null;
             if (ok) {
                 reader.setInput(null);
             } else {
@@ -225,13 +229,16 @@ public final class ImageDecoder implements AutoCloseable {
             boolean t = DecodedImage.transposed(orientation);
             return new DecodedImage(image, orientation, t ? h : w, t ? w : h, image.scale(), Format.JPEG);
         } catch (ImageException e) {
-            if (e.reason() == Reason.TRUNCATED || e.reason() == Reason.TOO_LARGE) {
+            if (e.reason() == Reason.TRUNCATED || e.reason() == Reason.TOO_LARGE || e.reason() == Reason.TIMED_OUT) {
                 throw e;
             }
             lastFallback = e.getMessage();
             return null;
-        } catch (ArithmeticException | OutOfMemoryError e) {
-            throw new ImageException(Reason.TOO_LARGE, name + ": out of memory while decoding JPEG (" + e
+        } catch (ArithmeticException e) {
+            throw new ImageException(Reason.TOO_LARGE, name + ": too large to decode JPEG (" + e
+                    + "); lower " + DecodeOptions.MAX_PIXELS);
+        } catch (OutOfMemoryError e) {
+            throw new ImageException(Reason.OUT_OF_MEMORY, name + ": out of memory while decoding JPEG (" + e
                     + "); lower " + DecodeOptions.MAX_PIXELS + " or give the JVM more heap");
         } catch (RuntimeException e) {
             // A defect of ours (the fuzz tests look for these): ImageIO gets the file instead.
@@ -255,6 +262,22 @@ public final class ImageDecoder implements AutoCloseable {
             shift++;
         }
         return shift;
+    }
+
+    /**
+     * Asks the decode running on another thread to stop: an ImageIO reader is aborted (plugins check between
+     * rows or tiles, then return what they have); our JPEG decoder stops when its thread is interrupted. Safe to
+     * call from any thread at any time; the decoder is not to be used again after it.
+     */
+    public void abort() {
+        ImageReader r = active;
+        if (r != null) {
+            try {
+                r.abort();
+            } catch (RuntimeException ignored) {
+                // a plugin that fails to abort is left to the caller's thread handling
+            }
+        }
     }
 
     /** Why the last JPEG went to ImageIO rather than our decoder (null when it did not), for tests and benchmarks. */

@@ -538,6 +538,7 @@ final class JpegDecoder {
                     block(c, q, bx, by, kind, ss, se, al);
                 }
                 checkOverrun();
+                checkInterrupted();
             }
         } else {
             for (int my = 0; my < mcusY; my++) {
@@ -559,6 +560,7 @@ final class JpegDecoder {
                     }
                 }
                 checkOverrun();
+                checkInterrupted();
             }
         }
         checkOverrun();
@@ -1132,6 +1134,16 @@ final class JpegDecoder {
         }
     }
 
+    /**
+     * Stops the decode when its thread was interrupted: {@link DecodeGuard} does that when the time limit passed.
+     * Checked once per row of MCUs (or of blocks), which costs nothing next to the row's work.
+     */
+    private void checkInterrupted() throws ImageException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new ImageException(Reason.TIMED_OUT, name + ": decoding stopped: its thread was interrupted");
+        }
+    }
+
     // --- output ----------------------------------------------------------------------------------------------
 
     private JpegImage finish() throws ImageException {
@@ -1152,10 +1164,11 @@ final class JpegDecoder {
     }
 
     /** A progressive component's coefficients, all scans read, to its plane. */
-    private void transformAll(Component c) {
+    private void transformAll(Component c) throws ImageException {
         int[] q = quant[c.tq];
         int[] blk = block;
         for (int by = 0; by < c.realBlocksY; by++) {
+            checkInterrupted();
             for (int bx = 0; bx < c.realBlocksX; bx++) {
                 int base = coefIndex(c, bx, by);
                 int off = (by << c.bhLog) * c.stride + (bx << c.bwLog);
