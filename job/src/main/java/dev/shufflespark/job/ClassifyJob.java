@@ -1,7 +1,7 @@
 package dev.shufflespark.job;
 
 import dev.shufflespark.io.Redaction;
-import dev.shufflespark.io.source.InputFile;
+import dev.shufflespark.io.source.InputList;
 import dev.shufflespark.io.source.InputLister;
 import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.job.Resumption.Resume;
@@ -149,7 +149,7 @@ public final class ClassifyJob {
          */
         Summary run() {
             target();
-            List<InputFile> listing = inputs();
+            InputList listing = inputs();
             ShuffleNetClassifier classifier = classifier();
             ShuffleNetClassifier.Prepared prepared = prepare(classifier);
             RunManifest manifest = RunManifest.of(runId, prepared.model().name(), prepared.model().sha256(),
@@ -192,10 +192,11 @@ public final class ClassifyJob {
 
         // --- Input selection ---
 
-        private List<InputFile> inputs() {
+        private InputList inputs() {
             Map<String, String> io = config.ioOptions();
             ListingOptions listing = ListingOptions.from(io::get);
-            List<InputFile> files;
+            InputList files;
+            long t0 = System.nanoTime();
             try {
                 files = InputLister.list(config.inputs(), conf, listing);
             } catch (IOException e) {
@@ -207,12 +208,15 @@ public final class ClassifyJob {
                         + String.join(",", listing.imageExtensions()) + ")");
             }
             String outPrefix = Redaction.uri(out.root().toString());
-            for (InputFile f : files) {
-                if (f.uri().equals(outPrefix) || f.uri().startsWith(outPrefix + "/")) {
-                    throw new JobException(JobConfig.describeKey(JobConfig.INPUT) + ": '" + f.uri() + "' is inside the"
-                            + " output folder " + out.shown());
+            byte[] below = (outPrefix + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = 0; i < files.size(); i++) {
+                if (files.startsWith(i, below) || files.uriEquals(i, outPrefix)) {
+                    throw new JobException(JobConfig.describeKey(JobConfig.INPUT) + ": '" + files.uri(i) + "' is inside"
+                            + " the output folder " + out.shown());
                 }
             }
+            say(String.format(Locale.ROOT, "classify: %d inputs listed in %.1f s (%d of unknown length)",
+                    files.size(), (System.nanoTime() - t0) / 1e9, files.unknownLengths()));
             return files;
         }
 

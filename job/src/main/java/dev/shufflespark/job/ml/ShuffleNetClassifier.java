@@ -87,8 +87,8 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         model = new Param<>(this, "model", "a built-in model name, or the URI of a .ssnm model file or an ONNX file");
         inputCol = new Param<>(this, "inputCol", "the input column: image bytes (binary) or paths (string)");
         outputCol = new Param<>(this, "outputCol", "the output column (a struct of status, classes and timings)");
-        lengthCol = new Param<>(this, "lengthCol", "optional column of file lengths for path input (saves a stat "
-                + "per file); empty for none");
+        lengthCol = new Param<>(this, "lengthCol", "optional column of file lengths for path input (null where not "
+                + "known; a known length spares object stores a HEAD request per file); empty for none");
         topK = new IntParam(this, "topK", "classes kept per image (>= 1)");
         batchSize = new IntParam(this, "batchSize", "images per engine call (>= 1)");
         labels = new Param<>(this, "labels", "URI of a class-names file (one per line); empty for the ImageNet "
