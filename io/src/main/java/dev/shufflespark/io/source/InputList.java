@@ -12,9 +12,9 @@ import java.util.RandomAccess;
 
 /**
  * Inputs held compactly, for listings of millions: every path as UTF-8 bytes in one store of large pages, beside
- * it 8 bytes of position, 8 of length and 1 of kind per input, and a hash index of the paths (4 to 8 bytes per
- * input) for finding one and for keeping each once. Ten million paths of 60 bytes take about 0.9 GB this way,
- * against 2 to 3 GB as {@link InputFile} records in a list and a map.
+ * it 8 bytes of position, 8 of length and 1 of kind per input, and a hash index of the paths (5 to 11 bytes per
+ * input) for finding one and for keeping each once. Ten million paths of 64 bytes take about 1 GB this way
+ * (measured by {@code bench plan}), against 2 to 3 GB as {@link InputFile} records in a list and a map.
  *
  * <p>A list is a view: {@link #subList} and {@link #select} share the store and copy at most an array of
  * positions. {@link #get} makes an {@link InputFile} each time it is called; {@link #uri}, {@link #length} and
@@ -401,7 +401,7 @@ public final class InputList extends AbstractList<InputFile> implements RandomAc
             int total = pre + len;
             int h = hash(page, p, total);
             if (table != null) {
-                if (size + 1 > (mask + 1) >> 1) {
+                if (4L * (size + 1) > 3L * (mask + 1)) { // at most three quarters full
                     rehash((mask + 1) << 1);
                 }
                 int slot = h & mask;
@@ -443,7 +443,7 @@ public final class InputList extends AbstractList<InputFile> implements RandomAc
         synchronized void index() {
             if (table == null) {
                 int cap = 16;
-                while (cap < 2L * Math.max(size, 8)) {
+                while (3L * cap < 4L * Math.max(size, 8)) {
                     cap <<= 1;
                 }
                 table = new int[cap];

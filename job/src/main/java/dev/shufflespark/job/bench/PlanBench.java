@@ -72,7 +72,9 @@ public final class PlanBench {
      * @param inputs          inputs listed
      * @param pathBytes       bytes of their paths (UTF-8, as qualified)
      * @param listSeconds     listing the list files into an {@link InputList}
+     * @param listCpuSeconds  of which this thread's CPU time (the rest: waiting for a core, reading, collecting)
      * @param planSeconds     cutting units, their spans and partition plans, serializing every partition
+     * @param planCpuSeconds  of which this thread's CPU time
      * @param resumeSeconds   splitting the listing against half of the units, as a resume does
      * @param units           units of work
      * @param partitions      partitions (tasks) of all units
@@ -83,17 +85,19 @@ public final class PlanBench {
      * @param peakHeapBytes   the most heap used before a collection or at the end
      * @param maxHeapBytes    the heap's limit ({@code -Xmx})
      */
-    public record Result(long inputs, long pathBytes, double listSeconds, double planSeconds, double resumeSeconds,
+    public record Result(long inputs, long pathBytes, double listSeconds, double listCpuSeconds, double planSeconds,
+                         double planCpuSeconds, double resumeSeconds,
                          int units, int partitions, long maxTaskBytes, long taskBytes, int maxTaskInputs,
                          long retainedBytes, long peakHeapBytes, long maxHeapBytes) {
 
         /** One line for the terminal and the README. */
         public String describe() {
-            return String.format(Locale.ROOT, "%,d inputs (%.1f bytes of path each): listed in %.1f s, %d units "
-                    + "and %,d partitions planned and serialized in %.1f s (largest task %,d bytes for %d inputs, "
-                    + "%.1f bytes per input), resume split in %.1f s; heap: peak %.0f MB, retained %.0f MB "
-                    + "(%.1f bytes per input), limit %.0f MB", inputs, (double) pathBytes / inputs, listSeconds,
-                    units, partitions, planSeconds, maxTaskBytes, maxTaskInputs, (double) taskBytes / inputs,
+            return String.format(Locale.ROOT, "%,d inputs (%.1f bytes of path each): listed in %.1f s (CPU %.1f s), "
+                    + "%d units and %,d partitions planned and serialized in %.1f s (CPU %.1f s; largest task %,d "
+                    + "bytes for %d inputs, %.1f bytes per input), resume split in %.1f s; heap: peak %.0f MB, "
+                    + "retained %.0f MB (%.1f bytes per input), limit %.0f MB", inputs, (double) pathBytes / inputs,
+                    listSeconds, listCpuSeconds, units, partitions, planSeconds, planCpuSeconds, maxTaskBytes,
+                    maxTaskInputs, (double) taskBytes / inputs,
                     resumeSeconds, peakHeapBytes / 1e6, retainedBytes / 1e6, (double) retainedBytes / inputs,
                     maxHeapBytes / 1e6);
         }
@@ -108,9 +112,12 @@ public final class PlanBench {
         System.gc();
         HeapWatch heap = HeapWatch.start();
         try {
+            java.lang.management.ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+            long c0 = cpu.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             InputList listing = InputLister.list(lists, new Configuration(), ListingOptions.defaults());
             long t1 = System.nanoTime();
+            long c1 = cpu.getCurrentThreadCpuTime();
             log.printf(Locale.ROOT, "bench plan: listed %,d inputs in %.1f s%n", listing.size(), (t1 - t0) / 1e9);
 
             UnitSizer sizer = new UnitSizer(UnitSizer.Options.defaults(), UnitSizer.weight(listing, 0,
@@ -140,6 +147,7 @@ public final class PlanBench {
                 from = to;
             }
             long t2 = System.nanoTime();
+            long c2 = cpu.getCurrentThreadCpuTime();
             log.printf(Locale.ROOT, "bench plan: %d units, %,d partitions in %.1f s%n", units.size(), partitions,
                     (t2 - t1) / 1e9);
 
@@ -156,8 +164,8 @@ public final class PlanBench {
                         + expectDone);
             }
             long retained = heap.retained();
-            Result r = new Result(listing.size(), listing.pathBytes(), (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                    (t3 - t2) / 1e9, units.size(), partitions, maxTask, counter.total, maxTaskInputs, retained,
+            Result r = new Result(listing.size(), listing.pathBytes(), (t1 - t0) / 1e9, (c1 - c0) / 1e9,
+                    (t2 - t1) / 1e9, (c2 - c1) / 1e9, (t3 - t2) / 1e9, units.size(), partitions, maxTask, counter.total, maxTaskInputs, retained,
                     heap.peak(), Runtime.getRuntime().maxMemory());
             // Keep the listing, the units and the split alive to the end of the measurement.
             if (split.left().size() + units.size() + listing.size() < 0) {
