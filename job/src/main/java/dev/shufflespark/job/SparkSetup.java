@@ -1,25 +1,33 @@
 package dev.shufflespark.job;
 
+import com.esotericsoftware.kryo.Kryo;
+import dev.shufflespark.job.config.ConfigException;
 import dev.shufflespark.job.model.KryoRegistration;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.apache.spark.SparkConf;
 
 /**
- * The Spark settings the job needs, applied without overriding what the user set: Kryo with our classes
- * registered (the broadcast model travels with it), and Spark's console progress bar. Nothing that
+ * The Spark settings the job needs, applied without overriding what the user set: our Kryo registrations (used
+ * only when the user chooses Kryo; the job keeps Spark's default serializer, which needs no JVM flag, and its
+ * broadcast model travels as plain arrays under either), and Spark's console progress bar. Nothing that
  * spark-submit owns (master, memory, cores) is touched.
  */
 public final class SparkSetup {
 
+    public static final String SERIALIZER = "spark.serializer";
     public static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
 
     private SparkSetup() {
     }
 
-    /** Adds our settings to {@code conf} and returns it. */
+    /**
+     * Adds our settings to {@code conf} and returns it. Fails when {@code conf} chooses Kryo in a JVM where Spark's
+     * Kryo cannot start (see {@link #checkSerializer}).
+     */
     public static SparkConf apply(SparkConf conf) {
-        conf.setIfMissing("spark.serializer", KRYO);
+        checkSerializer(conf.get(SERIALIZER, ""), kryoCanReachJavaNio());
         Set<String> registrators = new LinkedHashSet<>();
         for (String r : conf.get("spark.kryo.registrator", "").split(",")) {
             if (!r.isBlank()) {
@@ -30,5 +38,28 @@ public final class SparkSetup {
         conf.set("spark.kryo.registrator", String.join(",", registrators));
         conf.setIfMissing("spark.ui.showConsoleProgress", "true");
         return conf;
+    }
+
+    /**
+     * Spark's Kryo registers {@code java.nio.HeapByteBuffer} field by field, which takes
+     * {@code --add-opens=java.base/java.nio=ALL-UNNAMED}; Spark's launcher passes it to the JVMs it starts, but a
+     * driver that a standalone Worker starts in cluster mode has none of those flags. Rather than fail at the first
+     * broadcast with Kryo's message, the job fails before Spark starts, saying what to do.
+     *
+     * @param serializer     the value of {@code spark.serializer} ("" when unset)
+     * @param javaNioIsOpen  whether {@code java.nio} is open to Kryo's module in this JVM
+     */
+    static void checkSerializer(String serializer, boolean javaNioIsOpen) {
+        if (serializer.strip().equals(KRYO) && !javaNioIsOpen) {
+            throw new ConfigException(SERIALIZER + ": '" + serializer + "' needs the JVM flag "
+                    + "--add-opens=java.base/java.nio=ALL-UNNAMED, which this JVM was started without (as a "
+                    + "standalone cluster-mode driver is): add it to spark.driver.extraJavaOptions, or leave "
+                    + SERIALIZER + " unset (the job needs no Kryo)");
+        }
+    }
+
+    /** Whether Kryo, where Spark loaded it, may reach into {@code java.nio} by reflection. */
+    static boolean kryoCanReachJavaNio() {
+        return ByteBuffer.class.getModule().isOpen("java.nio", Kryo.class.getModule());
     }
 }

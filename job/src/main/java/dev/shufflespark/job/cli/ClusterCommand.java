@@ -112,21 +112,29 @@ final class ClusterCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             Path d = dir.resolve();
             Optional<StandaloneCluster> c = StandaloneCluster.read(d);
-            if (c.isEmpty()) {
-                out.println("no cluster in " + d.toAbsolutePath());
-                out.flush();
-                return 0;
-            }
             List<ProcessHandle> ended;
             try {
+                if (c.isEmpty()) {
+                    // No state (never started, or lost): still end whatever runs from the folder.
+                    ended = StandaloneCluster.stopLeftovers(d);
+                    out.println(ended.isEmpty() ? "no cluster in " + d.toAbsolutePath()
+                            : "no cluster state in " + d.toAbsolutePath() + ", but " + ended.size()
+                            + " processes of a cluster there ran; ended " + pids(ended));
+                    out.flush();
+                    return 0;
+                }
                 ended = c.get().stop();
             } catch (ClusterException e) {
                 throw new CliFailure(e.getMessage(), e);
             }
-            out.println("stopped " + c.get().masterUrl() + ": " + ended.size() + " processes ended "
-                    + ended.stream().map(h -> Long.toString(h.pid())).toList() + "; logs kept in " + d.resolve("logs"));
+            out.println("stopped " + c.get().masterUrl() + ": " + ended.size() + " processes ended " + pids(ended)
+                    + "; logs kept in " + d.resolve("logs"));
             out.flush();
             return 0;
+        }
+
+        private static List<Long> pids(List<ProcessHandle> processes) {
+            return processes.stream().map(ProcessHandle::pid).toList();
         }
     }
 

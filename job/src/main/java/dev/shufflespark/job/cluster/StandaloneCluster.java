@@ -47,8 +47,18 @@ public final class StandaloneCluster {
     public static final String EXECUTOR_CLASS = "org.apache.spark.executor.CoarseGrainedExecutorBackend";
     public static final String HOST = "127.0.0.1";
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    /** The JVM flag every daemon carries: {@code -Dshufflespark.cluster=DIR}, the cluster's folder. */
+    public static final String MARKER_PROPERTY = "shufflespark.cluster";
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+    /**
+     * How far a daemon's start time, as a later JVM reads it, may be from the one recorded, for a process whose
+     * command line cannot be read. The JDK reports a start time as the boot time ({@code btime} of /proc/stat,
+     * which moves whenever the wall clock is stepped) plus the process's start in clock ticks, so two JVMs can
+     * see different values for one process.
+     */
+    private static final Duration START_SLACK = Duration.ofMinutes(10);
 
     /** How many Workers, with how many cores and how much memory each (Spark's syntax: {@code 2g}, {@code 512m}). */
     public record Options(int workers, int cores, String memory) {
@@ -66,15 +76,10 @@ public final class StandaloneCluster {
     }
 
     /**
-     * One daemon: {@code master} or {@code worker-N}, its process, when it started (with the pid, its identity),
-     * its web UI port and its log.
+     * One daemon: {@code master} or {@code worker-N}, its pid, when it started, its web UI port and its log. Which
+     * process is still that daemon is the cluster's to say ({@link #process(Member)}).
      */
     public record Member(String name, long pid, long startMillis, int webUiPort, Path log) {
-
-        /** The process, if it is still the one that was started. */
-        public Optional<ProcessHandle> process() {
-            return ProcessHandle.of(pid).filter(h -> h.isAlive() && StandaloneCluster.startMillis(h) == startMillis);
-        }
     }
 
     /** What {@link #status()} found: each daemon alive or not, and the Master's view of its Workers and apps. */
@@ -126,11 +131,17 @@ public final class StandaloneCluster {
         dir = dir.toAbsolutePath().normalize();
         Optional<StandaloneCluster> old = read(dir);
         if (old.isPresent()) {
-            if (old.get().members.stream().anyMatch(m -> m.process().isPresent())) {
-                throw new ClusterException("a cluster started from " + dir + " is running (" + old.get().masterUrl
+            StandaloneCluster o = old.get();
+            if (o.members.stream().anyMatch(m -> o.process(m).isPresent())) {
+                throw new ClusterException("a cluster started from " + dir + " is running (" + o.masterUrl
                         + "); stop it first");
             }
             deleteState(dir);
+        }
+        List<ProcessHandle> leftovers = leftovers(dir);
+        if (!leftovers.isEmpty()) {
+            throw new ClusterException("processes of a cluster in " + dir + " still run (pids " + pids(leftovers)
+                    + "); end them with: shufflespark cluster stop --dir " + dir);
         }
         List<String> flags = layout.jvmFlags();
         Path sparkHome = sparkHome(layout, dir);
@@ -157,7 +168,11 @@ public final class StandaloneCluster {
             return cluster;
         } catch (IOException | RuntimeException e) {
             StandaloneCluster partial = cluster != null ? cluster : new StandaloneCluster(dir, "?", 0, options, started);
-            partial.stop();
+            try {
+                partial.stop();
+            } catch (ClusterException stopping) {
+                e.addSuppressed(stopping);
+            }
             if (e instanceof ClusterException c) {
                 throw c;
             }
@@ -200,7 +215,7 @@ public final class StandaloneCluster {
     public List<ProcessHandle> processes() {
         Set<ProcessHandle> all = new LinkedHashSet<>();
         for (Member m : members) {
-            m.process().ifPresent(h -> {
+            process(m).ifPresent(h -> {
                 all.add(h);
                 h.descendants().forEach(all::add);
             });
@@ -218,7 +233,7 @@ public final class StandaloneCluster {
     public Status status() {
         Map<String, Boolean> alive = new java.util.LinkedHashMap<>();
         for (Member m : members) {
-            alive.put(m.name(), m.process().isPresent());
+            alive.put(m.name(), process(m).isPresent());
         }
         List<Long> executors = executors().stream().map(ProcessHandle::pid).toList();
         try {
@@ -238,49 +253,141 @@ public final class StandaloneCluster {
     }
 
     /**
-     * Ends the Workers (which end their executors), then the Master: each gets SIGTERM and {@code STOP_GRACE} to
-     * exit, then it and every descendant still alive are killed. Returns every process that was ended; the state
-     * file is removed, the logs are kept.
+     * The daemon's process, if it still runs: the pid is alive and carries this cluster's marker flag (a pid reused
+     * by another process does not). Where a command line cannot be read, its start time must be near the one
+     * recorded ({@link #START_SLACK}: the wall clock may have been stepped since).
+     */
+    public Optional<ProcessHandle> process(Member m) {
+        return ProcessHandle.of(m.pid()).filter(h -> isDaemon(h, m.startMillis()));
+    }
+
+    private boolean isDaemon(ProcessHandle h, long startMillis) {
+        if (!h.isAlive()) {
+            return false;
+        }
+        Optional<String[]> args = h.info().arguments();
+        if (args.isPresent()) {
+            return List.of(args.get()).contains(marker(dir));
+        }
+        long started = startMillis(h);
+        return started > 0 && Math.abs(started - startMillis) <= START_SLACK.toMillis();
+    }
+
+    /**
+     * Ends every process of the cluster, whatever state it is in: the daemons get SIGTERM (a Worker ends its
+     * executors and drivers) and {@code STOP_GRACE} to exit; then whatever is left is killed: the daemons, their
+     * descendants, and any JVM that runs from this cluster's folder though it is no longer below a daemon (a driver or
+     * an executor whose Worker died; see {@link #leftovers}). Every process is tried before a failure is reported;
+     * the state file is removed only when nothing is left, so that a second {@code stop} can finish the work. Logs
+     * are kept. Returns every process that was ended.
      */
     public List<ProcessHandle> stop() {
-        List<ProcessHandle> ended = new ArrayList<>();
+        List<ProcessHandle> daemons = new ArrayList<>();
         List<Member> order = new ArrayList<>(members);
         java.util.Collections.reverse(order); // workers first, the master last
         for (Member m : order) {
-            Optional<ProcessHandle> h = m.process();
-            if (h.isEmpty()) {
-                continue;
-            }
-            List<ProcessHandle> tree = new ArrayList<>();
-            tree.add(h.get());
-            h.get().descendants().forEach(tree::add);
-            h.get().destroy();
-            long deadline = System.nanoTime() + STOP_GRACE.toNanos();
-            while (h.get().isAlive() && System.nanoTime() < deadline) {
-                sleep(100);
-            }
-            // Children the daemon did not end (or started while it was stopping), deepest first.
-            h.get().descendants().forEach(d -> {
-                if (!tree.contains(d)) {
-                    tree.add(d);
-                }
-            });
-            for (int i = tree.size() - 1; i >= 0; i--) {
-                if (tree.get(i).isAlive()) {
-                    tree.get(i).destroyForcibly();
-                }
-            }
-            for (ProcessHandle p : tree) {
-                try {
-                    p.onExit().get(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
-                    throw new ClusterException("process " + p.pid() + " of " + m.name() + " did not exit", e);
-                }
-            }
-            ended.addAll(tree);
+            process(m).ifPresent(daemons::add);
         }
+        List<ProcessHandle> ended = end(dir, daemons);
         deleteState(dir);
         return ended;
+    }
+
+    /**
+     * Ends the processes of a cluster in {@code dir} that no state file lists (a state file lost or deleted while
+     * they ran); see {@link #leftovers}. Returns them.
+     */
+    public static List<ProcessHandle> stopLeftovers(Path dir) {
+        return end(dir.toAbsolutePath().normalize(), List.of());
+    }
+
+    /**
+     * JVMs that run from the cluster in {@code dir} (other than this one and its ancestors): any with the daemons'
+     * marker flag, and any whose class path starts in the cluster's Spark home (executors and drivers the Workers
+     * started). Other processes that merely name the folder (an editor, a {@code tail} of a log) are not among
+     * them.
+     */
+    public static List<ProcessHandle> leftovers(Path dir) {
+        dir = dir.toAbsolutePath().normalize();
+        String marker = marker(dir);
+        String sparkHome = dir.resolve("spark-home") + "/";
+        Set<Long> mine = new java.util.HashSet<>();
+        for (Optional<ProcessHandle> h = Optional.of(ProcessHandle.current()); h.isPresent(); h = h.get().parent()) {
+            mine.add(h.get().pid());
+        }
+        return ProcessHandle.allProcesses().filter(h -> !mine.contains(h.pid())).filter(h -> {
+            Optional<String[]> args = h.info().arguments();
+            String command = h.info().command().orElse("");
+            if (args.isEmpty() || !command.endsWith("/java")) {
+                return false;
+            }
+            List<String> a = List.of(args.get());
+            if (a.contains(marker)) {
+                return true;
+            }
+            for (int i = 0; i + 1 < a.size(); i++) {
+                if ((a.get(i).equals("-cp") || a.get(i).equals("-classpath") || a.get(i).equals("--class-path"))
+                        && a.get(i + 1).startsWith(sparkHome)) {
+                    return true;
+                }
+            }
+            return false;
+        }).toList();
+    }
+
+    /** SIGTERM to {@code daemons}, {@code STOP_GRACE} to exit, then SIGKILL to everything of the cluster left. */
+    private static List<ProcessHandle> end(Path dir, List<ProcessHandle> daemons) {
+        Set<ProcessHandle> all = new LinkedHashSet<>();
+        for (ProcessHandle d : daemons) {
+            all.add(d);
+            d.descendants().forEach(all::add); // before the daemon exits: its children then leave its tree
+        }
+        all.addAll(leftovers(dir));
+        for (ProcessHandle d : daemons) {
+            d.destroy();
+        }
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        while (daemons.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            sleep(100);
+        }
+        // What is left, including children started while the daemons stopped, and processes of the cluster that
+        // are no longer below a daemon.
+        for (ProcessHandle p : List.copyOf(all)) {
+            if (p.isAlive()) {
+                p.descendants().forEach(all::add);
+            }
+        }
+        all.addAll(leftovers(dir));
+        List<ProcessHandle> ordered = new ArrayList<>(all);
+        java.util.Collections.reverse(ordered); // children before their parents
+        for (ProcessHandle p : ordered) {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+        deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        List<ProcessHandle> left = ordered;
+        while (true) {
+            left = left.stream().filter(ProcessHandle::isAlive).toList();
+            if (left.isEmpty() || System.nanoTime() > deadline) {
+                break;
+            }
+            sleep(100);
+        }
+        if (!left.isEmpty()) {
+            throw new ClusterException("processes of the cluster in " + dir + " did not exit after SIGKILL: pids "
+                    + pids(left) + " (still running, or exited but not yet reaped by their parent)");
+        }
+        return List.copyOf(all);
+    }
+
+    /** The flag that marks the daemons of the cluster in {@code dir}. */
+    static String marker(Path dir) {
+        return "-D" + MARKER_PROPERTY + "=" + dir.toAbsolutePath().normalize();
+    }
+
+    private static List<Long> pids(List<ProcessHandle> processes) {
+        return processes.stream().map(ProcessHandle::pid).toList();
     }
 
     /** The cluster's Spark home: {@code jars/} of symbolic links to this build's Spark jars, made afresh. */
@@ -313,7 +420,7 @@ public final class StandaloneCluster {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(flags);
         cmd.add("-Xmx512m");
-        cmd.add("-Dshufflespark.cluster=" + dir);
+        cmd.add(marker(dir));
         cmd.add("-cp");
         cmd.add(sparkHome.resolve("conf") + "/:" + sparkHome.resolve("jars") + "/*");
         cmd.addAll(mainAndArgs);
@@ -343,7 +450,7 @@ public final class StandaloneCluster {
         String last = "no answer yet";
         while (true) {
             for (Member m : members) {
-                if (m.process().isEmpty()) {
+                if (process(m).isEmpty()) {
                     throw new ClusterException(m.name() + " (pid " + m.pid() + ") exited while starting; the end of "
                             + m.log() + ":\n" + tail(m.log(), 15));
                 }
@@ -374,7 +481,7 @@ public final class StandaloneCluster {
     private JsonNode masterJson() throws IOException {
         HttpURLConnection c = (HttpURLConnection) new URL(masterWebUi() + "/json/").openConnection();
         c.setConnectTimeout(2000);
-        c.setReadTimeout(5000);
+        c.setReadTimeout(10000);
         try (InputStream in = c.getInputStream()) {
             return new ObjectMapper().readTree(in);
         } finally {

@@ -1,23 +1,20 @@
 package dev.shufflespark.job.model;
 
-import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.io.Input;
-import com.esotericsoftware.kryo.io.Output;
 import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.plan.Graph;
-import java.io.ByteArrayOutputStream;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.util.List;
-import org.objenesis.strategy.StdInstantiatorStrategy;
 
 /**
  * What the driver broadcasts to the executors: the optimised graph (every load-time pass already applied),
  * the class names and the model's identity. An executor builds one {@link Engine} from it ({@link EngineCache});
  * nothing is loaded or optimised again there.
  *
- * <p>Spark sends it with Kryo ({@link KryoRegistration} registers it and every class it holds). When a job runs
- * with Java serialization instead, it still travels: Java serialization is replaced by the same Kryo bytes.
+ * <p>It travels as plain arrays ({@link Wire}: strings, {@code int[]} and {@code float[]}), whichever serializer
+ * Spark uses: Java serialization (Spark's default) writes the {@link Wire} in its place, and Kryo, when a job
+ * chooses it, writes the same arrays ({@link KryoRegistration}). Neither reaches into a JDK class by reflection,
+ * so neither needs an {@code --add-opens} flag in the driver's or the executors' JVMs.
  *
  * @param name                 the model's name, e.g. {@code shufflenet_v1_g3_x1_0} or the ONNX file's stem
  * @param sha256               SHA-256 (hex) of the model file; for a built-in, of the model file it saves as
@@ -29,7 +26,7 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
 public record ModelPayload(String name, String sha256, Graph graph, int numClasses, boolean outputsProbabilities,
                            List<String> labels) implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     public ModelPayload {
         labels = List.copyOf(labels);
@@ -44,32 +41,47 @@ public record ModelPayload(String name, String sha256, Graph graph, int numClass
         return new Engine(name, graph);
     }
 
-    /** Java serialization writes the Kryo form. */
+    /** The payload as plain arrays. */
+    public Wire wire() {
+        GraphArrays g = GraphArrays.of(graph);
+        return new Wire(Wire.FORMAT, name, sha256, numClasses, outputsProbabilities, labels.toArray(new String[0]),
+                g.inputChannels(), g.output(), g.names(), g.code(), g.tensors());
+    }
+
+    /** Java serialization writes the plain arrays. */
     private Object writeReplace() throws ObjectStreamException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (Output out = new Output(bytes)) {
-            standaloneKryo().writeObject(out, this);
-        }
-        return new KryoForm(bytes.toByteArray());
+        return wire();
     }
 
-    /** A Kryo set up as Spark's is, with our registrations; for Java serialization and tests. */
-    public static Kryo standaloneKryo() {
-        Kryo kryo = new Kryo();
-        kryo.setRegistrationRequired(true);
-        kryo.setInstantiatorStrategy(new Kryo.DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-        new KryoRegistration().registerClasses(kryo);
-        return kryo;
-    }
+    /**
+     * The payload as it travels: strings, {@code int[]} and {@code float[]} only (the graph as {@link GraphArrays}).
+     *
+     * @param format a number that changes with this layout; a payload of another format is refused
+     */
+    public record Wire(int format, String name, String sha256, int numClasses, boolean outputsProbabilities,
+                       String[] labels, int inputChannels, int output, String[] layerNames, int[] code,
+                       float[][] tensors) implements Serializable {
 
-    /** The serialized form of a payload under Java serialization. */
-    private record KryoForm(byte[] bytes) implements Serializable {
         private static final long serialVersionUID = 1L;
 
-        private Object readResolve() throws ObjectStreamException {
-            try (Input in = new Input(bytes)) {
-                return standaloneKryo().readObject(in, ModelPayload.class);
+        /** This layout's number. */
+        public static final int FORMAT = 1;
+
+        /** The payload again; a damaged or foreign form fails with an {@link IllegalArgumentException}. */
+        public ModelPayload payload() {
+            if (format != FORMAT) {
+                throw new IllegalArgumentException("broadcast model of format " + format + ", but this job reads "
+                        + "format " + FORMAT + " (the driver and the executors run different job jars)");
             }
+            if (labels == null || layerNames == null || code == null || tensors == null) {
+                throw new IllegalArgumentException("broadcast model " + name + ": a part is missing");
+            }
+            Graph graph = new GraphArrays(inputChannels, output, layerNames, code, tensors).graph();
+            return new ModelPayload(name, sha256, graph, numClasses, outputsProbabilities, List.of(labels));
+        }
+
+        private Object readResolve() throws ObjectStreamException {
+            return payload();
         }
     }
 }

@@ -8,7 +8,7 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.SparkSession;
 
-/** Spark sessions for tests: on 127.0.0.1, no UI, the job's own settings (Kryo, our registrator). */
+/** Spark sessions for tests: on 127.0.0.1, no UI, the job's own settings (SparkSetup). */
 public final class SparkSessions {
 
     private SparkSessions() {
