@@ -17,8 +17,11 @@ import scala.Option;
  * committer a task's files become S3 multipart uploads that nobody sees until the job's commit completes them, and
  * the job's {@code _SUCCESS} is a JSON manifest of the files it committed: no rename and no copy of a row.
  *
- * <p>An S3A committer is asked for in two places: the session's commit protocol (a SQL setting, so {@link #use}
- * sets it for the run and puts back what was there), and the committer's name in the options of each write.
+ * <p>A committer is asked for in two places: the session's commit protocol and Parquet's committer (SQL settings,
+ * so {@link #use} sets them for the run and puts back what was there), and S3A's committer name in the options of
+ * each write. Both are always set, the standard committer's too: Spark 4.1 and later, at the start of a
+ * SparkContext that can load spark-hadoop-cloud's classes, make the magic committer the session's default for
+ * every {@code s3a://} write (and the cloud protocol the default for every write), so "standard" has to be said.
  */
 public final class Committer {
 
@@ -28,14 +31,20 @@ public final class Committer {
     public static final String PARQUET_COMMITTER = "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter";
     public static final String PROTOCOL_KEY = "spark.sql.sources.commitProtocolClass";
     public static final String PARQUET_COMMITTER_KEY = "spark.sql.parquet.output.committer.class";
+    /** Spark's own commit protocol and Parquet's own committer: the standard committer, by rename. */
+    public static final String STANDARD_PROTOCOL =
+            "org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol";
+    public static final String STANDARD_PARQUET_COMMITTER = "org.apache.parquet.hadoop.ParquetOutputCommitter";
     /** S3A's choice of committer, read by its committer factory from each write's Hadoop settings. */
     public static final String S3A_COMMITTER_KEY = "fs.s3a.committer.name";
     private static final String MAGIC_CAPABILITY = "fs.s3a.capability.magic.committer";
 
     private final OutputCommitter kind;
+    private final boolean onS3a;
 
-    private Committer(OutputCommitter kind) {
+    private Committer(OutputCommitter kind, boolean onS3a) {
         this.kind = kind;
+        this.onS3a = onS3a;
     }
 
     /**
@@ -50,7 +59,7 @@ public final class Committer {
                 : setting;
         String key = JobConfig.OUTPUT_COMMITTER + "=" + setting.label();
         if (kind == OutputCommitter.FILE) {
-            return new Committer(kind);
+            return new Committer(kind, s3a);
         }
         if (!s3a) {
             throw new IllegalArgumentException(key + ": commits s3a:// output only, and the output is on " + scheme
@@ -76,7 +85,7 @@ public final class Committer {
                         + "=directory or file");
             }
         }
-        return new Committer(kind);
+        return new Committer(kind, true);
     }
 
     /** {@code file}, {@code magic} or {@code directory}. */
@@ -89,25 +98,23 @@ public final class Committer {
         return kind != OutputCommitter.FILE;
     }
 
-    /** Options for each write of the run. */
+    /** Options for each write of the run: on {@code s3a://}, S3A's committer name ({@code file} included). */
     public Map<String, String> writerOptions() {
         Map<String, String> o = new LinkedHashMap<>();
-        if (s3a()) {
+        if (onS3a) {
             o.put(S3A_COMMITTER_KEY, kind.label());
         }
         return o;
     }
 
     /**
-     * Sets the session's commit protocol for an S3A committer (nothing for the standard one); closing the returned
-     * handle puts back the values that were there, so that the session's other writes are as they were.
+     * Sets the session's commit protocol and Parquet's committer for this committer; closing the returned handle
+     * puts back the values that were there, so that the session's other writes are as they were.
      */
     public Use use(SparkSession spark) {
         Map<String, String> settings = new LinkedHashMap<>();
-        if (s3a()) {
-            settings.put(PROTOCOL_KEY, PROTOCOL);
-            settings.put(PARQUET_COMMITTER_KEY, PARQUET_COMMITTER);
-        }
+        settings.put(PROTOCOL_KEY, s3a() ? PROTOCOL : STANDARD_PROTOCOL);
+        settings.put(PARQUET_COMMITTER_KEY, s3a() ? PARQUET_COMMITTER : STANDARD_PARQUET_COMMITTER);
         RuntimeConfig conf = spark.conf();
         Map<String, Option<String>> before = new LinkedHashMap<>();
         settings.forEach((k, v) -> {
