@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * on S3 is a copy), Hadoop does not warn that the standard committer is in use, and each unit's {@code _SUCCESS}
  * is the committer's JSON manifest naming exactly the unit's files. The standard committer, asked for, copies and
  * warns: the checks can fail. A run killed while a unit's finished tasks hold pending uploads is resumed with
- * those uploads aborted.
+ * those uploads aborted. A run through 503 SlowDown answers and dropped connections commits every row once.
  */
 class S3CommitterTest {
 
@@ -160,6 +160,29 @@ class S3CommitterTest {
         } finally {
             conf().unset("fs.s3a.committer.staging.tmp.path");
         }
+    }
+
+    /**
+     * S3 throttling and a flaky network, through the front: a share of the requests answered {@code 503
+     * SlowDown} and a share dropped without an answer (the connection closed after the request's head, before
+     * S3 saw it), from the listing to the summary. S3A and its SDK retry them; the run commits every row once,
+     * through the magic committer, without a copy and without a pending upload left.
+     */
+    @Test
+    void slowDownsAndDroppedConnectionsCostNoRow() throws Exception {
+        s3.front().faults(new S3Front.Faults(0.08, 0.04));
+        Run r;
+        try {
+            r = run("faults-parquet", OutputFormat.PARQUET, Map.of());
+        } finally {
+            s3.front().faults(S3Front.Faults.NONE);
+        }
+        Map<String, Integer> outcomes = s3.front().outcomes();
+        assertTrue(outcomes.getOrDefault("slowdown", 0) >= 5, "requests answered 503: " + outcomes);
+        assertTrue(outcomes.getOrDefault("dropped", 0) >= 3, "requests dropped: " + outcomes);
+        assertEquals(0, r.copies());
+        assertEquals(List.of(), r.warnings());
+        checkCommitted(r, OutputFormat.PARQUET, "magic");
     }
 
     @Test

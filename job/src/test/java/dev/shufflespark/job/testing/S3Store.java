@@ -59,8 +59,7 @@ public final class S3Store implements AutoCloseable {
 
     /**
      * S3A settings that reach the bucket through the front: path-style, plain HTTP, signed with the test's keys,
-     * and S3A's own retry settings at their defaults but for shorter waits (what a fault test relies on is named
-     * there).
+     * and S3A's own retry settings at their defaults but for shorter waits.
      */
     public Map<String, String> settings() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -72,6 +71,11 @@ public final class S3Store implements AutoCloseable {
         m.put("fs.s3a.access.key", ACCESS_KEY);
         m.put("fs.s3a.secret.key", SECRET_KEY);
         m.put("fs.s3a.change.detection.mode", "none");
+        // How often S3A and its SDK retry (fs.s3a.attempts.maximum, fs.s3a.retry.limit,
+        // fs.s3a.retry.throttle.limit) stays at the defaults, which the fault test relies on; only the waits
+        // between tries (100 ms and 500 ms, doubling) are shorter.
+        m.put("fs.s3a.retry.interval", "20ms");
+        m.put("fs.s3a.retry.throttle.interval", "20ms");
         return m;
     }
 
