@@ -91,6 +91,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         d.put(DecodeOptions.EXIF_ORIENTATION, Boolean.toString(dec.exifOrientation()));
         d.put(DecodeOptions.SUBSAMPLE, Boolean.toString(dec.subsample()));
         d.put(DecodeOptions.SUBSAMPLE_HEADROOM, Double.toString(dec.subsampleHeadroom()));
+        d.put(DecodeOptions.TIME_LIMIT, plain(dec.timeLimitSeconds()));
         d.putAll(PreprocessSettings.imagenet().toMap());
         return d;
     }
