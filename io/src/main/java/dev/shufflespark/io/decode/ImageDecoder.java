@@ -4,6 +4,8 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +47,8 @@ public final class ImageDecoder implements AutoCloseable {
         Plugins.register();
     }
 
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private final DecodeOptions options;
     private final Map<Format, ImageReader> readers = new EnumMap<>(Format.class);
     private final List<String> warnings = new ArrayList<>();
@@ -53,6 +57,8 @@ public final class ImageDecoder implements AutoCloseable {
     private final IIOReadWarningListener warningListener = (source, warning) -> warnings.add(warning);
     private long lastPixelsNanos;
     private long lastConvertNanos;
+    private long lastCpuNanos;
+    private Thread lastThread;
     /** The ImageIO reader decoding right now, for {@link #abort()} from another thread. */
     private volatile ImageReader active;
 
@@ -84,6 +90,17 @@ public final class ImageDecoder implements AutoCloseable {
      *                          which allows subsampled decoding of large images; 0 for a full decode
      */
     public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide)
+            throws ImageException {
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        try {
+            return decodeImage(data, off, len, name, targetShorterSide);
+        } finally {
+            lastCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu0;
+            lastThread = Thread.currentThread();
+        }
+    }
+
+    private DecodedImage decodeImage(byte[] data, int off, int len, String name, int targetShorterSide)
             throws ImageException {
         if (len == 0) {
             throw new ImageException(Reason.EMPTY, name + ": empty file");
@@ -302,6 +319,19 @@ public final class ImageDecoder implements AutoCloseable {
     /** For benchmarks: see {@link #lastPixelsNanos()}. */
     public long lastConvertNanos() {
         return lastConvertNanos;
+    }
+
+    /**
+     * For benchmarks: the CPU time that the last decode took on the thread that ran it ({@link #lastThread()},
+     * a {@link DecodeGuard}'s worker when one decoded), whether it succeeded or not.
+     */
+    public long lastCpuNanos() {
+        return lastCpuNanos;
+    }
+
+    /** For benchmarks: the thread that ran the last decode. */
+    public Thread lastThread() {
+        return lastThread;
     }
 
     /** {@link #decode(byte[], int, int, String, int)} of a whole array at full resolution. */

@@ -40,6 +40,12 @@ final class JpegDecoder {
     private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
+    /**
+     * Zeros after a segment: a fill at any position up to 8 bytes past its end reads inside the array, and
+     * beyond that the scan has certainly consumed bits past its data.
+     */
+    private static final int SEGMENT_PADDING = 16;
+
     /** The most bits one coefficient takes: a 16-bit code and 15 extra bits. */
     private static final int MAX_SYMBOL_BITS = 31;
 
@@ -113,13 +119,21 @@ final class JpegDecoder {
     private long maxPixels;
     private boolean allocated;
 
-    // Bit reader: the next bits of the entropy-coded data at the top of buf, cnt of them valid (the bits
-    // below may hold the start of the next byte, which the next fill writes again).
+    /**
+     * The entropy-coded segment being decoded (a scan, or its part up to the next restart marker) without its
+     * stuffed zeros, so that the bit reader never meets a 0xFF: {@code segLength} bytes, then
+     * {@value #SEGMENT_PADDING} zeros. Kept for the next image.
+     */
+    private byte[] segment = new byte[0];
+    private int segLength;
+    /** Whether a marker ends the segment (else the data ends inside it: truncated). */
+    private boolean segEnded;
+
+    // Bit reader: the next bits of the segment at the top of buf, cnt of them valid; the bits below hold the
+    // start of segment[segPos], which the next fill writes again. A fill reads 8 bytes at once.
     private long buf;
     private int cnt;
-    /** Zero bytes appended after the reader met a marker; consuming any of them means the scan overran. */
-    private int zeroFill;
-    private boolean atMarker;
+    private int segPos;
     private int eobrun;
 
     // Scratch.
@@ -512,10 +526,7 @@ final class JpegDecoder {
     }
 
     private void decodeScan(Component[] in, int ss, int se, int ah, int al) throws ImageException {
-        buf = 0;
-        cnt = 0;
-        zeroFill = 0;
-        atMarker = false;
+        readSegment();
         eobrun = 0;
         for (Component c : in) {
             c.dcPred = 0;
@@ -564,7 +575,7 @@ final class JpegDecoder {
             }
         }
         checkOverrun();
-        // What the reader holds is the last byte's padding; the next marker follows (nextMarker skips to it).
+        // What the reader holds is the last byte's padding; pos is at the marker that ended the segment.
         buf = 0;
         cnt = 0;
     }
@@ -582,20 +593,24 @@ final class JpegDecoder {
 
     /** A sequential block: decoded, transformed and stored in the plane. */
     private void baselineBlock(Component c, int[] q, int bx, int by) throws ImageException {
-        // The bit buffer in locals; written back around the out-of-line paths (the slow fill, long codes).
+        // The bit reader in locals; written back around the slow fill and the calls below.
         long b = buf;
         int n = cnt;
-        long w;
-        if (pos <= end - 8 && noFF(w = (long) BIG_ENDIAN_LONG.get(data, pos))) {
-            b |= w >>> n;
-            pos += (63 - n) >>> 3;
+        int p = segPos;
+        byte[] seg = segment;
+        int fast = segLength - 8;
+        if (p <= fast) {
+            b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+            p += (63 - n) >>> 3;
             n |= 56;
         } else {
             buf = b;
             cnt = n;
+            segPos = p;
             fillSlow();
             b = buf;
             n = cnt;
+            p = segPos;
         }
         JpegHuffman dc = c.dc;
         int e = dc.lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
@@ -614,6 +629,7 @@ final class JpegDecoder {
         if (shift == 3 && c.bwLog == 0 && c.bhLog == 0) {
             buf = b;
             cnt = n;
+            segPos = p;
             skipAc(c.ac);
             c.plane[off] = JpegIdct.dcOnly((short) dcValue, q[0]);
             return;
@@ -622,6 +638,7 @@ final class JpegDecoder {
             box2Weights(c, q);
             buf = b;
             cnt = n;
+            segPos = p;
             acBox2(c, (short) dcValue, off);
             return;
         }
@@ -633,16 +650,18 @@ final class JpegDecoder {
             // At least 56 bits after this fill: a code of the lookahead with its extra bits takes at most
             // LOOKAHEAD + 15 = 25 bits, so two coefficients follow without a check; a longer code (up to 31
             // bits) leaves 25, still enough for a second one from the lookahead.
-            if (pos <= end - 8 && noFF(w = (long) BIG_ENDIAN_LONG.get(data, pos))) {
-                b |= w >>> n;
-                pos += (63 - n) >>> 3;
+            if (p <= fast) {
+                b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+                p += (63 - n) >>> 3;
                 n |= 56;
             } else {
                 buf = b;
                 cnt = n;
+                segPos = p;
                 fillSlow();
                 b = buf;
                 n = cnt;
+                p = segPos;
             }
             e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
             if (e == 0) {
@@ -692,6 +711,7 @@ final class JpegDecoder {
         }
         buf = b;
         cnt = n;
+        segPos = p;
         writtenCount = count;
         transform(c, q, blk, count, off);
     }
@@ -710,18 +730,22 @@ final class JpegDecoder {
         int[] lookup = c.ac.lookup;
         long b = buf;
         int n = cnt;
+        int p = segPos;
+        byte[] seg = segment;
+        int fast = segLength - 8;
         for (int k = 1; k < 64; ) {
-            long w;
-            if (pos <= end - 8 && noFF(w = (long) BIG_ENDIAN_LONG.get(data, pos))) {
-                b |= w >>> n;
-                pos += (63 - n) >>> 3;
+            if (p <= fast) {
+                b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+                p += (63 - n) >>> 3;
                 n |= 56;
             } else {
                 buf = b;
                 cnt = n;
+                segPos = p;
                 fillSlow();
                 b = buf;
                 n = cnt;
+                p = segPos;
             }
             int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
             if (e == 0) {
@@ -776,6 +800,7 @@ final class JpegDecoder {
         }
         buf = b;
         cnt = n;
+        segPos = p;
         byte[] plane = c.plane;
         plane[off] = JpegIdct.clampMean(o0);
         plane[off + 1] = JpegIdct.clampMean(o1);
@@ -788,18 +813,22 @@ final class JpegDecoder {
         int[] lookup = ac.lookup;
         long b = buf;
         int n = cnt;
+        int p = segPos;
+        byte[] seg = segment;
+        int fast = segLength - 8;
         for (int k = 1; k < 64; ) {
-            long w;
-            if (pos <= end - 8 && noFF(w = (long) BIG_ENDIAN_LONG.get(data, pos))) {
-                b |= w >>> n;
-                pos += (63 - n) >>> 3;
+            if (p <= fast) {
+                b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+                p += (63 - n) >>> 3;
                 n |= 56;
             } else {
                 buf = b;
                 cnt = n;
+                segPos = p;
                 fillSlow();
                 b = buf;
                 n = cnt;
+                p = segPos;
             }
             int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
             if (e == 0) {
@@ -835,6 +864,7 @@ final class JpegDecoder {
         }
         buf = b;
         cnt = n;
+        segPos = p;
     }
 
     /** The entry of a code longer than the lookahead at the top of {@code b}; CORRUPT when there is none. */
@@ -1025,10 +1055,6 @@ final class JpegDecoder {
 
     private void restart(int count, Component[] in) throws ImageException {
         checkOverrun();
-        buf = 0;
-        cnt = 0;
-        zeroFill = 0;
-        atMarker = false;
         int m = nextMarker();
         if (m < 0) {
             throw truncated("before a restart marker");
@@ -1041,16 +1067,65 @@ final class JpegDecoder {
             c.dcPred = 0;
         }
         eobrun = 0;
+        readSegment();
     }
 
     // --- bits ------------------------------------------------------------------------------------------------
 
-    /** Fills the bit buffer to more than 56 valid bits: 7 bytes at once when no 0xFF is among the next 8. */
+    /**
+     * Copies the entropy-coded data at {@code pos} up to the next marker into {@link #segment}, 0xFF 0x00 as
+     * 0xFF, and starts the bit reader on it. {@code pos} is left at the marker (or at the end of the data).
+     */
+    private void readSegment() {
+        int p = pos;
+        if (segment.length < end - p + SEGMENT_PADDING) {
+            segment = new byte[end - p + SEGMENT_PADDING];
+        }
+        byte[] seg = segment;
+        int o = 0;
+        boolean ended = false;
+        while (true) {
+            int q = p;
+            while (q <= end - 8 && noFF((long) BIG_ENDIAN_LONG.get(data, q))) {
+                q += 8;
+            }
+            while (q < end && data[q] != (byte) 0xFF) {
+                q++;
+            }
+            System.arraycopy(data, p, seg, o, q - p);
+            o += q - p;
+            if (q >= end) {
+                p = end;
+                break;
+            }
+            // 0xFF, fill bytes (more 0xFF), then 0x00 for a stuffed 0xFF, else a marker's code
+            int r = q + 1;
+            while (r < end && data[r] == (byte) 0xFF) {
+                r++;
+            }
+            if (r < end && data[r] == 0) {
+                seg[o++] = (byte) 0xFF;
+                p = r + 1;
+                continue;
+            }
+            p = q;
+            ended = r < end;
+            break;
+        }
+        Arrays.fill(seg, o, o + SEGMENT_PADDING, (byte) 0);
+        pos = p;
+        segLength = o;
+        segEnded = ended;
+        segPos = 0;
+        buf = 0;
+        cnt = 0;
+    }
+
+    /** Fills the bit buffer to at least 56 valid bits. */
     private void fill() throws ImageException {
-        long w;
-        if (pos <= end - 8 && noFF(w = (long) BIG_ENDIAN_LONG.get(data, pos))) {
-            buf |= w >>> cnt;
-            pos += (63 - cnt) >>> 3;
+        if (segPos <= segLength - 8) {
+            buf |= (long) BIG_ENDIAN_LONG.get(segment, segPos) >>> cnt;
+            segPos += (63 - cnt) >>> 3;
             cnt |= 56;
         } else {
             fillSlow();
@@ -1058,44 +1133,22 @@ final class JpegDecoder {
     }
 
     /**
-     * Fills the bit buffer to more than 56 valid bits a byte at a time: data bytes (0xFF00 is 0xFF), then, once
-     * the reader meets a marker, zeros (counted, so that consuming them is found: {@link #checkOverrun}).
+     * {@link #fill} within 8 bytes of the segment's end or past it: the zeros after a segment that a marker
+     * ends (consuming them is an overrun, {@link #checkOverrun}), TRUNCATED when the data ends instead.
      */
     private void fillSlow() throws ImageException {
-        int n = cnt;
-        long b = n == 0 ? 0 : buf & (-1L << (64 - n)); // drop what lies below the valid bits
-        while (n <= 56) {
-            int c;
-            if (atMarker) {
-                c = 0;
-                zeroFill++;
-            } else {
-                if (pos >= end) {
-                    throw truncated("inside the entropy-coded data");
-                }
-                c = data[pos] & 0xff;
-                if (c == 0xFF) {
-                    int q = pos + 1;
-                    while (q < end && data[q] == (byte) 0xFF) {
-                        q++;
-                    }
-                    if (q >= end) {
-                        throw truncated("inside the entropy-coded data");
-                    }
-                    if (data[q] != 0) {
-                        atMarker = true; // pos stays at the marker
-                        continue;
-                    }
-                    pos = q + 1;
-                } else {
-                    pos++;
-                }
+        int take = (63 - cnt) >>> 3;
+        if (segPos + take > segLength) {
+            if (!segEnded) {
+                throw truncated("inside the entropy-coded data");
             }
-            b |= (long) c << (56 - n);
-            n += 8;
+            if (segPos > segLength + 8) {
+                throw overrun();
+            }
         }
-        buf = b;
-        cnt = n;
+        buf |= (long) BIG_ENDIAN_LONG.get(segment, segPos) >>> cnt;
+        segPos += take;
+        cnt |= 56;
     }
 
     /** A Huffman-coded symbol (run << 4 | size for AC tables). */
@@ -1127,11 +1180,15 @@ final class JpegDecoder {
         return v;
     }
 
-    /** Fails when the scan used bits past its data (the zeros appended at a marker). */
+    /** Fails when the scan used bits past its data (the zeros after its segment). */
     private void checkOverrun() throws ImageException {
-        if (zeroFill > 0 && cnt < 8 * zeroFill) {
-            throw corrupt("the entropy-coded data ends before the scan does");
+        if (8L * segPos - cnt > 8L * segLength) {
+            throw overrun();
         }
+    }
+
+    private ImageException overrun() {
+        return corrupt("the entropy-coded data ends before the scan does");
     }
 
     /**
