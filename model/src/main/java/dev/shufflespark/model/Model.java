@@ -128,7 +128,7 @@ public final class Model {
      * The optimised engine, or with {@code features} one whose sessions also give each image's globally pooled
      * features ({@code Session.kept(Graph.FEATURES)}); each built on first use and shared by every caller.
      *
-     * @throws ModelException naming the model when {@code features} is asked for and its graph has none
+     * @throws NoFeaturesException naming the model when {@code features} is asked for and its graph has none
      */
     public Engine engine(boolean features) {
         if (!features) {
@@ -157,12 +157,12 @@ public final class Model {
      * The graph as built, keeping its globally pooled features as {@link Graph#FEATURES}: marked before any
      * pass runs, so that none fuses them away.
      *
-     * @throws ModelException naming the model when its graph has none
+     * @throws NoFeaturesException naming the model when its graph has none
      */
     public Graph graphWithFeatures() {
         OptionalInt v = PooledFeatures.find(graph);
         if (v.isEmpty()) {
-            throw new ModelException("model " + name + " has no globally pooled features to give: they are the input"
+            throw new NoFeaturesException("model " + name + " has no globally pooled features to give: they are the input"
                     + " of a final fully connected layer (Gemm or MatMul) that follows a global average pool"
                     + " (GlobalAveragePool, or ReduceMean over H and W), possibly flattened, and "
                     + PooledFeatures.describeEnd(graph));

@@ -26,6 +26,7 @@ import java.util.Set;
  * @param batchSize       images per engine call
  * @param format          how rows are written
  * @param mode            what to do with an existing output folder
+ * @param features        add the features column: each image's globally pooled features
  * @param progressSeconds seconds between progress lines; 0 for none
  * @param minPartitions   split the input into at least this many partitions; 0 for twice Spark's default
  *                        parallelism
@@ -33,8 +34,8 @@ import java.util.Set;
  * @param ioOptions       decoding, preprocessing, listing and partitioning settings of the io module
  */
 public record JobConfig(List<String> inputs, String output, String model, String labels, int topK, int batchSize,
-                        OutputFormat format, WriteMode mode, double progressSeconds, int minPartitions,
-                        UnitSizer.Options units, Map<String, String> ioOptions) {
+                        OutputFormat format, WriteMode mode, boolean features, double progressSeconds,
+                        int minPartitions, UnitSizer.Options units, Map<String, String> ioOptions) {
 
     public static final String INPUT = "input";
     public static final String OUTPUT = "output";
@@ -44,6 +45,8 @@ public record JobConfig(List<String> inputs, String output, String model, String
     public static final String BATCH_SIZE = "batch.size";
     public static final String FORMAT = "format";
     public static final String MODE = "mode";
+    /** Whether the label rows get the features column (the globally pooled features before the classifier). */
+    public static final String FEATURES = "features";
     public static final String PROGRESS = "progress.interval.seconds";
     public static final String MIN_PARTITIONS = "input.partition.min";
     /** Seconds of the cluster's work a unit may hold (a crash loses the units in flight). */
@@ -55,7 +58,8 @@ public record JobConfig(List<String> inputs, String output, String model, String
 
     /** The flag of each key that has one, for messages. */
     private static final Map<String, String> FLAGS = Map.of(INPUT, "--input", OUTPUT, "--output", MODEL, "--model",
-            LABELS, "--labels", TOP_K, "--top-k", BATCH_SIZE, "--batch-size", FORMAT, "--format", MODE, "--mode");
+            LABELS, "--labels", TOP_K, "--top-k", BATCH_SIZE, "--batch-size", FORMAT, "--format", MODE, "--mode",
+            FEATURES, "--features");
 
     public JobConfig {
         inputs = List.copyOf(inputs);
@@ -70,6 +74,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         d.put(BATCH_SIZE, "8");
         d.put(FORMAT, "parquet");
         d.put(MODE, "error");
+        d.put(FEATURES, "false");
         d.put(PROGRESS, "10");
         d.put(MIN_PARTITIONS, "0");
         UnitSizer.Options units = UnitSizer.Options.defaults();
@@ -147,6 +152,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         int batch = intIn(s, BATCH_SIZE, 1, 4096);
         OutputFormat format = OutputFormat.parse(FORMAT, s.get(FORMAT));
         WriteMode mode = WriteMode.parse(MODE, s.get(MODE));
+        boolean features = bool(s, FEATURES);
         double progress = number(s, PROGRESS);
         if (progress < 0) {
             throw new ConfigException(PROGRESS, s.get(PROGRESS), "must be 0 (off) or more seconds");
@@ -175,7 +181,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         ListingOptions.from(io::get);
         InputPartitioner.Options.from(io::get, 1);
         return new JobConfig(inputs, output, model, ConfigValues.trimmed(s::get, LABELS), topK, batch, format, mode,
-                progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
+                features, progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
     }
 
     /** A number as the defaults show it: {@code 60}, {@code 0.02}. */
@@ -197,6 +203,15 @@ public record JobConfig(List<String> inputs, String output, String model, String
         return (int) n;
     }
 
+    private static boolean bool(Settings s, String key) {
+        String v = s.get(key);
+        String t = v == null ? "" : v.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!t.equals("true") && !t.equals("false")) {
+            throw new ConfigException(key, String.valueOf(v), "must be true or false");
+        }
+        return t.equals("true");
+    }
+
     private static double number(Settings s, String key) {
         String v = s.get(key);
         try {
@@ -207,7 +222,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
     }
 
     public JobConfig withMode(WriteMode m) {
-        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, m, progressSeconds, minPartitions,
-                units, ioOptions);
+        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, m, features, progressSeconds,
+                minPartitions, units, ioOptions);
     }
 }

@@ -5,6 +5,7 @@ import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.ModelException;
+import dev.shufflespark.model.NoFeaturesException;
 import dev.shufflespark.model.format.ModelFile;
 import dev.shufflespark.model.plan.Graph;
 import java.io.FileNotFoundException;
@@ -145,8 +146,23 @@ public final class LoadedModel {
 
     /** The broadcast value, with these class names (already checked against the model's classes). */
     public ModelPayload payload(List<String> labels) {
-        return new ModelPayload(name(), sha256, optimisedGraph(), numClasses(), model().outputsProbabilities(),
-                labels);
+        return payload(labels, false);
+    }
+
+    /**
+     * The broadcast value, with these class names; with {@code features}, its graph also keeps each image's
+     * globally pooled features ({@link Graph#FEATURES}).
+     *
+     * @throws NoFeaturesException naming the model when {@code features} is asked for and the model has none
+     */
+    public ModelPayload payload(List<String> labels, boolean features) {
+        Graph graph;
+        try {
+            graph = model().engine(features).graph();
+        } catch (NoFeaturesException e) {
+            throw new NoFeaturesException(Redaction.uri(spec) + ": " + e.getMessage(), e);
+        }
+        return new ModelPayload(name(), sha256, graph, numClasses(), model().outputsProbabilities(), labels);
     }
 
     /** SHA-256 of the model file a built-in model saves as (its seeded weights). */
