@@ -215,6 +215,12 @@ final class CrashCheck {
                 ClassifyJob.REPORT_FILE, ClassifyJob.MANIFEST_FILE)) {
             assertTrue(fs.exists(new org.apache.hadoop.fs.Path(root, f)), f);
         }
+        String html;
+        try (java.io.InputStream r = fs.open(new org.apache.hadoop.fs.Path(root, ClassifyJob.REPORT_FILE))) {
+            html = new String(r.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertEquals(3, dev.shufflespark.job.report.ReportCheck.rows(html, "attempts"), "both attempts in the report");
+        assertTrue(html.contains("<td>killed</td>"), "the killed one marked");
         List<Row> stats = RowFiles.read(spark, format, ClassifyJob.statisticsSchema(), out + "/"
                 + ClassifyJob.STATISTICS_DIR).collectAsList();
         assertEquals(summary.partitions, stats.size());

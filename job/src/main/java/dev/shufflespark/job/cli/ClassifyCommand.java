@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
 import dev.shufflespark.io.model.ModelLoader;
+import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.JobException;
 import dev.shufflespark.job.SparkSetup;
@@ -14,6 +15,7 @@ import dev.shufflespark.job.config.ConfigException;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.config.RunSettings;
 import dev.shufflespark.job.config.Settings;
+import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.stats.SummaryTable;
@@ -25,7 +27,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -153,6 +158,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 throw new CliFailure(e.getMessage(), e);
             }
         }
+        prefetchModel(config, sparkConf);
         try {
             SparkSetup.apply(sparkConf);
         } catch (IllegalArgumentException e) {
@@ -182,6 +188,27 @@ public final class ClassifyCommand implements Callable<Integer> {
             spark.stop();
         }
         return 0;
+    }
+
+    /**
+     * Starts loading the model (read, import, optimisation) on a thread of its own while Spark starts on this one;
+     * the job takes it when it loads the model (see {@link LoadedModel#prefetch}). In local mode, where this JVM
+     * runs the tasks too, the engine's JIT warm-up then starts at once, overlapping the driver's listing and
+     * planning instead of the first tasks' first batches ({@link dev.shufflespark.job.model.EngineCache#warmUp}).
+     */
+    private static void prefetchModel(JobConfig config, SparkConf sparkConf) {
+        Configuration hadoop = new Configuration();
+        for (scala.Tuple2<String, String> kv : sparkConf.getAll()) {
+            if (kv._1().startsWith("spark.hadoop.")) {
+                hadoop.set(kv._1().substring("spark.hadoop.".length()), kv._2());
+            }
+        }
+        Consumer<LoadedModel> then = null;
+        if (sparkConf.get("spark.master").startsWith("local")) {
+            PreprocessSettings pre = PreprocessSettings.resolve(Map.of(), config.ioOptions()::get).settings();
+            then = m -> m.warmUp(pre.cropHeight(), pre.cropWidth());
+        }
+        LoadedModel.prefetch(config.model(), hadoop, then);
     }
 
     /** Defaults, then the configuration file, then the flags, then --conf. */
@@ -218,6 +245,9 @@ public final class ClassifyCommand implements Callable<Integer> {
                 .select(col("path"), col("member"), col("status"), expr("class_name[0]"), expr("probability[0]"),
                         col("error"))
                 .orderBy("path", "member").limit(10).collectAsList();
+        if (rows.isEmpty()) {
+            return; // a resume that had nothing left to do
+        }
         out.println();
         if (summary.builtinModel) {
             out.println("Labels of " + summary.model + ", seeded weights, NOT ImageNet-trained: they are meaningless.");
@@ -233,8 +263,10 @@ public final class ClassifyCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  %-60s %s: %s%n", shown, r.getString(2), r.getString(5));
             }
         }
-        if (summary.images > rows.size()) {
-            out.println("  ... " + (summary.images - rows.size()) + " more");
+        long ofThisRun = summary.attempts.isEmpty() ? summary.images
+                : summary.attempts.get(summary.attempts.size() - 1).images();
+        if (ofThisRun > rows.size()) {
+            out.println("  ... " + (ofThisRun - rows.size()) + " more");
         }
     }
 }

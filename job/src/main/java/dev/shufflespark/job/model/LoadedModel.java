@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -37,11 +38,56 @@ public final class LoadedModel {
     private final String spec;
     private final OpenedModel opened;
     private final String sha256;
+    /** The file as it was loaded (qualified path, length, modification time); "builtin" for a built-in model. */
+    private final String source;
 
-    private LoadedModel(String spec, OpenedModel opened, String sha256) {
+    /** A prefetched model not yet taken by {@link #load}, or the thread still loading it. */
+    private static final Object PREFETCH_LOCK = new Object();
+    private static String prefetchSpec;
+    private static Thread prefetchThread;
+    private static LoadedModel prefetched;
+
+    private LoadedModel(String spec, OpenedModel opened, String sha256, String source) {
         this.spec = spec;
         this.opened = opened;
         this.sha256 = sha256;
+        this.source = source;
+    }
+
+    /**
+     * Starts loading {@code spec} on a daemon thread, so that the driver's model import and optimisation overlap
+     * its other start-up work (the SparkSession's); the next {@link #load} of the same spec in this JVM waits for
+     * it and takes the result if the file is still the same (path, length and modification time), else loads
+     * again. A failure here is dropped: that {@code load} fails the same way, with the message. {@code then}
+     * (may be null) gets the model on that thread when it loaded.
+     */
+    public static void prefetch(String spec, Configuration conf, Consumer<LoadedModel> then) {
+        if (spec == null || spec.isBlank()) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            LoadedModel m = null;
+            try {
+                m = loadNow(spec, conf);
+            } catch (RuntimeException e) {
+                // reported by the load that would have taken it
+            }
+            synchronized (PREFETCH_LOCK) {
+                if (prefetchThread == Thread.currentThread()) {
+                    prefetched = m;
+                }
+            }
+            if (m != null && then != null) {
+                then.accept(m);
+            }
+        }, "shufflespark-model-prefetch");
+        t.setDaemon(true);
+        synchronized (PREFETCH_LOCK) {
+            prefetchSpec = spec;
+            prefetchThread = t;
+            prefetched = null;
+        }
+        t.start();
     }
 
     /**
@@ -49,14 +95,66 @@ public final class LoadedModel {
      * value (credentials masked): a missing file, an unreadable one, or one that is no model we can run.
      */
     public static LoadedModel load(String spec, Configuration conf) {
+        LoadedModel early = spec == null ? null : takePrefetched(spec);
+        if (early != null && (early.source.equals(BUILTIN) || early.source.equals(source(spec, conf)))) {
+            return early;
+        }
+        return loadNow(spec, conf);
+    }
+
+    private static final String BUILTIN = "builtin";
+
+    /** The prefetched model of {@code spec} (waiting for it), or null; either way the prefetch is used up. */
+    private static LoadedModel takePrefetched(String spec) {
+        Thread t;
+        synchronized (PREFETCH_LOCK) {
+            if (prefetchThread == null || !spec.equals(prefetchSpec)) {
+                return null;
+            }
+            t = prefetchThread;
+        }
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        synchronized (PREFETCH_LOCK) {
+            LoadedModel m = prefetchThread == t ? prefetched : null;
+            if (prefetchThread == t) {
+                prefetchThread = null;
+                prefetchSpec = null;
+                prefetched = null;
+            }
+            return m;
+        }
+    }
+
+    /** What {@link #source} of a model loaded from {@code spec} now would be, or null if it cannot tell. */
+    private static String source(String spec, Configuration conf) {
+        try {
+            Path path = new Path(spec);
+            FileSystem fs = path.getFileSystem(conf);
+            return describe(fs, fs.getFileStatus(path));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String describe(FileSystem fs, FileStatus st) {
+        return fs.makeQualified(st.getPath()) + " " + st.getLen() + " " + st.getModificationTime();
+    }
+
+    private static LoadedModel loadNow(String spec, Configuration conf) {
         if (spec == null || spec.isBlank() || ModelLoader.isBuiltin(spec)) {
             OpenedModel m = ModelLoader.open(spec);
-            return new LoadedModel(spec, m, builtinSha256(m.model()));
+            return new LoadedModel(spec, m, builtinSha256(m.model()), BUILTIN);
         }
         Path path = new Path(spec);
         String shown = Redaction.uri(spec);
         java.nio.file.Path local;
         String sha;
+        String source;
         try {
             FileSystem fs = path.getFileSystem(conf);
             FileStatus st;
@@ -71,6 +169,7 @@ public final class LoadedModel {
             if (st.getLen() > MAX_BYTES) {
                 throw new ModelException("model " + shown + ": " + st.getLen() + " bytes, more than 2 GiB");
             }
+            source = describe(fs, st);
             // Copied to a local file of the same name (ONNX models are named after their file), hashed on the way.
             java.nio.file.Path dir = Files.createTempDirectory("shufflespark-model");
             local = dir.resolve(path.getName());
@@ -85,7 +184,7 @@ public final class LoadedModel {
                     + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
         }
         try {
-            return new LoadedModel(spec, ModelLoader.read(local, shown), sha);
+            return new LoadedModel(spec, ModelLoader.read(local, shown), sha, source);
         } finally {
             deleteQuietly(local);
         }
@@ -142,6 +241,14 @@ public final class LoadedModel {
         } catch (IllegalArgumentException e) {
             throw new ModelException("model " + Redaction.uri(spec) + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts the JIT warm-up ({@link EngineCache#warmUp}) of this model's engine for {@code height x width} images
+     * in this JVM: for local mode, where the driver's JVM runs the tasks too.
+     */
+    public void warmUp(int height, int width) {
+        EngineCache.warmUp(model().engine(), height, width);
     }
 
     /** The broadcast value, with these class names (already checked against the model's classes). */

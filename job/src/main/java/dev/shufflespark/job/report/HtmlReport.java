@@ -55,6 +55,10 @@ public final class HtmlReport {
         latency(h, "infer", data.partitions());
         h.append("<h2>Failures by reason</h2>\n");
         failures(h, s);
+        if (!s.attempts.isEmpty()) {
+            h.append("<h2>Attempts</h2>\n");
+            attempts(h, s);
+        }
         if (!data.scaling().isEmpty()) {
             h.append("<h2>Scaling</h2>\n");
             scaling(h, data.scaling());
@@ -80,6 +84,10 @@ public final class HtmlReport {
         row(h, "images/s", fmt(s.imagesPerSecond) + " overall, " + fmt(s.imagesPerSecondPerCore) + " per core ("
                 + s.cores + " cores)");
         row(h, "partitioning", s.partitioning);
+        if (s.attempts.size() > 1) {
+            row(h, "attempts", s.attempts.size() + " (the first run and " + (s.attempts.size() - 1) + " resumes), "
+                    + fmt(s.timeLostSeconds) + " s of work lost to crashes");
+        }
         row(h, "kernel path", String.join("; ", s.kernelPaths));
         row(h, "versions", "Spark " + s.sparkVersion + ", Java " + s.javaVersion);
         h.append("</table>\n");
@@ -190,6 +198,32 @@ public final class HtmlReport {
         s.failuresByReason.forEach((reason, n) -> h.append("<tr><td>").append(esc(reason))
                 .append("</td><td class=\"n\">").append(n).append("</td></tr>\n"));
         h.append("</table>\n");
+    }
+
+    /** The first run and each resume: what each committed, and what a crash cost. */
+    private static void attempts(StringBuilder h, Summary s) {
+        h.append("<table id=\"attempts\"><tr><th>run</th><th>mode</th><th>started</th><th>units</th><th>images</th>")
+                .append("<th>work s</th><th>ended</th><th>lost s</th><th>lost images</th><th>failed tasks</th>")
+                .append("<th>lost executors</th></tr>\n");
+        for (Summary.AttemptSummary a : s.attempts) {
+            StringBuilder lost = new StringBuilder();
+            for (var e : a.lostExecutors()) {
+                lost.append(lost.length() == 0 ? "" : ", ").append(e.executorId());
+            }
+            h.append("<tr><td>").append(esc(a.runId())).append("</td><td>").append(esc(a.mode())).append("</td><td>")
+                    .append(esc(a.started())).append("</td><td class=\"n\">").append(a.units())
+                    .append("</td><td class=\"n\">").append(a.images()).append("</td><td class=\"n\">")
+                    .append(fmt(a.workSeconds())).append("</td><td>").append(a.killed() ? "killed" : "")
+                    .append("</td><td class=\"n\">").append(a.killed() ? fmt(a.lostSeconds()) : "")
+                    .append("</td><td class=\"n\">").append(a.killed() ? Long.toString(a.lostImages()) : "")
+                    .append("</td><td class=\"n\">").append(a.failedTasks()).append("</td><td>")
+                    .append(esc(lost.toString())).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
+        if (s.timeLostSeconds > 0 || s.imagesLost > 0) {
+            h.append("<p>Lost to crashes: ").append(fmt(s.timeLostSeconds)).append(" s of work, ")
+                    .append(s.imagesLost).append(" images classified again.</p>\n");
+        }
     }
 
     private static void scaling(StringBuilder h, List<ScalingPoint> points) {

@@ -25,6 +25,15 @@ public final class SummaryTable {
         if (s.inputsSkipped > 0) {
             row(out, "resumed", s.inputsSkipped + " inputs already had rows and were skipped");
         }
+        if (s.attempts.size() > 1) {
+            long killed = s.attempts.stream().filter(Summary.AttemptSummary::killed).count();
+            row(out, "attempts", String.format(Locale.ROOT, "%d (%d killed: %.1f s of work and %d images lost)",
+                    s.attempts.size(), killed, s.timeLostSeconds, s.imagesLost));
+            for (Summary.AttemptSummary a : s.attempts) {
+                row(out, "  run " + a.runId(), String.format(Locale.ROOT, "%s: %d units, %d images, %.1f s of work%s",
+                        a.mode(), a.units(), a.images(), a.workSeconds(), a.killed() ? ", killed" : ""));
+            }
+        }
         row(out, "images", String.format(Locale.ROOT, "%d (%d OK, %d failed), %.1f MB", s.images, s.ok, s.failed,
                 s.bytes / 1e6));
         if (!s.failuresByReason.isEmpty()) {

@@ -184,6 +184,7 @@ public final class OutputCheck {
         assertEquals(summary.executors.size(), ReportCheck.bars(html, "executors"));
         assertEquals(summary.images > 0 ? 4 : 0, ReportCheck.bars(html, "stages"));
         assertEquals(1 + summary.failuresByReason.size(), ReportCheck.rows(html, "failures"));
+        assertEquals(1 + summary.attempts.size(), ReportCheck.rows(html, "attempts"), "a row per attempt");
         summary.failuresByReason.forEach((reason, n) -> assertTrue(
                 html.contains("<td>" + reason + "</td><td class=\"n\">" + n + "</td>"), reason));
     }
