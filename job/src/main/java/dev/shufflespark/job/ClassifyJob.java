@@ -317,8 +317,9 @@ public final class ClassifyJob {
             boolean builtin = prepared.model().builtin();
             return new Summary.Run(runId, prepared.model().name(), prepared.model().sha256(), builtin,
                     builtin ? WEIGHTS_NOTE : null, out.shown(), config.format().source(), config.mode().label(),
-                    prepared.broadcast().value().featureCount(), partitioning, spark.version(), System.getProperty("java.version"), config.topK(),
-                    config.batchSize(), effectiveConfiguration());
+                    prepared.broadcast().value().featureCount(prepared.preprocess().cropHeight(),
+                            prepared.preprocess().cropWidth()), partitioning, spark.version(),
+                    System.getProperty("java.version"), config.topK(), config.batchSize(), effectiveConfiguration());
         }
 
         /** Every attempt: what its units hold, and for a killed one what the crash cost. */

@@ -206,7 +206,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         Consumer<LoadedModel> then = null;
         if (sparkConf.get("spark.master").startsWith("local")) {
             PreprocessSettings pre = PreprocessSettings.resolve(Map.of(), config.ioOptions()::get).settings();
-            then = m -> m.warmUp(pre.cropHeight(), pre.cropWidth());
+            then = m -> m.warmUp(pre.cropHeight(), pre.cropWidth(), config.features());
         }
         LoadedModel.prefetch(config.model(), hadoop, then);
     }

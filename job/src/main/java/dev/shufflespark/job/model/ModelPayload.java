@@ -36,10 +36,10 @@ public record ModelPayload(String name, String sha256, Graph graph, int numClass
         }
     }
 
-    /** Floats of the pooled features per image, or 0 when the graph keeps none. */
-    public int featureCount() {
+    /** Floats of the pooled features per image of {@code height x width}, or 0 when the graph keeps none. */
+    public int featureCount(int height, int width) {
         Integer v = graph.kept().get(Graph.FEATURES);
-        return v == null ? 0 : graph.shapes(224, 224)[v].size();
+        return v == null ? 0 : graph.shapes(height, width)[v].size();
     }
 
     /** A new engine on the (already optimised) graph. */
