@@ -36,4 +36,53 @@ public final class Machine {
     public static int cores() {
         return Runtime.getRuntime().availableProcessors();
     }
+
+    /**
+     * The load averages over 1, 5 and 15 minutes as {@code uptime} prints them (from /proc/loadavg), or
+     * {@code unknown} where there is none: on a shared machine, what every figure should be read beside.
+     */
+    public static String loadAverage() {
+        Path loadavg = Path.of("/proc/loadavg");
+        try {
+            String[] f = Files.readString(loadavg).strip().split("\\s+");
+            if (f.length >= 3) {
+                return f[0] + ", " + f[1] + ", " + f[2];
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return "unknown";
+    }
+
+    /**
+     * CPU time so far of this JVM's JIT compiler threads (named {@code C1 CompilerThread..} and
+     * {@code C2 CompilerThread..}), from Linux's per-thread scheduler statistics, or -1 where they cannot be read.
+     * They are not Java threads, so {@code ThreadMXBean} does not see them.
+     */
+    public static long compilerCpuNanos() {
+        Path tasks = Path.of("/proc/self/task");
+        if (!Files.isDirectory(tasks)) {
+            return -1;
+        }
+        long sum = 0;
+        try (var list = Files.list(tasks)) {
+            for (Path task : (Iterable<Path>) list::iterator) {
+                String name;
+                String schedstat;
+                try {
+                    name = Files.readString(task.resolve("comm"));
+                    if (!name.startsWith("C1 Compiler") && !name.startsWith("C2 Compiler")) {
+                        continue;
+                    }
+                    schedstat = Files.readString(task.resolve("schedstat"));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue; // a thread that ended meanwhile
+                }
+                sum += Long.parseLong(schedstat.strip().split("\\s+")[0]);
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return sum;
+    }
 }

@@ -4,6 +4,7 @@ import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.io.onnx.OnnxExporter;
 import dev.shufflespark.job.bench.BatchTimer;
 import dev.shufflespark.job.bench.Machine;
+import dev.shufflespark.job.bench.Rounds;
 import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
@@ -11,7 +12,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -23,10 +26,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Times {@link Session#run} on T threads, each with its own session and its own seeded random batch. Every
- * thread warms up (at least one batch), then all start together and time batches until the deadline. A
- * batch's wall time divided by its size is one sample of "ms per image"; the last line printed is
- * {@code ms_per_image=<median>} for scripts.
+ * Times {@link Session#run} on T threads, each with its own session and its own seeded random batch, and with
+ * {@code --vs-onnxruntime} ONNX Runtime on the same model and batch. Every configuration (ours and ONNX Runtime at
+ * each thread count) warms up, then they take turns in rounds ({@link Rounds}). Each batch gives two samples of
+ * "ms per image": its wall time and its thread's CPU time, each divided by the batch size. The last line printed
+ * is {@code ms_per_image=<median>}, or with ONNX Runtime {@code ratio=<ours/ort>}, for scripts.
  */
 @Command(name = "engine", description = "Times Session.run of the engine on seeded random input.")
 final class BenchEngineCommand implements Callable<Integer> {
@@ -40,21 +44,34 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
-            description = "Threads, each with its own session. Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @Option(names = "--threads", defaultValue = "1", split = ",", paramLabel = "T[,T...]",
+            description = {"Threads, each with its own session; several counts (e.g. 1,2) are timed in turns, and "
+                + "the figures of the first count are the unmarked ones. Default: ${DEFAULT-VALUE}."})
+    List<Integer> threads;
 
     @Option(names = "--batch", defaultValue = "8", paramLabel = "B",
             description = "Images per Session.run call. Default: ${DEFAULT-VALUE}.")
     int batch;
 
     @Option(names = "--seconds", defaultValue = "10", paramLabel = "SECONDS",
-            description = "How long to time batches. Default: ${DEFAULT-VALUE}.")
+            description = "How long to time each configuration, over all rounds. Default: ${DEFAULT-VALUE}.")
     double seconds;
 
     @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "SECONDS",
-            description = "Untimed warm-up per thread (at least one batch). Default: ${DEFAULT-VALUE}.")
+            description = "Untimed warm-up of each configuration (at least one batch per thread). "
+                + "Default: ${DEFAULT-VALUE}.")
     double warmupSeconds;
+
+    @Option(names = "--wait-for-jit", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"After --warmup-seconds, warm up on until the JIT compiler threads have been quiet for a "
+                + "second (at most " + (int) BatchTimer.MAX_COMPILER_WAIT_SECONDS + " s more), so that code still "
+                + "compiling is not timed. Default: on."})
+    boolean waitForJit;
+
+    @Option(names = "--rounds", defaultValue = "4", paramLabel = "R",
+            description = "Rounds in which the configurations take turns (A B A B ...), each timed for "
+                + "--seconds / R per round. Default: ${DEFAULT-VALUE}.")
+    int rounds;
 
     @Option(names = "--height", defaultValue = "224", paramLabel = "H",
             description = "Image height. Default: ${DEFAULT-VALUE}.")
@@ -69,10 +86,19 @@ final class BenchEngineCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--vs-onnxruntime",
-            description = {"Then time ONNX Runtime on the same model (the ONNX file given, or the model exported), "
-                + "with --threads intra-op threads and the same batch, and print ratio=<ours/ort> last.",
+            description = {"Also time ONNX Runtime on the same model (the ONNX file given, or the model exported), "
+                + "with T intra-op threads for each thread count T and the same batch, in turns with ours, and "
+                + "print cpu_ratio= and, last, ratio=<ours/ort>.",
                 "Needs ONNX Runtime on the class path: bin/shufflespark adds it for this flag."})
     boolean vsOnnxRuntime;
+
+    /** One configuration's figures, in ms per image. */
+    private record Figures(int threads, double wall, double wallMin, double cpu, double processCpu, int batches,
+                           double imagesPerSecond, String rounds, double warmupSeconds) {
+    }
+
+    /** ONNX Runtime's version, once a session is open. */
+    private String ortVersion;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -82,53 +108,141 @@ final class BenchEngineCommand implements Callable<Integer> {
         byte[] onnx = vsOnnxRuntime ? onnxRuntimeModel(opened) : null;
         Engine engine = m.engine();
         long multiplyAdds = m.multiplyAdds(height, width);
-        BatchTimer.Result timed;
-        try {
-            timed = BatchTimer.time(threads, BatchTimer.engine(engine, batch, height, width, seed), warmupSeconds,
-                    seconds, "bench-engine");
-        } catch (ExecutionException e) {
-            throw new CliFailure("benchmark thread failed: " + Main.describe(e.getCause()), e.getCause());
-        }
-        double medianMsPerImage = timed.medianNanos() / batch / 1e6;
-        double minMsPerImage = timed.minNanos() / (double) batch / 1e6;
-        double imagesPerSecond = (double) timed.batches() * batch / timed.wallSeconds();
-        double gflops = 2.0 * multiplyAdds * imagesPerSecond / 1e9;
-
         PrintWriter out = spec.commandLine().getOut();
+        String loadBefore = Machine.loadAverage();
+        List<Rounds.Timed> timed = time(engine, onnx);
+
         out.printf(Locale.ROOT, "model:        %s%s, input %dx3x%dx%d, %.1f M multiply-adds per image%n",
                 m.name(), opened.builtin() ? " (seeded weights)" : "", batch, height, width, multiplyAdds / 1e6);
-        out.printf(Locale.ROOT,
-                "threads:      %d, each with its own session; warm-up %.1f s, timed %.2f s, %d batches%s%n",
-                threads, warmupSeconds, timed.wallSeconds(), timed.batches(),
-                timed.truncated() ? " (a thread filled its " + BatchTimer.MAX_SAMPLES + " samples and stopped early)"
-                        : "");
         out.printf(Locale.ROOT, "kernel path:  %s%n", engine.kernelPath());
         out.printf(Locale.ROOT, "jdk:          %s%n", Machine.jdk());
         out.printf(Locale.ROOT, "cpu:          %s, %d cores available to the JVM%n", Machine.cpuModel(),
                 Machine.cores());
-        out.printf(Locale.ROOT, "ms per image: median %.3f, min %.3f (a batch's wall time / batch size)%n",
-                medianMsPerImage, minMsPerImage);
-        out.printf(Locale.ROOT, "images/s:     %.1f (all threads)%n", imagesPerSecond);
-        out.printf(Locale.ROOT, "GFLOP/s:      %.2f (2 x multiply-adds x images/s)%n", gflops);
-        out.printf(Locale.ROOT, "ms_per_image=%.3f%n", medianMsPerImage);
-        out.flush();
+        out.printf(Locale.ROOT, "load average: %s before, %s after (1, 5, 15 minutes)%n", loadBefore,
+                Machine.loadAverage());
+        out.printf(Locale.ROOT, "timing:       each configuration warmed up %.1f s%s, then timed in %d round%s of "
+                + "%.2f s, taking turns: %s%n", warmupSeconds, waitForJit ? " and until the JIT compilers were quiet"
+                : "", rounds, rounds == 1 ? "" : "s", seconds / rounds, String.join(", ", timed.stream()
+                .map(t -> t.contender().name()).toList()));
         if (vsOnnxRuntime) {
-            try {
-                // Our threads each run their own batches side by side, while ONNX Runtime spreads one batch over
-                // its intra-op threads: what compares is time per image of the whole machine, ours / threads.
-                double comparable = medianMsPerImage / threads;
-                if (threads > 1) {
-                    out.printf(Locale.ROOT, "ours, %d threads together: %.3f ms per image (median / threads)%n",
-                            threads, comparable);
+            out.printf(Locale.ROOT, "onnxruntime:  %s, %s; for each thread count T, a session with T intra-op threads "
+                    + "and 1 inter-op thread, all graph optimisations, run from one thread (ort xT)%n", ortVersion,
+                    opened.kind() == OpenedModel.Kind.ONNX ? "the same file" : "the model exported to ONNX");
+        }
+        out.printf(Locale.ROOT, "ms per image: wall = a batch's wall time / batch size, median and min; cpu = the CPU "
+                + "time of the thread that ran the batch / batch size, median; process = CPU time of every "
+                + "thread of the JVM over the timed window / images, mean%n");
+        List<Figures> ours = new ArrayList<>();
+        List<Figures> ort = new ArrayList<>();
+        for (int i = 0; i < timed.size(); i++) {
+            // ours x T1, [ort x T1,] ours x T2, ...
+            boolean isOurs = !vsOnnxRuntime || i % 2 == 0;
+            Figures f = figures(timed.get(i), threads.get(vsOnnxRuntime ? i / 2 : i));
+            (isOurs ? ours : ort).add(f);
+            out.printf(Locale.ROOT, "%-13s wall %.3f (min %.3f), cpu %.3f, process %.3f; %d batches, %.1f images/s, "
+                    + "%.2f GFLOP/s; warm-up %.1f s; rounds wall/cpu: %s%n", timed.get(i).contender().name() + ":",
+                    f.wall(), f.wallMin(), f.cpu(), f.processCpu(), f.batches(), f.imagesPerSecond(),
+                    2.0 * multiplyAdds * f.imagesPerSecond() / 1e9, f.warmupSeconds(), f.rounds());
+        }
+        if (vsOnnxRuntime) {
+            out.printf(Locale.ROOT, "ours/ort:     below 1 means the engine is faster. Wall: ours per image of all its "
+                    + "threads together (median / T) against ONNX Runtime's batch spread over T intra-op threads. "
+                    + "CPU: CPU time per image, ours on one thread against ONNX Runtime's calling thread (1 "
+                    + "intra-op thread, which runs on it) or its whole process (more threads, its pool included)%n");
+        }
+        if (threads.size() > 1) {
+            out.printf(Locale.ROOT, "threads:      ours, ms per image of one thread at T threads over %d thread%s: "
+                    + "what running side by side costs each (shared caches and memory, and on wall time the "
+                    + "cores that other processes take)%n", threads.get(0), threads.get(0) == 1 ? "" : "s");
+        }
+        printScriptLines(out, ours, ort);
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * Ours at each thread count and, with ONNX Runtime, its session with that many intra-op threads after each,
+     * timed in turns; ONNX Runtime's sessions are closed before this returns.
+     */
+    private List<Rounds.Timed> time(Engine engine, byte[] onnx) throws InterruptedException {
+        List<Rounds.Contender> contenders = new ArrayList<>();
+        List<OnnxRuntimeBench.Opened> open = new ArrayList<>();
+        try {
+            for (int t : threads) {
+                contenders.add(new Rounds.Contender("ours x" + t, t,
+                        BatchTimer.engine(engine, batch, height, width, seed)));
+                if (vsOnnxRuntime) {
+                    OnnxRuntimeBench.Opened ort = openOnnxRuntime(onnx, t);
+                    open.add(ort);
+                    ortVersion = ort.version();
+                    // One caller thread: ONNX Runtime spreads each batch over its own intra-op threads.
+                    contenders.add(new Rounds.Contender("ort x" + t, 1, i -> ort.batch()));
                 }
-                OnnxRuntimeBench.compare(out, onnx, threads, batch, height, width, seed, warmupSeconds, seconds,
-                        comparable);
-            } catch (NoClassDefFoundError e) {
-                throw new CliFailure("--vs-onnxruntime: ONNX Runtime is not on the class path (" + e.getMessage()
-                        + "); run through bin/shufflespark, which adds job/target/onnxruntime/ for this flag", e);
+            }
+            return Rounds.time(contenders, rounds, warmupSeconds, waitForJit, seconds, "bench-engine");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof CliFailure f ? f
+                    : new CliFailure("benchmark thread failed: " + Main.describe(e.getCause()), e.getCause());
+        } finally {
+            for (OnnxRuntimeBench.Opened c : open) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // closing a benchmark's session: nothing to do about it
+                }
             }
         }
-        return 0;
+    }
+
+    /**
+     * The figures for scripts: those of the later thread counts marked {@code [threads=T]}, then the first
+     * count's unmarked, ending with {@code ms_per_image=} or, with ONNX Runtime, {@code ratio=}.
+     */
+    private void printScriptLines(PrintWriter out, List<Figures> ours, List<Figures> ort) {
+        for (int i = threads.size() - 1; i >= 0; i--) {
+            String key = i == 0 ? "" : "[threads=" + threads.get(i) + "]";
+            Figures f = ours.get(i);
+            if (i > 0) {
+                Figures first = ours.get(0);
+                out.printf(Locale.ROOT, "threads_vs_first%s=%.3f%n", key, f.wall() / first.wall());
+                out.printf(Locale.ROOT, "threads_vs_first_cpu%s=%.3f%n", key, f.cpu() / first.cpu());
+            }
+            out.printf(Locale.ROOT, "cpu_ms_per_image%s=%.3f%n", key, f.cpu());
+            out.printf(Locale.ROOT, "ms_per_image%s=%.3f%n", key, f.wall());
+            if (vsOnnxRuntime) {
+                Figures o = ort.get(i);
+                // With more than one intra-op thread the work is not all on the calling thread: its process's.
+                double ortCpu = f.threads() == 1 ? o.cpu() : o.processCpu();
+                out.printf(Locale.ROOT, "ort_ms_per_image%s=%.3f%n", key, o.wall());
+                out.printf(Locale.ROOT, "ort_cpu_ms_per_image%s=%.3f%n", key, ortCpu);
+                out.printf(Locale.ROOT, "cpu_ratio%s=%.3f%n", key, f.cpu() / ortCpu);
+                out.printf(Locale.ROOT, "ratio%s=%.3f%n", key, f.wall() / f.threads() / o.wall());
+            }
+        }
+    }
+
+    private Figures figures(Rounds.Timed t, int threadCount) {
+        BatchTimer.Result all = t.all();
+        StringBuilder perRound = new StringBuilder();
+        for (BatchTimer.Result r : t.rounds()) {
+            perRound.append(perRound.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f/%.3f",
+                    r.medianNanos() / batch / 1e6, r.medianCpuNanos() / batch / 1e6));
+        }
+        long images = (long) all.batches() * batch;
+        double process = all.processCpuNanos() < 0 ? Double.NaN : all.processCpuNanos() / 1e6 / images;
+        return new Figures(threadCount, all.medianNanos() / batch / 1e6, all.minNanos() / (double) batch / 1e6,
+                all.medianCpuNanos() / batch / 1e6, process, all.batches(), images / all.wallSeconds(),
+                perRound.toString(), t.rounds().get(0).warmupSeconds());
+    }
+
+    /** An ONNX Runtime session of {@code onnx} (a type of ours: nothing here names ONNX Runtime's classes). */
+    private OnnxRuntimeBench.Opened openOnnxRuntime(byte[] onnx, int intraOpThreads) {
+        try {
+            return OnnxRuntimeBench.open(onnx, intraOpThreads, batch, height, width, seed);
+        } catch (NoClassDefFoundError e) {
+            throw new CliFailure("--vs-onnxruntime: ONNX Runtime is not on the class path (" + e.getMessage()
+                    + "); run through bin/shufflespark, which adds job/target/onnxruntime/ for this flag", e);
+        }
     }
 
     /** The ONNX file given as --model, or the model exported, for ONNX Runtime to run on the same input. */
@@ -153,8 +267,13 @@ final class BenchEngineCommand implements Callable<Integer> {
 
     private void validate() {
         StringBuilder bad = new StringBuilder();
-        if (threads < 1) {
-            bad.append(" --threads must be at least 1, got ").append(threads).append(';');
+        if (threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
+            bad.append(" --threads must be at least 1, got ").append(threads.isEmpty() ? "none"
+                    : threads.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")))
+                    .append(';');
+        }
+        if (rounds < 1) {
+            bad.append(" --rounds must be at least 1, got ").append(rounds).append(';');
         }
         if (batch < 1) {
             bad.append(" --batch must be at least 1, got ").append(batch).append(';');

@@ -36,6 +36,59 @@ class BatchTimerTest {
         assertTrue(r.minNanos() >= 2_000_000, () -> r.minNanos() + " ns");
         assertEquals(Statistics.median(r.nanos()), r.medianNanos());
         assertTrue(r.wallSeconds() >= 0.1, () -> r.wallSeconds() + " s");
+        // A sleeping thread uses next to no CPU: the CPU clock is the thread's, not the wall.
+        assertEquals(r.batches(), r.cpuNanos().length);
+        assertEquals(Statistics.median(r.cpuNanos()), r.medianCpuNanos());
+        assertTrue(r.medianCpuNanos() < 1_000_000, () -> r.medianCpuNanos() + " ns of CPU for a 2 ms sleep");
+    }
+
+    @Test
+    void aBusyBatchsCpuTimeIsAtMostItsWallTime() throws Exception {
+        BatchTimer.Result r = BatchTimer.time(1, t -> () -> {
+            double x = 0;
+            for (int i = 0; i < 200_000; i++) {
+                x += Math.sqrt(i);
+            }
+            return (float) x;
+        }, 0.05, 0.1, "timer-test");
+        for (int i = 0; i < r.batches(); i++) {
+            assertTrue(r.cpuNanos()[i] > 0, "some CPU time");
+        }
+        // Both clocks run over the same interval; the CPU clock cannot count more than the wall (to its
+        // granularity, well under a batch).
+        assertTrue(r.cpuNanos()[r.batches() - 1] <= r.nanos()[r.batches() - 1] + 100_000, r::toString);
+        assertTrue(r.medianCpuNanos() <= r.medianNanos() + 100_000, r::toString);
+        assertTrue(r.processCpuNanos() > 0, () -> r.processCpuNanos() + " ns");
+    }
+
+    @Test
+    void theWarmUpCanWaitForTheJitCompilers() throws Exception {
+        // This JVM has compiled code by now, on the compiler threads the harness reads (Linux).
+        if (java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self/task"))) {
+            assertTrue(Machine.compilerCpuNanos() > 0, () -> Machine.compilerCpuNanos() + " ns");
+        }
+        BatchTimer.Result r = BatchTimer.time(1, t -> () -> {
+            Thread.sleep(1);
+            return 0;
+        }, 0.05, true, 0.05, "timer-test");
+        // at least its own time, then whole seconds of watching the compilers, never more than the cap
+        assertTrue(r.warmupSeconds() >= 0.05 && r.warmupSeconds() < 0.05 + BatchTimer.MAX_COMPILER_WAIT_SECONDS + 5,
+                () -> r.warmupSeconds() + " s");
+        assertTrue(r.batches() >= 1);
+    }
+
+    @Test
+    void resultsAddUpAsOneSetOfSamples() {
+        BatchTimer.Result a = new BatchTimer.Result(new long[] {1, 5}, new long[] {1, 4}, 1.0, 10, false, 2.0);
+        BatchTimer.Result b = new BatchTimer.Result(new long[] {3}, new long[] {2}, 0.5, 7, false, 0.0);
+        BatchTimer.Result sum = a.plus(b);
+        assertEquals("[1, 3, 5]", java.util.Arrays.toString(sum.nanos()));
+        assertEquals("[1, 2, 4]", java.util.Arrays.toString(sum.cpuNanos()));
+        assertEquals(1.5, sum.wallSeconds());
+        assertEquals(17, sum.processCpuNanos());
+        assertEquals(3.0, sum.medianNanos());
+        assertEquals(-1, a.plus(new BatchTimer.Result(new long[] {3}, new long[] {2}, 0.5, -1, true, 0.0))
+                .processCpuNanos(), "unknown stays unknown");
     }
 
     @Test

@@ -151,7 +151,7 @@ class ModelKindsTest {
     @ValueSource(strings = {"builtin", "ssnm", "onnx"})
     void benchEngineTimesTheModelNamed(String kind) {
         Cli cli = Cli.run("bench", "engine", "--model", spec(kind), "--batch", "1", "--height", Integer.toString(H),
-                "--width", Integer.toString(W), "--seconds", "0.2", "--warmup-seconds", "0.05");
+                "--width", Integer.toString(W), "--seconds", "0.2", "--warmup-seconds", "0.05", "--no-wait-for-jit");
         assertEquals(0, cli.exitCode(), cli::toString);
         assertEquals("model:        " + modelName(kind) + (kind.equals("builtin") ? " (seeded weights)" : "")
                 + ", input 1x3x" + H + "x" + W + ", " + String.format(java.util.Locale.ROOT, "%.1f",

@@ -41,7 +41,7 @@ class OnnxCommandsTest {
         assertEquals(0, Cli.run("export", "--model", SMALL_MODEL, "--output", file.toString(), "--height", "64",
                 "--width", "64").exitCode());
         Cli cli = Cli.run("bench", "engine", "--model", file.toString(), "--batch", "2", "--height", "64", "--width",
-                "64", "--seconds", "0.3", "--warmup-seconds", "0.1", "--vs-onnxruntime");
+                "64", "--seconds", "0.3", "--warmup-seconds", "0.1", "--no-wait-for-jit", "--vs-onnxruntime");
         assertEquals(0, cli.exitCode(), cli::toString);
         String[] lines = cli.outLines();
         Matcher ratio = Pattern.compile("ratio=(\\d+\\.\\d{3})").matcher(lines[lines.length - 1]);
@@ -50,15 +50,33 @@ class OnnxCommandsTest {
         double ort = value(cli.out(), "ort_ms_per_image");
         // The printed figures are rounded to 0.001 ms, so the ratio of the printed figures is close, not equal.
         assertEquals(ours / ort, Double.parseDouble(ratio.group(1)), 0.002 + 0.02 * ours / ort, cli::toString);
+        // The same on the CPU clock, the line before: one intra-op thread runs on the calling thread.
+        assertTrue(lines[lines.length - 2].startsWith("cpu_ratio="), cli::toString);
+        double oursCpu = value(cli.out(), "cpu_ms_per_image");
+        double ortCpu = value(cli.out(), "ort_cpu_ms_per_image");
+        assertEquals(oursCpu / ortCpu, value(cli.out(), "cpu_ratio"), 0.002 + 0.02 * oursCpu / ortCpu,
+                cli::toString);
+        assertTrue(cli.out().contains("4 rounds"), cli::toString);
 
-        // Two threads: ours, each thread on its own batches, counts per image of both together.
+        // One and two threads in turns: ours, each thread on its own batches, counts per image of both together;
+        // the unmarked figures are the first count's.
         Cli two = Cli.run("bench", "engine", "--model", file.toString(), "--batch", "2", "--height", "64", "--width",
-                "64", "--seconds", "0.3", "--warmup-seconds", "0.1", "--threads", "2", "--vs-onnxruntime");
+                "64", "--seconds", "0.4", "--warmup-seconds", "0.1", "--threads", "1,2", "--rounds", "2", "--no-wait-for-jit",
+                "--vs-onnxruntime");
         assertEquals(0, two.exitCode(), two::toString);
-        double perThread = value(two.out(), "ms_per_image");
-        double ort2 = value(two.out(), "ort_ms_per_image");
-        assertEquals(perThread / 2 / ort2, value(two.out(), "ratio"), 0.002 + 0.02 * perThread / 2 / ort2,
+        String[] twoLines = two.outLines();
+        assertTrue(twoLines[twoLines.length - 1].startsWith("ratio="), two::toString);
+        double perThread = value(two.out(), "ms_per_image[threads=2]");
+        double ort2 = value(two.out(), "ort_ms_per_image[threads=2]");
+        assertEquals(perThread / 2 / ort2, value(two.out(), "ratio[threads=2]"), 0.002 + 0.02 * perThread / 2 / ort2,
                 two::toString);
+        double one = value(two.out(), "ms_per_image");
+        assertEquals(perThread / one, value(two.out(), "threads_vs_first[threads=2]"), 0.002 + 0.02 * perThread / one,
+                two::toString);
+        double oneCpu = value(two.out(), "cpu_ms_per_image");
+        double twoCpu = value(two.out(), "cpu_ms_per_image[threads=2]");
+        assertEquals(twoCpu / oneCpu, value(two.out(), "threads_vs_first_cpu[threads=2]"),
+                0.002 + 0.02 * twoCpu / oneCpu, two::toString);
     }
 
     @Test
@@ -77,7 +95,7 @@ class OnnxCommandsTest {
     }
 
     private static double value(String out, String key) {
-        Matcher m = Pattern.compile("(?m)^" + key + "=(\\d+\\.\\d+)$").matcher(out);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(key) + "=(\\d+\\.\\d+)$").matcher(out);
         assertTrue(m.find(), key + " missing in\n" + out);
         return Double.parseDouble(m.group(1));
     }

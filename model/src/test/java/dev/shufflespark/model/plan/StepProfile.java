@@ -4,6 +4,7 @@ import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.kernel.Simd;
 import dev.shufflespark.model.layer.Frame;
+import dev.shufflespark.model.layer.Shape;
 import dev.shufflespark.model.layer.Step;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -70,6 +71,17 @@ public final class StepProfile {
             }
             rounds++;
         }
+        // multiply-adds per image of each step: the graph's nodes that are not views, in program order
+        Graph graph = engine.graph();
+        Shape[] shapes = graph.shapes(224, 224);
+        long[] macs = new long[steps.length];
+        int at = 0;
+        for (Graph.Node node : graph.nodes()) {
+            Shape[] in = Graph.inputShapes(node, shapes);
+            if (node.layer().viewMap(in) == null && at < macs.length) {
+                macs[at++] = node.layer().multiplyAdds(in);
+            }
+        }
         Map<String, double[]> kinds = new LinkedHashMap<>();
         double total = 0;
         double[] median = new double[steps.length];
@@ -79,22 +91,29 @@ public final class StepProfile {
             median[i] = t[rounds / 2] / 1e3 / batch;
             total += median[i];
             String kind = kind(names[i], steps[i]);
-            kinds.computeIfAbsent(kind, k -> new double[2]);
+            kinds.computeIfAbsent(kind, k -> new double[3]);
             kinds.get(kind)[0] += median[i];
             kinds.get(kind)[1]++;
+            kinds.get(kind)[2] += macs[i];
         }
         System.out.printf("%s batch %d, %s, JDK %s, %d rounds; median CPU us per image of each step%n", model,
                 batch, Simd.description(), System.getProperty("java.version"), rounds);
         if (everyStep) {
             for (int i = 0; i < steps.length; i++) {
-                System.out.printf("  %8.1f  %s%n", median[i], names[i]);
+                System.out.printf("  %8.1f us %7.2f M MACs %6.1f GFLOP/s  %s%n", median[i], macs[i] / 1e6,
+                        gflops(macs[i], median[i]), names[i]);
             }
         }
         for (Map.Entry<String, double[]> e : kinds.entrySet()) {
-            System.out.printf("%-28s %4d steps %8.1f us %5.1f%%%n", e.getKey(), (int) e.getValue()[1],
-                    e.getValue()[0], 100 * e.getValue()[0] / total);
+            double[] v = e.getValue();
+            System.out.printf("%-28s %4d steps %8.1f us %5.1f%% %8.2f M MACs %6.1f GFLOP/s%n", e.getKey(), (int) v[1],
+                    v[0], 100 * v[0] / total, v[2] / 1e6, gflops((long) v[2], v[0]));
         }
         System.out.printf("%-28s %4d steps %8.1f us%n", "total", steps.length, total);
+    }
+
+    private static double gflops(long macs, double micros) {
+        return macs == 0 || micros <= 0 ? 0 : 2.0 * macs / micros / 1e3;
     }
 
     /** A step's kind from its layer name and the lambda's enclosing layer class. */
