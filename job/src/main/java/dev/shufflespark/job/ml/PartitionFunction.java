@@ -26,8 +26,8 @@ import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * The work of one task: the partition's input rows in, one output row per image out (input columns, then the
- * output struct, then the features when asked for). The engine comes from the executor's {@link EngineCache}; the session, decoder and
- * preprocessor are the task's own. Statistics are added to the accumulators when the partition is done.
+ * output struct, then the features when asked for). The engine comes from the executor's {@link EngineCache};
+ * the session, decoder and preprocessor are the task's own. Statistics are added to the accumulators when the partition is done.
  */
 final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
 
