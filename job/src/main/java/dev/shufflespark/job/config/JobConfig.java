@@ -25,6 +25,7 @@ import java.util.Set;
  * @param topK            classes kept per image
  * @param batchSize       images per engine call
  * @param format          how rows are written
+ * @param committer       who commits each unit's rows ({@code auto}: the S3A magic committer on {@code s3a://})
  * @param mode            what to do with an existing output folder
  * @param progressSeconds seconds between progress lines; 0 for none
  * @param minPartitions   split the input into at least this many partitions; 0 for twice Spark's default
@@ -33,8 +34,8 @@ import java.util.Set;
  * @param ioOptions       decoding, preprocessing, listing and partitioning settings of the io module
  */
 public record JobConfig(List<String> inputs, String output, String model, String labels, int topK, int batchSize,
-                        OutputFormat format, WriteMode mode, double progressSeconds, int minPartitions,
-                        UnitSizer.Options units, Map<String, String> ioOptions) {
+                        OutputFormat format, OutputCommitter committer, WriteMode mode, double progressSeconds,
+                        int minPartitions, UnitSizer.Options units, Map<String, String> ioOptions) {
 
     public static final String INPUT = "input";
     public static final String OUTPUT = "output";
@@ -44,6 +45,8 @@ public record JobConfig(List<String> inputs, String output, String model, String
     public static final String BATCH_SIZE = "batch.size";
     public static final String FORMAT = "format";
     public static final String MODE = "mode";
+    /** Who commits each unit's rows: auto, file, magic or directory ({@link OutputCommitter}). */
+    public static final String OUTPUT_COMMITTER = "output.committer";
     public static final String PROGRESS = "progress.interval.seconds";
     public static final String MIN_PARTITIONS = "input.partition.min";
     /** Seconds of the cluster's work a unit may hold (a crash loses the units in flight). */
@@ -70,6 +73,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         d.put(BATCH_SIZE, "8");
         d.put(FORMAT, "parquet");
         d.put(MODE, "error");
+        d.put(OUTPUT_COMMITTER, OutputCommitter.AUTO.label());
         d.put(PROGRESS, "10");
         d.put(MIN_PARTITIONS, "0");
         UnitSizer.Options units = UnitSizer.Options.defaults();
@@ -148,6 +152,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         int batch = intIn(s, BATCH_SIZE, 1, 4096);
         OutputFormat format = OutputFormat.parse(FORMAT, s.get(FORMAT));
         WriteMode mode = WriteMode.parse(MODE, s.get(MODE));
+        OutputCommitter committer = OutputCommitter.parse(OUTPUT_COMMITTER, s.get(OUTPUT_COMMITTER));
         double progress = number(s, PROGRESS);
         if (progress < 0) {
             throw new ConfigException(PROGRESS, s.get(PROGRESS), "must be 0 (off) or more seconds");
@@ -175,8 +180,8 @@ public record JobConfig(List<String> inputs, String output, String model, String
         DecodeOptions.from(io::get);
         ListingOptions.from(io::get);
         InputPartitioner.Options.from(io::get, 1);
-        return new JobConfig(inputs, output, model, ConfigValues.trimmed(s::get, LABELS), topK, batch, format, mode,
-                progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
+        return new JobConfig(inputs, output, model, ConfigValues.trimmed(s::get, LABELS), topK, batch, format, committer,
+                mode, progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
     }
 
     /** A number as the defaults show it: {@code 60}, {@code 0.02}. */
@@ -208,7 +213,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
     }
 
     public JobConfig withMode(WriteMode m) {
-        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, m, progressSeconds, minPartitions,
-                units, ioOptions);
+        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, committer, m, progressSeconds,
+                minPartitions, units, ioOptions);
     }
 }
