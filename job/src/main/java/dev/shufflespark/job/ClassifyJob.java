@@ -11,6 +11,7 @@ import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
+import dev.shufflespark.job.output.Committer;
 import dev.shufflespark.job.output.LabelSchema;
 import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.progress.AttemptRecord;
@@ -129,6 +130,7 @@ public final class ClassifyJob {
         private final long startedNanos = System.nanoTime();
         private final RunEvents events;
         private OutputFolder out;
+        private Committer committer;
         private boolean existed;
         private RunContext ctx;
 
@@ -156,13 +158,13 @@ public final class ClassifyJob {
             RunManifest manifest = RunManifest.of(runId, prepared.model().name(), prepared.model().sha256(),
                     prepared.broadcast().value().labels(), config.topK(), config.format(), config.features(),
                     prepared.preprocess(), prepared.decode(), prepared.listing());
-            ctx = new RunContext(spark, config, out, runId, events,
+            ctx = new RunContext(spark, config, out, committer, runId, events,
                     spark.sparkContext().longAccumulator("shufflespark images"), this::say);
             Resume resume = existed && config.mode() == WriteMode.RESUME ? Resumption.of(ctx, manifest, listing)
                     : Resume.fresh(listing);
 
             spark.sparkContext().addSparkListener(events);
-            try {
+            try (Committer.Use commits = committer.use(spark)) {
                 AttemptLog attempt = begin(manifest, resume);
                 double setupSeconds = (System.nanoTime() - startedNanos) / 1e9;
                 Work work = new UnitRunner(ctx, classifier, prepared, attempt).run(resume.left(), resume.nextUnit(),
@@ -183,6 +185,11 @@ public final class ClassifyJob {
             } catch (IOException | RuntimeException e) {
                 throw new JobException(JobConfig.describeKey(JobConfig.OUTPUT) + ": '" + shown + "' cannot be "
                         + "reached: " + Redaction.scrub(String.valueOf(e.getMessage()), conf), e);
+            }
+            try {
+                committer = Committer.of(config.committer(), out.root(), out.root().getFileSystem(conf));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new JobException(e.getMessage(), e);
             }
             if (existed && config.mode() == WriteMode.ERROR) {
                 throw new JobException(JobConfig.describeKey(JobConfig.OUTPUT) + ": '" + shown + "' already exists;"
@@ -246,7 +253,7 @@ public final class ClassifyJob {
 
         private AttemptLog begin(RunManifest manifest, Resume resume) {
             if (existed && config.mode() == WriteMode.OVERWRITE) {
-                out.delete(out.root());
+                out.deleteWithUploads(out.root());
             }
             if (resume.fresh()) {
                 out.write(out.manifest(), Json.write(manifest));
@@ -357,7 +364,7 @@ public final class ClassifyJob {
                         p.imagesPerSecond(), p.startMillis(), u.runId()));
             }
             RowFiles.writer(spark.createDataFrame(rows, statisticsSchema()).coalesce(1), config.format())
-                    .mode(SaveMode.Overwrite).save(out.statistics().toString());
+                    .options(committer.writerOptions()).mode(SaveMode.Overwrite).save(out.statistics().toString());
         }
 
         /** The job's settings and Spark's, credentials masked. */
@@ -374,6 +381,7 @@ public final class ClassifyJob {
             m.put(JobConfig.FORMAT, config.format().source());
             m.put(JobConfig.MODE, config.mode().label());
             m.put(JobConfig.FEATURES, Boolean.toString(config.features()));
+            m.put(JobConfig.OUTPUT_COMMITTER, committer.label());
             m.put(JobConfig.UNIT_SECONDS, Double.toString(config.units().seconds()));
             m.put(JobConfig.UNIT_SHARE, Double.toString(config.units().share()));
             m.put(JobConfig.UNIT_INPUTS, Integer.toString(config.units().inputs()));

@@ -233,6 +233,36 @@ final class OutputFolder {
         }
     }
 
+    /**
+     * Deletes {@code p} and, on S3, aborts the multipart uploads to keys under it: what an S3A committer's tasks had
+     * uploaded for a unit that never committed. Returns how many uploads were aborted.
+     */
+    int deleteWithUploads(Path p) {
+        delete(p);
+        if (!"s3a".equals(root.toUri().getScheme())) {
+            return 0;
+        }
+        try {
+            return S3AUploads.abortUnder(fs, p);
+        } catch (IOException e) {
+            throw failure("cannot abort the pending uploads under", p, e);
+        }
+    }
+
+    /**
+     * Removes what a committer leaves inside a committed unit when its process dies between the unit's
+     * {@code _SUCCESS} and the end of its clean-up: the S3A magic committer's {@code __magic*} folders, whose
+     * uploads are all complete by then, and a {@code _temporary} folder. Readers skip both; this is tidiness.
+     */
+    void removeCommitLeftovers(Path unit) {
+        for (FileStatus st : list(unit)) {
+            String name = st.getPath().getName();
+            if (st.isDirectory() && (name.startsWith("__magic") || name.equals("_temporary"))) {
+                delete(st.getPath());
+            }
+        }
+    }
+
     /** Removes temporary files that a killed attempt left at the root and under {@code progress/}. */
     void removeTemporaryFiles() {
         for (Path dir : List.of(root, progress())) {

@@ -86,12 +86,13 @@ final class Resumption {
         SortedMap<Integer, Boolean> folders = out.units();
         List<Integer> recorded = out.unitRecords();
         int removed = 0;
+        int aborted = 0;
         List<Integer> committed = new ArrayList<>();
         for (Map.Entry<Integer, Boolean> u : folders.entrySet()) {
             if (u.getValue()) {
                 committed.add(u.getKey());
             } else {
-                out.delete(out.unit(u.getKey()));
+                aborted += out.deleteWithUploads(out.unit(u.getKey()));
                 removed++;
             }
         }
@@ -107,6 +108,8 @@ final class Resumption {
                 out.read(out.unitRecord(n)), UnitRecord.class, Redaction.uri(out.unitRecord(n).toString()))));
         for (int n : committed) {
             if (!units.containsKey(n)) {
+                // its process died after the commit's _SUCCESS, maybe before the committer had cleaned up
+                out.removeCommitLeftovers(out.unit(n));
                 units.put(n, rebuild(n, listing));
             }
         }
@@ -120,8 +123,8 @@ final class Resumption {
             nextPartition = Math.max(nextPartition, u.firstPartition() + u.partitions());
         }
         ctx.say().accept(String.format(Locale.ROOT, "classify: resuming %s: %d units committed (%d inputs), %d left"
-                + " by a killed attempt removed, %d inputs to do", out.shown(), units.size(), split.done(), removed,
-                split.left().size()));
+                + " by a killed attempt removed%s, %d inputs to do", out.shown(), units.size(), split.done(), removed,
+                aborted > 0 ? " (" + aborted + " pending uploads aborted)" : "", split.left().size()));
         return new Resume(false, units, split.left(), split.done(), nextUnit, nextPartition);
     }
 

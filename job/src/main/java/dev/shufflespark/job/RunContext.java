@@ -1,6 +1,7 @@
 package dev.shufflespark.job;
 
 import dev.shufflespark.job.config.JobConfig;
+import dev.shufflespark.job.output.Committer;
 import dev.shufflespark.job.stats.RunEvents;
 import java.util.HashMap;
 import java.util.List;
@@ -17,11 +18,11 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * What the phases of one attempt share: the session, the settings, the output folder, the attempt's run id, the
- * scheduler's events, the count of images done, and where progress lines go.
+ * What the phases of one attempt share: the session, the settings, the output folder and its committer, the
+ * attempt's run id, the scheduler's events, the count of images done, and where progress lines go.
  */
-record RunContext(SparkSession spark, JobConfig config, OutputFolder out, String runId, RunEvents events,
-                  LongAccumulator imagesDone, Consumer<String> say) {
+record RunContext(SparkSession spark, JobConfig config, OutputFolder out, Committer committer, String runId,
+                  RunEvents events, LongAccumulator imagesDone, Consumer<String> say) {
 
     /** Reads each of {@code keys} with {@code read}, a few at once (records on S3 are a request each). */
     <K, V> Map<K, V> readAll(List<K> keys, Function<K, V> read) {

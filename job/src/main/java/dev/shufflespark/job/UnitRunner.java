@@ -167,7 +167,8 @@ final class UnitRunner {
                     false);
             long submitted = System.currentTimeMillis();
             try {
-                RowFiles.writer(rows, ctx.config().format()).mode(SaveMode.ErrorIfExists)
+                RowFiles.writer(rows, ctx.config().format()).options(ctx.committer().writerOptions())
+                        .mode(SaveMode.ErrorIfExists)
                         .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true")
                         .save(out.unit(unit).toString());
             } finally {

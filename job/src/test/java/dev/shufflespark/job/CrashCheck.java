@@ -14,6 +14,7 @@ import dev.shufflespark.job.output.LabelSchema;
 import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.testing.Reference;
+import dev.shufflespark.job.testing.S3Store;
 import dev.shufflespark.job.testing.TestImages;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -201,7 +202,12 @@ final class CrashCheck {
         while (all.hasNext()) {
             String p = all.next().getPath().toString();
             assertFalse(p.contains("/_temporary"), "left over: " + p);
+            assertFalse(p.contains("/__magic"), "left over: " + p);
             assertFalse(p.contains(".tmp-"), "left over: " + p);
+        }
+        if (out.startsWith("s3a:")) {
+            assertEquals(List.of(), S3Store.pendingUploads(root, spark.sparkContext().hadoopConfiguration()),
+                    "multipart uploads left pending");
         }
         org.apache.hadoop.fs.Path labels = new org.apache.hadoop.fs.Path(root, ClassifyJob.LABELS_DIR);
         for (FileStatus st : fs.listStatus(labels)) {

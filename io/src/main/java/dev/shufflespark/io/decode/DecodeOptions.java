@@ -19,9 +19,12 @@ import java.util.function.Function;
  *                         decoded pixels per output pixel
  * @param jpeg             which JPEG decoder: our own ({@code builtin}, the default; it falls back to ImageIO
  *                         for what it does not decode) or always ImageIO ({@code imageio})
+ * @param timeLimitSeconds an image whose decoding takes longer is stopped and fails as TIMED_OUT (see
+ *                         {@link DecodeGuard}); default 60
  */
 public record DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientation, boolean subsample,
-                            double subsampleHeadroom, JpegDecoderChoice jpeg) implements Serializable {
+                            double subsampleHeadroom, JpegDecoderChoice jpeg, double timeLimitSeconds)
+        implements Serializable {
 
     /** The JPEG decoder to use. */
     public enum JpegDecoderChoice {
@@ -37,10 +40,14 @@ public record DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientati
     public static final String SUBSAMPLE = "decode.subsample";
     public static final String SUBSAMPLE_HEADROOM = "decode.subsample.headroom";
     public static final String JPEG_DECODER = "decode.jpeg.decoder";
+    public static final String TIME_LIMIT = "decode.time.limit.seconds";
 
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
     public static final long DEFAULT_MAX_BYTES = 256L << 20;
     public static final double DEFAULT_HEADROOM = 2.0;
+    public static final double DEFAULT_TIME_LIMIT_SECONDS = 60;
+    /** The longest time limit: a day. */
+    public static final double MAX_TIME_LIMIT_SECONDS = 86_400;
 
     public DecodeOptions {
         if (maxPixels < 1) {
@@ -55,6 +62,15 @@ public record DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientati
         if (jpeg == null) {
             throw new IllegalArgumentException(JPEG_DECODER + " must be given");
         }
+        if (!(timeLimitSeconds >= 0.001) || timeLimitSeconds > MAX_TIME_LIMIT_SECONDS) {
+            throw new IllegalArgumentException(TIME_LIMIT + " must be 0.001.." + (long) MAX_TIME_LIMIT_SECONDS
+                    + " seconds, got " + timeLimitSeconds);
+        }
+    }
+
+    public DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientation, boolean subsample,
+                         double subsampleHeadroom, JpegDecoderChoice jpeg) {
+        this(maxPixels, maxBytes, exifOrientation, subsample, subsampleHeadroom, jpeg, DEFAULT_TIME_LIMIT_SECONDS);
     }
 
     public DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientation, boolean subsample,
@@ -64,31 +80,40 @@ public record DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientati
 
     public static DecodeOptions defaults() {
         return new DecodeOptions(DEFAULT_MAX_PIXELS, DEFAULT_MAX_BYTES, true, true, DEFAULT_HEADROOM,
-                JpegDecoderChoice.BUILTIN);
+                JpegDecoderChoice.BUILTIN, DEFAULT_TIME_LIMIT_SECONDS);
     }
 
     public DecodeOptions withMaxPixels(long v) {
-        return new DecodeOptions(v, maxBytes, exifOrientation, subsample, subsampleHeadroom, jpeg);
+        return new DecodeOptions(v, maxBytes, exifOrientation, subsample, subsampleHeadroom, jpeg, timeLimitSeconds);
     }
 
     public DecodeOptions withMaxBytes(long v) {
-        return new DecodeOptions(maxPixels, v, exifOrientation, subsample, subsampleHeadroom, jpeg);
+        return new DecodeOptions(maxPixels, v, exifOrientation, subsample, subsampleHeadroom, jpeg, timeLimitSeconds);
     }
 
     public DecodeOptions withExifOrientation(boolean v) {
-        return new DecodeOptions(maxPixels, maxBytes, v, subsample, subsampleHeadroom, jpeg);
+        return new DecodeOptions(maxPixels, maxBytes, v, subsample, subsampleHeadroom, jpeg, timeLimitSeconds);
     }
 
     public DecodeOptions withSubsample(boolean v) {
-        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, v, subsampleHeadroom, jpeg);
+        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, v, subsampleHeadroom, jpeg, timeLimitSeconds);
     }
 
     public DecodeOptions withSubsampleHeadroom(double v) {
-        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, subsample, v, jpeg);
+        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, subsample, v, jpeg, timeLimitSeconds);
+    }
+
+    public DecodeOptions withTimeLimitSeconds(double v) {
+        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, subsample, subsampleHeadroom, jpeg, v);
+    }
+
+    /** The time limit in nanoseconds. */
+    public long timeLimitNanos() {
+        return (long) (timeLimitSeconds * 1e9);
     }
 
     public DecodeOptions withJpeg(JpegDecoderChoice v) {
-        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, subsample, subsampleHeadroom, v);
+        return new DecodeOptions(maxPixels, maxBytes, exifOrientation, subsample, subsampleHeadroom, v, timeLimitSeconds);
     }
 
     /**
@@ -103,7 +128,8 @@ public record DecodeOptions(long maxPixels, long maxBytes, boolean exifOrientati
                 ConfigValues.booleanValue(lookup, EXIF_ORIENTATION, d.exifOrientation),
                 ConfigValues.booleanValue(lookup, SUBSAMPLE, d.subsample),
                 ConfigValues.doubleValue(lookup, SUBSAMPLE_HEADROOM, d.subsampleHeadroom),
-                jpegChoice(lookup.apply(JPEG_DECODER), d.jpeg));
+                jpegChoice(lookup.apply(JPEG_DECODER), d.jpeg),
+                ConfigValues.doubleValue(lookup, TIME_LIMIT, d.timeLimitSeconds));
     }
 
     private static JpegDecoderChoice jpegChoice(String v, JpegDecoderChoice d) {

@@ -4,6 +4,8 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +47,8 @@ public final class ImageDecoder implements AutoCloseable {
         Plugins.register();
     }
 
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private final DecodeOptions options;
     private final Map<Format, ImageReader> readers = new EnumMap<>(Format.class);
     private final List<String> warnings = new ArrayList<>();
@@ -53,6 +57,10 @@ public final class ImageDecoder implements AutoCloseable {
     private final IIOReadWarningListener warningListener = (source, warning) -> warnings.add(warning);
     private long lastPixelsNanos;
     private long lastConvertNanos;
+    private long lastCpuNanos;
+    private Thread lastThread;
+    /** The ImageIO reader decoding right now, for {@link #abort()} from another thread. */
+    private volatile ImageReader active;
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;
@@ -82,6 +90,17 @@ public final class ImageDecoder implements AutoCloseable {
      *                          which allows subsampled decoding of large images; 0 for a full decode
      */
     public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide)
+            throws ImageException {
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        try {
+            return decodeImage(data, off, len, name, targetShorterSide);
+        } finally {
+            lastCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu0;
+            lastThread = Thread.currentThread();
+        }
+    }
+
+    private DecodedImage decodeImage(byte[] data, int off, int len, String name, int targetShorterSide)
             throws ImageException {
         if (len == 0) {
             throw new ImageException(Reason.EMPTY, name + ": empty file");
@@ -132,6 +151,7 @@ public final class ImageDecoder implements AutoCloseable {
         }
         warnings.clear();
         boolean ok = false;
+        active = reader;
         try {
             reader.setInput(new ByteArrayImageInputStream(data, off, len), true, true);
             int w = reader.getWidth(0);
@@ -191,9 +211,10 @@ public final class ImageDecoder implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new ImageException(Reason.CORRUPT, name + ": " + format + " decoder failed: " + describe(e), e);
         } catch (OutOfMemoryError e) {
-            throw new ImageException(Reason.TOO_LARGE, name + ": out of memory while decoding " + format
+            throw new ImageException(Reason.OUT_OF_MEMORY, name + ": out of memory while decoding " + format
                     + " (" + e.getMessage() + "); lower " + DecodeOptions.MAX_PIXELS + " or give the JVM more heap");
         } finally {
+            active = null;
             if (ok) {
                 reader.setInput(null);
             } else {
@@ -225,13 +246,16 @@ public final class ImageDecoder implements AutoCloseable {
             boolean t = DecodedImage.transposed(orientation);
             return new DecodedImage(image, orientation, t ? h : w, t ? w : h, image.scale(), Format.JPEG);
         } catch (ImageException e) {
-            if (e.reason() == Reason.TRUNCATED || e.reason() == Reason.TOO_LARGE) {
+            if (e.reason() == Reason.TRUNCATED || e.reason() == Reason.TOO_LARGE || e.reason() == Reason.TIMED_OUT) {
                 throw e;
             }
             lastFallback = e.getMessage();
             return null;
-        } catch (ArithmeticException | OutOfMemoryError e) {
-            throw new ImageException(Reason.TOO_LARGE, name + ": out of memory while decoding JPEG (" + e
+        } catch (ArithmeticException e) {
+            throw new ImageException(Reason.TOO_LARGE, name + ": too large to decode JPEG (" + e
+                    + "); lower " + DecodeOptions.MAX_PIXELS);
+        } catch (OutOfMemoryError e) {
+            throw new ImageException(Reason.OUT_OF_MEMORY, name + ": out of memory while decoding JPEG (" + e
                     + "); lower " + DecodeOptions.MAX_PIXELS + " or give the JVM more heap");
         } catch (RuntimeException e) {
             // A defect of ours (the fuzz tests look for these): ImageIO gets the file instead.
@@ -257,6 +281,22 @@ public final class ImageDecoder implements AutoCloseable {
         return shift;
     }
 
+    /**
+     * Asks the decode running on another thread to stop: an ImageIO reader is aborted (plugins check between
+     * rows or tiles, then return what they have); our JPEG decoder stops when its thread is interrupted. Safe to
+     * call from any thread at any time; the decoder is not to be used again after it.
+     */
+    public void abort() {
+        ImageReader r = active;
+        if (r != null) {
+            try {
+                r.abort();
+            } catch (RuntimeException ignored) {
+                // a plugin that fails to abort is left to the caller's thread handling
+            }
+        }
+    }
+
     /** Why the last JPEG went to ImageIO rather than our decoder (null when it did not), for tests and benchmarks. */
     public String lastFallback() {
         return lastFallback;
@@ -279,6 +319,19 @@ public final class ImageDecoder implements AutoCloseable {
     /** For benchmarks: see {@link #lastPixelsNanos()}. */
     public long lastConvertNanos() {
         return lastConvertNanos;
+    }
+
+    /**
+     * For benchmarks: the CPU time that the last decode took on the thread that ran it ({@link #lastThread()},
+     * a {@link DecodeGuard}'s worker when one decoded), whether it succeeded or not.
+     */
+    public long lastCpuNanos() {
+        return lastCpuNanos;
+    }
+
+    /** For benchmarks: the thread that ran the last decode. */
+    public Thread lastThread() {
+        return lastThread;
     }
 
     /** {@link #decode(byte[], int, int, String, int)} of a whole array at full resolution. */

@@ -40,6 +40,18 @@ final class JpegDecoder {
     private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
+    /**
+     * Zeros after a segment: a fill at any position up to 8 bytes past its end reads inside the array, and
+     * beyond that the scan has certainly consumed bits past its data.
+     */
+    private static final int SEGMENT_PADDING = 16;
+
+    /** The most bits one coefficient takes: a 16-bit code and 15 extra bits. */
+    private static final int MAX_SYMBOL_BITS = 31;
+
+    /** Whether the 4x4 box means run on the Vector API ({@link VectorIdct}); loaded only then. */
+    private static final boolean VECTOR_BOX4 = dev.shufflespark.model.kernel.Simd.enabled();
+
     /** libjpeg's D_MAX_BLOCKS_IN_MCU. */
     private static final int MAX_BLOCKS_IN_MCU = 10;
 
@@ -70,9 +82,16 @@ final class JpegDecoder {
         int dcPred;
         JpegHuffman dc;
         JpegHuffman ac;
-        /** {@link JpegIdct#box2Weights} of the quantisation table {@code box2Source}. */
+        /**
+         * {@link JpegIdct#box2Weights} of the quantisation table {@code box2Source}, and the same spread over
+         * the four outputs ({@link JpegIdct#box2Quad}).
+         */
         float[] box2Weights;
+        float[] box2Quad;
         int[] box2Source;
+        /** {@link JpegIdct#box4Weights} of the quantisation table {@code box4Source}. */
+        float[] box4Weights;
+        int[] box4Source;
     }
 
     // Input.
@@ -100,12 +119,21 @@ final class JpegDecoder {
     private long maxPixels;
     private boolean allocated;
 
-    // Bit reader.
-    private long bits;
-    private int nbits;
-    /** Zero bytes appended after the reader met a marker; consuming any of them means the scan overran. */
-    private int zeroFill;
-    private boolean atMarker;
+    /**
+     * The entropy-coded segment being decoded (a scan, or its part up to the next restart marker) without its
+     * stuffed zeros, so that the bit reader never meets a 0xFF: {@code segLength} bytes, then
+     * {@value #SEGMENT_PADDING} zeros. Kept for the next image.
+     */
+    private byte[] segment = new byte[0];
+    private int segLength;
+    /** Whether a marker ends the segment (else the data ends inside it: truncated). */
+    private boolean segEnded;
+
+    // Bit reader: the next bits of the segment at the top of buf, cnt of them valid; the bits below hold the
+    // start of segment[segPos], which the next fill writes again. A fill reads 8 bytes at once.
+    private long buf;
+    private int cnt;
+    private int segPos;
     private int eobrun;
 
     // Scratch.
@@ -498,10 +526,7 @@ final class JpegDecoder {
     }
 
     private void decodeScan(Component[] in, int ss, int se, int ah, int al) throws ImageException {
-        bits = 0;
-        nbits = 0;
-        zeroFill = 0;
-        atMarker = false;
+        readSegment();
         eobrun = 0;
         for (Component c : in) {
             c.dcPred = 0;
@@ -524,6 +549,7 @@ final class JpegDecoder {
                     block(c, q, bx, by, kind, ss, se, al);
                 }
                 checkOverrun();
+                checkInterrupted();
             }
         } else {
             for (int my = 0; my < mcusY; my++) {
@@ -545,12 +571,13 @@ final class JpegDecoder {
                     }
                 }
                 checkOverrun();
+                checkInterrupted();
             }
         }
         checkOverrun();
-        // What the reader holds is the last byte's padding; the next marker follows (nextMarker skips to it).
-        bits = 0;
-        nbits = 0;
+        // What the reader holds is the last byte's padding; pos is at the marker that ended the segment.
+        buf = 0;
+        cnt = 0;
     }
 
     private void block(Component c, int[] q, int bx, int by, int kind, int ss, int se, int al)
@@ -566,95 +593,303 @@ final class JpegDecoder {
 
     /** A sequential block: decoded, transformed and stored in the plane. */
     private void baselineBlock(Component c, int[] q, int bx, int by) throws ImageException {
-        int[] blk = block;
-        int s = decode(c.dc);
-        int diff = s == 0 ? 0 : JpegHuffman.extend(receive(s), s);
-        int dc = c.dcPred + diff;
-        c.dcPred = dc;
+        // The bit reader in locals; written back around the slow fill and the calls below.
+        long b = buf;
+        int n = cnt;
+        int p = segPos;
+        byte[] seg = segment;
+        int fast = segLength - 8;
+        if (p <= fast) {
+            b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+            p += (63 - n) >>> 3;
+            n |= 56;
+        } else {
+            buf = b;
+            cnt = n;
+            segPos = p;
+            fillSlow();
+            b = buf;
+            n = cnt;
+            p = segPos;
+        }
+        JpegHuffman dc = c.dc;
+        int e = dc.lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+        if (e <= 0) {
+            e = longCode(dc.lookup, e, b);
+        }
+        int t = e & 31;
+        int s = (e >> 5) & 15;
+        int diff = JpegHuffman.extendBranchless((int) (b >>> (64 - t)) & ((1 << s) - 1), s);
+        b <<= t;
+        n -= t;
+        int dcValue = c.dcPred + diff;
+        c.dcPred = dcValue;
         int off = (by << c.bhLog) * c.stride + (bx << c.bwLog);
+        int[] lookup = c.ac.lookup;
         if (shift == 3 && c.bwLog == 0 && c.bhLog == 0) {
+            buf = b;
+            cnt = n;
+            segPos = p;
             skipAc(c.ac);
-            c.plane[off] = JpegIdct.dcOnly((short) dc, q[0]);
+            c.plane[off] = JpegIdct.dcOnly((short) dcValue, q[0]);
             return;
         }
-        blk[0] = (short) dc;
-        int rows = 1;
-        int last = 0;
+        if (c.bwLog == 1 && c.bhLog == 1) {
+            box2Weights(c, q);
+            buf = b;
+            cnt = n;
+            segPos = p;
+            acBox2(c, (short) dcValue, off);
+            return;
+        }
+        int[] blk = block;
+        blk[0] = (short) dcValue;
         int[] written = this.written;
         int count = 0;
-        JpegHuffman ac = c.ac;
-        int[] fastAc = ac.fastAc;
-        final int mask = (1 << JpegHuffman.AC_LOOKAHEAD) - 1;
-        // The bit buffer in locals for the loop; written back around the out-of-line paths.
-        long b = bits;
-        int n = nbits;
         for (int k = 1; k < 64; ) {
-            if (n < 16) {
-                if (!atMarker && end - pos >= 8) {
-                    long w = (long) BIG_ENDIAN_LONG.get(data, pos);
-                    long inverted = ~w;
-                    if (((inverted - 0x0101010101010101L) & ~inverted & 0x8080808080808080L) == 0) {
-                        int take = (63 - n) >> 3;
-                        b = b << (take << 3) | w >>> (64 - (take << 3));
-                        n += take << 3;
-                        pos += take;
-                    } else {
-                        bits = b;
-                        nbits = n;
-                        fill();
-                        b = bits;
-                        n = nbits;
-                    }
-                } else {
-                    bits = b;
-                    nbits = n;
-                    fill();
-                    b = bits;
-                    n = nbits;
-                }
-            }
-            int fa = fastAc[(int) (b >>> (n - JpegHuffman.AC_LOOKAHEAD)) & mask];
-            int r;
-            if (fa != 0) {
-                n -= fa & 15;
-                r = (fa >> 4) & 15;
-                s = fa >> 12;
+            // At least 56 bits after this fill: a code of the lookahead with its extra bits takes at most
+            // LOOKAHEAD + 15 = 25 bits, so two coefficients follow without a check; a longer code (up to 31
+            // bits) leaves 25, still enough for a second one from the lookahead.
+            if (p <= fast) {
+                b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+                p += (63 - n) >>> 3;
+                n |= 56;
             } else {
-                bits = b;
-                nbits = n;
-                int rs = decode(ac);
-                r = rs >> 4;
-                s = rs & 15;
-                if (s != 0) {
-                    s = JpegHuffman.extend(receive(s), s);
-                }
-                b = bits;
-                n = nbits;
+                buf = b;
+                cnt = n;
+                segPos = p;
+                fillSlow();
+                b = buf;
+                n = cnt;
+                p = segPos;
             }
+            e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e <= 0) {
+                e = longCode(lookup, e, b);
+            }
+            t = e & 31;
+            s = (e >> 5) & 15;
+            int v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
+            b <<= t;
+            n -= t;
             if (s == 0) {
-                if (r != 15) {
+                if ((e & (15 << 9)) != (15 << 9)) {
+                    break; // end of block
+                }
+                k += 16;
+                continue;
+            }
+            k += (e >> 9) & 15;
+            int z = NATURAL[k];
+            blk[z] = JpegHuffman.extendBranchless(v, s);
+            written[count++] = z;
+            if (++k >= 64) {
+                break;
+            }
+            // The second coefficient, when its code is in the lookahead (else the next round takes it).
+            e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e <= 0) {
+                continue;
+            }
+            t = e & 31;
+            s = (e >> 5) & 15;
+            v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
+            b <<= t;
+            n -= t;
+            if (s == 0) {
+                if ((e & (15 << 9)) != (15 << 9)) {
                     break;
                 }
                 k += 16;
                 continue;
             }
-            k += r;
-            int z = NATURAL[k];
-            blk[z] = (short) s;
+            k += (e >> 9) & 15;
+            z = NATURAL[k];
+            blk[z] = JpegHuffman.extendBranchless(v, s);
             written[count++] = z;
-            rows |= 1 << (z >> 3);
-            last = k;
             k++;
         }
-        bits = b;
-        nbits = n;
+        buf = b;
+        cnt = n;
+        segPos = p;
         writtenCount = count;
-        transform(c, q, blk, rows, last, off);
+        transform(c, q, blk, count, off);
     }
 
-    /** Transforms {@code blk} into the plane at {@code off} and clears it. */
-    private void transform(Component c, int[] q, int[] blk, int rows, int last, int off) {
-        if (last == 0) {
+    /**
+     * Decodes a block's AC coefficients straight into its 2x2 box means ({@link JpegIdct#box2sparse}): each
+     * coefficient adds its value times its four weights to the four outputs.
+     */
+    private void acBox2(Component c, int dcValue, int off) throws ImageException {
+        float[] wq = c.box2Quad;
+        float dc = dcValue;
+        float o0 = dc * wq[0];
+        float o1 = dc * wq[1];
+        float o2 = dc * wq[2];
+        float o3 = dc * wq[3];
+        int[] lookup = c.ac.lookup;
+        long b = buf;
+        int n = cnt;
+        int p = segPos;
+        byte[] seg = segment;
+        int fast = segLength - 8;
+        for (int k = 1; k < 64; ) {
+            if (p <= fast) {
+                b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+                p += (63 - n) >>> 3;
+                n |= 56;
+            } else {
+                buf = b;
+                cnt = n;
+                segPos = p;
+                fillSlow();
+                b = buf;
+                n = cnt;
+                p = segPos;
+            }
+            int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e <= 0) {
+                e = longCode(lookup, e, b);
+            }
+            int t = e & 31;
+            int s = (e >> 5) & 15;
+            int v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
+            b <<= t;
+            n -= t;
+            if (s == 0) {
+                if ((e & (15 << 9)) != (15 << 9)) {
+                    break;
+                }
+                k += 16;
+                continue;
+            }
+            k += (e >> 9) & 15;
+            int at = NATURAL[k] << 2;
+            float f = JpegHuffman.extendBranchless(v, s);
+            o0 += f * wq[at];
+            o1 += f * wq[at + 1];
+            o2 += f * wq[at + 2];
+            o3 += f * wq[at + 3];
+            if (++k >= 64) {
+                break;
+            }
+            e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e <= 0) {
+                continue;
+            }
+            t = e & 31;
+            s = (e >> 5) & 15;
+            v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
+            b <<= t;
+            n -= t;
+            if (s == 0) {
+                if ((e & (15 << 9)) != (15 << 9)) {
+                    break;
+                }
+                k += 16;
+                continue;
+            }
+            k += (e >> 9) & 15;
+            at = NATURAL[k] << 2;
+            f = JpegHuffman.extendBranchless(v, s);
+            o0 += f * wq[at];
+            o1 += f * wq[at + 1];
+            o2 += f * wq[at + 2];
+            o3 += f * wq[at + 3];
+            k++;
+        }
+        buf = b;
+        cnt = n;
+        segPos = p;
+        byte[] plane = c.plane;
+        plane[off] = JpegIdct.clampMean(o0);
+        plane[off + 1] = JpegIdct.clampMean(o1);
+        plane[off + c.stride] = JpegIdct.clampMean(o2);
+        plane[off + c.stride + 1] = JpegIdct.clampMean(o3);
+    }
+
+    /** Decodes a block's AC coefficients for their lengths only and drops them (at 1/8 only DC is needed). */
+    private void skipAc(JpegHuffman ac) throws ImageException {
+        int[] lookup = ac.lookup;
+        long b = buf;
+        int n = cnt;
+        int p = segPos;
+        byte[] seg = segment;
+        int fast = segLength - 8;
+        for (int k = 1; k < 64; ) {
+            if (p <= fast) {
+                b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+                p += (63 - n) >>> 3;
+                n |= 56;
+            } else {
+                buf = b;
+                cnt = n;
+                segPos = p;
+                fillSlow();
+                b = buf;
+                n = cnt;
+                p = segPos;
+            }
+            int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e <= 0) {
+                e = longCode(lookup, e, b);
+            }
+            b <<= e & 31;
+            n -= e & 31;
+            if ((e & (15 << 5)) == 0) { // size 0: the end of the block, or a run of 16 zeros
+                if ((e & (15 << 9)) != (15 << 9)) {
+                    break;
+                }
+                k += 16;
+                continue;
+            }
+            k += ((e >> 9) & 15) + 1;
+            if (k >= 64) {
+                break;
+            }
+            e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e <= 0) {
+                continue;
+            }
+            b <<= e & 31;
+            n -= e & 31;
+            if ((e & (15 << 5)) == 0) {
+                if ((e & (15 << 9)) != (15 << 9)) {
+                    break;
+                }
+                k += 16;
+                continue;
+            }
+            k += ((e >> 9) & 15) + 1;
+        }
+        buf = b;
+        cnt = n;
+        segPos = p;
+    }
+
+    /**
+     * The entry of the code at the top of {@code b} when the first lookup in {@code lookup} found {@code first},
+     * not an entry: a longer code's, or CORRUPT when there is none.
+     */
+    private int longCode(int[] lookup, int first, long b) throws ImageException {
+        int e = JpegHuffman.entry(lookup, first, b);
+        if (e == 0) {
+            throw corrupt("bad Huffman code");
+        }
+        return e;
+    }
+
+    /** Whether none of the 8 bytes of {@code w} is 0xFF (a marker or a stuffed byte). */
+    private static boolean noFF(long w) {
+        return ((~w - 0x0101010101010101L) & w & 0x8080808080808080L) == 0;
+    }
+
+    /**
+     * Transforms {@code blk} (DC and the {@code count} non-zero AC coefficients listed in {@link #written})
+     * into the plane at {@code off} and clears it.
+     */
+    private void transform(Component c, int[] q, int[] blk, int count, int off) {
+        if (count == 0) {
             byte v = JpegIdct.dcOnly(blk[0], q[0]);
             int bw = 1 << c.bwLog;
             int bh = 1 << c.bhLog;
@@ -669,13 +904,24 @@ final class JpegDecoder {
         }
         if (c.bwLog == 3 && c.bhLog == 3) {
             JpegIdct.islow(blk, q, workspace, c.plane, off, c.stride);
-        } else if (c.bwLog == 1 && c.bhLog == 1 && last < 64) {
-            if (c.box2Source != q) {
-                c.box2Weights = JpegIdct.box2Weights(q);
-                c.box2Source = q;
+        } else if (c.bwLog == 2 && c.bhLog == 2) {
+            if (c.box4Source != q) {
+                c.box4Weights = JpegIdct.box4Weights(q);
+                c.box4Source = q;
             }
+            if (VECTOR_BOX4) {
+                VectorIdct.box4sparse(blk, written, writtenCount, c.box4Weights, floats, c.plane, off, c.stride);
+            } else {
+                JpegIdct.box4sparse(blk, written, writtenCount, c.box4Weights, floats, c.plane, off, c.stride);
+            }
+        } else if (c.bwLog == 1 && c.bhLog == 1) {
+            box2Weights(c, q);
             JpegIdct.box2sparse(blk, written, writtenCount, c.box2Weights, floats, c.plane, off, c.stride);
         } else {
+            int rows = 1;
+            for (int i = 0; i < count; i++) {
+                rows |= 1 << (written[i] >> 3);
+            }
             JpegIdct.box(blk, q, rows, c.bwLog, c.bhLog, floats, c.plane, off, c.stride);
         }
         blk[0] = 0;
@@ -685,38 +931,12 @@ final class JpegDecoder {
         }
     }
 
-    /** Decodes and drops a block's AC coefficients (only DC is needed at 1/8). */
-    private void skipAc(JpegHuffman ac) throws ImageException {
-        int[] fastAc = ac.fastAc;
-        final int mask = (1 << JpegHuffman.AC_LOOKAHEAD) - 1;
-        for (int k = 1; k < 64; ) {
-            if (nbits < 16) {
-                fill();
-            }
-            int fa = fastAc[(int) (bits >>> (nbits - JpegHuffman.AC_LOOKAHEAD)) & mask];
-            if (fa != 0) {
-                nbits -= fa & 15;
-                if ((fa >> 12) == 0 && (fa & 0xF0) == 0) {
-                    return; // end of block
-                }
-                k += ((fa >> 4) & 15) + 1;
-                continue;
-            }
-            int rs = decode(ac);
-            int r = rs >> 4;
-            int s = rs & 15;
-            if (s == 0) {
-                if (r != 15) {
-                    return;
-                }
-                k += 16;
-                continue;
-            }
-            k += r + 1;
-            if (nbits < s) {
-                fill();
-            }
-            nbits -= s;
+    /** Makes {@code c}'s 2x2 box weights those of quantisation table {@code q}. */
+    private static void box2Weights(Component c, int[] q) {
+        if (c.box2Source != q) {
+            c.box2Weights = JpegIdct.box2Weights(q);
+            c.box2Quad = JpegIdct.box2Quad(c.box2Weights);
+            c.box2Source = q;
         }
     }
 
@@ -838,10 +1058,6 @@ final class JpegDecoder {
 
     private void restart(int count, Component[] in) throws ImageException {
         checkOverrun();
-        bits = 0;
-        nbits = 0;
-        zeroFill = 0;
-        atMarker = false;
         int m = nextMarker();
         if (m < 0) {
             throw truncated("before a restart marker");
@@ -854,93 +1070,137 @@ final class JpegDecoder {
             c.dcPred = 0;
         }
         eobrun = 0;
+        readSegment();
     }
 
     // --- bits ------------------------------------------------------------------------------------------------
 
-    /** Fills the bit buffer to more than 56 bits: data bytes (0xFF00 is 0xFF), then zeros once at a marker. */
+    /**
+     * Copies the entropy-coded data at {@code pos} up to the next marker into {@link #segment}, 0xFF 0x00 as
+     * 0xFF, and starts the bit reader on it. {@code pos} is left at the marker (or at the end of the data).
+     */
+    private void readSegment() {
+        int p = pos;
+        if (segment.length < end - p + SEGMENT_PADDING) {
+            segment = new byte[end - p + SEGMENT_PADDING];
+        }
+        byte[] seg = segment;
+        int o = 0;
+        boolean ended = false;
+        while (true) {
+            int q = p;
+            while (q <= end - 8 && noFF((long) BIG_ENDIAN_LONG.get(data, q))) {
+                q += 8;
+            }
+            while (q < end && data[q] != (byte) 0xFF) {
+                q++;
+            }
+            System.arraycopy(data, p, seg, o, q - p);
+            o += q - p;
+            if (q >= end) {
+                p = end;
+                break;
+            }
+            // 0xFF, fill bytes (more 0xFF), then 0x00 for a stuffed 0xFF, else a marker's code
+            int r = q + 1;
+            while (r < end && data[r] == (byte) 0xFF) {
+                r++;
+            }
+            if (r < end && data[r] == 0) {
+                seg[o++] = (byte) 0xFF;
+                p = r + 1;
+                continue;
+            }
+            p = q;
+            ended = r < end;
+            break;
+        }
+        Arrays.fill(seg, o, o + SEGMENT_PADDING, (byte) 0);
+        pos = p;
+        segLength = o;
+        segEnded = ended;
+        segPos = 0;
+        buf = 0;
+        cnt = 0;
+    }
+
+    /** Fills the bit buffer to at least 56 valid bits. */
     private void fill() throws ImageException {
-        if (!atMarker && end - pos >= 8) {
-            long w = (long) BIG_ENDIAN_LONG.get(data, pos);
-            long inverted = ~w;
-            if (((inverted - 0x0101010101010101L) & ~inverted & 0x8080808080808080L) == 0) {
-                // No 0xFF among the next 8 bytes: take as many whole bytes as fit, at once.
-                int take = (63 - nbits) >> 3;
-                bits = bits << (take << 3) | w >>> (64 - (take << 3));
-                nbits += take << 3;
-                pos += take;
-                return;
-            }
-        }
-        while (nbits <= 56) {
-            int c;
-            if (atMarker) {
-                c = 0;
-                zeroFill++;
-            } else {
-                if (pos >= end) {
-                    throw truncated("inside the entropy-coded data");
-                }
-                c = data[pos] & 0xff;
-                if (c == 0xFF) {
-                    int q = pos + 1;
-                    while (q < end && data[q] == (byte) 0xFF) {
-                        q++;
-                    }
-                    if (q >= end) {
-                        throw truncated("inside the entropy-coded data");
-                    }
-                    if (data[q] != 0) {
-                        atMarker = true; // pos stays at the marker
-                        continue;
-                    }
-                    pos = q + 1;
-                } else {
-                    pos++;
-                }
-            }
-            bits = bits << 8 | c;
-            nbits += 8;
+        if (segPos <= segLength - 8) {
+            buf |= (long) BIG_ENDIAN_LONG.get(segment, segPos) >>> cnt;
+            segPos += (63 - cnt) >>> 3;
+            cnt |= 56;
+        } else {
+            fillSlow();
         }
     }
 
+    /**
+     * {@link #fill} within 8 bytes of the segment's end or past it: the zeros after a segment that a marker
+     * ends (consuming them is an overrun, {@link #checkOverrun}), TRUNCATED when the data ends instead.
+     */
+    private void fillSlow() throws ImageException {
+        int take = (63 - cnt) >>> 3;
+        if (segPos + take > segLength) {
+            if (!segEnded) {
+                throw truncated("inside the entropy-coded data");
+            }
+            if (segPos > segLength + 8) {
+                throw overrun();
+            }
+        }
+        buf |= (long) BIG_ENDIAN_LONG.get(segment, segPos) >>> cnt;
+        segPos += take;
+        cnt |= 56;
+    }
+
+    /** A Huffman-coded symbol (run << 4 | size for AC tables). */
     private int decode(JpegHuffman h) throws ImageException {
-        if (nbits < 16) {
+        if (cnt < MAX_SYMBOL_BITS) {
             fill();
         }
-        int f = h.fast[(int) (bits >>> (nbits - JpegHuffman.LOOKAHEAD)) & ((1 << JpegHuffman.LOOKAHEAD) - 1)];
-        if (f != 0) {
-            nbits -= f >>> 8;
-            return f & 0xff;
+        int e = h.lookup[(int) (buf >>> (64 - JpegHuffman.LOOKAHEAD))];
+        if (e <= 0) {
+            e = longCode(h.lookup, e, buf);
         }
-        int code = (int) (bits >>> (nbits - 16)) & 0xFFFF;
-        for (int l = JpegHuffman.LOOKAHEAD + 1; l <= 16; l++) {
-            int c = code >>> (16 - l);
-            if (c <= h.maxcode[l]) {
-                nbits -= l;
-                int i = h.valoffset[l] + c;
-                if (i < 0 || i >= h.symbols.length) {
-                    throw corrupt("bad Huffman code");
-                }
-                return h.symbols[i] & 0xff;
-            }
-        }
-        throw corrupt("bad Huffman code");
+        int l = JpegHuffman.codeLength(e);
+        buf <<= l;
+        cnt -= l;
+        return JpegHuffman.symbol(e);
     }
 
+    /** The next {@code s} bits (0 to 16) as an unsigned number. */
     private int receive(int s) throws ImageException {
-        if (nbits < s) {
+        if (s == 0) {
+            return 0;
+        }
+        if (cnt < s) {
             fill();
         }
-        int v = (int) (bits >>> (nbits - s)) & ((1 << s) - 1);
-        nbits -= s;
+        int v = (int) (buf >>> (64 - s));
+        buf <<= s;
+        cnt -= s;
         return v;
     }
 
-    /** Fails when the scan used bits past its data (the zeros appended at a marker). */
+    /** Fails when the scan used bits past its data (the zeros after its segment). */
     private void checkOverrun() throws ImageException {
-        if (zeroFill > 0 && nbits < 8 * zeroFill) {
-            throw corrupt("the entropy-coded data ends before the scan does");
+        if (8L * segPos - cnt > 8L * segLength) {
+            throw overrun();
+        }
+    }
+
+    private ImageException overrun() {
+        return corrupt("the entropy-coded data ends before the scan does");
+    }
+
+    /**
+     * Stops the decode when its thread was interrupted: {@link DecodeGuard} does that when the time limit passed.
+     * Checked once per row of MCUs (or of blocks), which costs nothing next to the row's work.
+     */
+    private void checkInterrupted() throws ImageException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new ImageException(Reason.TIMED_OUT, name + ": decoding stopped: its thread was interrupted");
         }
     }
 
@@ -964,10 +1224,11 @@ final class JpegDecoder {
     }
 
     /** A progressive component's coefficients, all scans read, to its plane. */
-    private void transformAll(Component c) {
+    private void transformAll(Component c) throws ImageException {
         int[] q = quant[c.tq];
         int[] blk = block;
         for (int by = 0; by < c.realBlocksY; by++) {
+            checkInterrupted();
             for (int bx = 0; bx < c.realBlocksX; bx++) {
                 int base = coefIndex(c, bx, by);
                 int off = (by << c.bhLog) * c.stride + (bx << c.bwLog);
@@ -975,8 +1236,6 @@ final class JpegDecoder {
                     c.plane[off] = JpegIdct.dcOnly(c.coefs[base], q[0]);
                     continue;
                 }
-                int rows = 0;
-                int last = 0;
                 int count = 0;
                 blk[0] = c.coefs[base];
                 for (int k = 1; k < 64; k++) {
@@ -985,12 +1244,10 @@ final class JpegDecoder {
                     if (v != 0) {
                         blk[z] = v;
                         written[count++] = z;
-                        rows |= 1 << (z >> 3);
-                        last = k;
                     }
                 }
                 writtenCount = count;
-                transform(c, q, blk, rows | 1, last, off);
+                transform(c, q, blk, count, off);
             }
         }
     }

@@ -1,65 +1,80 @@
 package dev.shufflespark.io.decode;
 
 /**
- * One Huffman table of a JPEG (a DHT segment's table), ready for decoding: a 9-bit lookahead table for the
- * short codes, libjpeg's {@code maxcode}/{@code valoffset} arrays for the long ones, and for AC tables a second
- * lookahead that decodes a short code and its extra bits at once (run, value and total length), as
- * stb_image does.
+ * One Huffman table of a JPEG (a DHT segment's table), ready for decoding: one lookup of the next
+ * {@value #LOOKAHEAD} bits gives any code of at most that length (its length, its symbol, and the length of the
+ * code with the extra bits that follow it); a longer code (up to 16 bits) takes a second lookup, of the 6 bits
+ * after those, in a subtable of its prefix. Good tables make long codes rare.
+ *
+ * <p>An entry packs, from bit 0: the code's length plus the number of extra bits (5 bits; at most 16 + 15 = 31),
+ * the symbol's size, its low nibble (4 bits), its run, the high nibble (4 bits), and the code's length (5 bits).
+ * A DC symbol's run is 0. So a decoder that holds at least 31 bits takes a whole coefficient, code and value,
+ * from one entry with no branch on its length.
  */
 final class JpegHuffman {
 
-    static final int LOOKAHEAD = 9;
+    /**
+     * Bits the first lookup looks at. At most 10: the decoder takes two coefficients from one fill of 56 bits,
+     * the first of up to 16 + 15 bits, the second only when its code is in the first lookup (10 + 15).
+     */
+    static final int LOOKAHEAD = 10;
 
-    /** fast[next 9 bits]: {@code length << 8 | symbol} for codes of at most 9 bits, else 0. */
-    final int[] fast = new int[1 << LOOKAHEAD];
-    /** Bits the AC lookahead looks at. */
-    static final int AC_LOOKAHEAD = 11;
+    /** Bits a subtable looks at: those of the longest codes after the first {@value #LOOKAHEAD}. */
+    static final int SUBTABLE_BITS = 16 - LOOKAHEAD;
 
     /**
-     * fastAc[next 11 bits]: {@code value << 12 | run << 4 | length} when an AC code and its extra bits fit in
-     * 11 bits: value is the signed coefficient; value 0 with run 0 is end-of-block, value 0 with run 15 the run
-     * of 16 zeros. 0 when the code is longer: the ordinary path.
+     * lookup[next LOOKAHEAD bits]: the entry of the code they start with; when that code is longer, minus the
+     * index in lookup of the subtable of these bits, whose entries are indexed by the next
+     * {@value #SUBTABLE_BITS} bits; 0 when no code starts with the bits looked at (corrupt data).
      */
-    final int[] fastAc;
-    /** maxcode[l]: the largest code of length l, -1 when there is none; maxcode[17] sentinel. */
-    final int[] maxcode = new int[18];
-    /** symbols[valoffset[l] + code] is the symbol of a code of length l. */
-    final int[] valoffset = new int[18];
-    final byte[] symbols;
+    final int[] lookup;
 
-    private JpegHuffman(int[] counts, byte[] symbols, boolean ac) throws IllegalArgumentException {
-        this.symbols = symbols;
+    private JpegHuffman(int[] counts, byte[] symbols) throws IllegalArgumentException {
+        // The prefixes of the codes longer than the first lookup, each of which gets a subtable.
+        int[] subtable = new int[1 << LOOKAHEAD];
+        int subtables = 0;
         int code = 0;
-        int k = 0;
         for (int l = 1; l <= 16; l++) {
-            valoffset[l] = k - code;
             int n = counts[l];
-            if (n > 0) {
-                code += n;
-                if (code > 1 << l) {
-                    throw new IllegalArgumentException("Huffman codes of length " + l + " overflow");
-                }
-                maxcode[l] = code - 1;
-                // Codes of this length that fit the lookahead fill every 9-bit index that starts with them.
-                if (l <= LOOKAHEAD) {
-                    for (int c = code - n; c < code; c++, k++) {
-                        int shift = LOOKAHEAD - l;
-                        int first = c << shift;
-                        int entry = l << 8 | (symbols[k] & 0xff);
-                        for (int i = 0; i < 1 << shift; i++) {
-                            fast[first + i] = entry;
-                        }
+            code += n;
+            if (code > 1 << l) {
+                throw new IllegalArgumentException("Huffman codes of length " + l + " overflow");
+            }
+            if (l > LOOKAHEAD) {
+                for (int c = code - n; c < code; c++) {
+                    int prefix = c >>> (l - LOOKAHEAD);
+                    if (subtable[prefix] == 0) {
+                        subtable[prefix] = (1 << LOOKAHEAD) + (subtables++ << SUBTABLE_BITS);
                     }
-                } else {
-                    k += n;
                 }
-            } else {
-                maxcode[l] = -1;
             }
             code <<= 1;
         }
-        maxcode[17] = Integer.MAX_VALUE;
-        fastAc = ac ? fastAc(counts, symbols) : null;
+        lookup = new int[(1 << LOOKAHEAD) + (subtables << SUBTABLE_BITS)];
+        code = 0;
+        int k = 0;
+        for (int l = 1; l <= 16; l++) {
+            for (int c = code; c < code + counts[l]; c++, k++) {
+                int entry = entry(l, symbols[k] & 0xff);
+                // A code fills every index of its table that starts with it.
+                int first;
+                int span;
+                if (l <= LOOKAHEAD) {
+                    first = c << (LOOKAHEAD - l);
+                    span = 1 << (LOOKAHEAD - l);
+                } else {
+                    int prefix = c >>> (l - LOOKAHEAD);
+                    int rest = c & ((1 << (l - LOOKAHEAD)) - 1);
+                    lookup[prefix] = -subtable[prefix];
+                    first = subtable[prefix] + (rest << (16 - l));
+                    span = 1 << (16 - l);
+                }
+                for (int i = 0; i < span; i++) {
+                    lookup[first + i] = entry;
+                }
+            }
+            code = (code + counts[l]) << 1;
+        }
     }
 
     /**
@@ -74,45 +89,47 @@ final class JpegHuffman {
                 }
             }
         }
-        return new JpegHuffman(counts, symbols, ac);
+        return new JpegHuffman(counts, symbols);
     }
 
-    private static int[] fastAc(int[] counts, byte[] symbols) {
-        int bitsAhead = AC_LOOKAHEAD;
-        int[] t = new int[1 << bitsAhead];
-        int code = 0;
-        int k = 0;
-        for (int len = 1; len <= 16; len++) {
-            for (int i = 0; i < counts[len]; i++, code++, k++) {
-                if (len > bitsAhead) {
-                    continue;
-                }
-                int rs = symbols[k] & 0xff;
-                int run = rs >> 4;
-                int size = rs & 15;
-                if (size == 0 && run != 0 && run != 15) {
-                    continue; // an end-of-band run (progressive): the ordinary path
-                }
-                if (len + size > bitsAhead) {
-                    continue;
-                }
-                int free = bitsAhead - len - size;
-                for (int extra = 0; extra < 1 << size; extra++) {
-                    int value = size == 0 ? 0 : extend(extra, size);
-                    int entry = value << 12 | run << 4 | (len + size);
-                    int first = (code << size | extra) << free;
-                    for (int j = 0; j < 1 << free; j++) {
-                        t[first + j] = entry;
-                    }
-                }
-            }
-            code <<= 1;
-        }
-        return t;
+    /** The packed entry of a code of {@code length} bits for {@code symbol} (run << 4 | size). */
+    static int entry(int length, int symbol) {
+        return length << 13 | symbol << 5 | (length + (symbol & 15));
+    }
+
+    /** Code length plus extra bits: what taking the coefficient consumes. */
+    static int total(int entry) {
+        return entry & 31;
+    }
+
+    /** The symbol: run << 4 | size. */
+    static int symbol(int entry) {
+        return (entry >> 5) & 0xff;
+    }
+
+    /** The code's own length. */
+    static int codeLength(int entry) {
+        return entry >>> 13;
+    }
+
+    /**
+     * The entry of the code at the top of {@code bits} (left-aligned, at least 16 valid bits), given what the
+     * first lookup found there; 0 when no code matches (corrupt data).
+     */
+    static int entry(int[] lookup, int first, long bits) {
+        return first >= 0 ? first : lookup[-first + ((int) (bits >>> (64 - 16)) & ((1 << SUBTABLE_BITS) - 1))];
     }
 
     /** JPEG's sign extension of {@code size} extra bits {@code v} (F.2.2.1). */
     static int extend(int v, int size) {
         return v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
+    }
+
+    /**
+     * {@link #extend} without a branch: {@code v} when its top bit (of {@code size}) is set, else
+     * {@code v - 2^size + 1}; 0 for size 0 (v is then 0).
+     */
+    static int extendBranchless(int v, int size) {
+        return v + ((v - (1 << (size - 1))) >> 31 & (1 - (1 << size)));
     }
 }

@@ -326,6 +326,31 @@ final class JpegIdct {
         }
     }
 
+    /** floor(s + 128.5) clamped to 0..255: a box mean from its centred sum. */
+    static byte clampMean(float s) {
+        return clamp(s);
+    }
+
+    /**
+     * {@link #box2Weights} spread over the four outputs: {@code [z * 4 + o]} is coefficient z's weight in output
+     * o (row-major 2x2), its sign that of z's row and column parity in {@link #box2sparse}.
+     */
+    static float[] box2Quad(float[] w) {
+        float[] quad = new float[64 * 4];
+        for (int z = 0; z < 64; z++) {
+            boolean oddRow = (z >> 3 & 1) == 1 && z >= 8;
+            boolean oddCol = (z & 1) == 1;
+            // out00 = ee + eo + oe + oo, out01 = ee - eo + oe - oo, out10 = ee + eo - oe - oo, out11 = ee - eo - oe + oo
+            float c = oddCol ? -1 : 1;
+            float r = oddRow ? -1 : 1;
+            quad[z * 4] = w[z];
+            quad[z * 4 + 1] = w[z] * c;
+            quad[z * 4 + 2] = w[z] * r;
+            quad[z * 4 + 3] = w[z] * c * r;
+        }
+        return quad;
+    }
+
     private static byte clamp(float s) {
         // floor(s + 128.5) for the range that matters; anything below -1024 clamps to 0 either way
         int p = (int) (s + (128.5f + 1024)) - 1024;
@@ -371,5 +396,51 @@ final class JpegIdct {
         out[off + 1] = clamp(ee - eo + oe - oo);
         out[off + stride] = clamp(ee + eo - oe - oo);
         out[off + stride + 1] = clamp(ee - eo - oe + oo);
+    }
+
+    /**
+     * Per natural index z, the 16 weights of coefficient z in the 4x4 box means ({@link #box} to 4x4) for
+     * quantisation {@code q}: {@code [z * 16 + j * 4 + i] = q[z] x BOX4(i, u) x BOX4(j, v)} for output row j and
+     * column i, u and v being z's column and row.
+     */
+    static float[] box4Weights(int[] q) {
+        float[] w = new float[64 * 16];
+        for (int z = 0; z < 64; z++) {
+            int u = z & 7;
+            int v = z >> 3;
+            for (int j = 0; j < 4; j++) {
+                for (int i = 0; i < 4; i++) {
+                    w[z * 16 + j * 4 + i] = (float) ((double) q[z] * B4[j * 8 + v] * B4[i * 8 + u]);
+                }
+            }
+        }
+        return w;
+    }
+
+    /**
+     * {@link #box} to 4x4 from the block's non-zero coefficients only: DC and {@code written[0, count)} (natural
+     * indices), each adding its 16 weights ({@link #box4Weights}) times its value to the 16 sums. {@code sums}
+     * is 16 floats of scratch.
+     */
+    static void box4sparse(int[] coef, int[] written, int count, float[] w, float[] sums, byte[] out, int off,
+                           int stride) {
+        float dc = coef[0];
+        for (int i = 0; i < 16; i++) {
+            sums[i] = dc * w[i];
+        }
+        for (int k = 0; k < count; k++) {
+            int z = written[k];
+            float c = coef[z];
+            int at = z * 16;
+            for (int i = 0; i < 16; i++) {
+                sums[i] += c * w[at + i];
+            }
+        }
+        for (int j = 0; j < 4; j++, off += stride) {
+            out[off] = clamp(sums[j * 4]);
+            out[off + 1] = clamp(sums[j * 4 + 1]);
+            out[off + 2] = clamp(sums[j * 4 + 2]);
+            out[off + 3] = clamp(sums[j * 4 + 3]);
+        }
     }
 }

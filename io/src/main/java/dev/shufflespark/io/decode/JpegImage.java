@@ -95,29 +95,33 @@ final class JpegImage implements RgbRows {
         return new RgbImage(width, height, rgb);
     }
 
-    /** Row {@code y} as packed RGB into {@code dst[off, off + 3 * width)}. */
     @Override
-    public void rgbRow(int y, byte[] dst, int off) {
+    public void rgbRow(int y, int from, int to, byte[] dst, int off) {
+        if (from < 0 || to > width || from > to) {
+            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + width);
+        }
         byte[][] src = this.src;
         int[] at = this.at;
         for (int i = 0; i < n; i++) {
             if (upH[i] == 1 && upV[i] == 1) {
                 src[i] = planes[i];
-                at[i] = y * strides[i];
+                at[i] = y * strides[i] + from;
             } else {
                 upsample(i, y);
                 src[i] = rows[i];
-                at[i] = 0;
+                at[i] = from;
             }
         }
+        int count = to - from;
+        int o = off + 3 * from;
         switch (space) {
-            case GRAY -> gray(src[0], at[0], dst, off);
-            case RGB -> copy(src, at, dst, off);
-            case YCBCR -> PixelConversion.ycbcrRow(src[0], at[0], src[1], at[1], src[2], at[2], dst, off, width);
-            case CMYK -> PixelConversion.cmykRow(src, at, adobe, dst, off, width);
+            case GRAY -> gray(src[0], at[0], dst, o, count);
+            case RGB -> copy(src, at, dst, o, count);
+            case YCBCR -> PixelConversion.ycbcrRow(src[0], at[0], src[1], at[1], src[2], at[2], dst, o, count);
+            case CMYK -> PixelConversion.cmykRow(src, at, adobe, dst, o, count);
             case YCCK -> {
-                ycckToCmyk(src, at);
-                PixelConversion.cmykRow(src, at, adobe, dst, off, width);
+                ycckToCmyk(src, at, count);
+                PixelConversion.cmykRow(src, at, adobe, dst, o, count);
             }
             default -> throw new IllegalStateException("no conversion for " + space);
         }
@@ -183,8 +187,8 @@ final class JpegImage implements RgbRows {
         }
     }
 
-    private void gray(byte[] src, int at, byte[] dst, int off) {
-        for (int x = 0; x < width; x++, off += 3) {
+    private static void gray(byte[] src, int at, byte[] dst, int off, int count) {
+        for (int x = 0; x < count; x++, off += 3) {
             byte v = src[at + x];
             dst[off] = v;
             dst[off + 1] = v;
@@ -192,10 +196,10 @@ final class JpegImage implements RgbRows {
         }
     }
 
-    private void copy(byte[][] src, int[] at, byte[] dst, int off) {
+    private static void copy(byte[][] src, int[] at, byte[] dst, int off, int count) {
         byte[] r = src[0], g = src[1], b = src[2];
         int ar = at[0], ag = at[1], ab = at[2];
-        for (int x = 0; x < width; x++, off += 3) {
+        for (int x = 0; x < count; x++, off += 3) {
             dst[off] = r[ar + x];
             dst[off + 1] = g[ag + x];
             dst[off + 2] = b[ab + x];
@@ -203,12 +207,12 @@ final class JpegImage implements RgbRows {
     }
 
     /** libjpeg's {@code ycck_cmyk_convert}: the YCC part to RGB, inverted to CMY; K as it is. In place. */
-    private void ycckToCmyk(byte[][] src, int[] at) {
+    private void ycckToCmyk(byte[][] src, int[] at, int count) {
         if (cmy == null) {
             cmy = new byte[3][width];
         }
         byte[][] out = cmy;
-        PixelConversion.ycbcrToInvertedRow(src[0], at[0], src[1], at[1], src[2], at[2], out, width);
+        PixelConversion.ycbcrToInvertedRow(src[0], at[0], src[1], at[1], src[2], at[2], out, count);
         for (int c = 0; c < 3; c++) {
             src[c] = out[c];
             at[c] = 0;

@@ -19,5 +19,12 @@ public enum Reason {
     /** More pixels than the configured limit (checked from the header, before decoding), or more bytes. */
     TOO_LARGE,
     /** The file system failed to list, open or read the input. */
-    READ_ERROR
+    READ_ERROR,
+    /** Decoding ran out of heap: the image needs more memory than the JVM has left (see the pixel limit). */
+    OUT_OF_MEMORY,
+    /** Decoding took longer than the decode time limit and was stopped (or abandoned, if it would not stop). */
+    TIMED_OUT,
+    /** The decoder failed with an error that says nothing about the data's kind of damage (a stack overflow
+     *  or another {@link Error} of an ImageIO plugin or of ours). */
+    DECODE_FAILED
 }

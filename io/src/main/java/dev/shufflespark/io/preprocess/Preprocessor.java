@@ -34,6 +34,7 @@ public final class Preprocessor {
     private final boolean bgr;
     private byte[] scratch = new byte[0];
     private byte[] rowBuffer = new byte[0];
+    private int[] sums = new int[0];
 
     public Preprocessor(PreprocessSettings settings) {
         this.settings = settings;
@@ -137,51 +138,89 @@ public final class Preprocessor {
         int rowFirst = needV ? vertical.lowest() : top;
         int rowEnd = needV ? vertical.highest() : top + ch;
         int rowCount = rowEnd - rowFirst;
-        int tempStride = cw * 3;
-        if (scratch.length < rowCount * tempStride) {
-            scratch = new byte[rowCount * tempStride];
+        // The horizontal pass writes three planes, channel c's row r at temp[c * planeSize + r * cw], so that
+        // the vertical pass runs along contiguous bytes.
+        int planeSize = rowCount * cw;
+        if (scratch.length < 3 * planeSize) {
+            scratch = new byte[3 * planeSize];
         }
         byte[] temp = scratch;
+        // The stored columns the horizontal taps read: only those are converted.
+        int from = view.xStride() > 0 ? horizontal.lowest() : storedW - horizontal.highest();
+        int to = view.xStride() > 0 ? horizontal.highest() : storedW - horizontal.lowest();
         if (fused && rowBuffer.length < 3 * storedW) {
             rowBuffer = new byte[3 * storedW];
         }
+        int xStride = view.xStride();
         for (int r = 0; r < rowCount; r++) {
             int rowStart;
             if (fused) {
                 int displayed = rowFirst + r;
-                rows.rgbRow(view.yStride() > 0 ? displayed : storedH - 1 - displayed, rowBuffer, 0);
+                rows.rgbRow(view.yStride() > 0 ? displayed : storedH - 1 - displayed, from, to, rowBuffer, 0);
                 src = rowBuffer;
-                rowStart = view.xStride() > 0 ? 0 : 3 * (storedW - 1);
+                rowStart = xStride > 0 ? 0 : 3 * (storedW - 1);
             } else {
                 rowStart = view.origin() + (rowFirst + r) * view.yStride();
             }
-            int t = r * tempStride;
-            for (int x = 0; x < cw; x++, t += 3) {
+            int t = r * cw;
+            for (int x = 0; x < cw; x++) {
                 int n = horizontal.count[x];
                 int k = x * horizontal.stride;
-                int p = rowStart + horizontal.first[x] * view.xStride();
+                int p = rowStart + horizontal.first[x] * xStride;
                 int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
-                for (int i = 0; i < n; i++, p += view.xStride()) {
+                for (int i = 0; i < n; i++, p += xStride) {
                     int w = horizontal.weights[k + i];
                     s0 += (src[p] & 0xff) * w;
                     s1 += (src[p + 1] & 0xff) * w;
                     s2 += (src[p + 2] & 0xff) * w;
                 }
-                temp[t] = (byte) Resampler.clip8(s0);
-                temp[t + 1] = (byte) Resampler.clip8(s1);
-                temp[t + 2] = (byte) Resampler.clip8(s2);
+                temp[t + x] = (byte) Resampler.clip8(s0);
+                temp[planeSize + t + x] = (byte) Resampler.clip8(s1);
+                temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
             }
         }
-        if (!needV) {
-            for (int y = 0; y < ch; y++) {
-                int o = offset + y * cw;
-                for (int x = 0, t = y * tempStride; x < cw; x++, t += 3) {
-                    store(out, o + x, plane, temp, t);
+        for (int c = 0; c < 3; c++) {
+            // Output plane p takes input channel planeChannel[p]; the mapping is its own inverse.
+            int p = planeChannel[c];
+            int table = p * 256;
+            int outPlane = offset + p * plane;
+            int in = c * planeSize;
+            if (!needV) {
+                for (int i = 0; i < plane; i++) {
+                    out[outPlane + i] = normalised[table + (temp[in + i] & 0xff)];
+                }
+            } else {
+                verticalPlane(vertical, temp, in, cw, ch, out, outPlane, table, rowFirst);
+            }
+        }
+    }
+
+    /**
+     * Vertical resampling of one channel plane ({@code cw} bytes a row, row y at {@code in + (y - rowOrigin) *
+     * cw}) into one normalised output plane. The taps run outermost so that each is a pass along a row.
+     */
+    private void verticalPlane(Resampler v, byte[] src, int in, int cw, int ch, float[] out, int outPlane,
+                               int table, int rowOrigin) {
+        if (sums.length < cw) {
+            sums = new int[cw];
+        }
+        int[] acc = sums;
+        for (int y = 0; y < ch; y++) {
+            int n = v.count[y];
+            int k = y * v.stride;
+            java.util.Arrays.fill(acc, 0, cw, Resampler.HALF);
+            for (int i = 0; i < n; i++) {
+                int w = v.weights[k + i];
+                int row = in + (v.first[y] + i - rowOrigin) * cw;
+                for (int x = 0; x < cw; x++) {
+                    acc[x] += (src[row + x] & 0xff) * w;
                 }
             }
-            return;
+            int o = outPlane + y * cw;
+            for (int x = 0; x < cw; x++) {
+                out[o + x] = normalised[table + Resampler.clip8(acc[x])];
+            }
         }
-        verticalPass(vertical, temp, 0, 3, tempStride, cw, ch, out, offset, rowFirst);
     }
 
     /**

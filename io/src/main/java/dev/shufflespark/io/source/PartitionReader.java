@@ -1,6 +1,8 @@
 package dev.shufflespark.io.source;
 
 import dev.shufflespark.io.Redaction;
+import dev.shufflespark.io.decode.DecodeGuard;
+import dev.shufflespark.io.decode.DecodeOptions;
 import dev.shufflespark.io.decode.DecodedImage;
 import dev.shufflespark.io.decode.ImageDecoder;
 import dev.shufflespark.io.decode.ImageException;
@@ -35,7 +37,9 @@ import org.apache.hadoop.util.functional.FutureIO;
  * }
  * }</pre>
  * One encoded-bytes buffer is reused for every image; nothing per image is allocated beyond what decoding
- * needs. Not thread-safe: one reader per task.
+ * needs. Images are decoded through a {@link DecodeGuard}: a decoder's {@link Error} or a decode past the time
+ * limit is the image's failure (DECODE_FAILED, OUT_OF_MEMORY, TIMED_OUT), as is an {@link OutOfMemoryError}
+ * while preprocessing. Not thread-safe: one reader per task.
  */
 public final class PartitionReader implements AutoCloseable {
 
@@ -44,7 +48,8 @@ public final class PartitionReader implements AutoCloseable {
 
     private final Configuration conf;
     private final List<InputFile> inputs;
-    private final ImageDecoder decoder;
+    private final DecodeGuard guard;
+    private final boolean ownsGuard;
     private final Preprocessor preprocessor;
     private final ListingOptions listing;
     private byte[] buffer = new byte[1 << 16];
@@ -53,11 +58,24 @@ public final class PartitionReader implements AutoCloseable {
     private InputStream tarStream;
     private TarReader tar;
 
+    /** A reader that decodes with {@code decoder} (the caller closes it) through a guard of its own. */
     public PartitionReader(Configuration conf, List<InputFile> inputs, ImageDecoder decoder,
                            Preprocessor preprocessor, ListingOptions listing) {
+        this(conf, inputs, new DecodeGuard(decoder), true, preprocessor, listing);
+    }
+
+    /** A reader that decodes through {@code guard}, which the caller closes (one guard serves a whole task). */
+    public PartitionReader(Configuration conf, List<InputFile> inputs, DecodeGuard guard, Preprocessor preprocessor,
+                           ListingOptions listing) {
+        this(conf, inputs, guard, false, preprocessor, listing);
+    }
+
+    private PartitionReader(Configuration conf, List<InputFile> inputs, DecodeGuard guard, boolean ownsGuard,
+                            Preprocessor preprocessor, ListingOptions listing) {
         this.conf = conf;
         this.inputs = List.copyOf(inputs);
-        this.decoder = decoder;
+        this.guard = guard;
+        this.ownsGuard = ownsGuard;
         this.preprocessor = preprocessor;
         this.listing = listing;
     }
@@ -95,7 +113,7 @@ public final class PartitionReader implements AutoCloseable {
         if (f.length() == 0) {
             return failure(f.uri(), null, 0, Reason.EMPTY, f.uri() + ": empty file", 0, 0);
         }
-        if (f.length() > decoder.options().maxBytes()) {
+        if (f.length() > guard.options().maxBytes()) {
             return tooManyBytes(f.uri(), null, f.length());
         }
         int len;
@@ -127,7 +145,7 @@ public final class PartitionReader implements AutoCloseable {
 
     /** Reads to the end into the buffer; the byte count, or minus the count when it exceeds the limit. */
     private int readAll(InputStream in, long expected) throws IOException {
-        long max = decoder.options().maxBytes();
+        long max = guard.options().maxBytes();
         ensure((int) Math.min(max, Math.max(expected, 1)) + 1);
         int len = 0;
         while (true) {
@@ -186,7 +204,7 @@ public final class PartitionReader implements AutoCloseable {
             if (e.size() == 0) {
                 return failure(shard, e.name(), 0, Reason.EMPTY, name + ": empty file", System.nanoTime() - t0, 0);
             }
-            if (e.size() > decoder.options().maxBytes()) {
+            if (e.size() > guard.options().maxBytes()) {
                 return tooManyBytes(shard, e.name(), e.size()); // its data is skipped by the next call
             }
             try {
@@ -230,23 +248,47 @@ public final class PartitionReader implements AutoCloseable {
         long t1 = System.nanoTime();
         DecodedImage image;
         try {
-            image = decoder.decode(data, off, len, name, preprocessor.resizeTarget());
+            image = guard.decode(data, off, len, name, preprocessor.resizeTarget());
         } catch (ImageException e) {
+            if (e.reason() == Reason.TIMED_OUT && data == buffer) {
+                buffer = new byte[1 << 16]; // the timed-out decode's thread may still be reading the old one
+            }
             return new ImageResult(path, member, len, -1, -1, null, e.reason(), e.getMessage(), 0, readNanos,
                     System.nanoTime() - t1, 0);
         }
         long t2 = System.nanoTime();
-        preprocessor.apply(image, out, offset);
+        ImageException failed = preprocess(image, out, offset, name);
         long t3 = System.nanoTime();
+        if (failed != null) {
+            return new ImageResult(path, member, len, image.width(), image.height(), image.format().name(),
+                    failed.reason(), failed.getMessage(), image.reduction(), readNanos, t2 - t1, t3 - t2);
+        }
         return new ImageResult(path, member, len, image.width(), image.height(), image.format().name(), null,
                 null, image.reduction(), readNanos, t2 - t1, t3 - t2);
+    }
+
+    /**
+     * Preprocesses into {@code out}; null, or why it failed: out of memory (orientations that transpose convert
+     * the whole image first), or a defect of ours, which fails this image rather than the task. On failure,
+     * {@code out} may hold part of the tensor: the caller does not use it.
+     */
+    private ImageException preprocess(DecodedImage image, float[] out, int offset, String name) {
+        try {
+            preprocessor.apply(image, out, offset);
+            return null;
+        } catch (OutOfMemoryError e) {
+            return new ImageException(Reason.OUT_OF_MEMORY, name + ": out of memory while preprocessing ("
+                    + e.getMessage() + "); lower " + DecodeOptions.MAX_PIXELS + " or give the JVM more heap");
+        } catch (RuntimeException | StackOverflowError e) {
+            return new ImageException(Reason.DECODE_FAILED, name + ": preprocessing failed: " + e);
+        }
     }
 
     private ImageResult tooManyBytes(String path, String member, long bytes) {
         String name = member == null ? path : path + "/" + member;
         return failure(path, member, bytes, Reason.TOO_LARGE, String.format(Locale.ROOT,
-                "%s: %d bytes, more than the limit of %d (%s)", name, bytes, decoder.options().maxBytes(),
-                dev.shufflespark.io.decode.DecodeOptions.MAX_BYTES), 0, 0);
+                "%s: %d bytes, more than the limit of %d (%s)", name, bytes, guard.options().maxBytes(),
+                DecodeOptions.MAX_BYTES), 0, 0);
     }
 
     private static ImageResult failure(String path, String member, long bytes, Reason reason, String message,
@@ -276,5 +318,8 @@ public final class PartitionReader implements AutoCloseable {
     @Override
     public void close() {
         closeTar();
+        if (ownsGuard) {
+            guard.close();
+        }
     }
 }

@@ -25,6 +25,7 @@ import java.util.Set;
  * @param topK            classes kept per image
  * @param batchSize       images per engine call
  * @param format          how rows are written
+ * @param committer       who commits each unit's rows ({@code auto}: the S3A magic committer on {@code s3a://})
  * @param mode            what to do with an existing output folder
  * @param features        add the features column: each image's globally pooled features
  * @param progressSeconds seconds between progress lines; 0 for none
@@ -34,8 +35,9 @@ import java.util.Set;
  * @param ioOptions       decoding, preprocessing, listing and partitioning settings of the io module
  */
 public record JobConfig(List<String> inputs, String output, String model, String labels, int topK, int batchSize,
-                        OutputFormat format, WriteMode mode, boolean features, double progressSeconds,
-                        int minPartitions, UnitSizer.Options units, Map<String, String> ioOptions) {
+                        OutputFormat format, OutputCommitter committer, WriteMode mode, boolean features,
+                        double progressSeconds, int minPartitions, UnitSizer.Options units,
+                        Map<String, String> ioOptions) {
 
     public static final String INPUT = "input";
     public static final String OUTPUT = "output";
@@ -45,6 +47,8 @@ public record JobConfig(List<String> inputs, String output, String model, String
     public static final String BATCH_SIZE = "batch.size";
     public static final String FORMAT = "format";
     public static final String MODE = "mode";
+    /** Who commits each unit's rows: auto, file, magic or directory ({@link OutputCommitter}). */
+    public static final String OUTPUT_COMMITTER = "output.committer";
     /** Whether the label rows get the features column (the globally pooled features before the classifier). */
     public static final String FEATURES = "features";
     public static final String PROGRESS = "progress.interval.seconds";
@@ -74,6 +78,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         d.put(BATCH_SIZE, "8");
         d.put(FORMAT, "parquet");
         d.put(MODE, "error");
+        d.put(OUTPUT_COMMITTER, OutputCommitter.AUTO.label());
         d.put(FEATURES, "false");
         d.put(PROGRESS, "10");
         d.put(MIN_PARTITIONS, "0");
@@ -92,6 +97,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         d.put(DecodeOptions.EXIF_ORIENTATION, Boolean.toString(dec.exifOrientation()));
         d.put(DecodeOptions.SUBSAMPLE, Boolean.toString(dec.subsample()));
         d.put(DecodeOptions.SUBSAMPLE_HEADROOM, Double.toString(dec.subsampleHeadroom()));
+        d.put(DecodeOptions.TIME_LIMIT, plain(dec.timeLimitSeconds()));
         d.putAll(PreprocessSettings.imagenet().toMap());
         return d;
     }
@@ -152,6 +158,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         int batch = intIn(s, BATCH_SIZE, 1, 4096);
         OutputFormat format = OutputFormat.parse(FORMAT, s.get(FORMAT));
         WriteMode mode = WriteMode.parse(MODE, s.get(MODE));
+        OutputCommitter committer = OutputCommitter.parse(OUTPUT_COMMITTER, s.get(OUTPUT_COMMITTER));
         boolean features = bool(s, FEATURES);
         double progress = number(s, PROGRESS);
         if (progress < 0) {
@@ -180,8 +187,8 @@ public record JobConfig(List<String> inputs, String output, String model, String
         DecodeOptions.from(io::get);
         ListingOptions.from(io::get);
         InputPartitioner.Options.from(io::get, 1);
-        return new JobConfig(inputs, output, model, ConfigValues.trimmed(s::get, LABELS), topK, batch, format, mode,
-                features, progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
+        return new JobConfig(inputs, output, model, ConfigValues.trimmed(s::get, LABELS), topK, batch, format, committer,
+                mode, features, progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
     }
 
     /** A number as the defaults show it: {@code 60}, {@code 0.02}. */
@@ -222,7 +229,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
     }
 
     public JobConfig withMode(WriteMode m) {
-        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, m, features, progressSeconds,
-                minPartitions, units, ioOptions);
+        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, committer, m, features,
+                progressSeconds, minPartitions, units, ioOptions);
     }
 }

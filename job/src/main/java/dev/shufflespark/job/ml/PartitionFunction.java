@@ -1,7 +1,7 @@
 package dev.shufflespark.job.ml;
 
 import dev.shufflespark.io.decode.DecodeOptions;
-import dev.shufflespark.io.decode.ImageDecoder;
+import dev.shufflespark.io.decode.DecodeGuard;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.preprocess.Preprocessor;
 import dev.shufflespark.io.source.ListingOptions;
@@ -81,9 +81,9 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         String id = EngineCache.key(applicationId, model.id());
         Session session = EngineCache.borrow(id, payload, batchSize, preprocess.cropHeight(), preprocess.cropWidth());
         ModelPayload m = model.value();
-        ImageDecoder decoder = new ImageDecoder(decode);
+        DecodeGuard guard = new DecodeGuard(decode);
         Preprocessor preprocessor = new Preprocessor(preprocess);
-        RowImages images = new RowImages(rows, column, binary, lengthColumn, conf.get(), decoder, preprocessor, listing);
+        RowImages images = new RowImages(rows, column, binary, lengthColumn, conf.get(), guard, preprocessor, listing);
         BatchInference inference = new BatchInference(images, session, preprocessor.outputLength(), m.numClasses(),
                 topK, m.outputsProbabilities(), features);
         PartitionRecorder recorder = new PartitionRecorder(partition, attempt, executor, host,
@@ -92,7 +92,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         Runnable closeAll = () -> {
             if (closed.compareAndSet(false, true)) {
                 images.close();
-                decoder.close();
+                guard.close();
             }
         };
         if (task != null) {

@@ -1,8 +1,9 @@
 package dev.shufflespark.job.ml;
 
 import dev.shufflespark.io.Redaction;
+import dev.shufflespark.io.decode.DecodeGuard;
+import dev.shufflespark.io.decode.DecodeOptions;
 import dev.shufflespark.io.decode.DecodedImage;
-import dev.shufflespark.io.decode.ImageDecoder;
 import dev.shufflespark.io.decode.ImageException;
 import dev.shufflespark.io.decode.Reason;
 import dev.shufflespark.io.preprocess.Preprocessor;
@@ -33,7 +34,7 @@ final class RowImages implements ImageStream {
     private final boolean binary;
     private final int lengthColumn; // -1: stat each path
     private final Configuration conf;
-    private final ImageDecoder decoder;
+    private final DecodeGuard guard;
     private final Preprocessor preprocessor;
     private final ListingOptions listing;
     private PartitionReader reader; // the current path row's reader
@@ -41,13 +42,13 @@ final class RowImages implements ImageStream {
     private Row tag;
 
     RowImages(Iterator<Row> rows, int column, boolean binary, int lengthColumn, Configuration conf,
-              ImageDecoder decoder, Preprocessor preprocessor, ListingOptions listing) {
+              DecodeGuard guard, Preprocessor preprocessor, ListingOptions listing) {
         this.rows = rows;
         this.column = column;
         this.binary = binary;
         this.lengthColumn = lengthColumn;
         this.conf = conf;
-        this.decoder = decoder;
+        this.guard = guard;
         this.preprocessor = preprocessor;
         this.listing = listing;
     }
@@ -87,7 +88,7 @@ final class RowImages implements ImageStream {
                         : "cannot read it: " + Redaction.scrub(String.valueOf(e.getMessage()), conf);
                 return failure(path, Reason.READ_ERROR, Redaction.uri(path) + ": " + message, System.nanoTime() - t0);
             }
-            reader = new PartitionReader(conf, List.of(file), decoder, preprocessor, listing);
+            reader = new PartitionReader(conf, List.of(file), guard, preprocessor, listing);
         }
     }
 
@@ -111,20 +112,28 @@ final class RowImages implements ImageStream {
         if (bytes.length == 0) {
             return new ImageResult(null, null, 0, -1, -1, null, Reason.EMPTY, "empty image bytes", 0, 0, 0, 0);
         }
-        if (bytes.length > decoder.options().maxBytes()) {
+        if (bytes.length > guard.options().maxBytes()) {
             return new ImageResult(null, null, bytes.length, -1, -1, null, Reason.TOO_LARGE, String.format(Locale.ROOT,
-                    "%d bytes, more than the limit of %d", bytes.length, decoder.options().maxBytes()), 0, 0, 0, 0);
+                    "%d bytes, more than the limit of %d", bytes.length, guard.options().maxBytes()), 0, 0, 0, 0);
         }
         long t1 = System.nanoTime();
         DecodedImage image;
         try {
-            image = decoder.decode(bytes, 0, bytes.length, "image bytes", preprocessor.resizeTarget());
+            image = guard.decode(bytes, 0, bytes.length, "image bytes", preprocessor.resizeTarget());
         } catch (ImageException e) {
             return new ImageResult(null, null, bytes.length, -1, -1, null, e.reason(), e.getMessage(), 0, 0,
                     System.nanoTime() - t1, 0);
         }
         long t2 = System.nanoTime();
-        preprocessor.apply(image, out, offset);
+        try {
+            preprocessor.apply(image, out, offset);
+        } catch (OutOfMemoryError | RuntimeException | StackOverflowError e) {
+            Reason reason = e instanceof OutOfMemoryError ? Reason.OUT_OF_MEMORY : Reason.DECODE_FAILED;
+            return new ImageResult(null, null, bytes.length, image.width(), image.height(), image.format().name(),
+                    reason, "image bytes: preprocessing failed: " + e + (e instanceof OutOfMemoryError ? "; lower "
+                    + DecodeOptions.MAX_PIXELS + " or give the JVM more heap" : ""), image.reduction(), 0, t2 - t1,
+                    System.nanoTime() - t2);
+        }
         long t3 = System.nanoTime();
         return new ImageResult(null, null, bytes.length, image.width(), image.height(), image.format().name(), null,
                 null, image.reduction(), 0, t2 - t1, t3 - t2);

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkConf;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.SparkSession;
 
@@ -37,6 +38,7 @@ public final class SparkSessions {
     public static final class Activity extends SparkListener {
         public final AtomicInteger jobs = new AtomicInteger();
         public final AtomicInteger tasks = new AtomicInteger();
+        public final AtomicInteger failed = new AtomicInteger();
 
         public static Activity on(SparkSession spark) {
             Activity a = new Activity();
@@ -52,6 +54,18 @@ public final class SparkSessions {
         @Override
         public void onTaskStart(SparkListenerTaskStart taskStart) {
             tasks.incrementAndGet();
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+            if (!taskEnd.taskInfo().successful()) {
+                failed.incrementAndGet();
+            }
+        }
+
+        /** Task attempts that did not succeed (failed or killed). */
+        public int failedTasks() {
+            return failed.get();
         }
     }
 }
