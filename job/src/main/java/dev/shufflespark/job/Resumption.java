@@ -134,7 +134,8 @@ final class Resumption {
      * kernel path or wall time). Written, so that the next resume finds it.
      */
     private UnitRecord rebuild(int unit, InputList listing) {
-        List<Row> rows = RowFiles.readLabels(ctx.spark(), ctx.config().format(), out.unit(unit).toString())
+        List<Row> rows = RowFiles.readLabels(ctx.spark(), ctx.config().format(), ctx.config().features(),
+                out.unit(unit).toString())
                 .select("path", "status", "bytes", "read_ms", "decode_ms", "preprocess_ms", "infer_ms",
                         "executor_id", "partition_id", "run_id").collectAsList();
         long committed = out.modified(new Path(out.unit(unit), OutputFolder.SUCCESS));
@@ -176,7 +177,8 @@ final class Resumption {
     private Set<String> rowPaths(Collection<UnitRecord> units) {
         String[] dirs = units.stream().map(u -> out.unit(u.unit()).toString()).toArray(String[]::new);
         Set<String> paths = new HashSet<>();
-        for (Row r : RowFiles.readLabels(ctx.spark(), ctx.config().format(), dirs).select("path").distinct()
+        for (Row r : RowFiles.readLabels(ctx.spark(), ctx.config().format(), ctx.config().features(), dirs)
+                .select("path").distinct()
                 .collectAsList()) {
             paths.add(r.getString(0));
         }

@@ -225,7 +225,7 @@ final class UnitRunner {
                 .add("length", DataTypes.LongType, true);
         Dataset<Row> result = classifier.transform(ctx.spark().createDataFrame(rows, inputSchema));
         List<Column> cols = new ArrayList<>();
-        for (StructField f : LabelSchema.rows().fields()) {
+        for (StructField f : LabelSchema.rows(ctx.config().features()).fields()) {
             String n = f.name();
             Column c = switch (n) {
                 case "path" -> col("path");
@@ -233,6 +233,7 @@ final class UnitRunner {
                 case "model_sha256" -> lit(prepared.model().sha256());
                 case "run_id" -> lit(ctx.runId());
                 case "partition_id" -> col("result.partition_id").plus(lit(firstPartition));
+                case LabelSchema.FEATURES -> col(classifier.getFeaturesCol());
                 default -> col("result." + n);
             };
             cols.add(c.as(n));

@@ -614,8 +614,8 @@ final class JpegDecoder {
         }
         JpegHuffman dc = c.dc;
         int e = dc.lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-        if (e == 0) {
-            e = longCode(dc, b);
+        if (e <= 0) {
+            e = longCode(dc.lookup, e, b);
         }
         int t = e & 31;
         int s = (e >> 5) & 15;
@@ -664,8 +664,8 @@ final class JpegDecoder {
                 p = segPos;
             }
             e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e == 0) {
-                e = longCode(c.ac, b);
+            if (e <= 0) {
+                e = longCode(lookup, e, b);
             }
             t = e & 31;
             s = (e >> 5) & 15;
@@ -688,7 +688,7 @@ final class JpegDecoder {
             }
             // The second coefficient, when its code is in the lookahead (else the next round takes it).
             e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e == 0) {
+            if (e <= 0) {
                 continue;
             }
             t = e & 31;
@@ -748,8 +748,8 @@ final class JpegDecoder {
                 p = segPos;
             }
             int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e == 0) {
-                e = longCode(c.ac, b);
+            if (e <= 0) {
+                e = longCode(lookup, e, b);
             }
             int t = e & 31;
             int s = (e >> 5) & 15;
@@ -774,7 +774,7 @@ final class JpegDecoder {
                 break;
             }
             e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e == 0) {
+            if (e <= 0) {
                 continue;
             }
             t = e & 31;
@@ -831,8 +831,8 @@ final class JpegDecoder {
                 p = segPos;
             }
             int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e == 0) {
-                e = longCode(ac, b);
+            if (e <= 0) {
+                e = longCode(lookup, e, b);
             }
             b <<= e & 31;
             n -= e & 31;
@@ -848,7 +848,7 @@ final class JpegDecoder {
                 break;
             }
             e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e == 0) {
+            if (e <= 0) {
                 continue;
             }
             b <<= e & 31;
@@ -867,10 +867,13 @@ final class JpegDecoder {
         segPos = p;
     }
 
-    /** The entry of a code longer than the lookahead at the top of {@code b}; CORRUPT when there is none. */
-    private int longCode(JpegHuffman h, long b) throws ImageException {
-        int e = h.slowEntry(b);
-        if (e < 0) {
+    /**
+     * The entry of the code at the top of {@code b} when the first lookup in {@code lookup} found {@code first},
+     * not an entry: a longer code's, or CORRUPT when there is none.
+     */
+    private int longCode(int[] lookup, int first, long b) throws ImageException {
+        int e = JpegHuffman.entry(lookup, first, b);
+        if (e == 0) {
             throw corrupt("bad Huffman code");
         }
         return e;
@@ -1157,8 +1160,8 @@ final class JpegDecoder {
             fill();
         }
         int e = h.lookup[(int) (buf >>> (64 - JpegHuffman.LOOKAHEAD))];
-        if (e == 0) {
-            e = longCode(h, buf);
+        if (e <= 0) {
+            e = longCode(h.lookup, e, buf);
         }
         int l = JpegHuffman.codeLength(e);
         buf <<= l;

@@ -1,64 +1,80 @@
 package dev.shufflespark.io.decode;
 
 /**
- * One Huffman table of a JPEG (a DHT segment's table), ready for decoding: a lookahead table that decodes any
- * code of at most {@value #LOOKAHEAD} bits in one lookup (its length, its symbol, and the length of the code
- * with the extra bits that follow it), and libjpeg's {@code maxcode}/{@code valoffset} arrays for the longer
- * codes, which good tables make rare.
+ * One Huffman table of a JPEG (a DHT segment's table), ready for decoding: one lookup of the next
+ * {@value #LOOKAHEAD} bits gives any code of at most that length (its length, its symbol, and the length of the
+ * code with the extra bits that follow it); a longer code (up to 16 bits) takes a second lookup, of the 6 bits
+ * after those, in a subtable of its prefix. Good tables make long codes rare.
  *
- * <p>An entry ({@link #lookup} or {@link #slowEntry}) packs, from bit 0: the code's length plus the number of
- * extra bits (5 bits; at most 16 + 15 = 31), the symbol's size, its low nibble (4 bits), its run, the high
- * nibble (4 bits), and the code's length (5 bits). A DC symbol's run is 0. So a decoder that holds at least 31
- * bits takes a whole coefficient, code and value, with one lookup and no branch on its length.
+ * <p>An entry packs, from bit 0: the code's length plus the number of extra bits (5 bits; at most 16 + 15 = 31),
+ * the symbol's size, its low nibble (4 bits), its run, the high nibble (4 bits), and the code's length (5 bits).
+ * A DC symbol's run is 0. So a decoder that holds at least 31 bits takes a whole coefficient, code and value,
+ * from one entry with no branch on its length.
  */
 final class JpegHuffman {
 
     /**
-     * Bits the lookahead table looks at. At most 10: the decoder takes two coefficients from one fill of 56 bits,
-     * the first of up to 16 + 15 bits, the second only when its code is in the lookahead (10 + 15).
+     * Bits the first lookup looks at. At most 10: the decoder takes two coefficients from one fill of 56 bits,
+     * the first of up to 16 + 15 bits, the second only when its code is in the first lookup (10 + 15).
      */
     static final int LOOKAHEAD = 10;
 
-    /** lookup[next LOOKAHEAD bits]: the entry of the code they start with, or 0 when it is longer. */
-    final int[] lookup = new int[1 << LOOKAHEAD];
-    /** maxcode[l]: the largest code of length l, -1 when there is none. */
-    final int[] maxcode = new int[18];
-    /** symbols[valoffset[l] + code] is the symbol of a code of length l. */
-    final int[] valoffset = new int[18];
-    final byte[] symbols;
+    /** Bits a subtable looks at: those of the longest codes after the first {@value #LOOKAHEAD}. */
+    static final int SUBTABLE_BITS = 16 - LOOKAHEAD;
+
+    /**
+     * lookup[next LOOKAHEAD bits]: the entry of the code they start with; when that code is longer, minus the
+     * index in lookup of the subtable of these bits, whose entries are indexed by the next
+     * {@value #SUBTABLE_BITS} bits; 0 when no code starts with the bits looked at (corrupt data).
+     */
+    final int[] lookup;
 
     private JpegHuffman(int[] counts, byte[] symbols) throws IllegalArgumentException {
-        this.symbols = symbols;
+        // The prefixes of the codes longer than the first lookup, each of which gets a subtable.
+        int[] subtable = new int[1 << LOOKAHEAD];
+        int subtables = 0;
         int code = 0;
-        int k = 0;
         for (int l = 1; l <= 16; l++) {
-            valoffset[l] = k - code;
             int n = counts[l];
-            if (n > 0) {
-                code += n;
-                if (code > 1 << l) {
-                    throw new IllegalArgumentException("Huffman codes of length " + l + " overflow");
-                }
-                maxcode[l] = code - 1;
-                // A code that fits the lookahead fills every index that starts with it.
-                if (l <= LOOKAHEAD) {
-                    int shift = LOOKAHEAD - l;
-                    for (int c = code - n; c < code; c++, k++) {
-                        int entry = entry(l, symbols[k] & 0xff);
-                        int first = c << shift;
-                        for (int i = 0; i < 1 << shift; i++) {
-                            lookup[first + i] = entry;
-                        }
+            code += n;
+            if (code > 1 << l) {
+                throw new IllegalArgumentException("Huffman codes of length " + l + " overflow");
+            }
+            if (l > LOOKAHEAD) {
+                for (int c = code - n; c < code; c++) {
+                    int prefix = c >>> (l - LOOKAHEAD);
+                    if (subtable[prefix] == 0) {
+                        subtable[prefix] = (1 << LOOKAHEAD) + (subtables++ << SUBTABLE_BITS);
                     }
-                } else {
-                    k += n;
                 }
-            } else {
-                maxcode[l] = -1;
             }
             code <<= 1;
         }
-        maxcode[17] = Integer.MAX_VALUE;
+        lookup = new int[(1 << LOOKAHEAD) + (subtables << SUBTABLE_BITS)];
+        code = 0;
+        int k = 0;
+        for (int l = 1; l <= 16; l++) {
+            for (int c = code; c < code + counts[l]; c++, k++) {
+                int entry = entry(l, symbols[k] & 0xff);
+                // A code fills every index of its table that starts with it.
+                int first;
+                int span;
+                if (l <= LOOKAHEAD) {
+                    first = c << (LOOKAHEAD - l);
+                    span = 1 << (LOOKAHEAD - l);
+                } else {
+                    int prefix = c >>> (l - LOOKAHEAD);
+                    int rest = c & ((1 << (l - LOOKAHEAD)) - 1);
+                    lookup[prefix] = -subtable[prefix];
+                    first = subtable[prefix] + (rest << (16 - l));
+                    span = 1 << (16 - l);
+                }
+                for (int i = 0; i < span; i++) {
+                    lookup[first + i] = entry;
+                }
+            }
+            code = (code + counts[l]) << 1;
+        }
     }
 
     /**
@@ -97,22 +113,11 @@ final class JpegHuffman {
     }
 
     /**
-     * The entry of the code at the top of {@code bits} (left-aligned, at least 16 valid bits) when it is
-     * longer than the lookahead; -1 when no code of any length matches (corrupt data).
+     * The entry of the code at the top of {@code bits} (left-aligned, at least 16 valid bits), given what the
+     * first lookup found there; 0 when no code matches (corrupt data).
      */
-    int slowEntry(long bits) {
-        int code = (int) (bits >>> 48);
-        for (int l = LOOKAHEAD + 1; l <= 16; l++) {
-            int c = code >>> (16 - l);
-            if (c <= maxcode[l]) {
-                int i = valoffset[l] + c;
-                if (i < 0 || i >= symbols.length) {
-                    return -1;
-                }
-                return entry(l, symbols[i] & 0xff);
-            }
-        }
-        return -1;
+    static int entry(int[] lookup, int first, long bits) {
+        return first >= 0 ? first : lookup[-first + ((int) (bits >>> (64 - 16)) & ((1 << SUBTABLE_BITS) - 1))];
     }
 
     /** JPEG's sign extension of {@code size} extra bits {@code v} (F.2.2.1). */

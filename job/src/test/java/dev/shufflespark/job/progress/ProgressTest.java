@@ -108,20 +108,30 @@ class ProgressTest {
         PreprocessSettings p = PreprocessSettings.imagenet();
         DecodeOptions d = DecodeOptions.defaults();
         ListingOptions l = ListingOptions.defaults();
-        RunManifest was = RunManifest.of("r1", "m", "aaaa", List.of("cat", "dog"), 5, OutputFormat.PARQUET, p, d, l);
+        RunManifest was = RunManifest.of("r1", "m", "aaaa", List.of("cat", "dog"), 5, OutputFormat.PARQUET, false,
+                p, d, l);
         assertEquals(List.of(), was.differences(RunManifest.of("r2", "renamed", "aaaa", List.of("cat", "dog"), 5,
-                OutputFormat.PARQUET, p, d, l)), "the run id and the model's name are no part of the identity");
-        RunManifest now = RunManifest.of("r2", "m2", "bbbb", List.of("cat", "hound"), 3, OutputFormat.JSON,
+                OutputFormat.PARQUET, false, p, d, l)), "the run id and the model's name are no part of the identity");
+        RunManifest now = RunManifest.of("r2", "m2", "bbbb", List.of("cat", "hound"), 3, OutputFormat.JSON, true,
                 PreprocessSettings.from(k -> k.equals(PreprocessSettings.RESIZE) ? "320" : null),
                 DecodeOptions.from(k -> k.equals(DecodeOptions.SUBSAMPLE) ? "false" : null), l);
         List<String> diff = was.differences(now);
-        assertEquals(List.of("decode.subsample: true in the output, false now", "format: parquet in the output, json now",
+        assertEquals(List.of("decode.subsample: true in the output, false now",
+                "features: false in the output, true now", "format: parquet in the output, json now",
                 "labels.sha256: " + was.identity().get("labels.sha256") + " in the output, "
                         + now.identity().get("labels.sha256") + " now",
                 "model.sha256: aaaa in the output, bbbb now (m against m2)",
                 "preprocess.resize: 256 in the output, 320 now", "top.k: 5 in the output, 3 now"), diff);
         RunManifest read = Json.read(Json.write(was), RunManifest.class, "manifest");
         assertEquals(was, read);
+
+        // A manifest written before the features column existed has no features key: it had none.
+        String old = Json.write(was).replace("\"features\" : \"false\",", "").replace("\"features\":\"false\",", "");
+        assertTrue(!old.contains("features"), old);
+        RunManifest before = Json.read(old, RunManifest.class, "manifest");
+        assertEquals(List.of(), before.differences(was));
+        assertEquals(List.of("features: false in the output, true now"), before.differences(RunManifest.of("r3", "m",
+                "aaaa", List.of("cat", "dog"), 5, OutputFormat.PARQUET, true, p, d, l)));
     }
 
     @Test
