@@ -75,8 +75,8 @@ class TorchvisionParityTest {
                 assertEquals(expected.length, exact, "a full decode is bit-exact with torchvision");
             } else {
                 // The fast path: JPEGs decoded scaled in the DCT domain (box means) are held to the same bound as
-                // a full decode; other formats decode every s-th pixel, which aliases: a looser bound (README,
-                // "Image input").
+                // a full decode; other formats decode every s-th pixel, which aliases: a looser bound
+                // (docs/image-input.md).
                 if (image.scale() > 1) {
                     assertTrue(mean <= 0.01 && m <= 0.1, () -> name + " scaled: mean " + mean + ", max " + m);
                 } else {

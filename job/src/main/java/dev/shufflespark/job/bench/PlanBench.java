@@ -90,7 +90,7 @@ public final class PlanBench {
                          int units, int partitions, long maxTaskBytes, long taskBytes, int maxTaskInputs,
                          long retainedBytes, long peakHeapBytes, long maxHeapBytes) {
 
-        /** One line for the terminal and the README. */
+        /** One line for the terminal and the performance page (docs/performance.md). */
         public String describe() {
             return String.format(Locale.ROOT, "%,d inputs (%.1f bytes of path each): listed in %.1f s (CPU %.1f s), "
                     + "%d units and %,d partitions planned and serialized in %.1f s (CPU %.1f s; largest task %,d "

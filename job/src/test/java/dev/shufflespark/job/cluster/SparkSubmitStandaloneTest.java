@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shufflespark.io.onnx.OnnxExporter;
-import dev.shufflespark.job.testing.ReadmeCommands;
+import dev.shufflespark.job.testing.DocCommands;
 import dev.shufflespark.job.testing.SparkSessions;
 import dev.shufflespark.job.testing.SparkSubmit;
 import dev.shufflespark.job.testing.SubmitCheck;
@@ -43,7 +43,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The README's standalone spark-submit commands, run as written against a standalone cluster of two 1-core Workers
+ * The standalone spark-submit commands of docs/spark-submit.md, run as written against a standalone cluster of two 1-core Workers
  * and a MiniDFSCluster: {@code org.apache.spark.deploy.SparkSubmit} in a process of its own, started the way
  * {@code bin/spark-submit} starts it, from a Spark home whose {@code jars/} is a Spark distribution's. Then a
  * cluster-mode driver that fails, a second one stopped while it runs, and {@code cluster stop} from another JVM
@@ -134,7 +134,7 @@ class SparkSubmitStandaloneTest {
     @Test
     @Order(1)
     void clientModeWithLocalPaths() throws Exception {
-        ReadmeCommands.Command c = readme("--deploy-mode", "client");
+        DocCommands.Command c = readme("--deploy-mode", "client");
         SparkSubmit.Result r = submit.run(c.args(), dir.resolve("client.log"), SUBMIT_TIMEOUT);
         assertEquals(0, r.exitCode(), r::toString);
         String output = new File(c.option("--output")).toURI().toString();
@@ -147,7 +147,7 @@ class SparkSubmitStandaloneTest {
     @Test
     @Order(2)
     void clusterModeWithHdfsPathsAndAnOnnxModel() throws Exception {
-        ReadmeCommands.Command c = readme("--deploy-mode", "cluster");
+        DocCommands.Command c = readme("--deploy-mode", "cluster");
         assertEquals("spark.standalone.submit.waitAppCompletion=true", c.option("--conf"));
         SparkSubmit.Result r = submit.run(c.args(), dir.resolve("cluster.log"), SUBMIT_TIMEOUT);
         assertEquals(0, r.exitCode(), () -> r + "\n" + driverLog(r));
@@ -166,12 +166,12 @@ class SparkSubmitStandaloneTest {
     @Order(3)
     void aFailedClusterModeDriverThenStopEndsEveryProcess() throws Exception {
         // A driver that fails: Kryo chosen, in the flagless JVM a Worker starts; the job says why, before Spark runs.
-        ReadmeCommands.Command c = readme("--deploy-mode", "cluster");
+        DocCommands.Command c = readme("--deploy-mode", "cluster");
         List<String> kryo = new ArrayList<>(c.args());
         kryo.addAll(kryo.indexOf("--class"), List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"));
         kryo.set(kryo.indexOf("--output") + 1, c.option("--output") + "-kryo");
         SparkSubmit.Result failed = submit.run(kryo, dir.resolve("failed.log"), SUBMIT_TIMEOUT);
-        // spark-submit's exit code is 0 whatever the driver's end (as the README says); its last words are not.
+        // spark-submit's exit code is 0 whatever the driver's end (as docs/spark-submit.md says); its last words are not.
         assertTrue(failed.output().contains("State of driver " + driverId(failed) + " is FAILED"), failed::toString);
         assertTrue(driverLog(failed).contains("needs the JVM flag --add-opens=java.base/java.nio=ALL-UNNAMED"),
                 () -> driverLog(failed));
@@ -207,9 +207,9 @@ class SparkSubmitStandaloneTest {
         assertFalse(Files.exists(state), "state file removed");
     }
 
-    /** The README's standalone command with {@code option value}, placeholders replaced. */
-    private ReadmeCommands.Command readme(String option, String value) throws Exception {
-        return ReadmeCommands.find(layout.root().resolve("README.md"), c -> c.args().contains("spark://HOST:7077")
+    /** The page's standalone command with {@code option value}, placeholders replaced. */
+    private DocCommands.Command readme(String option, String value) throws Exception {
+        return DocCommands.find(layout.root().resolve("docs/spark-submit.md"), c -> c.args().contains("spark://HOST:7077")
                 && value.equals(c.option(option)), "spark standalone " + option + " " + value).with(placeholders);
     }
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.io.onnx.OnnxExporter;
-import dev.shufflespark.job.testing.ReadmeCommands;
+import dev.shufflespark.job.testing.DocCommands;
 import dev.shufflespark.job.testing.SparkSessions;
 import dev.shufflespark.job.testing.SparkSubmit;
 import dev.shufflespark.job.testing.SubmitCheck;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The README's YARN spark-submit commands, run as written against a MiniYARNCluster (one ResourceManager, one
+ * The YARN spark-submit commands of docs/spark-submit.md, run as written against a MiniYARNCluster (one ResourceManager, one
  * NodeManager) and a MiniDFSCluster in this JVM, from a Spark home whose {@code jars/} is a Spark distribution's
  * (spark-yarn included): the driver here (client mode) or in the application master's container (cluster mode),
  * executors in YARN containers, images and labels on HDFS.
@@ -156,7 +156,7 @@ class YarnSubmitTest {
     }
 
     private void run(String mode) throws Exception {
-        ReadmeCommands.Command c = ReadmeCommands.find(layout.root().resolve("README.md"),
+        DocCommands.Command c = DocCommands.find(layout.root().resolve("docs/spark-submit.md"),
                 x -> "yarn".equals(x.option("--master")) && mode.equals(x.option("--deploy-mode")),
                 "yarn " + mode).with(placeholders);
         SparkSubmit withEnv = new SparkSubmit(submitHome(), c.env());

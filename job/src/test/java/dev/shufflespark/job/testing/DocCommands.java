@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * The {@code spark-submit} commands of README.md's shell blocks, so that a test runs exactly what the README
- * prints: continuation lines joined, words split on blanks (single quotes kept together and removed), leading
- * {@code NAME=value} words taken as the environment. Placeholders are replaced word by word.
+ * The {@code spark-submit} commands of a documentation page's shell blocks (docs/spark-submit.md), so that a test
+ * runs exactly what the page prints: continuation lines joined, words split on blanks (single quotes kept together
+ * and removed), leading {@code NAME=value} words taken as the environment. Placeholders are replaced word by word.
  */
-public final class ReadmeCommands {
+public final class DocCommands {
 
     /** One command: its environment and its words after {@code spark-submit}. */
     public record Command(Map<String, String> env, List<String> args, String text) {
@@ -40,15 +40,15 @@ public final class ReadmeCommands {
         }
     }
 
-    private ReadmeCommands() {
+    private DocCommands() {
     }
 
-    /** Every {@code spark-submit} command of the README at {@code readme}. */
-    public static List<Command> sparkSubmit(Path readme) throws IOException {
+    /** Every {@code spark-submit} command of the Markdown page at {@code page}. */
+    public static List<Command> sparkSubmit(Path page) throws IOException {
         List<Command> commands = new ArrayList<>();
         boolean inShell = false;
         StringBuilder current = null;
-        for (String line : Files.readAllLines(readme)) {
+        for (String line : Files.readAllLines(page)) {
             if (line.startsWith("```")) {
                 inShell = !inShell && line.equals("```sh");
                 continue;
@@ -74,10 +74,10 @@ public final class ReadmeCommands {
     }
 
     /** The one command that {@code which} picks; fails unless exactly one does. */
-    public static Command find(Path readme, Predicate<Command> which, String what) throws IOException {
-        List<Command> found = sparkSubmit(readme).stream().filter(which).toList();
+    public static Command find(Path page, Predicate<Command> which, String what) throws IOException {
+        List<Command> found = sparkSubmit(page).stream().filter(which).toList();
         if (found.size() != 1) {
-            throw new AssertionError(found.size() + " spark-submit commands in " + readme + " for " + what + ": "
+            throw new AssertionError(found.size() + " spark-submit commands in " + page + " for " + what + ": "
                     + found);
         }
         return found.get(0);
