@@ -1,7 +1,7 @@
 package dev.shufflespark.job;
 
 import dev.shufflespark.io.Redaction;
-import dev.shufflespark.io.source.InputFile;
+import dev.shufflespark.io.source.InputList;
 import dev.shufflespark.io.source.InputLister;
 import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.job.Resumption.Resume;
@@ -23,6 +23,7 @@ import dev.shufflespark.job.report.ReportData;
 import dev.shufflespark.job.stats.PartitionStats;
 import dev.shufflespark.job.stats.RunEvents;
 import dev.shufflespark.job.stats.Summary;
+import dev.shufflespark.model.NoFeaturesException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -53,7 +54,7 @@ import org.apache.spark.sql.types.StructType;
  * ({@link OutputFolder} has the layout):
  * <ul>
  *   <li>{@code manifest.json}: what makes the rows what they are (model SHA-256, top-k, class names, format,
- *       decoding and preprocessing), written before the first unit; a resume must match it;</li>
+ *       features or not, decoding and preprocessing), written before the first unit; a resume must match it;</li>
  *   <li>{@code labels/unit=NNNNN/}: one row per image ({@link LabelSchema}), each unit written by one Spark job
  *       through Spark's commit protocol (a retried task leaves no duplicate) and committed iff its
  *       {@code _SUCCESS} exists; {@code labels/_SUCCESS} once every unit is;</li>
@@ -151,12 +152,12 @@ public final class ClassifyJob {
          */
         Summary run() {
             target();
-            List<InputFile> listing = inputs();
+            InputList listing = inputs();
             ShuffleNetClassifier classifier = classifier();
             ShuffleNetClassifier.Prepared prepared = prepare(classifier);
             RunManifest manifest = RunManifest.of(runId, prepared.model().name(), prepared.model().sha256(),
-                    prepared.broadcast().value().labels(), config.topK(), config.format(), prepared.preprocess(),
-                    prepared.decode(), prepared.listing());
+                    prepared.broadcast().value().labels(), config.topK(), config.format(), config.features(),
+                    prepared.preprocess(), prepared.decode(), prepared.listing());
             ctx = new RunContext(spark, config, out, committer, runId, events,
                     spark.sparkContext().longAccumulator("shufflespark images"), this::say);
             Resume resume = existed && config.mode() == WriteMode.RESUME ? Resumption.of(ctx, manifest, listing)
@@ -199,10 +200,11 @@ public final class ClassifyJob {
 
         // --- Input selection ---
 
-        private List<InputFile> inputs() {
+        private InputList inputs() {
             Map<String, String> io = config.ioOptions();
             ListingOptions listing = ListingOptions.from(io::get);
-            List<InputFile> files;
+            InputList files;
+            long t0 = System.nanoTime();
             try {
                 files = InputLister.list(config.inputs(), conf, listing);
             } catch (IOException e) {
@@ -214,12 +216,15 @@ public final class ClassifyJob {
                         + String.join(",", listing.imageExtensions()) + ")");
             }
             String outPrefix = Redaction.uri(out.root().toString());
-            for (InputFile f : files) {
-                if (f.uri().equals(outPrefix) || f.uri().startsWith(outPrefix + "/")) {
-                    throw new JobException(JobConfig.describeKey(JobConfig.INPUT) + ": '" + f.uri() + "' is inside the"
-                            + " output folder " + out.shown());
+            byte[] below = (outPrefix + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            for (int i = 0; i < files.size(); i++) {
+                if (files.startsWith(i, below) || files.uriEquals(i, outPrefix)) {
+                    throw new JobException(JobConfig.describeKey(JobConfig.INPUT) + ": '" + files.uri(i) + "' is inside"
+                            + " the output folder " + out.shown());
                 }
             }
+            say(String.format(Locale.ROOT, "classify: %d inputs listed in %.1f s (%d of unknown length)",
+                    files.size(), (System.nanoTime() - t0) / 1e9, files.unknownLengths()));
             return files;
         }
 
@@ -234,12 +239,15 @@ public final class ClassifyJob {
                     .setOptions(config.ioOptions())
                     .setInputCol("path")
                     .setLengthCol("length")
-                    .setOutputCol("result");
+                    .setOutputCol("result")
+                    .setFeaturesCol(config.features() ? LabelSchema.FEATURES : "");
         }
 
         private ShuffleNetClassifier.Prepared prepare(ShuffleNetClassifier classifier) {
             try {
                 return classifier.prepare(spark);
+            } catch (NoFeaturesException e) {
+                throw new JobException(JobConfig.describeKey(JobConfig.FEATURES) + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 throw new JobException(e.getMessage(), e);
             }
@@ -320,8 +328,9 @@ public final class ClassifyJob {
             boolean builtin = prepared.model().builtin();
             return new Summary.Run(runId, prepared.model().name(), prepared.model().sha256(), builtin,
                     builtin ? WEIGHTS_NOTE : null, out.shown(), config.format().source(), config.mode().label(),
-                    partitioning, spark.version(), System.getProperty("java.version"), config.topK(),
-                    config.batchSize(), effectiveConfiguration());
+                    prepared.broadcast().value().featureCount(prepared.preprocess().cropHeight(),
+                            prepared.preprocess().cropWidth()), partitioning, spark.version(),
+                    System.getProperty("java.version"), config.topK(), config.batchSize(), effectiveConfiguration());
         }
 
         /** Every attempt: what its units hold, and for a killed one what the crash cost. */
@@ -375,6 +384,7 @@ public final class ClassifyJob {
             m.put(JobConfig.BATCH_SIZE, Integer.toString(config.batchSize()));
             m.put(JobConfig.FORMAT, config.format().source());
             m.put(JobConfig.MODE, config.mode().label());
+            m.put(JobConfig.FEATURES, Boolean.toString(config.features()));
             m.put(JobConfig.OUTPUT_COMMITTER, committer.label());
             m.put(JobConfig.UNIT_SECONDS, Double.toString(config.units().seconds()));
             m.put(JobConfig.UNIT_SHARE, Double.toString(config.units().share()));

@@ -1,7 +1,7 @@
 package dev.shufflespark.job;
 
 import dev.shufflespark.io.Redaction;
-import dev.shufflespark.io.source.InputFile;
+import dev.shufflespark.io.source.InputList;
 import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.progress.DoneInputs;
 import dev.shufflespark.job.progress.InputSpan;
@@ -39,10 +39,10 @@ final class Resumption {
      * @param nextUnit      the first unit number not used yet
      * @param nextPartition the first partition id not used yet
      */
-    record Resume(boolean fresh, SortedMap<Integer, UnitRecord> units, List<InputFile> left, long inputsDone,
+    record Resume(boolean fresh, SortedMap<Integer, UnitRecord> units, InputList left, long inputsDone,
                   int nextUnit, int nextPartition) {
 
-        static Resume fresh(List<InputFile> listing) {
+        static Resume fresh(InputList listing) {
             return new Resume(true, new TreeMap<>(), listing, 0, 0, 0);
         }
     }
@@ -59,11 +59,11 @@ final class Resumption {
      * Checks that the output can be resumed by a run of {@code manifest} (an error naming each difference
      * otherwise; nothing changed), then cleans it up and finds what is left of {@code listing}.
      */
-    static Resume of(RunContext run, RunManifest manifest, List<InputFile> listing) {
+    static Resume of(RunContext run, RunManifest manifest, InputList listing) {
         return new Resumption(run).resume(manifest, listing);
     }
 
-    private Resume resume(RunManifest manifest, List<InputFile> listing) {
+    private Resume resume(RunManifest manifest, InputList listing) {
         String flag = "--mode resume: " + out.shown();
         if (!out.exists(out.manifest())) {
             if (out.exists(out.labels())) {
@@ -133,8 +133,9 @@ final class Resumption {
      * inputs are the listing's inputs that have rows in it, its statistics are computed from the rows (no host,
      * kernel path or wall time). Written, so that the next resume finds it.
      */
-    private UnitRecord rebuild(int unit, List<InputFile> listing) {
-        List<Row> rows = RowFiles.readLabels(ctx.spark(), ctx.config().format(), out.unit(unit).toString())
+    private UnitRecord rebuild(int unit, InputList listing) {
+        List<Row> rows = RowFiles.readLabels(ctx.spark(), ctx.config().format(), ctx.config().features(),
+                out.unit(unit).toString())
                 .select("path", "status", "bytes", "read_ms", "decode_ms", "preprocess_ms", "infer_ms",
                         "executor_id", "partition_id", "run_id").collectAsList();
         long committed = out.modified(new Path(out.unit(unit), OutputFolder.SUCCESS));
@@ -151,12 +152,14 @@ final class Resumption {
         }
         List<PartitionStats> stats = new ArrayList<>();
         partitions.values().forEach(p -> stats.add(p.finish(0, committed)));
-        List<InputFile> held = new ArrayList<>();
-        for (InputFile f : listing) {
-            if (paths.contains(f.uri())) {
-                held.add(f);
+        boolean[] marked = new boolean[listing.size()];
+        for (String path : paths) {
+            int i = listing.indexOf(path);
+            if (i >= 0) {
+                marked[i] = true;
             }
         }
+        InputList held = listing.select(marked);
         InputSpan span = held.isEmpty() ? new InputSpan(0, 0, "", "", "") : InputSpan.of(held, 0, held.size());
         int first = partitions.isEmpty() ? 0 : partitions.firstKey();
         int last = partitions.isEmpty() ? -1 : partitions.lastKey();
@@ -174,7 +177,8 @@ final class Resumption {
     private Set<String> rowPaths(Collection<UnitRecord> units) {
         String[] dirs = units.stream().map(u -> out.unit(u.unit()).toString()).toArray(String[]::new);
         Set<String> paths = new HashSet<>();
-        for (Row r : RowFiles.readLabels(ctx.spark(), ctx.config().format(), dirs).select("path").distinct()
+        for (Row r : RowFiles.readLabels(ctx.spark(), ctx.config().format(), ctx.config().features(), dirs)
+                .select("path").distinct()
                 .collectAsList()) {
             paths.add(r.getString(0));
         }

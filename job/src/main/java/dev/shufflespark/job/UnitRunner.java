@@ -3,7 +3,7 @@ package dev.shufflespark.job;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import dev.shufflespark.io.source.InputFile;
+import dev.shufflespark.io.source.InputList;
 import dev.shufflespark.io.source.InputPartition;
 import dev.shufflespark.io.source.InputPartitioner;
 import dev.shufflespark.job.TestSeam.Point;
@@ -72,22 +72,19 @@ final class UnitRunner {
     }
 
     /** Classifies {@code left} in units numbered from {@code nextUnit}, partitions from {@code nextPartition}. */
-    Work run(List<InputFile> left, int nextUnit, int nextPartition) {
+    Work run(InputList left, int nextUnit, int nextPartition) {
         if (left.isEmpty()) {
             ctx.say().accept("classify: every input already has rows in " + ctx.out().shown() + "; nothing to do");
             attempt.workDone();
             return new Work(List.of(), 0);
         }
         int cores = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()).defaultParallelism();
-        long totalBytes = 0;
-        for (InputFile f : left) {
-            totalBytes += f.length();
-        }
-        UnitSizer sizer = new UnitSizer(ctx.config().units(), totalBytes, cores);
-        boolean tars = left.stream().anyMatch(f -> f.kind() == InputFile.Kind.TAR);
+        UnitSizer sizer = new UnitSizer(ctx.config().units(), UnitSizer.weight(left, 0, left.size()), cores);
+        boolean tars = left.anyTar();
         ExecutorService pool = Executors.newFixedThreadPool(IN_FLIGHT, RunContext.daemonThreads("shufflespark-unit"));
         ExecutorCompletionService<UnitRecord> completed = new ExecutorCompletionService<>(pool);
         Map<Future<UnitRecord>, Integer> inFlight = new HashMap<>();
+        Map<Integer, Long> weights = new HashMap<>();
         List<UnitRecord> done = new ArrayList<>();
         int from = 0;
         long t0 = System.nanoTime();
@@ -99,6 +96,7 @@ final class UnitRunner {
                 while (inFlight.size() < IN_FLIGHT && from < left.size()) {
                     int to = sizer.end(left, from, System.nanoTime());
                     UnitJob job = unitJob(nextUnit, left, from, to, nextPartition, cores);
+                    weights.put(nextUnit, UnitSizer.weight(left, from, to));
                     nextPartition += job.partitions;
                     from = to;
                     inFlight.put(completed.submit(job::run), nextUnit);
@@ -108,7 +106,7 @@ final class UnitRunner {
                 inFlight.remove(f);
                 UnitRecord record = f.get();
                 done.add(record);
-                sizer.committed(record.inputs().bytes());
+                sizer.committed(weights.remove(record.unit()));
                 attempt.committed(record);
             }
         } catch (ExecutionException e) {
@@ -191,8 +189,8 @@ final class UnitRunner {
         }
     }
 
-    private UnitJob unitJob(int unit, List<InputFile> left, int from, int to, int firstPartition, int cores) {
-        List<InputFile> inputs = left.subList(from, to);
+    private UnitJob unitJob(int unit, InputList left, int from, int to, int firstPartition, int cores) {
+        InputList inputs = left.subList(from, to);
         int minPartitions = ctx.config().minPartitions() > 0 ? ctx.config().minPartitions() : 2 * cores;
         InputPartitioner.Plan plan = InputPartitioner.plan(inputs, InputPartitioner.Options.from(
                 ctx.config().ioOptions()::get, minPartitions));
@@ -205,23 +203,29 @@ final class UnitRunner {
                 statistics);
     }
 
-    /** The label rows of some partitions: the classifier's output flattened, the model and the run added. */
+    /**
+     * The label rows of some partitions: the classifier's output flattened, the model and the run added. Each task
+     * gets its own partition's paths only (an {@link InputList} serializes its own inputs, packed), never the unit's
+     * or the listing's.
+     */
     private Dataset<Row> rows(List<InputPartition> parts, int firstPartition) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         // One InputPartition per Spark partition: parallelize slices n elements into n slices of one.
         JavaRDD<Row> rows = jsc.parallelize(parts, parts.size()).flatMap(p -> {
-            List<Row> r = new ArrayList<>(p.files().size());
-            for (InputFile f : p.files()) {
-                r.add(RowFactory.create(f.uri(), f.length()));
+            InputList files = p.files();
+            List<Row> r = new ArrayList<>(files.size());
+            for (int i = 0; i < files.size(); i++) {
+                long length = files.length(i);
+                r.add(RowFactory.create(files.uri(i), length >= 0 ? length : null));
             }
             return r.iterator();
         });
         StructType inputSchema = new StructType()
                 .add("path", DataTypes.StringType, false)
-                .add("length", DataTypes.LongType, false);
+                .add("length", DataTypes.LongType, true);
         Dataset<Row> result = classifier.transform(ctx.spark().createDataFrame(rows, inputSchema));
         List<Column> cols = new ArrayList<>();
-        for (StructField f : LabelSchema.rows().fields()) {
+        for (StructField f : LabelSchema.rows(ctx.config().features()).fields()) {
             String n = f.name();
             Column c = switch (n) {
                 case "path" -> col("path");
@@ -229,6 +233,7 @@ final class UnitRunner {
                 case "model_sha256" -> lit(prepared.model().sha256());
                 case "run_id" -> lit(ctx.runId());
                 case "partition_id" -> col("result.partition_id").plus(lit(firstPartition));
+                case LabelSchema.FEATURES -> col(classifier.getFeaturesCol());
                 default -> col("result." + n);
             };
             cols.add(c.as(n));

@@ -92,6 +92,47 @@ class ClassifyLocalTest {
     }
 
     @Test
+    void aListFilesPathsAreNotLookedUpAndOneThatNamesNothingIsANotFoundRow() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        writeMixed(dir.resolve("in"), set);
+        StringBuilder lines = new StringBuilder("# the archive\n");
+        for (String name : set.files.keySet()) {
+            lines.append("in/").append(name).append('\n');
+        }
+        lines.append("in/never-was.jpg\n");
+        Path list = Files.writeString(dir.resolve("inputs.txt"), lines);
+        String out = uri(dir.resolve("out"));
+        Map<String, String> base = Map.of(JobConfig.INPUT, list.toString(), JobConfig.OUTPUT, out);
+        Summary first = ClassifyJob.run(spark, config(base));
+
+        Map<String, String> expected = new java.util.TreeMap<>(set.expected);
+        expected.put("never-was.jpg", "NOT_FOUND");
+        Map<String, Row> rows = OutputCheck.labelRows(spark, out);
+        Map<String, String> statuses = new java.util.TreeMap<>();
+        rows.forEach((name, r) -> statuses.put(name, r.getAs("status")));
+        assertEquals(expected, statuses);
+        assertTrue(rows.get("never-was.jpg").<String>getAs("error").contains("no such file"));
+        for (String name : List.of("a.png", "empty.jpg", "shard.tar/m1.png")) {
+            assertEquals(set.bytesOf(name).length, rows.get(name).<Long>getAs("bytes").longValue(), name);
+        }
+        assertEquals(Map.of("EMPTY", 1L, "NOT_AN_IMAGE", 2L, "TRUNCATED", 1L, "NOT_FOUND", 1L),
+                first.failuresByReason);
+
+        // A resume finds every unit's span in the list again: nothing to do. A line added since is classified.
+        Map<String, String> resume = new HashMap<>(base);
+        resume.put(JobConfig.MODE, "resume");
+        assertEquals(0, ClassifyJob.run(spark, config(resume)).attempts.get(1).images());
+        Files.write(dir.resolve("in/late.png"), set.files.get("a.png"));
+        Files.writeString(list, lines + "in/late.png\n");
+        Summary third = ClassifyJob.run(spark, config(resume));
+        assertEquals(1, third.attempts.get(2).images());
+        expected.put("late.png", "OK");
+        statuses.clear();
+        OutputCheck.labelRows(spark, out).forEach((name, r) -> statuses.put(name, r.getAs("status")));
+        assertEquals(expected, statuses);
+    }
+
+    @Test
     void refusesAnExistingOutputBeforeAnyTaskAndLeavesItIntact() throws Exception {
         Path in = writeMixed(dir.resolve("in"), new TestImages.MixedSet());
         Path out = Files.createDirectories(dir.resolve("out"));

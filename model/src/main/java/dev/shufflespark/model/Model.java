@@ -3,13 +3,16 @@ package dev.shufflespark.model;
 import dev.shufflespark.model.format.ModelFile;
 import dev.shufflespark.model.plan.Graph;
 import dev.shufflespark.model.plan.Passes;
+import dev.shufflespark.model.plan.PooledFeatures;
 import dev.shufflespark.model.shufflenet.SeededInit;
 import dev.shufflespark.model.shufflenet.ShuffleNets;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * A loaded model: the unoptimised graph and (on first use) the optimised {@link Engine}. A built-in
+ * A loaded model: the unoptimised graph and (on first use) the optimised {@link Engine}, and when asked for, an
+ * engine that also keeps the globally pooled features ({@link PooledFeatures}, {@link Graph#FEATURES}). A built-in
  * architecture also keeps its {@link Architecture} and named {@link Weights}; a model imported from another
  * format (ONNX) has only its graph. Immutable and thread-safe.
  */
@@ -21,6 +24,7 @@ public final class Model {
     private final long parameterCount;
     private final boolean outputsProbabilities;
     private volatile Engine engine;
+    private volatile Engine featureEngine;
 
     private Model(String name, Architecture architecture, Weights weights, Graph graph, long parameterCount,
                   boolean outputsProbabilities) {
@@ -118,6 +122,52 @@ public final class Model {
             }
         }
         return e;
+    }
+
+    /**
+     * The optimised engine, or with {@code features} one whose sessions also give each image's globally pooled
+     * features ({@code Session.kept(Graph.FEATURES)}); each built on first use and shared by every caller.
+     *
+     * @throws NoFeaturesException naming the model when {@code features} is asked for and its graph has none
+     */
+    public Engine engine(boolean features) {
+        if (!features) {
+            return engine();
+        }
+        Engine e = featureEngine;
+        if (e == null) {
+            synchronized (this) {
+                e = featureEngine;
+                if (e == null) {
+                    e = new Engine(name, Passes.optimize(graphWithFeatures()));
+                    featureEngine = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /** Floats of the globally pooled features per image (960 for v1 g3 1x, 1024 for V2 1.0x); empty if none. */
+    public OptionalInt featureCount() {
+        OptionalInt v = PooledFeatures.find(graph);
+        return v.isPresent() ? OptionalInt.of(graph.shapes(224, 224)[v.getAsInt()].size()) : OptionalInt.empty();
+    }
+
+    /**
+     * The graph as built, keeping its globally pooled features as {@link Graph#FEATURES}: marked before any
+     * pass runs, so that none fuses them away.
+     *
+     * @throws NoFeaturesException naming the model when its graph has none
+     */
+    public Graph graphWithFeatures() {
+        OptionalInt v = PooledFeatures.find(graph);
+        if (v.isEmpty()) {
+            throw new NoFeaturesException("model " + name + " has no globally pooled features to give: they are the input"
+                    + " of a final fully connected layer (Gemm or MatMul) that follows a global average pool"
+                    + " (GlobalAveragePool, or ReduceMean over H and W), possibly flattened, and "
+                    + PooledFeatures.describeEnd(graph));
+        }
+        return graph.keep(Graph.FEATURES, v.getAsInt());
     }
 
     /** An engine on the unoptimised graph: every layer runs as built (for cross-checks). */

@@ -4,8 +4,11 @@ import dev.shufflespark.model.layer.Activation;
 import dev.shufflespark.model.layer.Frame;
 import dev.shufflespark.model.layer.Shape;
 import dev.shufflespark.model.layer.Step;
+import dev.shufflespark.model.plan.Graph;
 import dev.shufflespark.model.plan.Program;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One thread's working memory for an {@link Engine}: every activation buffer is allocated here once, so that
@@ -17,6 +20,8 @@ public final class Session {
     private final int maxBatch;
     private final Frame frame;
     private final float[] logits;
+    private final Map<String, float[]> kept = new LinkedHashMap<>();
+    private int lastBatch;
 
     Session(Engine engine, Program program, int maxBatch) {
         this.engine = engine;
@@ -29,6 +34,7 @@ public final class Session {
         }
         this.frame = new Frame(slots, new float[program.scratchFloats()]);
         this.logits = new float[maxBatch * program.outputShape().channels()];
+        program.kept().forEach((name, a) -> kept.put(name, new float[Math.multiplyExact(a.shape().size(), maxBatch)]));
     }
 
     public int maxBatch() {
@@ -52,6 +58,9 @@ public final class Session {
         long n = frame.scratch.length + logits.length;
         for (float[] s : frame.slots) {
             n += s == null ? 0 : s.length;
+        }
+        for (float[] k : kept.values()) {
+            n += k.length;
         }
         return n;
     }
@@ -77,6 +86,7 @@ public final class Session {
         } finally {
             frame.slots[0] = null;
         }
+        lastBatch = batch;
         Activation out = program.output();
         float[] buf = out.buffer(frame);
         int[] planes = out.planes();
@@ -88,6 +98,45 @@ public final class Session {
             }
         }
         return logits;
+    }
+
+    /** Floats per image of the value the graph keeps as {@code name}, e.g. {@link Graph#FEATURES}. */
+    public int keptSize(String name) {
+        return keptActivation(name).shape().size();
+    }
+
+    /**
+     * The value the graph keeps as {@code name} ({@link Graph#kept}; e.g. {@link Graph#FEATURES}, the pooled
+     * features) for the images of the last {@link #run}: {@code [batch, keptSize(name)]}, each image's channels in
+     * order (NCHW), in an array owned by this session, overwritten by the next call. Copies what the run left in
+     * the session's buffers; allocates nothing.
+     */
+    public float[] kept(String name) {
+        Activation a = keptActivation(name);
+        float[] dst = kept.get(name);
+        if (lastBatch == 0) {
+            throw new IllegalStateException("no run yet: nothing kept");
+        }
+        float[] src = a.buffer(frame);
+        int[] planes = a.planes();
+        int hw = a.shape().planeSize();
+        int size = a.shape().size();
+        for (int n = 0; n < lastBatch; n++) {
+            int base = a.base(n);
+            for (int c = 0; c < planes.length; c++) {
+                System.arraycopy(src, base + planes[c], dst, n * size + c * hw, hw);
+            }
+        }
+        return dst;
+    }
+
+    private Activation keptActivation(String name) {
+        Activation a = program.kept().get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("the engine " + engine.name() + " keeps no value named " + name
+                    + (program.kept().isEmpty() ? " (it keeps none)" : "; it keeps " + program.kept().keySet()));
+        }
+        return a;
     }
 
     /** As {@link #run(float[], int)}, checking {@code shape} is {@code [N, 3, height, width]}. */

@@ -20,6 +20,9 @@ public enum Reason {
     TOO_LARGE,
     /** The file system failed to list, open or read the input. */
     READ_ERROR,
+    /** The input does not exist (a path of a list file, taken without asking the file system, that names
+     *  nothing, or a file removed since it was listed), or it is a folder. */
+    NOT_FOUND,
     /** Decoding ran out of heap: the image needs more memory than the JVM has left (see the pixel limit). */
     OUT_OF_MEMORY,
     /** Decoding took longer than the decode time limit and was stopped (or abandoned, if it would not stop). */

@@ -1,12 +1,14 @@
 package dev.shufflespark.io.source;
 
 import java.io.Serializable;
-import java.util.List;
 
-/** The inputs of one task. */
-public record InputPartition(int index, List<InputFile> files, long bytes) implements Serializable {
-
-    public InputPartition {
-        files = List.copyOf(files);
-    }
+/**
+ * The inputs of one task: a range of a unit's inputs on the driver, which travels to the task as its own inputs'
+ * paths only ({@link InputList}).
+ *
+ * @param index its number within its plan
+ * @param files its inputs
+ * @param bytes their bytes, as far as the listing knows them
+ */
+public record InputPartition(int index, InputList files, long bytes) implements Serializable {
 }

@@ -9,7 +9,9 @@ import java.util.function.Function;
 /**
  * Splits listed inputs into task-sized partitions by file count and bytes, so that millions of small files
  * do not become millions of tasks and one huge folder does not become one task. Inputs stay in listing
- * order (neighbours in a folder share a partition); a tar shard is never split and counts as one file.
+ * order (neighbours in a folder share a partition); a tar shard is never split and counts as one file. An input
+ * whose length is not known (a path of a list file) counts no bytes: such inputs are split by count. Partitions
+ * are ranges of the inputs ({@link InputList#subList}), not copies.
  */
 public final class InputPartitioner {
 
@@ -59,28 +61,26 @@ public final class InputPartitioner {
         }
     }
 
-    public static Plan plan(List<InputFile> inputs, Options options) {
+    public static Plan plan(List<InputFile> files, Options options) {
+        InputList inputs = InputList.of(files);
         int n = inputs.size();
-        long total = 0;
-        for (InputFile f : inputs) {
-            total += f.length();
-        }
+        long total = inputs.knownBytes();
         int perFiles = (int) Math.max(1, Math.min(options.maxFiles(), ceilDiv(n, options.minPartitions())));
         long perBytes = Math.max(1, Math.min(options.maxBytes(), ceilDiv(total, options.minPartitions())));
         List<InputPartition> out = new ArrayList<>();
-        List<InputFile> current = new ArrayList<>();
+        int start = 0;
         long bytes = 0;
-        for (InputFile f : inputs) {
-            if (!current.isEmpty() && (current.size() + 1 > perFiles || bytes + f.length() > perBytes)) {
-                out.add(new InputPartition(out.size(), current, bytes));
-                current = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long length = Math.max(0, inputs.length(i));
+            if (i > start && (i - start + 1 > perFiles || bytes + length > perBytes)) {
+                out.add(new InputPartition(out.size(), inputs.subList(start, i), bytes));
+                start = i;
                 bytes = 0;
             }
-            current.add(f);
-            bytes += f.length();
+            bytes += length;
         }
-        if (!current.isEmpty()) {
-            out.add(new InputPartition(out.size(), current, bytes));
+        if (n > start) {
+            out.add(new InputPartition(out.size(), inputs.subList(start, n), bytes));
         }
         return new Plan(List.copyOf(out), n, total, perFiles, perBytes);
     }

@@ -73,10 +73,11 @@ public record ListingOptions(Set<String> imageExtensions, Set<String> tarExtensi
         return name.startsWith(".") || name.startsWith("_");
     }
 
+    /** True when what follows one of the name's dots is one of {@code extensions} (which may hold dots). */
     private static boolean matches(String name, Set<String> extensions) {
         String n = name.toLowerCase(Locale.ROOT);
-        for (String ext : extensions) {
-            if (n.endsWith("." + ext)) {
+        for (int dot = n.lastIndexOf('.'); dot >= 0; dot = n.lastIndexOf('.', dot - 1)) {
+            if (extensions.contains(n.substring(dot + 1))) {
                 return true;
             }
         }

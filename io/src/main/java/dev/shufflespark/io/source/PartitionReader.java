@@ -8,6 +8,7 @@ import dev.shufflespark.io.decode.ImageDecoder;
 import dev.shufflespark.io.decode.ImageException;
 import dev.shufflespark.io.decode.Reason;
 import dev.shufflespark.io.preprocess.Preprocessor;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -119,6 +120,8 @@ public final class PartitionReader implements AutoCloseable {
         int len;
         try (FSDataInputStream in = open(f)) {
             len = readAll(in, f.length());
+        } catch (FileNotFoundException e) {
+            return notFound(f, e, System.nanoTime() - t0);
         } catch (IOException | RuntimeException e) {
             return failure(f.uri(), null, -1, Reason.READ_ERROR, f.uri() + ": cannot read it: "
                     + Redaction.scrub(String.valueOf(e.getMessage()), conf), System.nanoTime() - t0, 0);
@@ -126,7 +129,16 @@ public final class PartitionReader implements AutoCloseable {
         if (len < 0) {
             return tooManyBytes(f.uri(), null, -len);
         }
+        if (len == 0) { // a length the listing did not know
+            return failure(f.uri(), null, 0, Reason.EMPTY, f.uri() + ": empty file", System.nanoTime() - t0, 0);
+        }
         return decodeAndPreprocess(f.uri(), null, len, out, offset, System.nanoTime() - t0);
+    }
+
+    /** An input that is not there: a listed path that names nothing, a file removed since, or a folder. */
+    private ImageResult notFound(InputFile f, FileNotFoundException e, long readNanos) {
+        return failure(f.uri(), null, -1, Reason.NOT_FOUND, f.uri() + ": no such file ("
+                + Redaction.scrub(String.valueOf(e.getMessage()), conf) + ")", readNanos, 0);
     }
 
     private FSDataInputStream open(InputFile f) throws IOException {
@@ -136,14 +148,18 @@ public final class PartitionReader implements AutoCloseable {
             // Local files have no .crc companions to check: skip looking for them on every open.
             fs = checksummed.getRawFileSystem();
         }
-        // Whole-file reads, and the listed length so that object stores skip a HEAD request.
-        return FutureIO.awaitFuture(fs.openFile(p)
-                .opt(READ_POLICY, f.kind() == InputFile.Kind.TAR ? "sequential" : "whole-file")
-                .opt(LENGTH, Long.toString(f.length()))
-                .build());
+        // Whole-file reads, and the listed length (when known) so that object stores skip a HEAD request.
+        var builder = fs.openFile(p).opt(READ_POLICY, f.kind() == InputFile.Kind.TAR ? "sequential" : "whole-file");
+        if (f.length() >= 0) {
+            builder.opt(LENGTH, Long.toString(f.length()));
+        }
+        return FutureIO.awaitFuture(builder.build());
     }
 
-    /** Reads to the end into the buffer; the byte count, or minus the count when it exceeds the limit. */
+    /**
+     * Reads to the end into the buffer; the byte count, or minus the count when it exceeds the limit.
+     * {@code expected} is the listed length, -1 when not known.
+     */
     private int readAll(InputStream in, long expected) throws IOException {
         long max = guard.options().maxBytes();
         ensure((int) Math.min(max, Math.max(expected, 1)) + 1);
@@ -153,7 +169,8 @@ public final class PartitionReader implements AutoCloseable {
                 if (len > max) {
                     return -len;
                 }
-                ensure((int) Math.min((long) len * 2, max + 1));
+                // A length not known (or a file grown since listing): double, keeping what was read.
+                buffer = java.util.Arrays.copyOf(buffer, (int) Math.min((long) len * 2, max + 1));
             }
             int n = in.read(buffer, len, buffer.length - len);
             if (n < 0) {
@@ -171,6 +188,9 @@ public final class PartitionReader implements AutoCloseable {
             tar = new TarReader(tarStream);
             tarFile = f;
             return null;
+        } catch (FileNotFoundException e) {
+            closeTar();
+            return notFound(f, e, System.nanoTime() - t0);
         } catch (IOException | RuntimeException e) {
             closeTar();
             return failure(f.uri(), null, -1, Reason.READ_ERROR, f.uri() + ": cannot open the tar shard: "
@@ -189,7 +209,8 @@ public final class PartitionReader implements AutoCloseable {
             } catch (IOException | RuntimeException ex) {
                 long at = tar.position();
                 closeTar();
-                Reason reason = ex instanceof java.io.EOFException ? Reason.TRUNCATED : Reason.READ_ERROR;
+                Reason reason = ex instanceof java.io.EOFException ? Reason.TRUNCATED
+                        : ex instanceof FileNotFoundException ? Reason.NOT_FOUND : Reason.READ_ERROR;
                 return failure(shard, null, -1, reason, shard + ": tar shard unreadable after byte " + at + ": "
                         + Redaction.scrub(String.valueOf(ex.getMessage()), conf), System.nanoTime() - t0, 0);
             }

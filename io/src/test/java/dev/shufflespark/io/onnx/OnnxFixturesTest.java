@@ -6,13 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shufflespark.model.Engine;
+import dev.shufflespark.model.Model;
+import dev.shufflespark.model.Session;
 import dev.shufflespark.model.layer.BatchNorm2d;
 import dev.shufflespark.model.layer.ChannelShuffle;
 import dev.shufflespark.model.layer.ChannelView;
 import dev.shufflespark.model.layer.Pool2d;
+import dev.shufflespark.model.layer.Linear;
 import dev.shufflespark.model.layer.Relu;
 import dev.shufflespark.model.plan.Graph;
 import dev.shufflespark.model.plan.Graph.Node;
+import dev.shufflespark.model.plan.PooledFeatures;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,9 +28,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Models exported by PyTorch (and one written like the ONNX Model Zoo's Caffe2 conversion), committed with
@@ -172,6 +180,69 @@ class OnnxFixturesTest {
             }
         }
         assertEquals(expected, merged, "average pools with the Pad merged in");
+    }
+
+    /**
+     * Each fixture's globally pooled features, found where its exporter put them (torchvision's V2 and v1:
+     * ReduceMean over H and W, then Gemm; the Model Zoo style: GlobalAveragePool, Flatten, Gemm, Softmax): the
+     * optimised engine gives what the graph as imported computes there, and the final Gemm applied to them in
+     * double gives the engine's output.
+     */
+    @ParameterizedTest(name = "{0}: {1} features")
+    @CsvSource({"v2_opset11, 1024", "v1_opset13, 240", "v1_caffe2_style, 240"})
+    void importedGraphsGiveTheirPooledFeatures(String name, int count) throws IOException {
+        Fixture f = fixtures.get(name);
+        Model model = OnnxImporter.read(bytes(f), name).model();
+        assertEquals(OptionalInt.of(count), model.featureCount());
+        int n = f.images();
+        float[] x = input(n * 3 * SIZE * SIZE, f.seed());
+        Session s = model.engine(true).newSession(n, SIZE, SIZE);
+        float[] out = s.run(x, n).clone();
+        float[] features = s.kept(Graph.FEATURES);
+        assertEquals(n * count, features.length);
+
+        Session asImported = new Engine("as imported", model.graphWithFeatures()).newSession(n, SIZE, SIZE);
+        asImported.run(x, n);
+        float[] expected = asImported.kept(Graph.FEATURES);
+        assertNull(Compare.mismatch(expected, features, n, count, false),
+                () -> name + ": optimised vs as imported: " + Compare.mismatch(expected, features, n, count, false));
+
+        Linear fc = classifier(model.graph());
+        assertEquals(count, fc.inFeatures());
+        float[] logits = new float[n * f.classes()];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            double[] z = new double[f.classes()];
+            for (int o = 0; o < z.length; o++) {
+                double sum = fc.bias() == null ? 0 : fc.bias()[o];
+                for (int k = 0; k < count; k++) {
+                    sum += (double) features[i * count + k] * fc.weight()[o * count + k];
+                }
+                z[o] = sum;
+                max = Math.max(max, sum);
+            }
+            double total = 0;
+            for (int o = 0; o < z.length; o++) {
+                total += Math.exp(z[o] - max);
+            }
+            for (int o = 0; o < z.length; o++) {
+                logits[i * z.length + o] = (float) (model.outputsProbabilities() ? Math.exp(z[o] - max) / total : z[o]);
+            }
+        }
+        assertNull(Compare.mismatch(out, logits, n, f.classes(), true),
+                () -> name + ": Gemm of the features vs the output: " + Compare.mismatch(out, logits, n, f.classes(),
+                        true));
+    }
+
+    /** The fully connected layer that reads the pooled features. */
+    private static Linear classifier(Graph g) {
+        int features = PooledFeatures.find(g).orElseThrow();
+        for (Node node : g.nodes()) {
+            if (node.layer() instanceof Linear l && node.inputs()[0] == features) {
+                return l;
+            }
+        }
+        throw new AssertionError("no Linear reads value " + features);
     }
 
     @Test

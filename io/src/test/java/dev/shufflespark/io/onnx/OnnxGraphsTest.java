@@ -1,7 +1,9 @@
 package dev.shufflespark.io.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.io.onnx.proto.Onnx.AttributeProto;
@@ -12,6 +14,7 @@ import dev.shufflespark.io.onnx.proto.Onnx.OperatorSetIdProto;
 import dev.shufflespark.io.onnx.proto.Onnx.TensorShapeProto;
 import dev.shufflespark.io.onnx.proto.Onnx.TypeProto;
 import dev.shufflespark.io.onnx.proto.Onnx.ValueInfoProto;
+import dev.shufflespark.model.ModelException;
 import dev.shufflespark.model.Session;
 import dev.shufflespark.model.layer.Clip;
 import dev.shufflespark.model.layer.Conv2d;
@@ -79,6 +82,27 @@ class OnnxGraphsTest {
             ort = r.run(x, batch, 6, 9, 9);
         }
         assertNull(Compare.mismatch(ort, ours, batch, 7, true), () -> Compare.mismatch(ort, ours, batch, 7, true));
+    }
+
+    @Test
+    void aClassifierOnAFlattenedMapHasNoPooledFeatures() {
+        // Conv, Flatten of the whole 3x3 map, Gemm: a classifier, but nothing is globally pooled before it.
+        input("x", 3, 5, 5);
+        weight("w", 4, 3, 3, 3);
+        node("Conv", "conv", new String[] {"x", "w"}, "c", intsAttr("kernel_shape", 3, 3));
+        node("Flatten", "flatten", new String[] {"c"}, "f", intAttr("axis", 1));
+        weight("fc_w", 10, 36);
+        node("Gemm", "fc", new String[] {"f", "fc_w"}, "y", intAttr("transB", 1));
+        output("y");
+        ModelProto model = ModelProto.newBuilder().setIrVersion(8)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
+        OnnxModel m = OnnxImporter.fromProto(model, "flat_classifier");
+        assertFalse(m.model().featureCount().isPresent());
+        ModelException e = assertThrows(ModelException.class, () -> m.model().engine(true));
+        assertTrue(e.getMessage().startsWith("model flat_classifier has no globally pooled features"), e.getMessage());
+        assertTrue(e.getMessage().contains("GlobalAveragePool") && e.getMessage().contains("Flatten flatten -> Linear fc"),
+                e.getMessage());
+        m.model().engine().newSession(1, 5, 5); // it still classifies
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -109,10 +109,75 @@ class LocalSourceTest {
         String glob = dir.resolve("photos/*.webp").toString();
         e = assertThrows(InputException.class, () -> InputLister.list(List.of(glob), conf, ListingOptions.defaults()));
         assertTrue(e.getMessage().contains("*.webp") && e.getMessage().contains("matches nothing"), e.getMessage());
-        write("list.txt", "photos/a.jpg\nphotos/missing.jpg\n".getBytes());
+        // A list file's line that is neither an image nor a tar shard by its name is looked up, and fails there.
+        write("list.txt", "photos/a.jpg\nphotos/missing\n".getBytes());
         e = assertThrows(InputException.class, () -> InputLister.list(List.of(dir.resolve("list.txt").toString()),
                 conf, ListingOptions.defaults()));
-        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("missing.jpg"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
+    void imagePathsOfListFilesAreTakenUnaskedAndWhatIsNotThereIsNotFoundWhenRead() throws Exception {
+        write("photos/a.jpg", Images.sample("rocket.jpg"));
+        write("photos/b.png", Images.sample("chelsea.png"));
+        write("photos/sub/c.jpg", Images.sample("rocket.jpg"));
+        Path other = write("elsewhere/d.jpg", Images.sample("rocket.jpg"));
+        String otherUri = new org.apache.hadoop.fs.Path(other.toString()).getFileSystem(conf)
+                .makeQualified(new org.apache.hadoop.fs.Path(other.toString())).toString();
+        // Plain paths are joined to the list's folder byte for byte, the others go through Hadoop's Path: every
+        // one must come out as Path makes it. Lengths come from the line when it gives them, else are unknown.
+        String[] lines = {"# a comment", "", "a.jpg", "  b.png\t" + Files.size(dir.resolve("photos/b.png")) + "  ",
+            "sub/c.jpg\r", "./sub/../a.jpg", "sub//c.jpg", "missing.jpg", other.toString(), "file:" + other,
+            "ünïcode/ñ.jpg", "with space.jpg", "deep/er/x.TIF", "shard.tar", "a.jpg", "gone.jpg"};
+        write("photos/list.txt", String.join("\n", lines).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Path gone = write("photos/gone.jpg", Images.sample("rocket.jpg"));
+
+        InputList listed = InputLister.list(List.of(dir.resolve("photos/list.txt").toString()), conf,
+                ListingOptions.defaults());
+        org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(dir.resolve("photos").toString());
+        org.apache.hadoop.fs.FileSystem fs = folder.getFileSystem(conf);
+        List<String> expected = new ArrayList<>();
+        for (String l : List.of("a.jpg", "b.png", "sub/c.jpg", "missing.jpg", "ünïcode/ñ.jpg", "with space.jpg",
+                "deep/er/x.TIF", "shard.tar", "gone.jpg")) {
+            expected.add(fs.makeQualified(new org.apache.hadoop.fs.Path(folder, l)).toString());
+        }
+        expected.add(4, otherUri); // the absolute path and the file: URI name the same file: listed once
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < listed.size(); i++) {
+            got.add(listed.uri(i));
+        }
+        assertEquals(expected, got);
+        assertEquals(List.of(-1L, Files.size(dir.resolve("photos/b.png")), -1L, -1L, -1L, -1L, -1L, -1L, -1L, -1L),
+                listed.stream().map(InputFile::length).toList());
+        assertEquals(InputFile.Kind.TAR, listed.kind(8));
+        assertEquals(9, listed.unknownLengths());
+
+        // Read as a task reads them: what is not there (never was, or deleted since listing) is NOT_FOUND.
+        Files.delete(gone);
+        Preprocessor pre = new Preprocessor(PreprocessSettings.imagenet().withResize(64, 56, 56));
+        Map<String, String> statuses = new LinkedHashMap<>();
+        try (ImageDecoder decoder = new ImageDecoder();
+             PartitionReader reader = new PartitionReader(conf, listed, decoder, pre, ListingOptions.defaults())) {
+            float[] out = new float[pre.outputLength()];
+            for (ImageResult r; (r = reader.next(out, 0)) != null; ) {
+                statuses.put(r.path().substring(r.path().lastIndexOf('/') + 1), r.status());
+                if (!r.ok()) {
+                    assertTrue(r.message().startsWith(r.path() + ": "), r.message());
+                }
+            }
+        }
+        Map<String, String> want = new LinkedHashMap<>();
+        want.put("a.jpg", "OK");
+        want.put("b.png", "OK");
+        want.put("c.jpg", "OK");
+        want.put("missing.jpg", "NOT_FOUND");
+        want.put("d.jpg", "OK");
+        want.put("ñ.jpg", "NOT_FOUND");
+        want.put("with space.jpg", "NOT_FOUND");
+        want.put("x.TIF", "NOT_FOUND");
+        want.put("shard.tar", "NOT_FOUND");
+        want.put("gone.jpg", "NOT_FOUND");
+        assertEquals(want, statuses);
     }
 
     @Test

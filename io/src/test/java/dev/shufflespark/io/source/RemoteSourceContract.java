@@ -133,14 +133,14 @@ abstract class RemoteSourceContract {
     }
 
     @Test
-    void anInputThatVanishesAfterListingIsAReadError() throws Exception {
+    void anInputThatVanishesAfterListingIsNotFound() throws Exception {
         InputFile gone = new InputFile(root() + "/photos/2024/deleted-since.jpg", 1234, InputFile.Kind.IMAGE);
         Preprocessor pre = new Preprocessor(PreprocessSettings.imagenet());
         try (ImageDecoder decoder = new ImageDecoder();
              PartitionReader reader = new PartitionReader(conf(), List.of(gone), decoder, pre, ListingOptions.defaults())) {
             ImageResult r = reader.next(new float[pre.outputLength()], 0);
-            assertEquals("READ_ERROR", r.status(), r::toString);
-            assertTrue(r.message().startsWith(gone.uri() + ": cannot read it"), r.message());
+            assertEquals("NOT_FOUND", r.status(), r::toString);
+            assertTrue(r.message().startsWith(gone.uri() + ": no such file"), r.message());
             assertNoSecret(r.message());
             assertEquals(null, reader.next(new float[pre.outputLength()], 0));
         }

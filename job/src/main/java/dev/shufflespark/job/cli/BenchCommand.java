@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench",
         description = "Benchmarks. Speed is measured here (and in the JMH module), never asserted in tests.",
         subcommands = {BenchEngineCommand.class, BenchDecodeCommand.class, BenchJobCommand.class,
-            BenchClusterCommand.class})
+            BenchClusterCommand.class, BenchPlanCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -21,6 +21,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing benchmark: engine, decode, job or cluster");
+        throw new ParameterException(spec.commandLine(), "missing benchmark: engine, decode, job, cluster or plan");
     }
 }

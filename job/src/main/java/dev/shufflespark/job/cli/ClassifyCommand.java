@@ -93,6 +93,12 @@ public final class ClassifyCommand implements Callable<Integer> {
                     + "or resume (classify only the inputs without rows).")
     String mode;
 
+    @Option(names = "--features",
+            description = "Add a features column to the label rows: each image's embedding, the globally pooled "
+                    + "features before the classifier (960 floats for shufflenet_v1_g3_x1_0, 1024 for V2 1.0x), for "
+                    + "near-duplicate detection and search. Default: off.")
+    boolean features;
+
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark's master (spark.master): local[N], or spark://HOST:PORT of a standalone cluster (see "
                     + "'shufflespark cluster start'). Default: local[*], or what spark-submit sets.")
@@ -200,7 +206,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         Consumer<LoadedModel> then = null;
         if (sparkConf.get("spark.master").startsWith("local")) {
             PreprocessSettings pre = PreprocessSettings.resolve(Map.of(), config.ioOptions()::get).settings();
-            then = m -> m.warmUp(pre.cropHeight(), pre.cropWidth());
+            then = m -> m.warmUp(pre.cropHeight(), pre.cropWidth(), config.features());
         }
         LoadedModel.prefetch(config.model(), hadoop, then);
     }
@@ -216,6 +222,7 @@ public final class ClassifyCommand implements Callable<Integer> {
                 new RunSettings.Flag(JobConfig.BATCH_SIZE, batchSize, "--batch-size"),
                 new RunSettings.Flag(JobConfig.FORMAT, format, "--format"),
                 new RunSettings.Flag(JobConfig.MODE, mode, "--mode"),
+                new RunSettings.Flag(JobConfig.FEATURES, features ? "true" : null, "--features"),
                 new RunSettings.Flag("spark.master", master, "--master"));
         try {
             return RunSettings.layer(configFile, ProjectLayout.launched().flatMap(ProjectLayout::confFile), flags,
@@ -232,7 +239,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (summary.images == 0) {
             return;
         }
-        List<Row> rows = RowFiles.readLabels(spark, config.format(), summary.output + "/" + ClassifyJob.LABELS_DIR)
+        List<Row> rows = RowFiles.readLabels(spark, config.format(), config.features(),
+                summary.output + "/" + ClassifyJob.LABELS_DIR)
                 .where(col("run_id").equalTo(summary.runId))
                 .select(col("path"), col("member"), col("status"), expr("class_name[0]"), expr("probability[0]"),
                         col("error"))

@@ -27,6 +27,7 @@ import java.util.Set;
  * @param format          how rows are written
  * @param committer       who commits each unit's rows ({@code auto}: the S3A magic committer on {@code s3a://})
  * @param mode            what to do with an existing output folder
+ * @param features        add the features column: each image's globally pooled features
  * @param progressSeconds seconds between progress lines; 0 for none
  * @param minPartitions   split the input into at least this many partitions; 0 for twice Spark's default
  *                        parallelism
@@ -34,8 +35,9 @@ import java.util.Set;
  * @param ioOptions       decoding, preprocessing, listing and partitioning settings of the io module
  */
 public record JobConfig(List<String> inputs, String output, String model, String labels, int topK, int batchSize,
-                        OutputFormat format, OutputCommitter committer, WriteMode mode, double progressSeconds,
-                        int minPartitions, UnitSizer.Options units, Map<String, String> ioOptions) {
+                        OutputFormat format, OutputCommitter committer, WriteMode mode, boolean features,
+                        double progressSeconds, int minPartitions, UnitSizer.Options units,
+                        Map<String, String> ioOptions) {
 
     public static final String INPUT = "input";
     public static final String OUTPUT = "output";
@@ -47,6 +49,8 @@ public record JobConfig(List<String> inputs, String output, String model, String
     public static final String MODE = "mode";
     /** Who commits each unit's rows: auto, file, magic or directory ({@link OutputCommitter}). */
     public static final String OUTPUT_COMMITTER = "output.committer";
+    /** Whether the label rows get the features column (the globally pooled features before the classifier). */
+    public static final String FEATURES = "features";
     public static final String PROGRESS = "progress.interval.seconds";
     public static final String MIN_PARTITIONS = "input.partition.min";
     /** Seconds of the cluster's work a unit may hold (a crash loses the units in flight). */
@@ -58,7 +62,8 @@ public record JobConfig(List<String> inputs, String output, String model, String
 
     /** The flag of each key that has one, for messages. */
     private static final Map<String, String> FLAGS = Map.of(INPUT, "--input", OUTPUT, "--output", MODEL, "--model",
-            LABELS, "--labels", TOP_K, "--top-k", BATCH_SIZE, "--batch-size", FORMAT, "--format", MODE, "--mode");
+            LABELS, "--labels", TOP_K, "--top-k", BATCH_SIZE, "--batch-size", FORMAT, "--format", MODE, "--mode",
+            FEATURES, "--features");
 
     public JobConfig {
         inputs = List.copyOf(inputs);
@@ -74,6 +79,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         d.put(FORMAT, "parquet");
         d.put(MODE, "error");
         d.put(OUTPUT_COMMITTER, OutputCommitter.AUTO.label());
+        d.put(FEATURES, "false");
         d.put(PROGRESS, "10");
         d.put(MIN_PARTITIONS, "0");
         UnitSizer.Options units = UnitSizer.Options.defaults();
@@ -153,6 +159,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         OutputFormat format = OutputFormat.parse(FORMAT, s.get(FORMAT));
         WriteMode mode = WriteMode.parse(MODE, s.get(MODE));
         OutputCommitter committer = OutputCommitter.parse(OUTPUT_COMMITTER, s.get(OUTPUT_COMMITTER));
+        boolean features = bool(s, FEATURES);
         double progress = number(s, PROGRESS);
         if (progress < 0) {
             throw new ConfigException(PROGRESS, s.get(PROGRESS), "must be 0 (off) or more seconds");
@@ -181,7 +188,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
         ListingOptions.from(io::get);
         InputPartitioner.Options.from(io::get, 1);
         return new JobConfig(inputs, output, model, ConfigValues.trimmed(s::get, LABELS), topK, batch, format, committer,
-                mode, progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
+                mode, features, progress, minPartitions, new UnitSizer.Options(unitSeconds, unitShare, unitInputs), io);
     }
 
     /** A number as the defaults show it: {@code 60}, {@code 0.02}. */
@@ -203,6 +210,15 @@ public record JobConfig(List<String> inputs, String output, String model, String
         return (int) n;
     }
 
+    private static boolean bool(Settings s, String key) {
+        String v = s.get(key);
+        String t = v == null ? "" : v.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!t.equals("true") && !t.equals("false")) {
+            throw new ConfigException(key, String.valueOf(v), "must be true or false");
+        }
+        return t.equals("true");
+    }
+
     private static double number(Settings s, String key) {
         String v = s.get(key);
         try {
@@ -213,7 +229,7 @@ public record JobConfig(List<String> inputs, String output, String model, String
     }
 
     public JobConfig withMode(WriteMode m) {
-        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, committer, m, progressSeconds,
-                minPartitions, units, ioOptions);
+        return new JobConfig(inputs, output, model, labels, topK, batchSize, format, committer, m, features,
+                progressSeconds, minPartitions, units, ioOptions);
     }
 }

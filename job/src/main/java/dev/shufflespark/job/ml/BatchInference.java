@@ -2,8 +2,10 @@ package dev.shufflespark.job.ml;
 
 import dev.shufflespark.io.source.ImageResult;
 import dev.shufflespark.model.Session;
+import dev.shufflespark.model.plan.Graph;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -11,8 +13,9 @@ import java.util.NoSuchElementException;
 /**
  * Runs the images of one partition through a session in batches: images are read into the batch array until
  * it holds {@code session.maxBatch()} of them (or the partition ends), then one {@code Session.run} classifies
- * them all. Outcomes come out in input order, failures included, each exactly once. Not thread-safe: one per
- * task.
+ * them all. Outcomes come out in input order, failures included, each exactly once; with {@code features}, each
+ * OK image's globally pooled features come with it (the session's engine must keep them). Not thread-safe: one
+ * per task.
  */
 final class BatchInference implements Iterator<Classified> {
 
@@ -25,6 +28,7 @@ final class BatchInference implements Iterator<Classified> {
     private final int classes;
     private final int topK;
     private final boolean probabilities;
+    private final boolean features;
     private final float[] batch;
     private final List<Object> tags = new ArrayList<>();
     private final List<ImageResult> results = new ArrayList<>();
@@ -32,13 +36,14 @@ final class BatchInference implements Iterator<Classified> {
     private boolean exhausted;
 
     BatchInference(ImageStream source, Session session, int imageFloats, int classes, int topK,
-                   boolean probabilities) {
+                   boolean probabilities, boolean features) {
         this.source = source;
         this.session = session;
         this.imageFloats = imageFloats;
         this.classes = classes;
         this.topK = topK;
         this.probabilities = probabilities;
+        this.features = features;
         this.batch = new float[session.maxBatch() * imageFloats];
     }
 
@@ -75,21 +80,28 @@ final class BatchInference implements Iterator<Classified> {
             }
         }
         float[] logits = null;
+        float[] pooled = null;
+        int width = 0;
         long perImage = 0;
         if (filled > 0) {
             long t0 = System.nanoTime();
             logits = session.run(batch, filled);
             perImage = (System.nanoTime() - t0) / filled;
+            if (features) {
+                pooled = session.kept(Graph.FEATURES);
+                width = session.keptSize(Graph.FEATURES);
+            }
         }
         int slot = 0;
         for (int i = 0; i < results.size(); i++) {
             ImageResult r = results.get(i);
             if (r.ok()) {
                 TopClasses top = TopClasses.of(logits, slot * classes, classes, topK, probabilities);
+                float[] f = pooled == null ? null : Arrays.copyOfRange(pooled, slot * width, (slot + 1) * width);
                 slot++;
-                ready.add(new Classified(tags.get(i), r, top.index, top.probability, perImage));
+                ready.add(new Classified(tags.get(i), r, top.index, top.probability, perImage, f));
             } else {
-                ready.add(new Classified(tags.get(i), r, null, null, 0));
+                ready.add(new Classified(tags.get(i), r, null, null, 0, null));
             }
         }
         tags.clear();

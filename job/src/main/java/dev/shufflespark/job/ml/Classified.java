@@ -10,6 +10,8 @@ import dev.shufflespark.io.source.ImageResult;
  * @param classIndex  the top-k class indices, most probable first; null when the image failed
  * @param probability their probabilities; null when the image failed
  * @param inferNanos  this image's share of its batch's inference time; 0 when it failed
+ * @param features    its globally pooled features; null when the image failed or they were not asked for
  */
-record Classified(Object tag, ImageResult image, int[] classIndex, float[] probability, long inferNanos) {
+record Classified(Object tag, ImageResult image, int[] classIndex, float[] probability, long inferNanos,
+                  float[] features) {
 }

@@ -26,8 +26,8 @@ import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * The work of one task: the partition's input rows in, one output row per image out (input columns, then the
- * output struct). The engine comes from the executor's {@link EngineCache}; the session, decoder and
- * preprocessor are the task's own. Statistics are added to the accumulators when the partition is done.
+ * output struct, then the features when asked for). The engine comes from the executor's {@link EngineCache};
+ * the session, decoder and preprocessor are the task's own. Statistics are added to the accumulators when the partition is done.
  */
 final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
 
@@ -44,13 +44,14 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
     private final int column;
     private final boolean binary;
     private final int lengthColumn;
+    private final boolean features;
     private final CollectionAccumulator<PartitionStats> statistics;
     private final LongAccumulator progress;
 
     PartitionFunction(Broadcast<ModelPayload> model, String applicationId, SerializableConf conf, DecodeOptions decode,
                       PreprocessSettings preprocess, ListingOptions listing, int batchSize, int topK, int column,
-                      boolean binary, int lengthColumn, CollectionAccumulator<PartitionStats> statistics,
-                      LongAccumulator progress) {
+                      boolean binary, int lengthColumn, boolean features,
+                      CollectionAccumulator<PartitionStats> statistics, LongAccumulator progress) {
         this.model = model;
         this.applicationId = applicationId;
         this.conf = conf;
@@ -62,6 +63,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         this.column = column;
         this.binary = binary;
         this.lengthColumn = lengthColumn;
+        this.features = features;
         this.statistics = statistics;
         this.progress = progress;
     }
@@ -83,7 +85,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         Preprocessor preprocessor = new Preprocessor(preprocess);
         RowImages images = new RowImages(rows, column, binary, lengthColumn, conf.get(), guard, preprocessor, listing);
         BatchInference inference = new BatchInference(images, session, preprocessor.outputLength(), m.numClasses(),
-                topK, m.outputsProbabilities());
+                topK, m.outputsProbabilities(), features);
         PartitionRecorder recorder = new PartitionRecorder(partition, attempt, executor, host,
                 session.engine().kernelPath());
         AtomicBoolean closed = new AtomicBoolean();
@@ -129,11 +131,14 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
                 Classified c = inference.next();
                 recorder.record(c.image(), c.inferNanos());
                 Row in = (Row) c.tag();
-                Object[] values = new Object[in.length() + 1];
+                Object[] values = new Object[in.length() + (features ? 2 : 1)];
                 for (int i = 0; i < in.length(); i++) {
                     values[i] = in.get(i);
                 }
                 values[in.length()] = ClassifierOutput.toRow(c, m.labels(), executor, partition);
+                if (features) {
+                    values[in.length() + 1] = c.features(); // a float[]: Spark converts Java arrays as they are
+                }
                 return RowFactory.create(values);
             }
         };

@@ -1,6 +1,5 @@
 package dev.shufflespark.job.ml;
 
-import dev.shufflespark.io.Redaction;
 import dev.shufflespark.io.decode.DecodeGuard;
 import dev.shufflespark.io.decode.DecodeOptions;
 import dev.shufflespark.io.decode.DecodedImage;
@@ -11,28 +10,25 @@ import dev.shufflespark.io.source.ImageResult;
 import dev.shufflespark.io.source.InputFile;
 import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.io.source.PartitionReader;
-import java.io.FileNotFoundException;
-import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 
 /**
  * The images of a partition of input rows. A binary input column holds encoded images (one per row); a string
  * column holds paths on any Hadoop file system, each an image file or a tar shard whose image members become
- * one output each (the io module's {@link PartitionReader} reads them). A null, empty, missing or undecodable
- * input is an outcome with a reason, never an exception.
+ * one output each (the io module's {@link PartitionReader} reads them; a path that names nothing is
+ * {@code NOT_FOUND}). A null, empty, missing or undecodable input is an outcome with a reason, never an
+ * exception.
  */
 final class RowImages implements ImageStream {
 
     private final Iterator<Row> rows;
     private final int column;
     private final boolean binary;
-    private final int lengthColumn; // -1: stat each path
+    private final int lengthColumn; // -1: lengths not known (the file is read to its end, nothing else asked)
     private final Configuration conf;
     private final DecodeGuard guard;
     private final Preprocessor preprocessor;
@@ -78,31 +74,12 @@ final class RowImages implements ImageStream {
                 return failure(null, Reason.READ_ERROR, "null path", 0);
             }
             String path = current.getString(column);
-            long t0 = System.nanoTime();
-            InputFile file;
-            try {
-                file = inputFile(path);
-            } catch (IOException | RuntimeException e) {
-                tag = current;
-                String message = e instanceof FileNotFoundException ? "no such file"
-                        : "cannot read it: " + Redaction.scrub(String.valueOf(e.getMessage()), conf);
-                return failure(path, Reason.READ_ERROR, Redaction.uri(path) + ": " + message, System.nanoTime() - t0);
-            }
-            reader = new PartitionReader(conf, List.of(file), guard, preprocessor, listing);
+            InputFile.Kind kind = listing.isTar(path) ? InputFile.Kind.TAR : InputFile.Kind.IMAGE;
+            long length = lengthColumn >= 0 && !current.isNullAt(lengthColumn) ? current.getLong(lengthColumn)
+                    : InputFile.UNKNOWN_LENGTH;
+            reader = new PartitionReader(conf, List.of(new InputFile(path, Math.max(length, -1), kind)), guard,
+                    preprocessor, listing);
         }
-    }
-
-    private InputFile inputFile(String path) throws IOException {
-        InputFile.Kind kind = listing.isTar(path) ? InputFile.Kind.TAR : InputFile.Kind.IMAGE;
-        if (lengthColumn >= 0 && !current.isNullAt(lengthColumn)) {
-            return new InputFile(path, current.getLong(lengthColumn), kind);
-        }
-        Path p = new Path(path);
-        FileStatus st = p.getFileSystem(conf).getFileStatus(p);
-        if (st.isDirectory()) {
-            throw new IOException("is a folder, not an image");
-        }
-        return new InputFile(path, st.getLen(), kind);
     }
 
     private ImageResult decodeBytes(byte[] bytes, float[] out, int offset) {

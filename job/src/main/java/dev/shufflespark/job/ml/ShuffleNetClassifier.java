@@ -7,6 +7,7 @@ import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.job.model.ClassNames;
 import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.model.ModelPayload;
+import dev.shufflespark.job.output.LabelSchema;
 import dev.shufflespark.job.stats.PartitionStats;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -46,6 +47,12 @@ import org.apache.spark.util.LongAccumulator;
  * message, size and format, the top-k class indices, names and probabilities, and per-image milliseconds for
  * read, decode, preprocess and inference. A bad image is a row with a status, never a failed task.
  *
+ * <p>With {@link #setFeaturesCol}, a second output column holds each image's embedding, as SynapseML's
+ * {@code ImageFeaturizer} gives it: the globally pooled features before the classifier ({@code array<float>}, 960
+ * floats for ShuffleNet v1 g3 1x, 1024 for V2 1.0x; null for an image that is not OK), the basis for
+ * near-duplicate detection and search. A model whose graph has no global average pool before its final Gemm
+ * or MatMul has none, and is refused on the driver.
+ *
  * <p>The driver loads the model once ({@link #setModel}: a built-in name, a {@code .ssnm} model file or an
  * ONNX file, on any Hadoop file system), checks and optimises it, and broadcasts it once; each executor JVM
  * builds one engine from the broadcast and every task runs its own session over batches of
@@ -68,6 +75,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
     private final Param<String> inputCol;
     private final Param<String> outputCol;
     private final Param<String> lengthCol;
+    private final Param<String> featuresCol;
     private final IntParam topK;
     private final IntParam batchSize;
     private final Param<String> labels;
@@ -87,8 +95,10 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         model = new Param<>(this, "model", "a built-in model name, or the URI of a .ssnm model file or an ONNX file");
         inputCol = new Param<>(this, "inputCol", "the input column: image bytes (binary) or paths (string)");
         outputCol = new Param<>(this, "outputCol", "the output column (a struct of status, classes and timings)");
-        lengthCol = new Param<>(this, "lengthCol", "optional column of file lengths for path input (saves a stat "
-                + "per file); empty for none");
+        lengthCol = new Param<>(this, "lengthCol", "optional column of file lengths for path input (null where not "
+                + "known; a known length spares object stores a HEAD request per file); empty for none");
+        featuresCol = new Param<>(this, "featuresCol", "optional output column of each image's globally pooled "
+                + "features (array<float>: the embedding before the classifier); empty for none");
         topK = new IntParam(this, "topK", "classes kept per image (>= 1)");
         batchSize = new IntParam(this, "batchSize", "images per engine call (>= 1)");
         labels = new Param<>(this, "labels", "URI of a class-names file (one per line); empty for the ImageNet "
@@ -99,6 +109,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         setDefault(inputCol, "image");
         setDefault(outputCol, "prediction");
         setDefault(lengthCol, "");
+        setDefault(featuresCol, "");
         setDefault(topK, (Object) 5);
         setDefault(batchSize, (Object) 8);
         setDefault(labels, "");
@@ -124,6 +135,10 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
 
     public Param<String> lengthCol() {
         return lengthCol;
+    }
+
+    public Param<String> featuresCol() {
+        return featuresCol;
     }
 
     public IntParam topK() {
@@ -159,6 +174,12 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
 
     public ShuffleNetClassifier setLengthCol(String value) {
         set(lengthCol, value == null ? "" : value);
+        return this;
+    }
+
+    /** Adds a column of each image's globally pooled features under this name; empty (the default) for none. */
+    public ShuffleNetClassifier setFeaturesCol(String value) {
+        set(featuresCol, value == null ? "" : value);
         return this;
     }
 
@@ -202,6 +223,15 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
 
     public String getLengthCol() {
         return getOrDefault(lengthCol);
+    }
+
+    public String getFeaturesCol() {
+        return getOrDefault(featuresCol);
+    }
+
+    /** True when a features column is asked for. */
+    public boolean withFeatures() {
+        return !getFeaturesCol().isEmpty();
     }
 
     public int getTopK() {
@@ -257,7 +287,17 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         if (Arrays.asList(schema.fieldNames()).contains(getOutputCol())) {
             throw new IllegalArgumentException("outputCol " + getOutputCol() + " already exists in the input");
         }
-        return schema.add(getOutputCol(), ClassifierOutput.TYPE, false);
+        StructType out = schema.add(getOutputCol(), ClassifierOutput.TYPE, false);
+        if (withFeatures()) {
+            if (getFeaturesCol().equals(getOutputCol())) {
+                throw new IllegalArgumentException("featuresCol " + getFeaturesCol() + " is also the outputCol");
+            }
+            if (Arrays.asList(schema.fieldNames()).contains(getFeaturesCol())) {
+                throw new IllegalArgumentException("featuresCol " + getFeaturesCol() + " already exists in the input");
+            }
+            out = out.add(getFeaturesCol(), LabelSchema.FEATURES_TYPE, true);
+        }
+        return out;
     }
 
     private void checkValues() {
@@ -293,7 +333,8 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
     public Prepared prepare(SparkSession spark) {
         checkValues();
         Map<String, String> opts = getOptions();
-        String key = spark.sparkContext().applicationId() + "\n" + getModel() + "\n" + getLabels() + "\n" + opts;
+        String key = spark.sparkContext().applicationId() + "\n" + getModel() + "\n" + getLabels() + "\n" + opts
+                + "\n" + withFeatures();
         if (prepared != null && key.equals(preparedKey)) {
             return prepared;
         }
@@ -305,7 +346,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         loaded.checkInput(preprocess.cropHeight(), preprocess.cropWidth());
         List<String> names = ClassNames.of(getLabels(), loaded, conf);
         Broadcast<ModelPayload> b = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(loaded.payload(names));
+                .broadcast(loaded.payload(names, withFeatures()));
         prepared = new Prepared(loaded, b, preprocess, decode, listing);
         preparedKey = key;
         return prepared;
@@ -327,7 +368,8 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         int lengthColumn = getLengthCol().isEmpty() ? -1 : in.fieldIndex(getLengthCol());
         PartitionFunction fn = new PartitionFunction(p.broadcast(), spark.sparkContext().applicationId(),
                 new SerializableConf(spark.sparkContext().hadoopConfiguration()), p.decode(), p.preprocess(),
-                p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn, statistics, progress);
+                p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn, withFeatures(), statistics,
+                progress);
         JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(fn);
         return spark.createDataFrame(rows, out);
     }

@@ -35,8 +35,16 @@ import java.util.List;
  * @param names         each node's layer name
  * @param code          structure and parameters, as described above
  * @param tensors       weight arrays, referred to by index from {@code code}
+ * @param keptNames     the names of the values the graph keeps besides its output ({@link Graph#kept})
+ * @param keptValues    their value ids, in the same order
  */
-public record GraphArrays(int inputChannels, int output, String[] names, int[] code, float[][] tensors) {
+public record GraphArrays(int inputChannels, int output, String[] names, int[] code, float[][] tensors,
+                          String[] keptNames, int[] keptValues) {
+
+    /** A graph that keeps nothing besides its output. */
+    public GraphArrays(int inputChannels, int output, String[] names, int[] code, float[][] tensors) {
+        this(inputChannels, output, names, code, tensors, new String[0], new int[0]);
+    }
 
     /** The layers a graph may hold, each with its kind number (its index here). */
     static final List<Class<? extends Layer>> LAYERS = List.of(Add.class, BatchNorm2d.class, ChannelShuffle.class,
@@ -66,8 +74,10 @@ public record GraphArrays(int inputChannels, int output, String[] names, int[] c
             w.add(node.output());
             w.layer(layer);
         }
+        String[] keptNames = graph.kept().keySet().toArray(new String[0]);
+        int[] keptValues = graph.kept().values().stream().mapToInt(Integer::intValue).toArray();
         return new GraphArrays(graph.inputChannels(), graph.output(), names.toArray(new String[0]), w.code(),
-                w.tensors.toArray(new float[0][]));
+                w.tensors.toArray(new float[0][]), keptNames, keptValues);
     }
 
     /** The graph again; a damaged form fails with an {@link IllegalArgumentException} naming what is wrong. */
@@ -104,11 +114,24 @@ public record GraphArrays(int inputChannels, int output, String[] names, int[] c
         if (r.pos != code.length) {
             throw new IllegalArgumentException("broadcast model: " + (code.length - r.pos) + " values after the last node");
         }
+        Graph graph;
         try {
-            return builder.build(lookup(ids, output, r));
+            graph = builder.build(lookup(ids, output, r));
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException("broadcast model: " + e.getMessage(), e);
         }
+        if (keptNames == null || keptValues == null || keptNames.length != keptValues.length) {
+            throw new IllegalArgumentException("broadcast model: the kept values' names and ids do not pair up");
+        }
+        for (int k = 0; k < keptNames.length; k++) {
+            try {
+                graph = graph.keep(keptNames[k], lookup(ids, keptValues[k], r));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("broadcast model: kept value " + keptNames[k] + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return graph;
     }
 
     private static void put(List<Integer> ids, int old, int id) {

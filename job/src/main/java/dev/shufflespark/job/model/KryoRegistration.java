@@ -55,6 +55,9 @@ public final class KryoRegistration implements KryoRegistrator {
                 out.writeInt(t.length, true);
                 out.writeFloats(t);
             }
+            writeStrings(out, w.keptNames());
+            out.writeInt(w.keptValues().length, true);
+            out.writeInts(w.keptValues(), false);
         }
 
         @Override
@@ -73,8 +76,10 @@ public final class KryoRegistration implements KryoRegistrator {
             for (int i = 0; i < tensors.length; i++) {
                 tensors[i] = in.readFloats(in.readInt(true));
             }
+            String[] keptNames = readStrings(in);
+            int[] keptValues = in.readInts(in.readInt(true), false);
             return new ModelPayload.Wire(format, name, sha, classes, probabilities, labels, inputChannels, output,
-                    names, code, tensors).payload();
+                    names, code, tensors, keptNames, keptValues).payload();
         }
 
         private static void writeStrings(Output out, String[] strings) {

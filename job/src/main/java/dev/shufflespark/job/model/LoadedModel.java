@@ -5,6 +5,7 @@ import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.ModelException;
+import dev.shufflespark.model.NoFeaturesException;
 import dev.shufflespark.model.format.ModelFile;
 import dev.shufflespark.model.plan.Graph;
 import java.io.FileNotFoundException;
@@ -244,16 +245,33 @@ public final class LoadedModel {
 
     /**
      * Starts the JIT warm-up ({@link EngineCache#warmUp}) of this model's engine for {@code height x width} images
-     * in this JVM: for local mode, where the driver's JVM runs the tasks too.
+     * in this JVM: for local mode, where the driver's JVM runs the tasks too. With {@code features}, of the
+     * engine that keeps the pooled features (optimised here, off the driver's path), when the model has them.
      */
-    public void warmUp(int height, int width) {
-        EngineCache.warmUp(model().engine(), height, width);
+    public void warmUp(int height, int width, boolean features) {
+        boolean kept = features && model().featureCount().isPresent();
+        EngineCache.warmUp(model().engine(kept), height, width);
     }
 
     /** The broadcast value, with these class names (already checked against the model's classes). */
     public ModelPayload payload(List<String> labels) {
-        return new ModelPayload(name(), sha256, optimisedGraph(), numClasses(), model().outputsProbabilities(),
-                labels);
+        return payload(labels, false);
+    }
+
+    /**
+     * The broadcast value, with these class names; with {@code features}, its graph also keeps each image's
+     * globally pooled features ({@link Graph#FEATURES}).
+     *
+     * @throws NoFeaturesException naming the model when {@code features} is asked for and the model has none
+     */
+    public ModelPayload payload(List<String> labels, boolean features) {
+        Graph graph;
+        try {
+            graph = model().engine(features).graph();
+        } catch (NoFeaturesException e) {
+            throw new NoFeaturesException(Redaction.uri(spec) + ": " + e.getMessage(), e);
+        }
+        return new ModelPayload(name(), sha256, graph, numClasses(), model().outputsProbabilities(), labels);
     }
 
     /** SHA-256 of the model file a built-in model saves as (its seeded weights). */

@@ -18,7 +18,7 @@ import java.util.List;
  *
  * @param name                 the model's name, e.g. {@code shufflenet_v1_g3_x1_0} or the ONNX file's stem
  * @param sha256               SHA-256 (hex) of the model file; for a built-in, of the model file it saves as
- * @param graph                the optimised graph
+ * @param graph                the optimised graph (keeping {@link Graph#FEATURES} when features are asked for)
  * @param numClasses           classes of the output
  * @param outputsProbabilities the output is already a softmax
  * @param labels               class names by index, {@code numClasses} of them
@@ -36,6 +36,12 @@ public record ModelPayload(String name, String sha256, Graph graph, int numClass
         }
     }
 
+    /** Floats of the pooled features per image of {@code height x width}, or 0 when the graph keeps none. */
+    public int featureCount(int height, int width) {
+        Integer v = graph.kept().get(Graph.FEATURES);
+        return v == null ? 0 : graph.shapes(height, width)[v].size();
+    }
+
     /** A new engine on the (already optimised) graph. */
     public Engine newEngine() {
         return new Engine(name, graph);
@@ -45,7 +51,7 @@ public record ModelPayload(String name, String sha256, Graph graph, int numClass
     public Wire wire() {
         GraphArrays g = GraphArrays.of(graph);
         return new Wire(Wire.FORMAT, name, sha256, numClasses, outputsProbabilities, labels.toArray(new String[0]),
-                g.inputChannels(), g.output(), g.names(), g.code(), g.tensors());
+                g.inputChannels(), g.output(), g.names(), g.code(), g.tensors(), g.keptNames(), g.keptValues());
     }
 
     /** Java serialization writes the plain arrays. */
@@ -60,12 +66,12 @@ public record ModelPayload(String name, String sha256, Graph graph, int numClass
      */
     public record Wire(int format, String name, String sha256, int numClasses, boolean outputsProbabilities,
                        String[] labels, int inputChannels, int output, String[] layerNames, int[] code,
-                       float[][] tensors) implements Serializable {
+                       float[][] tensors, String[] keptNames, int[] keptValues) implements Serializable {
 
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
 
         /** This layout's number. */
-        public static final int FORMAT = 1;
+        public static final int FORMAT = 2;
 
         /** The payload again; a damaged or foreign form fails with an {@link IllegalArgumentException}. */
         public ModelPayload payload() {
@@ -73,10 +79,12 @@ public record ModelPayload(String name, String sha256, Graph graph, int numClass
                 throw new IllegalArgumentException("broadcast model of format " + format + ", but this job reads "
                         + "format " + FORMAT + " (the driver and the executors run different job jars)");
             }
-            if (labels == null || layerNames == null || code == null || tensors == null) {
+            if (labels == null || layerNames == null || code == null || tensors == null || keptNames == null
+                    || keptValues == null) {
                 throw new IllegalArgumentException("broadcast model " + name + ": a part is missing");
             }
-            Graph graph = new GraphArrays(inputChannels, output, layerNames, code, tensors).graph();
+            Graph graph = new GraphArrays(inputChannels, output, layerNames, code, tensors, keptNames, keptValues)
+                    .graph();
             return new ModelPayload(name, sha256, graph, numClasses, outputsProbabilities, List.of(labels));
         }
 

@@ -12,7 +12,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The label rows' columns, defined once: the job writes them in this order and reads them back with this
  * schema in every format, and the classifier's output struct is the subset it computes. Nothing infers it from
- * the files, so a column that is null in every row (no tar member in the run, no error) is still there.
+ * the files, so a column that is null in every row (no tar member in the run, no error) is still there. The
+ * last column, {@code features}, is there only in a run that asks for it ({@code --features}); the run's
+ * manifest says which, so that a resume reads and writes the same columns.
  */
 public final class LabelSchema {
 
@@ -23,7 +25,9 @@ public final class LabelSchema {
         /** The classifier, per image ({@link dev.shufflespark.job.ml.ClassifierOutput}). */
         CLASSIFIER,
         /** The run: the model and the run id, the same in every row of a run. */
-        RUN
+        RUN,
+        /** The classifier's features column ({@code featuresCol}): only in a run that asks for features. */
+        FEATURES
     }
 
     /** One column. */
@@ -34,6 +38,11 @@ public final class LabelSchema {
     private static final DataType STRINGS = DataTypes.createArrayType(DataTypes.StringType, false);
     private static final DataType FLOATS = DataTypes.createArrayType(DataTypes.FloatType, false);
 
+    /** The features column's name in the label rows. */
+    public static final String FEATURES = "features";
+    /** The type of a features column: one float per channel of the pooled features. */
+    public static final DataType FEATURES_TYPE = FLOATS;
+
     /**
      * {@code path} (the input: an image file or a tar shard), {@code member} (the tar member, else null),
      * {@code bytes} (-1 when unknown), {@code width} and {@code height} (as displayed; -1 when not decoded),
@@ -41,7 +50,8 @@ public final class LabelSchema {
      * OK), {@code class_index}, {@code class_name}, {@code probability} (top-k, most probable first; null when
      * not OK), {@code model} and {@code model_sha256}, {@code executor_id}, {@code partition_id},
      * {@code read_ms}, {@code decode_ms}, {@code preprocess_ms}, {@code infer_ms} (this image's share of its
-     * batch), {@code run_id}.
+     * batch), {@code run_id}; and when asked for, {@code features} (the globally pooled features before the
+     * classifier, 960 or 1024 floats for the usual ShuffleNets; null when not OK).
      */
     public static final List<Column> COLUMNS = List.of(
             new Column("path", DataTypes.StringType, false, Origin.INPUT),
@@ -63,14 +73,26 @@ public final class LabelSchema {
             new Column("decode_ms", DataTypes.DoubleType, false, Origin.CLASSIFIER),
             new Column("preprocess_ms", DataTypes.DoubleType, false, Origin.CLASSIFIER),
             new Column("infer_ms", DataTypes.DoubleType, false, Origin.CLASSIFIER),
-            new Column("run_id", DataTypes.StringType, false, Origin.RUN));
+            new Column("run_id", DataTypes.StringType, false, Origin.RUN),
+            new Column(FEATURES, FEATURES_TYPE, true, Origin.FEATURES));
 
     private LabelSchema() {
     }
 
-    /** The label rows as the job makes them and as {@link RowFiles#read} gives them back, in every format. */
+    /** The label rows of a run without features, as the job makes them and {@link RowFiles#read} reads them. */
     public static StructType rows() {
-        return struct(null);
+        return rows(false);
+    }
+
+    /** The label rows as the job makes them and as {@link RowFiles#read} gives them back, in every format. */
+    public static StructType rows(boolean features) {
+        StructType t = new StructType();
+        for (Column c : COLUMNS) {
+            if (c.origin() != Origin.FEATURES || features) {
+                t = t.add(c.name(), c.type(), c.nullable());
+            }
+        }
+        return t;
     }
 
     /** The classifier's output struct: its columns, in the same order. */
@@ -92,7 +114,7 @@ public final class LabelSchema {
     private static StructType struct(Origin only) {
         StructType t = new StructType();
         for (Column c : COLUMNS) {
-            if (only == null || c.origin() == only) {
+            if (c.origin() == only) {
                 t = t.add(c.name(), c.type(), c.nullable());
             }
         }

@@ -49,9 +49,18 @@ public final class RowFiles {
         return decode(stored, schema, format);
     }
 
-    /** The label rows of {@code paths} (folders of them), with {@link LabelSchema#rows()}. */
+    /** The label rows of {@code paths} (folders of them) of a run without features ({@link LabelSchema#rows()}). */
     public static Dataset<Row> readLabels(SparkSession spark, OutputFormat format, String... paths) {
-        return read(spark, format, LabelSchema.rows(), paths);
+        return readLabels(spark, format, false, paths);
+    }
+
+    /**
+     * The label rows of {@code paths} (folders of them), with {@link LabelSchema#rows(boolean)}: {@code features}
+     * says whether the run wrote the features column (its manifest says so).
+     */
+    public static Dataset<Row> readLabels(SparkSession spark, OutputFormat format, boolean features,
+                                          String... paths) {
+        return read(spark, format, LabelSchema.rows(features), paths);
     }
 
     /** The data source options of {@code format}, for writing and for reading. */

@@ -16,17 +16,17 @@ import java.util.TreeMap;
 
 /**
  * What makes a run's rows what they are, kept as {@code manifest.json} at the output folder's root before the
- * first unit is written: the model's SHA-256, top-k, the class names, the label rows' format, and every
- * decoding, preprocessing and tar-member setting that changes a row. A resume must have the same, so that
- * every row of the output answers the same question.
+ * first unit is written: the model's SHA-256, top-k, the class names, the label rows' format, whether they have
+ * the features column, and every decoding, preprocessing and tar-member setting that changes a row. A resume
+ * must have the same, so that every row of the output answers the same question.
  *
  * @param version       of this record's layout
  * @param runId         the run that made the output (its first attempt)
  * @param createdMillis when (epoch milliseconds)
  * @param model         the model's name, for messages (its identity is its SHA-256)
  * @param identity      the settings that must not change, by key ({@code model.sha256}, {@code top.k},
- *                      {@code labels.sha256}, {@code format}, {@code decode.*}, {@code preprocess.*},
- *                      {@code input.extensions})
+ *                      {@code labels.sha256}, {@code format}, {@code features}, {@code decode.*},
+ *                      {@code preprocess.*}, {@code input.extensions})
  */
 public record RunManifest(int version, String runId, long createdMillis, String model,
                           Map<String, String> identity) {
@@ -37,17 +37,20 @@ public record RunManifest(int version, String runId, long createdMillis, String 
 
     public RunManifest {
         identity = new TreeMap<>(identity);
+        // Outputs written before the features column existed have none.
+        identity.putIfAbsent(JobConfig.FEATURES, "false");
     }
 
     /** The manifest of a run with these settings. */
     public static RunManifest of(String runId, String model, String modelSha256, List<String> labels, int topK,
-                                 OutputFormat format, PreprocessSettings preprocess, DecodeOptions decode,
-                                 ListingOptions listing) {
+                                 OutputFormat format, boolean features, PreprocessSettings preprocess,
+                                 DecodeOptions decode, ListingOptions listing) {
         Map<String, String> id = new TreeMap<>();
         id.put(MODEL_SHA256, modelSha256);
         id.put(JobConfig.TOP_K, Integer.toString(topK));
         id.put(LABELS_SHA256, sha256(String.join("\n", labels)));
         id.put(JobConfig.FORMAT, format.source());
+        id.put(JobConfig.FEATURES, Boolean.toString(features));
         id.putAll(preprocess.toMap());
         id.put(DecodeOptions.MAX_PIXELS, Long.toString(decode.maxPixels()));
         id.put(DecodeOptions.MAX_BYTES, Long.toString(decode.maxBytes()));

@@ -1,7 +1,6 @@
 package dev.shufflespark.job.progress;
 
-import dev.shufflespark.io.source.InputFile;
-import java.util.List;
+import dev.shufflespark.io.source.InputList;
 
 /**
  * How many inputs the next unit takes. A crash loses the units in flight, so a unit holds about
@@ -9,7 +8,9 @@ import java.util.List;
  * larger; or a fixed count of inputs. The cluster's speed is measured as the run goes (bytes of committed units
  * per second of work); until the first unit commits it is taken to be {@link #ASSUMED_BYTES_PER_CORE_SECOND} per
  * core, a slow guess (a core classifies 20 to 250 ImageNet-sized photos a second). A unit holds at least one
- * input per core, so that it keeps every core busy, and a tar shard whole.
+ * input per core, so that it keeps every core busy, and a tar shard whole. An input whose length is not known
+ * (a path of a list file) weighs {@link #ASSUMED_BYTES_PER_INPUT}; as the speed is measured in the same weights,
+ * what that guess is matters only until the first unit commits.
  */
 public final class UnitSizer {
 
@@ -36,13 +37,30 @@ public final class UnitSizer {
     /** The speed assumed before the first unit commits: 256 KiB of input per second and core. */
     public static final long ASSUMED_BYTES_PER_CORE_SECOND = 256 << 10;
 
+    /** What an input of unknown length weighs: 256 KiB, a photo of a few megapixels. */
+    public static final long ASSUMED_BYTES_PER_INPUT = 256 << 10;
+
     private final Options options;
     private final long totalBytes;
     private final int cores;
     private long committedBytes;
     private long workStartedNanos;
 
-    /** For an attempt of {@code totalBytes} of inputs on {@code cores} cores. */
+    /** What an input of {@code length} bytes (-1: not known) weighs. */
+    public static long weight(long length) {
+        return length >= 0 ? length : ASSUMED_BYTES_PER_INPUT;
+    }
+
+    /** The weight of {@code inputs[from, to)}. */
+    public static long weight(InputList inputs, int from, int to) {
+        long w = 0;
+        for (int i = from; i < to; i++) {
+            w += weight(inputs.length(i));
+        }
+        return w;
+    }
+
+    /** For an attempt of inputs weighing {@code totalBytes} (see {@link #weight}) on {@code cores} cores. */
     public UnitSizer(Options options, long totalBytes, int cores) {
         this.options = options;
         this.totalBytes = totalBytes;
@@ -54,7 +72,7 @@ public final class UnitSizer {
         workStartedNanos = nanos;
     }
 
-    /** A unit of {@code bytes} committed. */
+    /** A unit weighing {@code bytes} committed. */
     public void committed(long bytes) {
         committedBytes += bytes;
     }
@@ -75,7 +93,7 @@ public final class UnitSizer {
     }
 
     /** The end (exclusive) of the unit that starts at {@code inputs[from]}, submitted at {@code nowNanos}. */
-    public int end(List<InputFile> inputs, int from, long nowNanos) {
+    public int end(InputList inputs, int from, long nowNanos) {
         int n = inputs.size();
         if (options.inputs() > 0) {
             return (int) Math.min(n, (long) from + options.inputs());
@@ -83,8 +101,8 @@ public final class UnitSizer {
         long budget = budget(nowNanos);
         long bytes = 0;
         int i = from;
-        while (i < n && (i - from < cores || bytes + inputs.get(i).length() <= budget)) {
-            bytes += inputs.get(i).length();
+        while (i < n && (i - from < cores || bytes + weight(inputs.length(i)) <= budget)) {
+            bytes += weight(inputs.length(i));
             i++;
         }
         return i;

@@ -57,11 +57,13 @@ public final class Summary {
      * What the run is: the same in the summary of every attempt but for the run id and mode, which are this
      * attempt's.
      *
+     * @param features      floats of the features column per OK row; 0 when the run has no features column
      * @param configuration the effective settings, credentials already masked
      */
     public record Run(String runId, String model, String modelSha256, boolean builtinModel, String weightsNote,
-                      String output, String format, String mode, String partitioning, String sparkVersion,
-                      String javaVersion, int topK, int batchSize, Map<String, String> configuration) {
+                      String output, String format, String mode, int features, String partitioning,
+                      String sparkVersion, String javaVersion, int topK, int batchSize,
+                      Map<String, String> configuration) {
         public Run {
             configuration = new TreeMap<>(configuration);
         }
@@ -69,7 +71,7 @@ public final class Summary {
         /** A run known by its id and model alone (benchmarks, tests). */
         public static Run named(String runId, String model, String sparkVersion, String javaVersion, int batchSize,
                                 Map<String, String> configuration) {
-            return new Run(runId, model, null, false, null, null, null, null, null, sparkVersion, javaVersion, 0,
+            return new Run(runId, model, null, false, null, null, null, null, 0, null, sparkVersion, javaVersion, 0,
                     batchSize, configuration);
         }
     }
@@ -176,6 +178,11 @@ public final class Summary {
     public final String output;
     public final String format;
     public final String mode;
+    /**
+     * Floats per OK row of the label rows' {@code features} column (each image's globally pooled features); null
+     * when the run has no such column.
+     */
+    public final Integer features;
     public final String partitioning;
     public final int partitions;
     /** Inputs this attempt skipped: earlier attempts had done them. */
@@ -226,6 +233,7 @@ public final class Summary {
         output = run.output();
         format = run.format();
         mode = run.mode();
+        features = run.features() > 0 ? run.features() : null;
         partitioning = run.partitioning();
         partitions = totals.partitions();
         inputsSkipped = history.inputsSkipped();

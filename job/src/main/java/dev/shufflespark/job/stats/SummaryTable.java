@@ -18,6 +18,9 @@ public final class SummaryTable {
         }
         row(out, "model sha256", s.modelSha256);
         row(out, "output", s.output + " (" + s.format + ", mode " + s.mode + ", run " + s.runId + ")");
+        if (s.features != null) {
+            row(out, "features", s.features + " floats per image (the features column: globally pooled features)");
+        }
         row(out, "partitioning", s.partitioning);
         if (s.inputsSkipped > 0) {
             row(out, "resumed", s.inputsSkipped + " inputs already had rows and were skipped");

@@ -55,6 +55,19 @@ class ClassifyCommandTest {
     }
 
     @Test
+    void featuresAreOffUnlessAskedFor() {
+        Cli off = Cli.run("classify", "--print-config", "--input", "x", "--output", "y");
+        assertEquals(0, off.exitCode(), off.toString());
+        assertTrue(off.out().matches("(?s).*\\bfeatures\\s+= false\\s+\\(default\\).*"), off.out());
+        Cli on = Cli.run("classify", "--print-config", "--input", "x", "--output", "y", "--features");
+        assertEquals(0, on.exitCode(), on.toString());
+        assertTrue(on.out().matches("(?s).*\\bfeatures\\s+= true\\s+\\(--features\\).*"), on.out());
+        Cli bad = Cli.run("classify", "--input", "x", "--output", "y", "--conf", "features=yes");
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("--features (features): 'yes' must be true or false"), bad.toString());
+    }
+
+    @Test
     void runsLocallyAndPrintsTheSummaryUnderTheWeightsWarning() throws Exception {
         Path in = Files.createDirectories(dir.resolve("in"));
         Files.write(in.resolve("a.png"), TestImages.png(64, 48, 1));

@@ -97,7 +97,7 @@ class ShuffleNetClassifierTest {
             String file = Path.of(r.getString(0)).getFileName().toString();
             got.add(file + (r.isNullAt(1) ? "" : "/" + r.getString(1)) + " " + r.getString(2));
         }
-        assertEquals(List.of("a.png OK", "missing.png READ_ERROR", "shard.tar/bad.png NOT_AN_IMAGE",
+        assertEquals(List.of("a.png OK", "missing.png NOT_FOUND", "shard.tar/bad.png NOT_AN_IMAGE",
                 "shard.tar/m1.png OK", "shard.tar/sub/m2.jpg OK"), got);
     }
 

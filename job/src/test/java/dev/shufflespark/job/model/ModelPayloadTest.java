@@ -83,7 +83,7 @@ class ModelPayloadTest {
                 .payload(Labels.imagenet().names()).wire();
         ModelPayload.Wire other = new ModelPayload.Wire(w.format() + 1, w.name(), w.sha256(), w.numClasses(),
                 w.outputsProbabilities(), w.labels(), w.inputChannels(), w.output(), w.layerNames(), w.code(),
-                w.tensors());
+                w.tensors(), w.keptNames(), w.keptValues());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, other::payload);
         assertTrue(e.getMessage().contains("format"), e.getMessage());
     }

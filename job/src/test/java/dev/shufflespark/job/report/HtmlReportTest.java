@@ -40,7 +40,7 @@ class HtmlReportTest {
         configuration.put("spark.hadoop.fs.s3a.secret.key", "s3cr3t-VALUE");
         configuration.put("spark.hadoop.fs.s3a.session.token", "t0ken-VALUE");
         Summary s = new Summary(new Summary.Run("run-1", "shufflenet_v1_g3_x1_0", "ab12", false, null, null, null,
-                null, null, "4.2.0", "17", 5, 8, configuration), Summary.Totals.of(stats, partitions * 0.25 + 0.5,
+                null, 0, null, "4.2.0", "17", 5, 8, configuration), Summary.Totals.of(stats, partitions * 0.25 + 0.5,
                 executors), Summary.History.none(), 0, 0);
         return new ReportData("a <test> run", s, stats, scaling);
     }

@@ -6,15 +6,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A network as a list of nodes in execution order. Values are integers: value 0 is the input image batch; every
  * node produces one new value from earlier ones. Graphs are immutable; passes return new graphs.
+ *
+ * <p>Besides its output, a graph may keep other values under names ({@link #keep}): each counts as one more use
+ * of its value, so that no pass fuses it away or changes what it holds, and the memory planner keeps it alive to
+ * the end of a run, where a session reads it ({@code Session.kept}).
  */
 public final class Graph {
     public static final int INPUT = 0;
+    /** The name under which a graph keeps its globally pooled features ({@link PooledFeatures}). */
+    public static final String FEATURES = "features";
 
     /** One operation: a layer applied to earlier values, producing {@code output}. */
     public record Node(Layer layer, int[] inputs, int output) {
@@ -27,11 +34,17 @@ public final class Graph {
     private final List<Node> nodes;
     private final int output;
     private final int inputChannels;
+    private final Map<String, Integer> kept;
 
     Graph(List<Node> nodes, int output, int inputChannels) {
+        this(nodes, output, inputChannels, Map.of());
+    }
+
+    Graph(List<Node> nodes, int output, int inputChannels, Map<String, Integer> kept) {
         this.nodes = Collections.unmodifiableList(new ArrayList<>(nodes));
         this.output = output;
         this.inputChannels = inputChannels;
+        this.kept = Collections.unmodifiableMap(new LinkedHashMap<>(kept));
         checkOrder();
     }
 
@@ -51,6 +64,31 @@ public final class Graph {
         return inputChannels;
     }
 
+    /** The values kept besides the output, by name, in the order they were kept. */
+    public Map<String, Integer> kept() {
+        return kept;
+    }
+
+    /**
+     * This graph keeping {@code value} under {@code name} as well: passes leave it as it is (it counts as a use),
+     * and a compiled program keeps it alive to the end of a run. Keep before optimising: a pass may fuse away a
+     * value that nothing keeps.
+     */
+    public Graph keep(String name, int value) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a kept value needs a name");
+        }
+        if (kept.containsKey(name)) {
+            throw new IllegalArgumentException("the graph already keeps a value named " + name);
+        }
+        if (value == INPUT || value < 0 || value >= valueLimit() || producers()[value] == null) {
+            throw new IllegalArgumentException("cannot keep value " + value + ": no node of the graph produces it");
+        }
+        Map<String, Integer> more = new LinkedHashMap<>(kept);
+        more.put(name, value);
+        return new Graph(nodes, output, inputChannels, more);
+    }
+
     /** One past the largest value id. */
     public int valueLimit() {
         int max = INPUT;
@@ -60,7 +98,7 @@ public final class Graph {
         return max + 1;
     }
 
-    /** How many node inputs read each value (the graph output counts as one use). */
+    /** How many node inputs read each value (the graph output and each kept value count as one use). */
     public int[] useCounts() {
         int[] uses = new int[valueLimit()];
         for (Node n : nodes) {
@@ -69,6 +107,9 @@ public final class Graph {
             }
         }
         uses[output]++;
+        for (int v : kept.values()) {
+            uses[v]++;
+        }
         return uses;
     }
 
@@ -135,6 +176,11 @@ public final class Graph {
         if (!defined[output]) {
             throw new IllegalStateException("graph output " + output + " is never produced");
         }
+        kept.forEach((name, v) -> {
+            if (v <= INPUT || v >= defined.length || !defined[v]) {
+                throw new IllegalStateException("kept value " + name + " (" + v + ") is never produced");
+            }
+        });
     }
 
     @Override
@@ -143,7 +189,9 @@ public final class Graph {
         for (Node n : nodes) {
             sb.append(n).append('\n');
         }
-        return sb.append("output ").append(output).toString();
+        sb.append("output ").append(output);
+        kept.forEach((name, v) -> sb.append("\nkept ").append(name).append(' ').append(v));
+        return sb.toString();
     }
 
     /** Appends nodes in execution order. */
@@ -218,7 +266,9 @@ public final class Graph {
                     out.add(new Node(n.layer(), in, n.output()));
                 }
             }
-            return new Graph(out, resolve(graph.output), graph.inputChannels);
+            Map<String, Integer> kept = new LinkedHashMap<>();
+            graph.kept.forEach((name, v) -> kept.put(name, resolve(v)));
+            return new Graph(out, resolve(graph.output), graph.inputChannels, kept);
         }
     }
 }

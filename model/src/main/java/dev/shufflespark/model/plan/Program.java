@@ -7,8 +7,11 @@ import dev.shufflespark.model.layer.Shape;
 import dev.shufflespark.model.layer.Step;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A graph compiled for one input size: every value's address, the buffers they share, and the steps to run.
@@ -17,7 +20,8 @@ import java.util.List;
  * Inputs of in-place concatenations are given planes of the concatenation's output before they are produced, so
  * their producers write there directly. Then every buffer's live range (first write to last read, over all
  * values that alias it) is known, and buffers whose ranges do not overlap share a slot; a session allocates each
- * slot once. Slot 0 is bound to the caller's input array.
+ * slot once. Slot 0 is bound to the caller's input array. The output and the values the graph keeps
+ * ({@link Graph#kept}) live to the end of the run, so that a session reads them after it.
  */
 public final class Program {
     private final Shape inputShape;
@@ -26,10 +30,12 @@ public final class Program {
     private final int[] slotFloats;
     private final int scratchFloats;
     private final Activation output;
+    private final Map<String, Activation> kept;
     private final int concatCopies;
 
     private Program(Shape inputShape, Step[] steps, String[] stepNames, int[] slotFloats, int scratchFloats,
-                    Activation output, int concatCopies) {
+                    Activation output, Map<String, Activation> kept, int concatCopies) {
+        this.kept = Collections.unmodifiableMap(kept);
         this.concatCopies = concatCopies;
         this.inputShape = inputShape;
         this.steps = steps;
@@ -66,6 +72,11 @@ public final class Program {
 
     public Activation output() {
         return output;
+    }
+
+    /** Where each value the graph keeps lives, by name. */
+    public Map<String, Activation> kept() {
+        return kept;
     }
 
     /** Channel planes per image that concatenations copy (those not written in place by their producers). */
@@ -125,7 +136,7 @@ public final class Program {
                 int c = shapes[v].channels();
                 Graph.Node p = producers[v];
                 boolean placeable = p != null && claimedBuffer[v] < 0 && v != graph.output()
-                        && p.layer().viewMap(Graph.inputShapes(p, shapes)) == null;
+                        && !graph.kept().containsValue(v) && p.layer().viewMap(Graph.inputShapes(p, shapes)) == null;
                 if (placeable) {
                     claimedBuffer[v] = claimedBuffer[out];
                     claimedPlanes[v] = Arrays.copyOfRange(claimedPlanes[out], offset, offset + c);
@@ -164,6 +175,13 @@ public final class Program {
             }
         }
         buffers.get(bufferOf[graph.output()]).lastRead = nodes.size();
+        for (Map.Entry<String, Integer> k : graph.kept().entrySet()) {
+            if (bufferOf[k.getValue()] == 0) {
+                throw new IllegalArgumentException("kept value " + k.getKey() + " is a view of the input, which a "
+                        + "session does not hold after a run");
+            }
+            buffers.get(bufferOf[k.getValue()]).lastRead = nodes.size();
+        }
 
         int[] slotFloats = assignSlots(buffers);
 
@@ -201,8 +219,10 @@ public final class Program {
             names.add(layer.name());
             scratch = Math.max(scratch, layer.scratchFloats(in));
         }
+        Map<String, Activation> kept = new LinkedHashMap<>();
+        graph.kept().forEach((name, v) -> kept.put(name, acts[v]));
         return new Program(shapes[Graph.INPUT], steps.toArray(new Step[0]), names.toArray(new String[0]),
-                slotFloats, scratch, acts[graph.output()], concatCopies);
+                slotFloats, scratch, acts[graph.output()], kept, concatCopies);
     }
 
     /** Greedy interval colouring: a buffer reuses a slot whose last occupant was read before it is first written. */

@@ -84,8 +84,21 @@ public final class LiteralShuffleNet {
         return out;
     }
 
-    /** {@link #forward} before the final rounding to float32. */
-    static double[] logits(Architecture arch, Weights w, float[] input, int n, int h, int width) {
+    /**
+     * The pooled features of {@code input}: the output of the global average pool before the classifier,
+     * {@code [n, c]} (960 channels for v1 g3 1x, 1024 for V2 1.0x), rounded to float32 at the end.
+     */
+    public static float[] pooled(Architecture arch, Weights w, float[] input, int n, int h, int width) {
+        Nchw x = tensor(input, n, h, width);
+        Nchw pooled = arch.family() == Architecture.Family.V1 ? v1Pooled(arch, w, x) : v2Pooled(arch, w, x);
+        float[] out = new float[pooled.data.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) pooled.data[i];
+        }
+        return out;
+    }
+
+    private static Nchw tensor(float[] input, int n, int h, int width) {
         long expected = 3L * n * h * width;
         if (input.length != expected) {
             throw new IllegalArgumentException("input of [" + n + ", 3, " + h + ", " + width + "] needs " + expected
@@ -95,6 +108,12 @@ public final class LiteralShuffleNet {
         for (int i = 0; i < input.length; i++) {
             x.data[i] = input[i];
         }
+        return x;
+    }
+
+    /** {@link #forward} before the final rounding to float32. */
+    static double[] logits(Architecture arch, Weights w, float[] input, int n, int h, int width) {
+        Nchw x = tensor(input, n, h, width);
         Nchw logits = arch.family() == Architecture.Family.V1 ? v1(arch, w, x) : v2(arch, w, x);
         if (logits.c != arch.numClasses() || logits.h != 1 || logits.w != 1) {
             throw new IllegalStateException("logits have shape " + logits + ", expected [" + n + ", "
@@ -105,6 +124,11 @@ public final class LiteralShuffleNet {
 
     /** ShuffleNet v1, as the Javadoc of {@link ShuffleNetV1} and the paper's Figure 2 and Table 1 describe it. */
     static Nchw v1(Architecture arch, Weights w, Nchw input) {
+        return linear(v1Pooled(arch, w, input), w.get("fc.weight"), w.get("fc.bias"));
+    }
+
+    /** v1 up to its global average pool: the pooled features, [n, c, 1, 1]. */
+    static Nchw v1Pooled(Architecture arch, Weights w, Nchw input) {
         ShuffleNetV1.Layout layout = ShuffleNetV1.layout(arch);
         Nchw x = conv2d(input, w.get("conv1.weight"), 2, 1, 1);
         x = batchNorm(x, w, "bn1");
@@ -126,12 +150,16 @@ public final class LiteralShuffleNet {
                 x = relu(concat(avgPool(x, 3, 2, 1), y));
             }
         }
-        x = meanHW(x);
-        return linear(x, w.get("fc.weight"), w.get("fc.bias"));
+        return meanHW(x);
     }
 
     /** ShuffleNet V2 as torchvision's {@code ShuffleNetV2} and {@code InvertedResidual} run it. */
     static Nchw v2(Architecture arch, Weights w, Nchw input) {
+        return linear(v2Pooled(arch, w, input), w.get("fc.weight"), w.get("fc.bias"));
+    }
+
+    /** V2 up to its global average pool (torchvision's {@code x.mean([2, 3])}): the pooled features. */
+    static Nchw v2Pooled(Architecture arch, Weights w, Nchw input) {
         Nchw x = conv2d(input, w.get("conv1.0.weight"), 2, 1, 1);
         x = batchNorm(x, w, "conv1.1");
         x = relu(x);
@@ -150,8 +178,7 @@ public final class LiteralShuffleNet {
         x = conv2d(x, w.get("conv5.0.weight"), 1, 0, 1);
         x = batchNorm(x, w, "conv5.1");
         x = relu(x);
-        x = meanHW(x);
-        return linear(x, w.get("fc.weight"), w.get("fc.bias"));
+        return meanHW(x);
     }
 
     private static Nchw v2Branch1(Nchw x, Weights w, String p, int stride) {
