@@ -269,6 +269,7 @@ class S3CommitterTest {
         });
         org.apache.hadoop.fs.Path unit1 = new org.apache.hadoop.fs.Path(root + "/out/" + ClassifyJob.LABELS_DIR
                 + "/unit=00001");
+        s3.front().clear(); // the killed run's requests and the resume's all pass the front
         try (ChildRun child = ChildRun.start(KilledRun.ONE_TASK, 1, args, scratch.resolve("child.out"))) {
             assertTrue(child.awaitHeld().startsWith(KilledRun.ONE_TASK), "held");
             // the unit's other tasks finish: their files are uploads that only the unit's commit would complete
@@ -280,9 +281,16 @@ class S3CommitterTest {
             child.kill();
         }
         assertFalse(fs(root).exists(new org.apache.hadoop.fs.Path(unit1, "_SUCCESS")));
-        Summary summary = ClassifyJob.run(spark, JobConfig.from(Map.of(JobConfig.INPUT, root + "/in",
-                JobConfig.OUTPUT, root + "/out", JobConfig.MODEL, CrashCheck.MODEL, JobConfig.MODE, "resume",
-                JobConfig.PROGRESS, "0")));
+        Summary summary;
+        try (LogCapture log = LogCapture.of(FACTORY_LOGGER, Level.WARN)) {
+            summary = ClassifyJob.run(spark, JobConfig.from(Map.of(JobConfig.INPUT, root + "/in",
+                    JobConfig.OUTPUT, root + "/out", JobConfig.MODEL, CrashCheck.MODEL, JobConfig.MODE, "resume",
+                    JobConfig.PROGRESS, "0")));
+            assertEquals(List.of(), log.messages(), "the resume's committer factory warned");
+        }
+        assertEquals(0, s3.front().requests().stream().filter(S3Front.Request::copy).count(),
+                "requests of the killed run or the resume that copy an object");
+        assertTrue(s3.front().requests().stream().anyMatch(S3Front.Request::completesUpload), "uploads completed");
         CrashCheck.checkResumed(spark, root + "/out", OutputFormat.PARQUET, summary);
         assertEquals(List.of(), S3Store.pendingUploads(new org.apache.hadoop.fs.Path(root + "/out"), conf()));
     }
