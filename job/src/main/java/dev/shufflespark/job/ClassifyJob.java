@@ -307,6 +307,7 @@ public final class ClassifyJob {
                     + ", run " + runId, summary, stats, List.of())));
             seam.reached(Point.SUMMARY, -1);
             out.write(out.summary(), summary.toJson());
+            out.removeUncommittedUnits();
             out.touch(out.labelsDone());
             out.removeTemporaryFiles();
             attempt.finished();

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -247,6 +248,23 @@ final class OutputFolder {
         } catch (IOException e) {
             throw failure("cannot abort the pending uploads under", p, e);
         }
+    }
+
+    /**
+     * Deletes the unit folders that have no {@code _SUCCESS}, and on S3 the uploads pending under them. At the end of
+     * a run every unit of it is committed, so such a folder can only hold what a killed attempt's tasks were still
+     * writing: a request sent to an object store may be carried out after the process that sent it died, and so
+     * after a resume removed that attempt's folders. Returns how many folders were removed.
+     */
+    int removeUncommittedUnits() {
+        int removed = 0;
+        for (Map.Entry<Integer, Boolean> u : units().entrySet()) {
+            if (!u.getValue()) {
+                deleteWithUploads(unit(u.getKey()));
+                removed++;
+            }
+        }
+        return removed;
     }
 
     /**
