@@ -1,9 +1,9 @@
 package dev.shufflespark.job;
 
+import dev.shufflespark.io.testing.S3Service;
 import dev.shufflespark.job.testing.SparkSessions;
 import dev.shufflespark.job.config.OutputFormat;
 import java.net.URI;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -61,14 +61,7 @@ class S3ClassifyTest extends RemoteClassifyTest {
 
     /** S3A on S3Proxy: path-style, plain HTTP, signed with the test's keys. */
     static Map<String, String> settings() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("fs.s3a.endpoint", "http://127.0.0.1:" + proxy.getPort());
-        m.put("fs.s3a.endpoint.region", "us-east-1");
-        m.put("fs.s3a.path.style.access", "true");
-        m.put("fs.s3a.connection.ssl.enabled", "false");
-        m.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-        m.put("fs.s3a.access.key", ACCESS_KEY);
-        m.put("fs.s3a.secret.key", SECRET_KEY);
+        Map<String, String> m = S3Service.connection("http://127.0.0.1:" + proxy.getPort(), ACCESS_KEY, SECRET_KEY);
         // A few quick retries: a pooled connection that the proxy closed while idle (more likely on a loaded
         // machine) fails its next request with a broken pipe, and the SDK must be allowed to retry it.
         m.put("fs.s3a.attempts.maximum", "3");

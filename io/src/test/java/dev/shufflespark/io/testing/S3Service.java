@@ -2,6 +2,8 @@ package dev.shufflespark.io.testing;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -53,16 +55,26 @@ public final class S3Service implements AutoCloseable {
                 new ByteArrayInputStream(bytes));
     }
 
+    /**
+     * The S3A settings that reach an S3Proxy at {@code endpoint}: path-style access, no TLS, signed with the given
+     * keys. Retries and the rest are each caller's.
+     */
+    public static Map<String, String> connection(String endpoint, String accessKey, String secretKey) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("fs.s3a.endpoint", endpoint);
+        m.put("fs.s3a.endpoint.region", "us-east-1");
+        m.put("fs.s3a.path.style.access", "true");
+        m.put("fs.s3a.connection.ssl.enabled", "false");
+        m.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+        m.put("fs.s3a.access.key", accessKey);
+        m.put("fs.s3a.secret.key", secretKey);
+        return m;
+    }
+
     /** S3A settings for this endpoint: path-style access, no TLS, simple credentials, quick retries. */
     public Configuration configuration() {
         Configuration conf = new Configuration();
-        conf.set("fs.s3a.endpoint", endpoint());
-        conf.set("fs.s3a.endpoint.region", "us-east-1");
-        conf.set("fs.s3a.path.style.access", "true");
-        conf.set("fs.s3a.connection.ssl.enabled", "false");
-        conf.set("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-        conf.set("fs.s3a.access.key", ACCESS_KEY);
-        conf.set("fs.s3a.secret.key", SECRET_KEY);
+        connection(endpoint(), ACCESS_KEY, SECRET_KEY).forEach(conf::set);
         // A few quick retries: a pooled connection that the proxy closed while idle (more likely on a loaded
         // machine) fails its next request with a broken pipe, and the SDK must be allowed to retry it.
         conf.set("fs.s3a.attempts.maximum", "3");

@@ -1,9 +1,9 @@
 package dev.shufflespark.job.testing;
 
+import dev.shufflespark.io.testing.S3Service;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -62,14 +62,7 @@ public final class S3Store implements AutoCloseable {
      * and S3A's own retry settings at their defaults but for shorter waits.
      */
     public Map<String, String> settings() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("fs.s3a.endpoint", front.endpoint());
-        m.put("fs.s3a.endpoint.region", "us-east-1");
-        m.put("fs.s3a.path.style.access", "true");
-        m.put("fs.s3a.connection.ssl.enabled", "false");
-        m.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-        m.put("fs.s3a.access.key", ACCESS_KEY);
-        m.put("fs.s3a.secret.key", SECRET_KEY);
+        Map<String, String> m = S3Service.connection(front.endpoint(), ACCESS_KEY, SECRET_KEY);
         m.put("fs.s3a.change.detection.mode", "none");
         // How often S3A and its SDK retry (fs.s3a.attempts.maximum, fs.s3a.retry.limit,
         // fs.s3a.retry.throttle.limit) stays at the defaults, which the fault test relies on; only the waits
