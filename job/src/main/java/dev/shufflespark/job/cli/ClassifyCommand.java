@@ -3,6 +3,7 @@ package dev.shufflespark.job.cli;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import dev.shufflespark.io.fs.PosixLocalFileSystem;
 import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.job.ClassifyJob;
@@ -150,6 +151,9 @@ public final class ClassifyCommand implements Callable<Integer> {
             sparkConf.setMaster("local[*]");
         }
         sparkConf.setIfMissing("spark.app.name", "shufflespark classify");
+        if (sparkConf.get("spark.master").startsWith("local")) {
+            localSettings(sparkConf);
+        }
         if (ClusterApp.isStandalone(sparkConf.get("spark.master")) && !sparkConf.contains("spark.jars")) {
             // Started from this source tree, not by spark-submit: executors need the job jar and our JVM flags.
             try {
@@ -188,6 +192,15 @@ public final class ClassifyCommand implements Callable<Integer> {
             spark.stop();
         }
         return 0;
+    }
+
+    /**
+     * Settings for a run in this JVM (local mode), where start-up weighs on the whole run; each only where the
+     * user set nothing: the local file system sets permissions without starting a process per file
+     * ({@link PosixLocalFileSystem}).
+     */
+    private static void localSettings(SparkConf sparkConf) {
+        sparkConf.setIfMissing("spark.hadoop.fs.file.impl", PosixLocalFileSystem.class.getName());
     }
 
     /**
