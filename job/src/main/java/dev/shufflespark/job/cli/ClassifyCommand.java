@@ -1,7 +1,6 @@
 package dev.shufflespark.job.cli;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
 
 import dev.shufflespark.io.fs.PosixLocalFileSystem;
 import dev.shufflespark.io.model.ModelLoader;
@@ -255,8 +254,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         List<Row> rows = RowFiles.readLabels(spark, config.format(), config.features(),
                 summary.output + "/" + ClassifyJob.LABELS_DIR)
                 .where(col("run_id").equalTo(summary.runId))
-                .select(col("path"), col("member"), col("status"), expr("class_name[0]"), expr("probability[0]"),
-                        col("error"))
+                .select(col("path"), col("member"), col("status"), col("class_name").getItem(0),
+                        col("probability").getItem(0), col("error"))
                 .orderBy("path", "member").limit(10).collectAsList();
         if (rows.isEmpty()) {
             return; // a resume that had nothing left to do
