@@ -34,7 +34,7 @@ final class JpegImage implements RgbRows {
     private final int[] at = new int[4];
     private byte[][] cmy;
 
-    JpegImage(int width, int height, int scale, JpegDecoder.Component[] comps, int maxH, int maxV, int shift,
+    JpegImage(int width, int height, int scale, JpegComponent[] comps, int maxH, int maxV, int shift,
               JpegHeader.ColourSpace space, boolean adobe) {
         this.width = width;
         this.height = height;
@@ -52,7 +52,7 @@ final class JpegImage implements RgbRows {
         rows = new byte[n][];
         int maxSample = 0;
         for (int i = 0; i < n; i++) {
-            JpegDecoder.Component c = comps[i];
+            JpegComponent c = comps[i];
             planes[i] = c.plane;
             strides[i] = c.stride;
             widths[i] = c.width;

@@ -37,7 +37,7 @@ class VectorIdctTest {
                 if (random.nextInt(3) == 0) {
                     continue;
                 }
-                int z = JpegDecoder.NATURAL[k];
+                int z = JpegEntropyDecoder.NATURAL[k];
                 coef[z] = (random.nextInt(2) == 0 ? 1 : -1) * (1 + random.nextInt(random.nextInt(4) == 0 ? 1023 : 15));
                 written[count++] = z;
             }
