@@ -33,6 +33,12 @@ final class JpegDecoder {
     /** libjpeg's D_MAX_BLOCKS_IN_MCU. */
     private static final int MAX_BLOCKS_IN_MCU = 10;
 
+    /** A decode with no deadline. */
+    static final long NO_DEADLINE = Long.MIN_VALUE;
+
+    /** What a TIMED_OUT past the deadline says after the image's name. */
+    static final String PAST_DEADLINE = "decoding took longer than its time limit";
+
     // Input.
     private byte[] data;
     private int pos;
@@ -57,6 +63,7 @@ final class JpegDecoder {
     private int shift;
     private long maxPixels;
     private boolean allocated;
+    private long deadline;
 
     /** The scans' entropy decoding; it keeps its buffers for the next image. */
     private final JpegEntropyDecoder entropy = new JpegEntropyDecoder();
@@ -67,6 +74,15 @@ final class JpegDecoder {
      * @param maxPixels the pixel limit (full-resolution width x height)
      */
     JpegImage decode(byte[] data, int off, int len, String name, int shift, long maxPixels) throws ImageException {
+        return decode(data, off, len, name, shift, maxPixels, NO_DEADLINE);
+    }
+
+    /**
+     * {@link #decode(byte[], int, int, String, int, long)} that fails as TIMED_OUT once {@link System#nanoTime}
+     * passes {@code deadline} ({@link #NO_DEADLINE}: never), checked once per row of MCUs.
+     */
+    JpegImage decode(byte[] data, int off, int len, String name, int shift, long maxPixels, long deadline)
+            throws ImageException {
         if (shift < 0 || shift > 3) {
             throw new IllegalArgumentException("scale shift must be 0..3, got " + shift);
         }
@@ -76,6 +92,7 @@ final class JpegDecoder {
         this.name = name;
         this.shift = shift;
         this.maxPixels = maxPixels;
+        this.deadline = deadline;
         Arrays.fill(quant, null);
         Arrays.fill(dcTables, null);
         Arrays.fill(acTables, null);
@@ -356,7 +373,7 @@ final class JpegDecoder {
             }
         }
         allocated = true;
-        entropy.start(data, end, name, shift, progressive, mcusX, mcusY);
+        entropy.start(data, end, name, shift, progressive, mcusX, mcusY, deadline);
     }
 
     // --- scans -----------------------------------------------------------------------------------------------
@@ -491,7 +508,7 @@ final class JpegDecoder {
     private void transformAll(JpegComponent c) throws ImageException {
         int[] q = quant[c.tq];
         for (int by = 0; by < c.realBlocksY; by++) {
-            entropy.checkInterrupted();
+            entropy.checkStop();
             for (int bx = 0; bx < c.realBlocksX; bx++) {
                 entropy.transformStored(c, q, bx, by);
             }
