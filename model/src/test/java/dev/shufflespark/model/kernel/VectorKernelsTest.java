@@ -89,6 +89,22 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Output channel counts around the 8-row blocks (8, 12, 16, 20, 24 and their neighbours),
+     * with one k block and with two (cin 130), every residual, with and without ReLU.
+     */
+    @Test
+    void pointwiseEightRowBlocks() {
+        long seed = 350;
+        for (int cin : new int[] {20, 130}) {
+            for (int cout = 7; cout <= 25; cout++) {
+                for (Residual residual : Residual.values()) {
+                    KernelCheck.pointwise(seed++, cin, cout, 100, seed % 2 == 0, residual, true, (int) (seed % 3));
+                }
+            }
+        }
+    }
+
     /** The plane holding the last pixels ends exactly at the end of the array: the tail cannot be a whole vector. */
     @Test
     void pointwiseInPlaceResidualTailAtEndOfArray() {
