@@ -8,14 +8,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * Decodes one image at a time on a worker thread of its own, so that no image can take the caller down with it:
+ * Decodes one image at a time so that no image can take the caller down with it. A JPEG that our own decoder
+ * handles is decoded on the calling thread: that decoder is iterative, bounds every allocation by the pixel
+ * limit and checks the time limit once per row of MCUs, so handing it to another thread would only cost time
+ * (about half a millisecond per image, as much as decoding a small photo). Everything else (ImageIO's
+ * decoders, also where our decoder leaves a file to them) runs on a worker thread of the guard's own. Either
+ * way:
  * <ul>
  *   <li>an {@link Error} of the decoder (a {@link StackOverflowError} in an ImageIO plugin, an
  *       {@link OutOfMemoryError}, anything) becomes an {@link ImageException}: {@link Reason#OUT_OF_MEMORY}
  *       or {@link Reason#DECODE_FAILED};</li>
  *   <li>a decode that takes longer than {@link DecodeOptions#timeLimitSeconds()} fails as
  *       {@link Reason#TIMED_OUT}, and is told to stop: the ImageIO reader is aborted (plugins check between
- *       rows or tiles) and the worker thread interrupted (our JPEG decoder checks once per row of MCUs). A decode
+ *       rows or tiles) and the worker thread interrupted (our JPEG decoder stops by itself). A decode
  *       that still runs {@link #graceNanos} later (a plugin looping without checking) cannot be stopped by Java;
  *       its thread is abandoned, a daemon left running with its decoder and its bytes, and counted
  *       ({@link #abandonedThreads()}); the next image gets a fresh thread and a fresh decoder.</li>
@@ -74,11 +79,15 @@ public final class DecodeGuard implements AutoCloseable {
     }
 
     /**
-     * {@link ImageDecoder#decode(byte[], int, int, String, int)} on the worker thread, within the time limit;
-     * every failure is an {@link ImageException}.
+     * {@link ImageDecoder#decode(byte[], int, int, String, int)} within the time limit: our JPEG decoder on
+     * this thread, ImageIO on the worker thread; every failure is an {@link ImageException}.
      */
     public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide)
             throws ImageException {
+        DecodedImage own = decodeHere(data, off, len, name, targetShorterSide);
+        if (own != null) {
+            return own;
+        }
         if (worker == null) {
             worker = new Worker();
         }
@@ -96,8 +105,7 @@ public final class DecodeGuard implements AutoCloseable {
         if (!finished) {
             timedOut++;
             boolean stopped = stop(job, name);
-            String limit = String.format(Locale.ROOT, "%s: decoding took longer than the limit of %s s (%s)", name,
-                    plain(options.timeLimitSeconds()), DecodeOptions.TIME_LIMIT);
+            String limit = pastLimit(name);
             throw new ImageException(Reason.TIMED_OUT, stopped ? limit + " and was stopped" : limit + "; it did not"
                     + " stop when told to, so its thread was left running (" + ABANDONED.get() + " in this JVM)");
         }
@@ -109,6 +117,38 @@ public final class DecodeGuard implements AutoCloseable {
             throw job.failure;
         }
         return job.image;
+    }
+
+    /**
+     * Our JPEG decoder on this thread, with the time limit as its deadline; null when the input is not a JPEG
+     * that it decodes. An {@link Error} (running out of memory, say) is the image's failure, as on the worker.
+     */
+    private DecodedImage decodeHere(byte[] data, int off, int len, String name, int target) throws ImageException {
+        long deadline = System.nanoTime() + limitNanos;
+        try {
+            return decoder.decode(data, off, len, name, target, ImageDecoder.Route.OWN_JPEG, deadline);
+        } catch (ImageException e) {
+            if (e.reason() != Reason.TIMED_OUT) {
+                throw e;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ImageException(Reason.TIMED_OUT, name + ": decoding interrupted (the task is being stopped)");
+            }
+            timedOut++;
+            throw new ImageException(Reason.TIMED_OUT, pastLimit(name) + " and was stopped");
+        } catch (RuntimeException | Error e) { // NOPMD: every failure of a decoder becomes the image's, by design
+            ImageDecoder old = decoder;
+            decoder = new ImageDecoder(options); // an Error mid-decode may leave the decoder in any state
+            if (old != callers) {
+                old.close(); // nothing else uses it: the worker runs only while this thread waits for it
+            }
+            throw failure(e, name);
+        }
+    }
+
+    private String pastLimit(String name) {
+        return String.format(Locale.ROOT, "%s: decoding took longer than the limit of %s s (%s)", name,
+                plain(options.timeLimitSeconds()), DecodeOptions.TIME_LIMIT);
     }
 
     /**
@@ -214,7 +254,8 @@ public final class DecodeGuard implements AutoCloseable {
 
         void run() {
             try {
-                image = decoder.decode(data, off, len, name, target);
+                image = decoder.decode(data, off, len, name, target, ImageDecoder.Route.IMAGEIO,
+                        JpegDecoder.NO_DEADLINE);
             } catch (ImageException e) {
                 failure = e;
             } catch (Throwable e) { // NOPMD: every Error of a decoder becomes the image's failure, by design

@@ -100,6 +100,18 @@ public final class DecodedImage {
         return pixels;
     }
 
+    /**
+     * Gives the buffers of the decoder that made this image back to it for its next image, on the thread that
+     * decoded it; this image is not to be used after it. A task that decodes photo after photo calls it once
+     * it has what it needs (the preprocessed tensor), so that small photos do not each allocate their planes.
+     * Only our JPEG decoder's images hold such buffers; for the others it does nothing.
+     */
+    public void release() {
+        if (rows instanceof JpegImage jpeg) {
+            jpeg.release();
+        }
+    }
+
     /** The rows still to be converted, or null when the pixels are packed RGB already. */
     public RgbRows unconverted() {
         return pixels == null ? rows : null;

@@ -49,6 +49,16 @@ public final class ImageDecoder implements AutoCloseable {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
+    /** Which decoders a call may use: {@link DecodeGuard} runs our JPEG decoder and ImageIO's separately. */
+    enum Route {
+        /** Our JPEG decoder for a JPEG it decodes, else ImageIO. */
+        ANY,
+        /** Our JPEG decoder only: no image when the input needs ImageIO. */
+        OWN_JPEG,
+        /** ImageIO only. */
+        IMAGEIO
+    }
+
     private final DecodeOptions options;
     private final Map<Format, ImageReader> readers = new EnumMap<>(Format.class);
     private final List<String> warnings = new ArrayList<>();
@@ -91,17 +101,27 @@ public final class ImageDecoder implements AutoCloseable {
      */
     public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide)
             throws ImageException {
+        return decode(data, off, len, name, targetShorterSide, Route.ANY, JpegDecoder.NO_DEADLINE);
+    }
+
+    /**
+     * {@link #decode(byte[], int, int, String, int)} by the decoders of {@code route}; null when
+     * {@link Route#OWN_JPEG} leaves the input to ImageIO. Our JPEG decoder fails as TIMED_OUT once
+     * {@link System#nanoTime} passes {@code deadline} ({@link JpegDecoder#NO_DEADLINE}: never).
+     */
+    DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide, Route route,
+                        long deadline) throws ImageException {
         long cpu0 = THREADS.getCurrentThreadCpuTime();
         try {
-            return decodeImage(data, off, len, name, targetShorterSide);
+            return decodeImage(data, off, len, name, targetShorterSide, route, deadline);
         } finally {
             lastCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu0;
             lastThread = Thread.currentThread();
         }
     }
 
-    private DecodedImage decodeImage(byte[] data, int off, int len, String name, int targetShorterSide)
-            throws ImageException {
+    private DecodedImage decodeImage(byte[] data, int off, int len, String name, int targetShorterSide,
+                                     Route route, long deadline) throws ImageException {
         if (len == 0) {
             throw new ImageException(Reason.EMPTY, name + ": empty file");
         }
@@ -137,11 +157,16 @@ public final class ImageDecoder implements AutoCloseable {
         if (!options.exifOrientation()) {
             orientation = 1;
         }
-        lastFallback = null;
-        if (jpeg != null && options.jpeg() == DecodeOptions.JpegDecoderChoice.BUILTIN) {
-            DecodedImage d = decodeBuiltin(data, off, len, name, jpeg, orientation, targetShorterSide);
-            if (d != null) {
-                return d;
+        if (route != Route.IMAGEIO) {
+            lastFallback = null; // else it says why the call before this one left the image to ImageIO
+            if (jpeg != null && options.jpeg() == DecodeOptions.JpegDecoderChoice.BUILTIN) {
+                DecodedImage d = decodeBuiltin(data, off, len, name, jpeg, orientation, targetShorterSide, deadline);
+                if (d != null) {
+                    return d;
+                }
+            }
+            if (route == Route.OWN_JPEG) {
+                return null;
             }
         }
         ImageReader reader = reader(format);
@@ -228,7 +253,7 @@ public final class ImageDecoder implements AutoCloseable {
      * ImageIO (a variant it does not decode, or damage that ImageIO may still get through).
      */
     private DecodedImage decodeBuiltin(byte[] data, int off, int len, String name, JpegHeader jpeg, int orientation,
-                                       int targetShorterSide) throws ImageException {
+                                       int targetShorterSide, long deadline) throws ImageException {
         int w = jpeg.width();
         int h = jpeg.height();
         if (w > 0 && h > 0 && (long) w * h > options.maxPixels()) {
@@ -240,7 +265,7 @@ public final class ImageDecoder implements AutoCloseable {
         }
         try {
             long t0 = System.nanoTime();
-            JpegImage image = builtin.decode(data, off, len, name, shift, options.maxPixels());
+            JpegImage image = builtin.decode(data, off, len, name, shift, options.maxPixels(), deadline);
             lastPixelsNanos = System.nanoTime() - t0;
             lastConvertNanos = 0; // conversion to RGB happens row by row where the rows are used
             boolean t = DecodedImage.transposed(orientation);

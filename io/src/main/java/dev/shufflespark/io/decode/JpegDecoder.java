@@ -33,6 +33,18 @@ final class JpegDecoder {
     /** libjpeg's D_MAX_BLOCKS_IN_MCU. */
     private static final int MAX_BLOCKS_IN_MCU = 10;
 
+    /** A decode with no deadline. */
+    static final long NO_DEADLINE = Long.MIN_VALUE;
+
+    /** What a TIMED_OUT past the deadline says after the image's name. */
+    static final String PAST_DEADLINE = "decoding took longer than its time limit";
+
+    /**
+     * The largest plane kept for the next image (4 MiB: a 2000x2000 component): a task of small photos reuses
+     * its planes, a 100-megapixel photo's go to the garbage collector with it.
+     */
+    static final int MAX_SPARE_PLANE = 4 << 20;
+
     // Input.
     private byte[] data;
     private int pos;
@@ -57,9 +69,16 @@ final class JpegDecoder {
     private int shift;
     private long maxPixels;
     private boolean allocated;
+    private long deadline;
 
     /** The scans' entropy decoding; it keeps its buffers for the next image. */
     private final JpegEntropyDecoder entropy = new JpegEntropyDecoder();
+
+    /**
+     * Planes of released images ({@link JpegImage#release}) and of failed decodes, for the next images: one
+     * per component at most, each at most {@value #MAX_SPARE_PLANE} bytes.
+     */
+    private final byte[][] spare = new byte[4][];
 
     /**
      * Decodes {@code data[off, off + len)} scaled by {@code 1 / 2^shift} (shift 0..3).
@@ -67,6 +86,15 @@ final class JpegDecoder {
      * @param maxPixels the pixel limit (full-resolution width x height)
      */
     JpegImage decode(byte[] data, int off, int len, String name, int shift, long maxPixels) throws ImageException {
+        return decode(data, off, len, name, shift, maxPixels, NO_DEADLINE);
+    }
+
+    /**
+     * {@link #decode(byte[], int, int, String, int, long)} that fails as TIMED_OUT once {@link System#nanoTime}
+     * passes {@code deadline} ({@link #NO_DEADLINE}: never), checked once per row of MCUs.
+     */
+    JpegImage decode(byte[] data, int off, int len, String name, int shift, long maxPixels, long deadline)
+            throws ImageException {
         if (shift < 0 || shift > 3) {
             throw new IllegalArgumentException("scale shift must be 0..3, got " + shift);
         }
@@ -76,6 +104,7 @@ final class JpegDecoder {
         this.name = name;
         this.shift = shift;
         this.maxPixels = maxPixels;
+        this.deadline = deadline;
         Arrays.fill(quant, null);
         Arrays.fill(dcTables, null);
         Arrays.fill(acTables, null);
@@ -84,14 +113,20 @@ final class JpegDecoder {
         jfif = false;
         adobeTransform = JpegHeader.NO_ADOBE;
         allocated = false;
+        JpegImage image = null;
         try {
-            return decodeMarkers();
+            image = decodeMarkers();
+            return image;
         } finally {
             this.data = null;
             entropy.finish();
             if (comps != null) {
                 for (JpegComponent c : comps) {
-                    c.coefs = null; // the planes went to the image; the coefficients are garbage now
+                    c.coefs = null; // the coefficients are garbage now
+                    if (image == null && c.plane != null) {
+                        recycle(c.plane); // else the plane went to the image, which gives it back when released
+                    }
+                    c.plane = null;
                 }
             }
             comps = null;
@@ -349,14 +384,14 @@ final class JpegDecoder {
     private void allocate() {
         for (JpegComponent c : comps) {
             c.stride = c.blocksX << c.bwLog;
-            c.plane = new byte[Math.multiplyExact(c.stride, c.blocksY << c.bhLog)];
+            c.plane = plane(Math.multiplyExact(c.stride, c.blocksY << c.bhLog));
             if (progressive) {
                 c.coefsPerBlock = c.bwLog == 0 && c.bhLog == 0 ? 1 : 64;
                 c.coefs = new short[Math.multiplyExact(c.blocksX * c.blocksY, c.coefsPerBlock)];
             }
         }
         allocated = true;
-        entropy.start(data, end, name, shift, progressive, mcusX, mcusY);
+        entropy.start(data, end, name, shift, progressive, mcusX, mcusY, deadline);
     }
 
     // --- scans -----------------------------------------------------------------------------------------------
@@ -470,6 +505,58 @@ final class JpegDecoder {
 
     // --- output ----------------------------------------------------------------------------------------------
 
+    /**
+     * A zeroed plane of at least {@code size} bytes: the smallest spare one that is large enough (zeroed, so
+     * that nothing of an earlier image shows through what this one does not write), else a new one.
+     */
+    private byte[] plane(int size) {
+        int best = -1;
+        for (int i = 0; i < spare.length; i++) {
+            if (spare[i] != null && spare[i].length >= size && (best < 0 || spare[i].length < spare[best].length)) {
+                best = i;
+            }
+        }
+        if (best < 0) {
+            return new byte[size];
+        }
+        byte[] p = spare[best];
+        spare[best] = null;
+        Arrays.fill(p, 0, size, (byte) 0);
+        return p;
+    }
+
+    /**
+     * Keeps {@code plane} for a later image when it is small enough, in an empty slot or in place of a smaller
+     * spare. Only a plane that no image uses any more comes here: on the decoding thread.
+     */
+    void recycle(byte[] plane) {
+        if (plane.length > MAX_SPARE_PLANE) {
+            return;
+        }
+        int smallest = 0;
+        for (int i = 0; i < spare.length; i++) {
+            if (spare[i] == null) {
+                spare[i] = plane;
+                return;
+            }
+            if (spare[i].length < spare[smallest].length) {
+                smallest = i;
+            }
+        }
+        if (spare[smallest].length < plane.length) {
+            spare[smallest] = plane;
+        }
+    }
+
+    /** The bytes of the spare planes (for tests). */
+    long spareBytes() {
+        long n = 0;
+        for (byte[] p : spare) {
+            n += p == null ? 0 : p.length;
+        }
+        return n;
+    }
+
     private JpegImage finish() throws ImageException {
         if (comps == null) {
             throw corrupt("no frame header");
@@ -484,14 +571,14 @@ final class JpegDecoder {
         int outW = ceilDiv(width, 1 << shift);
         int outH = ceilDiv(height, 1 << shift);
         return new JpegImage(outW, outH, 1 << shift, comps, maxH, maxV, shift, space,
-                adobeTransform != JpegHeader.NO_ADOBE);
+                adobeTransform != JpegHeader.NO_ADOBE, this);
     }
 
     /** A progressive component's coefficients, all scans read, to its plane. */
     private void transformAll(JpegComponent c) throws ImageException {
         int[] q = quant[c.tq];
         for (int by = 0; by < c.realBlocksY; by++) {
-            entropy.checkInterrupted();
+            entropy.checkStop();
             for (int bx = 0; bx < c.realBlocksX; bx++) {
                 entropy.transformStored(c, q, bx, by);
             }

@@ -38,6 +38,8 @@ final class JpegEntropyDecoder extends JpegBitReader {
     private boolean progressive;
     private int mcusX;
     private int mcusY;
+    /** When the decode must stop ({@link System#nanoTime}), or {@link JpegDecoder#NO_DEADLINE}. */
+    private long deadline;
 
     /** Progressive AC scans: blocks left in the current end-of-band run. */
     private int eobrun;
@@ -52,9 +54,10 @@ final class JpegEntropyDecoder extends JpegBitReader {
 
     /**
      * Starts an image: {@code data} up to {@code end}, decoded scaled by {@code 1 / 2^shift}, with
-     * {@code mcusX x mcusY} MCUs.
+     * {@code mcusX x mcusY} MCUs, to be done by {@code deadline}.
      */
-    void start(byte[] data, int end, String name, int shift, boolean progressive, int mcusX, int mcusY) {
+    void start(byte[] data, int end, String name, int shift, boolean progressive, int mcusX, int mcusY,
+               long deadline) {
         this.data = data;
         this.end = end;
         this.name = name;
@@ -62,6 +65,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
         this.progressive = progressive;
         this.mcusX = mcusX;
         this.mcusY = mcusY;
+        this.deadline = deadline;
     }
 
     /** Ends the image: drops the reference to its bytes. */
@@ -103,7 +107,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
                     block(c, q, bx, by, kind, ss, se, al);
                 }
                 checkOverrun();
-                checkInterrupted();
+                checkStop();
             }
         } else {
             for (int my = 0; my < mcusY; my++) {
@@ -125,7 +129,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
                     }
                 }
                 checkOverrun();
-                checkInterrupted();
+                checkStop();
             }
         }
         checkOverrun();
@@ -591,10 +595,14 @@ final class JpegEntropyDecoder extends JpegBitReader {
     }
 
     /**
-     * Stops the decode when its thread was interrupted: {@link DecodeGuard} does that when the time limit passed.
-     * Checked once per row of MCUs (or of blocks), which costs nothing next to the row's work.
+     * Stops the decode past its deadline, or when its thread was interrupted (a task being killed, or
+     * {@link DecodeGuard} stopping a decode on its worker): TIMED_OUT either way. Checked once per row of MCUs
+     * (or of blocks), which costs nothing next to the row's work.
      */
-    void checkInterrupted() throws ImageException {
+    void checkStop() throws ImageException {
+        if (deadline != JpegDecoder.NO_DEADLINE && System.nanoTime() - deadline > 0) {
+            throw new ImageException(Reason.TIMED_OUT, name + ": " + JpegDecoder.PAST_DEADLINE);
+        }
         if (Thread.currentThread().isInterrupted()) {
             throw new ImageException(Reason.TIMED_OUT, name + ": decoding stopped: its thread was interrupted");
         }

@@ -11,7 +11,7 @@ package dev.shufflespark.io.decode;
  *   <li>colour conversion is libjpeg's YCbCr tables ({@code jdcolor.c}), YCCK to CMYK as libjpeg does it,
  *       and CMYK to RGB as Pillow does it (Adobe files inverted), via {@link PixelConversion}.</li>
  * </ul>
- * Not thread-safe: it keeps row buffers.
+ * Not thread-safe: it keeps row buffers. Once {@link #release released}, its planes belong to its decoder again.
  */
 final class JpegImage implements RgbRows {
 
@@ -33,9 +33,13 @@ final class JpegImage implements RgbRows {
     private final byte[][] src = new byte[4][];
     private final int[] at = new int[4];
     private byte[][] cmy;
+    /** The decoder whose planes these are, which takes them back on {@link #release}. */
+    private final JpegDecoder owner;
+    private boolean released;
 
     JpegImage(int width, int height, int scale, JpegComponent[] comps, int maxH, int maxV, int shift,
-              JpegHeader.ColourSpace space, boolean adobe) {
+              JpegHeader.ColourSpace space, boolean adobe, JpegDecoder owner) {
+        this.owner = owner;
         this.width = width;
         this.height = height;
         this.scale = scale;
@@ -95,8 +99,25 @@ final class JpegImage implements RgbRows {
         return new RgbImage(width, height, rgb);
     }
 
+    /**
+     * Gives the planes back to the decoder for its next images (on its thread); this image is not to be used
+     * after it. Again: nothing.
+     */
+    void release() {
+        if (!released) {
+            released = true;
+            for (int i = 0; i < n; i++) {
+                owner.recycle(planes[i]);
+                planes[i] = null;
+            }
+        }
+    }
+
     @Override
     public void rgbRow(int y, int from, int to, byte[] dst, int off) {
+        if (released) {
+            throw new IllegalStateException("the image was released: its planes hold another image now");
+        }
         if (from < 0 || to > width || from > to) {
             throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + width);
         }

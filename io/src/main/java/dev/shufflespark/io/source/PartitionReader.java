@@ -37,8 +37,8 @@ import org.apache.hadoop.util.functional.FutureIO;
  *     }
  * }
  * }</pre>
- * One encoded-bytes buffer is reused for every image; nothing per image is allocated beyond what decoding
- * needs. Images are decoded through a {@link DecodeGuard}: a decoder's {@link Error} or a decode past the time
+ * One encoded-bytes buffer is reused for every image, and our JPEG decoder's planes are reused from one image
+ * to the next; nothing per image is allocated beyond what decoding needs. Images are decoded through a {@link DecodeGuard}: a decoder's {@link Error} or a decode past the time
  * limit is the image's failure (DECODE_FAILED, OUT_OF_MEMORY, TIMED_OUT), as is an {@link OutOfMemoryError}
  * while preprocessing. Not thread-safe: one reader per task.
  */
@@ -279,6 +279,7 @@ public final class PartitionReader implements AutoCloseable {
         }
         long t2 = System.nanoTime();
         ImageException failed = preprocess(image, out, offset, name);
+        image.release(); // its planes serve the next image
         long t3 = System.nanoTime();
         if (failed != null) {
             return new ImageResult(path, member, len, image.width(), image.height(), image.format().name(),

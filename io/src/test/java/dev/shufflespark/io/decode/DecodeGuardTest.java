@@ -12,6 +12,7 @@ import dev.shufflespark.io.source.ImageResult;
 import dev.shufflespark.io.source.InputFile;
 import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.io.source.PartitionReader;
+import dev.shufflespark.io.testing.Fixtures;
 import dev.shufflespark.io.testing.Images;
 import dev.shufflespark.io.testing.PoisonImages;
 import dev.shufflespark.io.testing.PoisonImages.Poison;
@@ -149,6 +150,84 @@ class DecodeGuardTest {
         }
         JpegImage again = decoder.decode(photo, 0, photo.length, "rocket.jpg", 0, DecodeOptions.DEFAULT_MAX_PIXELS);
         assertEquals(pixels(photo).length, 3 * again.width() * again.height(), "decodes again once not interrupted");
+    }
+
+    @Test
+    void ourJpegDecoderRunsOnTheCallingThreadAndImageIoOnTheWorker() throws Exception {
+        byte[] jpeg = Images.sample("rocket.jpg");
+        byte[] png = Images.sample("chelsea.png");
+        byte[] restartLost = Fixtures.bytes("jpeg/420-restart.jpg").clone();
+        for (int i = 2; i + 1 < restartLost.length; i++) {
+            if ((restartLost[i] & 0xff) == 0xFF && (restartLost[i + 1] & 0xff) == 0xD3) {
+                restartLost[i + 1] = (byte) 0xD5; // RST5 where RST3 belongs: ours leaves the file to ImageIO
+                break;
+            }
+        }
+        try (DecodeGuard guard = new DecodeGuard(limit(30))) {
+            decodesAsAlone(guard, jpeg);
+            assertEquals(Thread.currentThread(), guard.decoder().lastThread());
+            decodesAsAlone(guard, png);
+            assertTrue(guard.decoder().lastThread() != Thread.currentThread(), "ImageIO runs on the worker");
+            decodesAsAlone(guard, restartLost);
+            assertTrue(guard.decoder().lastThread() != Thread.currentThread(), "the fallback runs on the worker");
+            assertTrue(String.valueOf(guard.decoder().lastFallback()).contains("restart"),
+                    guard.decoder().lastFallback());
+            decodesAsAlone(guard, jpeg);
+            assertEquals(Thread.currentThread(), guard.decoder().lastThread());
+            assertEquals(null, guard.decoder().lastFallback());
+            assertEquals(0, guard.timedOut());
+        }
+    }
+
+    @Test
+    void ourJpegDecoderPastTheTimeLimitIsTimedOutOnTheCallingThread() throws Exception {
+        byte[] photo = Images.photo("rocket.jpg", 2400, 1800, 6, 0.9f); // tens of ms to decode in full
+        byte[] small = Images.sample("rocket.jpg");
+        try (DecodeGuard guard = new DecodeGuard(limit(0.001))) {
+            ImageException e = assertThrows(ImageException.class,
+                    () -> guard.decode(photo, 0, photo.length, "big.jpg", 0));
+            assertEquals(Reason.TIMED_OUT, e.reason(), e::getMessage);
+            assertEquals("big.jpg: decoding took longer than the limit of 0.001 s (" + DecodeOptions.TIME_LIMIT
+                    + ") and was stopped", e.getMessage());
+            assertEquals(Thread.currentThread(), guard.decoder().lastThread(), "stopped by its own deadline");
+            assertEquals(1, guard.timedOut());
+            assertEquals(0, guard.abandoned());
+        }
+        try (DecodeGuard guard = new DecodeGuard(limit(30))) {
+            decodesAsAlone(guard, small);
+        }
+    }
+
+    @Test
+    void runningOutOfMemoryOnTheCallingThreadIsTheImagesFailure() throws Exception {
+        // 46000 x 46000 with every component at full resolution: three planes of 2.1 GB each, more than the
+        // tests' heap (and more than any default heap on a machine with less than 24 GB) holds.
+        byte[] huge = fullResolutionComponents(Images.jpegWithSize(Images.sample("rocket.jpg"), 46_000, 46_000));
+        byte[] small = Images.sample("rocket.jpg");
+        try (DecodeGuard guard = new DecodeGuard(DecodeOptions.defaults().withMaxPixels(3_000_000_000L))) {
+            ImageException e = assertThrows(ImageException.class,
+                    () -> guard.decode(huge, 0, huge.length, "huge.jpg", 0)); // 0: no scaling in the DCT domain
+            assertEquals(Reason.OUT_OF_MEMORY, e.reason(), e::getMessage);
+            assertTrue(e.getMessage().contains("out of memory") && e.getMessage().contains(DecodeOptions.MAX_PIXELS),
+                    e.getMessage());
+            assertEquals(Thread.currentThread(), guard.decoder().lastThread());
+            decodesAsAlone(guard, small);
+        }
+    }
+
+    /** {@code jpeg} with every component's sampling factors in its frame header made 1x1. */
+    private static byte[] fullResolutionComponents(byte[] jpeg) {
+        for (int i = 2; i + 9 < jpeg.length; ) {
+            int marker = jpeg[i + 1] & 0xff;
+            if (marker >= 0xC0 && marker <= 0xC2) {
+                for (int c = 0; c < (jpeg[i + 9] & 0xff); c++) {
+                    jpeg[i + 11 + 3 * c] = 0x11;
+                }
+                return jpeg;
+            }
+            i += 2 + ((jpeg[i + 2] & 0xff) << 8 | (jpeg[i + 3] & 0xff));
+        }
+        throw new IllegalArgumentException("no frame header");
     }
 
     @Test

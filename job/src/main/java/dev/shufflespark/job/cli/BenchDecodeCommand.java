@@ -302,7 +302,7 @@ final class BenchDecodeCommand implements Callable<Integer> {
                         if (!r.ok()) {
                             throw new CliFailure("benchmark image failed: " + r.message());
                         }
-                        // the decode runs on the reader's decode thread (DecodeGuard), the rest on this one
+                        // our JPEG decoder runs on this thread, ImageIO on the reader's decode thread (DecodeGuard)
                         long decodeCpu = decoder.lastThread() != Thread.currentThread() ? decoder.lastCpuNanos() : 0;
                         s.cpu.add((cpu1 - cpu0 + decodeCpu) / 1e6);
                         s.read.add(r.readNanos() / 1e6);

@@ -110,6 +110,8 @@ final class RowImages implements ImageStream {
                     reason, "image bytes: preprocessing failed: " + e + (e instanceof OutOfMemoryError ? "; lower "
                     + DecodeOptions.MAX_PIXELS + " or give the JVM more heap" : ""), image.reduction(), 0, t2 - t1,
                     System.nanoTime() - t2);
+        } finally {
+            image.release(); // its planes serve the next image
         }
         long t3 = System.nanoTime();
         return new ImageResult(null, null, bytes.length, image.width(), image.height(), image.format().name(), null,

@@ -9,6 +9,7 @@ import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
 import static dev.shufflespark.model.kernel.VectorKernels.columnsAt;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * The depthwise 3x3 convolution on the Vector API, same signature and contract as
@@ -49,6 +50,11 @@ public final class VectorDepthwise {
         int hi = (h - 1) * width - 1;
         if (h < 3 || width < 3 || hi - lo < L) {
             ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 1, relu);
+            return;
+        }
+        if (width <= MASKED_WIDTH && h * width <= PLANE_MASKED && inOff > width
+                && inOff + h * width + width < in.length) {
+            dwPlaneMasked(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
             return;
         }
         if (width <= MASKED_WIDTH) {
@@ -175,6 +181,83 @@ public final class VectorDepthwise {
             FloatVector v = mid.add(left).add(right).add(vb);
             v.blend(floor, v.lt(floor)).intoArray(out, outOff + i);
             if (i == hi - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Largest planes (in floats) that {@link #dwPlaneMasked} takes: ShuffleNet's 7x7 and 14x14,
+     * where the first and last rows (scalar corners, a staged vector each) cost as much as the
+     * vectors for the rows between them.
+     */
+    private static final int PLANE_MASKED = 256;
+
+    /** 0, 1, ..., L-1: the lane numbers, for the row masks of {@link #dwPlaneMasked}. */
+    private static final float[] IOTA = iota();
+
+    private static float[] iota() {
+        float[] a = new float[L];
+        for (int i = 0; i < L; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    /**
+     * Stride 1, the whole plane as one flat range, first and last rows included: as
+     * {@link #dwFlatMasked}, and moreover the taps of the row above are loaded as zeros in the
+     * lanes of row 0 and those of the row below in the lanes of row h-1 (a compare of the lane
+     * numbers and a blend on each load, before any multiply, so whatever lies outside the plane
+     * never enters a sum). The taps of the first vector start width+1 before the plane and
+     * those of the last end width+1 after it: the caller checks both are inside the array. The
+     * last vector is recomputed overlapping.
+     */
+    private static void dwPlaneMasked(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                      float[] out, int outOff, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector firstColumn = zero;
+        FloatVector lastColumn = FloatVector.broadcast(S, width - 1);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        FloatVector lanes = FloatVector.fromArray(S, IOTA, 0);
+        int columns = columnsAt(width);
+        int n = h * width;
+        int lastRow = n - width;
+        for (int i = 0; ; i += L) {
+            if (i > n - L) {
+                i = n - L;
+            }
+            int c = inOff + i;
+            int u = c - width;
+            int d = c + width;
+            // lanes in row 0 (no row above), lanes before row h-1 (a row below)
+            VectorMask<Float> top = lanes.lt(width - i);
+            VectorMask<Float> below = lanes.lt(lastRow - i);
+            FloatVector left = FloatVector.fromArray(S, in, u - 1).blend(zero, top).mul(k00);
+            FloatVector mid = FloatVector.fromArray(S, in, u).blend(zero, top).mul(k01);
+            FloatVector right = FloatVector.fromArray(S, in, u + 1).blend(zero, top).mul(k02);
+            left = FloatVector.fromArray(S, in, c - 1).fma(k10, left);
+            mid = FloatVector.fromArray(S, in, c).fma(k11, mid);
+            right = FloatVector.fromArray(S, in, c + 1).fma(k12, right);
+            left = zero.blend(FloatVector.fromArray(S, in, d - 1), below).fma(k20, left);
+            mid = zero.blend(FloatVector.fromArray(S, in, d), below).fma(k21, mid);
+            right = zero.blend(FloatVector.fromArray(S, in, d + 1), below).fma(k22, right);
+            FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + i % width);
+            left = left.blend(zero, column.eq(firstColumn));
+            right = right.blend(zero, column.eq(lastColumn));
+            FloatVector v = mid.add(left).add(right).add(vb);
+            v.blend(floor, v.lt(floor)).intoArray(out, outOff + i);
+            if (i == n - L) {
                 break;
             }
         }

@@ -150,6 +150,44 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Stride 1 on planes of up to 256 floats with room for the flat taps on both sides, where
+     * the whole plane is one masked range: every width to 20 and height to 16 (those over 256
+     * floats take the other path), the room exactly enough and one short.
+     */
+    @Test
+    void depthwiseSmallPlanesInsideArray() {
+        long seed = 900;
+        for (int width = 1; width <= 20; width++) {
+            for (int h = 1; h <= 16; h++) {
+                KernelCheck.depthwise(seed++, h, width, 1, seed % 2 == 0, width + 1, width + 1);
+                KernelCheck.depthwise(seed++, h, width, 1, seed % 2 == 0, width + 1, width);
+                KernelCheck.depthwise(seed++, h, width, 1, seed % 2 == 0, width, width + 1);
+                KernelCheck.depthwise(seed++, h, width, 1, seed % 2 == 0, 2 * width + 5, 3 * width);
+            }
+        }
+    }
+
+    /** What lies outside a plane never enters its sums: NaN and infinities all round a 7x7 and a 14x14 plane. */
+    @Test
+    void depthwiseIgnoresNeighbours() {
+        for (int size : new int[] {7, 14}) {
+            int n = size * size;
+            int off = 2 * size;
+            float[] in = new float[off + n + 2 * size];
+            float[] neighbours = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+            for (int i = 0; i < in.length; i++) {
+                in[i] = i >= off && i < off + n ? (i % 13) * 0.25f - 1.5f : neighbours[i % 3];
+            }
+            float[] w = {0.5f, -1f, 0.25f, 2f, 1f, -0.5f, 0.75f, -0.25f, 1.5f};
+            float[] outS = new float[n];
+            float[] outV = new float[n];
+            ScalarKernels.depthwise3x3(w, 0, 0.125f, in, off, size, size, outS, 0, 1, false);
+            VectorDepthwise.depthwise3x3(w, 0, 0.125f, in, off, size, size, outV, 0, 1, false);
+            KernelCheck.assertClose(outS, outV, 1e-5f, "depthwise3x3 " + size + "x" + size + " among NaN and infinities");
+        }
+    }
+
     /** Stride 2: the last row's second vector reads past the row; here the plane ends the array. */
     @Test
     void depthwiseStride2PlaneAtEndOfArray() {
