@@ -150,7 +150,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             sparkConf.setMaster("local[*]");
         }
         sparkConf.setIfMissing("spark.app.name", "shufflespark classify");
-        if (sparkConf.get("spark.master").startsWith("local")) {
+        if (ClusterApp.isLocal(sparkConf.get("spark.master"))) {
             localSettings(sparkConf);
         }
         if (ClusterApp.isStandalone(sparkConf.get("spark.master")) && !sparkConf.contains("spark.jars")) {
@@ -216,7 +216,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
         }
         Consumer<LoadedModel> then = null;
-        if (sparkConf.get("spark.master").startsWith("local")) {
+        if (ClusterApp.isLocal(sparkConf.get("spark.master"))) {
             PreprocessSettings pre = PreprocessSettings.resolve(Map.of(), config.ioOptions()::get).settings();
             then = m -> m.warmUp(pre.cropHeight(), pre.cropWidth(), config.features());
         }

@@ -16,6 +16,14 @@ public final class ClusterApp {
     private ClusterApp() {
     }
 
+    /**
+     * True for a master that runs the tasks on this machine ({@code local}, {@code local[N]}, {@code local[N,F]},
+     * and Spark's {@code local-cluster[...]} test mode).
+     */
+    public static boolean isLocal(String master) {
+        return master != null && master.startsWith("local");
+    }
+
     /** True for a standalone master URL ({@code spark://...}). */
     public static boolean isStandalone(String master) {
         return master != null && master.startsWith("spark://");
