@@ -224,7 +224,7 @@ final class UnitRunner {
             }
             return r.iterator();
         });
-        Dataset<Row> result = classifier.transform(ctx.spark().createDataFrame(rows, INPUT_SCHEMA));
+        Dataset<Row> result = classifier.transform(ctx.spark(), rows, INPUT_SCHEMA);
         List<Column> cols = new ArrayList<>();
         for (StructField f : LabelSchema.rows(ctx.config().features()).fields()) {
             String n = f.name();

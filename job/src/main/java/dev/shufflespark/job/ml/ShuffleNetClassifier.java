@@ -368,9 +368,19 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         return spark.createDataFrame(rows, out);
     }
 
+    /**
+     * {@link #transform(Dataset)} of input rows that are an RDD of schema {@code in} rather than a DataFrame: the
+     * same rows out, without planning a DataFrame of the input only to turn it back into an RDD of rows (which,
+     * for the first unit of a run, costs the driver as long as the rest of the unit's planning).
+     */
+    public Dataset<Row> transform(SparkSession spark, JavaRDD<Row> rows, StructType in) {
+        StructType out = transformSchema(in);
+        return spark.createDataFrame(rows.mapPartitions(partitionFunction(spark, in, statistics, progress)), out);
+    }
+
     /** The tasks' work over input rows of schema {@code in}. */
-    private PartitionFunction partitionFunction(SparkSession spark, StructType in,
-                                                CollectionAccumulator<PartitionStats> stats, LongAccumulator images) {
+    PartitionFunction partitionFunction(SparkSession spark, StructType in,
+                                        CollectionAccumulator<PartitionStats> stats, LongAccumulator images) {
         Prepared p = prepare(spark);
         int column = in.fieldIndex(getInputCol());
         boolean binary = in.fields()[column].dataType().equals(BinaryType$.MODULE$);

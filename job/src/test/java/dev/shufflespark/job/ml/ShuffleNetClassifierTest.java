@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -99,6 +100,37 @@ class ShuffleNetClassifierTest {
         }
         assertEquals(List.of("a.png OK", "missing.png NOT_FOUND", "shard.tar/bad.png NOT_AN_IMAGE",
                 "shard.tar/m1.png OK", "shard.tar/sub/m2.jpg OK"), got);
+    }
+
+    @Test
+    void anRddOfInputRowsGivesTheRowsOfItsDataFrameAndARehearsalChangesNone() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        for (Map.Entry<String, byte[]> f : set.files.entrySet()) {
+            Files.write(dir.resolve(f.getKey()), f.getValue());
+        }
+        List<Row> rows = new ArrayList<>();
+        for (String n : List.of("a.png", "b.jpg", "shard.tar", "notes.jpg", "missing.png", "c.png")) {
+            rows.add(RowFactory.create(dir.resolve(n).toString(), n.equals("missing.png") ? null : 1L));
+        }
+        StructType schema = new StructType().add("path", DataTypes.StringType).add("length", DataTypes.LongType);
+        ShuffleNetClassifier c = new ShuffleNetClassifier().setModel(MODEL).setInputCol("path").setTopK(2)
+                .setBatchSize(3);
+        String[] cols = {"path", "prediction.member", "prediction.status", "prediction.class_index",
+            "prediction.probability", "prediction.error"};
+        // The same two slices either way: an image's scores can differ in the last bit with its batch's make-up.
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<Row> viaFrame = c.transform(spark.createDataFrame(jsc.parallelize(rows, 2), schema)).selectExpr(cols)
+                .orderBy("path", "member").collectAsList();
+
+        Thread rehearsal = c.rehearse(spark, schema, rows);
+        assertTrue(rehearsal != null && rehearsal.isDaemon());
+        rehearsal.join(120_000);
+        List<Row> viaRdd = c.transform(spark, jsc.parallelize(rows, 2), schema).selectExpr(cols)
+                .orderBy("path", "member").collectAsList();
+        assertEquals(8, viaFrame.size());
+        assertEquals(viaFrame, viaRdd);
+        int passes = ShuffleNetClassifier.rehearse(c.partitionFunction(spark, schema, null, null), rows);
+        assertTrue(passes >= 1 && passes <= 6, "passes: " + passes);
     }
 
     @Test
