@@ -80,7 +80,18 @@ public final class InputPartitioner {
             bytes += length;
         }
         if (n > start) {
-            out.add(new InputPartition(out.size(), inputs.subList(start, n), bytes));
+            // A remainder under half the target size (the targets are rounded up, so the greedy cuts leave one)
+            // joins the partition before it when the hard limits allow: one task fewer, none of a few inputs.
+            int last = out.size() - 1;
+            if (last >= 0 && 2 * (n - start) < perFiles && 2 * bytes < perBytes
+                    && out.get(last).files().size() + (n - start) <= options.maxFiles()
+                    && out.get(last).bytes() + bytes <= options.maxBytes()) {
+                InputPartition prev = out.remove(last);
+                int prevStart = start - prev.files().size();
+                out.add(new InputPartition(last, inputs.subList(prevStart, n), prev.bytes() + bytes));
+            } else {
+                out.add(new InputPartition(out.size(), inputs.subList(start, n), bytes));
+            }
         }
         return new Plan(List.copyOf(out), n, total, perFiles, perBytes);
     }

@@ -205,6 +205,17 @@ class LocalSourceTest {
             assertEquals(i, spread.partitions().get(i).index());
         }
         assertTrue(spread.describe().startsWith("10 inputs (0.0 MB) in 5 partitions"), spread.describe());
+        // 11 files of 100 bytes over 4: at most 3 files and 275 bytes each, so 2 files each and one left over,
+        // which joins the last partition rather than making a task of its own; not past the hard limits.
+        List<InputFile> eleven = new ArrayList<>(files.subList(0, 10));
+        eleven.add(files.get(11));
+        InputPartitioner.Plan joined = InputPartitioner.plan(eleven, new InputPartitioner.Options(1000, 1L << 30, 4));
+        assertEquals(List.of(2, 2, 2, 2, 3), joined.partitions().stream().map(p -> p.files().size()).toList());
+        assertEquals(300, joined.partitions().get(4).bytes());
+        assertEquals(4, joined.partitions().get(4).index());
+        assertEquals("file:/x/z.jpg", joined.partitions().get(4).files().uri(2));
+        InputPartitioner.Plan capped = InputPartitioner.plan(eleven, new InputPartitioner.Options(2, 1L << 30, 4));
+        assertEquals(List.of(2, 2, 2, 2, 2, 1), capped.partitions().stream().map(p -> p.files().size()).toList());
     }
 
     @Test
