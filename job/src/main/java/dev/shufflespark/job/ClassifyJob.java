@@ -1,7 +1,6 @@
 package dev.shufflespark.job;
 
 import dev.shufflespark.io.Redaction;
-import dev.shufflespark.io.source.InputFile;
 import dev.shufflespark.io.source.InputList;
 import dev.shufflespark.io.source.InputLister;
 import dev.shufflespark.io.source.ListingOptions;
@@ -9,6 +8,7 @@ import dev.shufflespark.job.Resumption.Resume;
 import dev.shufflespark.job.TestSeam.Point;
 import dev.shufflespark.job.UnitRunner.Work;
 import dev.shufflespark.job.cluster.ClusterApp;
+import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
@@ -28,6 +28,8 @@ import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.model.NoFeaturesException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -38,6 +40,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -85,8 +88,8 @@ public final class ClassifyJob {
             + " --model shufflenet_v2_x1_0.onnx";
 
     /**
-     * Images of a local run's rehearsal of its first tasks: two batches of the default size and one of a single
-     * image, which takes other branches in the kernels.
+     * Images of a local run's rehearsal of its first tasks (the bundled JPEGs over and over): two batches of the
+     * default size and one of a single image, which takes other branches in the kernels.
      */
     static final int REHEARSAL_IMAGES = 17;
 
@@ -163,7 +166,7 @@ public final class ClassifyJob {
             InputList listing = inputs();
             ShuffleNetClassifier classifier = classifier();
             ShuffleNetClassifier.Prepared prepared = prepare(classifier);
-            rehearse(classifier, listing);
+            rehearse(classifier);
             RunManifest manifest = RunManifest.of(runId, prepared.model().name(), prepared.model().sha256(),
                     prepared.broadcast().value().labels(), config.topK(), config.format(), config.features(),
                     prepared.preprocess(), prepared.decode(), prepared.listing());
@@ -263,18 +266,29 @@ public final class ClassifyJob {
         }
 
         /**
-         * In local mode, the tasks' code run on the first few images while the driver gets the units ready
-         * ({@link ShuffleNetClassifier#rehearse}), so that the first tasks do not run it cold.
+         * In local mode, the tasks' code run on the bundled JPEG photographs while the driver gets the units ready
+         * ({@link ShuffleNetClassifier#rehearse}), so that the first tasks do not run it cold. Never on the user's
+         * own inputs: one that makes a decoder hang or spin would cost its time limit, or an abandoned thread,
+         * twice. Without the bundled samples (a job jar under spark-submit) there is no rehearsal.
          */
-        private void rehearse(ShuffleNetClassifier classifier, InputList listing) {
+        private void rehearse(ShuffleNetClassifier classifier) {
             if (!ClusterApp.isLocal(spark.sparkContext().master())) {
                 return;
             }
+            Optional<Path> samples = ProjectLayout.samples();
+            if (samples.isEmpty()) {
+                return;
+            }
+            List<Row> jpegs = new ArrayList<>();
+            try (var files = Files.list(samples.get())) {
+                files.filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.jpe?g"))
+                        .sorted().forEach(f -> jpegs.add(RowFactory.create(f.toUri().toString(), f.toFile().length())));
+            } catch (IOException e) {
+                return; // unreadable samples: no rehearsal
+            }
             List<Row> rows = new ArrayList<>();
-            for (int i = 0; i < listing.size() && rows.size() < REHEARSAL_IMAGES; i++) {
-                if (listing.kind(i) == InputFile.Kind.IMAGE) {
-                    rows.add(UnitRunner.inputRow(listing, i));
-                }
+            for (int i = 0; !jpegs.isEmpty() && rows.size() < REHEARSAL_IMAGES; i++) {
+                rows.add(jpegs.get(i % jpegs.size()));
             }
             classifier.rehearse(spark, UnitRunner.INPUT_SCHEMA, rows);
         }
