@@ -32,6 +32,9 @@ public final class Preprocessor {
     /** Which input channel (0 R, 1 G, 2 B) each output plane takes. */
     private final int[] planeChannel;
     private final boolean bgr;
+    /** Whether the vertical pass of the fused path runs on the Vector API ({@link VectorResample}). */
+    private static final boolean VECTOR = dev.shufflespark.model.kernel.Simd.enabled()
+            && dev.shufflespark.model.kernel.Simd.bits() >= 256;
     private byte[] scratch = new byte[0];
     private byte[] rowBuffer = new byte[0];
     private int[] sums = new int[0];
@@ -189,6 +192,10 @@ public final class Preprocessor {
                 for (int i = 0; i < plane; i++) {
                     out[outPlane + i] = normalised[table + (temp[in + i] & 0xff)];
                 }
+            } else if (VECTOR) {
+                VectorResample.verticalPlane(vertical, temp, in, cw, ch, out, outPlane,
+                        settings.range() == PreprocessSettings.Range.UNIT, settings.mean()[planeChannel[p]],
+                        settings.std()[planeChannel[p]], rowFirst);
             } else {
                 verticalPlane(vertical, temp, in, cw, ch, out, outPlane, table, rowFirst);
             }
@@ -199,7 +206,7 @@ public final class Preprocessor {
      * Vertical resampling of one channel plane ({@code cw} bytes a row, row y at {@code in + (y - rowOrigin) *
      * cw}) into one normalised output plane. The taps run outermost so that each is a pass along a row.
      */
-    private void verticalPlane(Resampler v, byte[] src, int in, int cw, int ch, float[] out, int outPlane,
+    void verticalPlane(Resampler v, byte[] src, int in, int cw, int ch, float[] out, int outPlane,
                                int table, int rowOrigin) {
         if (sums.length < cw) {
             sums = new int[cw];
