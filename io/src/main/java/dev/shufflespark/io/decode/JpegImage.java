@@ -123,16 +123,7 @@ final class JpegImage implements RgbRows {
         }
         byte[][] src = this.src;
         int[] at = this.at;
-        for (int i = 0; i < n; i++) {
-            if (upH[i] == 1 && upV[i] == 1) {
-                src[i] = planes[i];
-                at[i] = y * strides[i] + from;
-            } else {
-                upsample(i, y, from, to);
-                src[i] = rows[i];
-                at[i] = from;
-            }
-        }
+        sources(y, from, to);
         int count = to - from;
         int o = off + 3 * from;
         switch (space) {
@@ -145,6 +136,52 @@ final class JpegImage implements RgbRows {
                 PixelConversion.cmykRow(src, at, adobe, dst, o, count);
             }
             default -> throw new IllegalStateException("no conversion for " + space);
+        }
+    }
+
+    /** YCbCr is converted straight into planes (on the Vector API when it is on). */
+    @Override
+    public boolean planar() {
+        return space == JpegHeader.ColourSpace.YCBCR;
+    }
+
+    @Override
+    public void planarRow(int y, int from, int to, byte[] r, byte[] g, byte[] b) {
+        if (space != JpegHeader.ColourSpace.YCBCR) {
+            RgbRows.super.planarRow(y, from, to, r, g, b);
+            return;
+        }
+        if (released) {
+            throw new IllegalStateException("the image was released: its planes hold another image now");
+        }
+        if (from < 0 || to > width || from > to) {
+            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + width);
+        }
+        sources(y, from, to);
+        byte[][] src = this.src;
+        int[] at = this.at;
+        if (VECTOR_COLOUR) {
+            VectorColour.ycbcrPlanes(src[0], at[0], src[1], at[1], src[2], at[2], r, g, b, from, to - from);
+        } else {
+            PixelConversion.ycbcrPlanes(src[0], at[0], src[1], at[1], src[2], at[2], r, g, b, from, to - from);
+        }
+    }
+
+    /** Whether {@link #planarRow} converts on the Vector API ({@link VectorColour}); loaded only then. */
+    private static final boolean VECTOR_COLOUR = dev.shufflespark.model.kernel.Simd.enabled()
+            && dev.shufflespark.model.kernel.Simd.bits() >= 256;
+
+    /** Each component's samples for columns {@code [from, to)} of row y: src[i] from at[i]. */
+    private void sources(int y, int from, int to) {
+        for (int i = 0; i < n; i++) {
+            if (upH[i] == 1 && upV[i] == 1) {
+                src[i] = planes[i];
+                at[i] = y * strides[i] + from;
+            } else {
+                upsample(i, y, from, to);
+                src[i] = rows[i];
+                at[i] = from;
+            }
         }
     }
 

@@ -37,6 +37,9 @@ public final class Preprocessor {
             && dev.shufflespark.model.kernel.Simd.bits() >= 256;
     private byte[] scratch = new byte[0];
     private byte[] rowBuffer = new byte[0];
+    /** With rowBuffer (red), the row planes of {@link RgbRows#planarRow}. */
+    private byte[] green = new byte[0];
+    private byte[] blue = new byte[0];
     private int[] sums = new int[0];
 
     public Preprocessor(PreprocessSettings settings) {
@@ -154,6 +157,41 @@ public final class Preprocessor {
         if (fused && rowBuffer.length < 3 * storedW) {
             rowBuffer = new byte[3 * storedW];
         }
+        if (fused && rows.planar()) {
+            planarHorizontalPass(rows, horizontal, rowFirst, rowCount, from, to, storedW, storedH, view.yStride() > 0,
+                    view.xStride() > 0, cw, temp, planeSize);
+        } else {
+            packedHorizontalPass(rows, src, view, horizontal, fused, rowFirst, rowCount, from, to, storedW, storedH,
+                    cw, temp, planeSize);
+        }
+        for (int c = 0; c < 3; c++) {
+            // Output plane p takes input channel planeChannel[p]; the mapping is its own inverse.
+            int p = planeChannel[c];
+            int table = p * 256;
+            int outPlane = offset + p * plane;
+            int in = c * planeSize;
+            if (!needV) {
+                for (int i = 0; i < plane; i++) {
+                    out[outPlane + i] = normalised[table + (temp[in + i] & 0xff)];
+                }
+            } else if (VECTOR) {
+                VectorResample.verticalPlane(vertical, temp, in, cw, ch, out, outPlane,
+                        settings.range() == PreprocessSettings.Range.UNIT, settings.mean()[planeChannel[p]],
+                        settings.std()[planeChannel[p]], rowFirst);
+            } else {
+                verticalPlane(vertical, temp, in, cw, ch, out, outPlane, table, rowFirst);
+            }
+        }
+    }
+
+    /**
+     * The horizontal pass from packed RGB: rows of {@code rows} converted into the row buffer when
+     * {@code fused}, else the decoded pixels {@code src}; channel c's row r to {@code temp[c * planeSize + r *
+     * cw]}.
+     */
+    private void packedHorizontalPass(RgbRows rows, byte[] src, DecodedImage.View view, Resampler horizontal,
+                                      boolean fused, int rowFirst, int rowCount, int from, int to, int storedW,
+                                      int storedH, int cw, byte[] temp, int planeSize) {
         int xStride = view.xStride();
         for (int r = 0; r < rowCount; r++) {
             int rowStart;
@@ -182,22 +220,42 @@ public final class Preprocessor {
                 temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
             }
         }
-        for (int c = 0; c < 3; c++) {
-            // Output plane p takes input channel planeChannel[p]; the mapping is its own inverse.
-            int p = planeChannel[c];
-            int table = p * 256;
-            int outPlane = offset + p * plane;
-            int in = c * planeSize;
-            if (!needV) {
-                for (int i = 0; i < plane; i++) {
-                    out[outPlane + i] = normalised[table + (temp[in + i] & 0xff)];
+    }
+
+    /**
+     * The horizontal pass from rows that {@code rows} converts into planes ({@link RgbRows#planar}): the same
+     * sums as {@link #packedHorizontalPass}, reading R, G and B from three row buffers.
+     */
+    private void planarHorizontalPass(RgbRows rows, Resampler horizontal, int rowFirst, int rowCount, int from,
+                                      int to, int storedW, int storedH, boolean down, boolean right, int cw,
+                                      byte[] temp, int planeSize) {
+        byte[] red = rowBuffer;
+        if (green.length < storedW) {
+            green = new byte[storedW];
+            blue = new byte[storedW];
+        }
+        byte[] green = this.green;
+        byte[] blue = this.blue;
+        int xs = right ? 1 : -1;
+        int rowStart = right ? 0 : storedW - 1;
+        for (int r = 0; r < rowCount; r++) {
+            int displayed = rowFirst + r;
+            rows.planarRow(down ? displayed : storedH - 1 - displayed, from, to, red, green, blue);
+            int t = r * cw;
+            for (int x = 0; x < cw; x++) {
+                int n = horizontal.count[x];
+                int k = x * horizontal.stride;
+                int p = rowStart + horizontal.first[x] * xs;
+                int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
+                for (int i = 0; i < n; i++, p += xs) {
+                    int w = horizontal.weights[k + i];
+                    s0 += (red[p] & 0xff) * w;
+                    s1 += (green[p] & 0xff) * w;
+                    s2 += (blue[p] & 0xff) * w;
                 }
-            } else if (VECTOR) {
-                VectorResample.verticalPlane(vertical, temp, in, cw, ch, out, outPlane,
-                        settings.range() == PreprocessSettings.Range.UNIT, settings.mean()[planeChannel[p]],
-                        settings.std()[planeChannel[p]], rowFirst);
-            } else {
-                verticalPlane(vertical, temp, in, cw, ch, out, outPlane, table, rowFirst);
+                temp[t + x] = (byte) Resampler.clip8(s0);
+                temp[planeSize + t + x] = (byte) Resampler.clip8(s1);
+                temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
             }
         }
     }
