@@ -33,29 +33,21 @@ final class VectorColour {
         int bound = I.loopBound(n);
         int x = 0;
         for (; x < bound; x += I.length()) {
-            IntVector luma = widen(ys, yOff + x);
-            IntVector cb = widen(cbs, cbOff + x).sub(128);
-            IntVector cr = widen(crs, crOff + x).sub(128);
+            IntVector luma = ((IntVector) ByteVector.fromArray(B, ys, yOff + x).castShape(I, 0)).and(0xff);
+            IntVector cb = ((IntVector) ByteVector.fromArray(B, cbs, cbOff + x).castShape(I, 0)).and(0xff).sub(128);
+            IntVector cr = ((IntVector) ByteVector.fromArray(B, crs, crOff + x).castShape(I, 0)).and(0xff).sub(128);
             IntVector red = luma.add(cr.mul(PixelConversion.CR_R_FACTOR).add(HALF)
                     .lanewise(VectorOperators.ASHR, 16));
             IntVector green = luma.add(cb.mul(-PixelConversion.CB_G_FACTOR).add(HALF)
                     .add(cr.mul(-PixelConversion.CR_G_FACTOR)).lanewise(VectorOperators.ASHR, 16));
             IntVector blue = luma.add(cb.mul(PixelConversion.CB_B_FACTOR).add(HALF)
                     .lanewise(VectorOperators.ASHR, 16));
-            narrow(red, r, at + x);
-            narrow(green, g, at + x);
-            narrow(blue, b, at + x);
+            ((ByteVector) red.max(0).min(255).castShape(B, 0)).intoArray(r, at + x);
+            ((ByteVector) green.max(0).min(255).castShape(B, 0)).intoArray(g, at + x);
+            ((ByteVector) blue.max(0).min(255).castShape(B, 0)).intoArray(b, at + x);
         }
         if (x < n) {
             PixelConversion.ycbcrPlanes(ys, yOff + x, cbs, cbOff + x, crs, crOff + x, r, g, b, at + x, n - x);
         }
-    }
-
-    private static IntVector widen(byte[] a, int i) {
-        return ((IntVector) ByteVector.fromArray(B, a, i).castShape(I, 0)).and(0xff);
-    }
-
-    private static void narrow(IntVector v, byte[] a, int i) {
-        ((ByteVector) v.max(0).min(255).castShape(B, 0)).intoArray(a, i);
     }
 }

@@ -72,9 +72,9 @@ final class VectorIdct {
     /**
      * {@link JpegIdct#islow}, bit for bit, with its shortcuts (a column or row whose AC terms are all zero takes
      * its DC as is, which differs from the full transform only when the full one would overflow) and its
-     * wrapping range limit. Pass 1 runs down the 8 columns at once (one lane each), pass 2 along the 8 rows at
-     * once after a transpose; the rows go out through a second transpose. {@code ws} is 128 ints of scratch.
-     * Integer sums wrap the same in any order, so the grouping below (rounding added once per term) changes
+     * wrapping range limit (its table, on the way out). Pass 1 runs down the 8 columns at once (one lane each),
+     * pass 2 along the 8 rows at once after a transpose; the rows go out through a second transpose. {@code ws}
+     * is 128 ints of scratch. Integer sums wrap the same in any order, so the grouping below (rounding added once per term) changes
      * nothing.
      */
     static void islow(int[] coef, int[] q, int[] ws, byte[] out, int off, int stride) {
@@ -186,36 +186,28 @@ final class VectorIdct {
             o1 = o1.mul(FIX_2_053119869).add(y2).add(y4);
             o2 = o2.mul(FIX_3_072711026).add(y2).add(y3);
             o3 = o3.mul(FIX_1_501321110).add(y1).add(y4);
-            IntVector dc = range(w0.add(16).lanewise(VectorOperators.ASHR, 5));
-            // Output column x as a vector of its 8 rows, at ws[x * 8].
-            range(tmp10.add(o3).lanewise(VectorOperators.ASHR, shift)).blend(dc, flat).intoArray(ws, 0);
-            range(tmp10.sub(o3).lanewise(VectorOperators.ASHR, shift)).blend(dc, flat).intoArray(ws, 56);
-            range(tmp11.add(o2).lanewise(VectorOperators.ASHR, shift)).blend(dc, flat).intoArray(ws, 8);
-            range(tmp11.sub(o2).lanewise(VectorOperators.ASHR, shift)).blend(dc, flat).intoArray(ws, 48);
-            range(tmp12.add(o1).lanewise(VectorOperators.ASHR, shift)).blend(dc, flat).intoArray(ws, 16);
-            range(tmp12.sub(o1).lanewise(VectorOperators.ASHR, shift)).blend(dc, flat).intoArray(ws, 40);
-            range(tmp13.add(o0).lanewise(VectorOperators.ASHR, shift)).blend(dc, flat).intoArray(ws, 24);
-            range(tmp13.sub(o0).lanewise(VectorOperators.ASHR, shift)).blend(dc, flat).intoArray(ws, 32);
+            IntVector dc = w0.add(16).lanewise(VectorOperators.ASHR, 5);
+            // Output column x as a vector of its 8 rows, at ws[x * 8], before the range limit.
+            tmp10.add(o3).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 0);
+            tmp10.sub(o3).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 56);
+            tmp11.add(o2).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 8);
+            tmp11.sub(o2).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 48);
+            tmp12.add(o1).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 16);
+            tmp12.sub(o1).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 40);
+            tmp13.add(o0).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 24);
+            tmp13.sub(o0).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 32);
         }
-        // Transposed back: row y's 8 samples.
+        // Transposed back, row y's 8 samples through libjpeg's range limit.
+        byte[] range = JpegIdct.RANGE;
         for (int y = 0; y < 8; y++, off += stride) {
-            out[off] = (byte) ws[y];
-            out[off + 1] = (byte) ws[8 + y];
-            out[off + 2] = (byte) ws[16 + y];
-            out[off + 3] = (byte) ws[24 + y];
-            out[off + 4] = (byte) ws[32 + y];
-            out[off + 5] = (byte) ws[40 + y];
-            out[off + 6] = (byte) ws[48 + y];
-            out[off + 7] = (byte) ws[56 + y];
+            out[off] = range[ws[y] & 1023];
+            out[off + 1] = range[ws[8 + y] & 1023];
+            out[off + 2] = range[ws[16 + y] & 1023];
+            out[off + 3] = range[ws[24 + y] & 1023];
+            out[off + 4] = range[ws[32 + y] & 1023];
+            out[off + 5] = range[ws[40 + y] & 1023];
+            out[off + 6] = range[ws[48 + y] & 1023];
+            out[off + 7] = range[ws[56 + y] & 1023];
         }
-    }
-
-    /**
-     * libjpeg's range limit ({@link JpegIdct#RANGE}) of centred results: {@code t = (v + 128) & 1023} is the
-     * sample when below 256, 255 up to 640 (too bright), 0 above (too dark, wrapped).
-     */
-    private static IntVector range(IntVector v) {
-        IntVector t = v.add(128).and(1023);
-        return t.blend(255, t.compare(VectorOperators.GE, 256)).blend(0, t.compare(VectorOperators.GE, 640));
     }
 }

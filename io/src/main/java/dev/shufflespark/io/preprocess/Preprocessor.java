@@ -37,6 +37,9 @@ public final class Preprocessor {
             && dev.shufflespark.model.kernel.Simd.bits() >= 256;
     private byte[] scratch = new byte[0];
     private byte[] rowBuffer = new byte[0];
+    /** The last coefficients of each axis: a task's images often share their size. */
+    private final Resampler.Cache horizontalCache = new Resampler.Cache();
+    private final Resampler.Cache verticalCache = new Resampler.Cache();
     /** With rowBuffer (red), the row planes of {@link RgbRows#planarRow}. */
     private byte[] green = new byte[0];
     private byte[] blue = new byte[0];
@@ -130,8 +133,8 @@ public final class Preprocessor {
             return;
         }
         Resampler vertical = !needV ? null : scaled
-                ? Resampler.scaled(image.height(), image.scale(), view.height(), view.yStride() < 0, outH, top, ch)
-                : Resampler.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch);
+                ? verticalCache.scaled(image.height(), image.scale(), view.height(), view.yStride() < 0, outH, top, ch)
+                : verticalCache.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch);
         if (!needH) {
             // Vertical only: straight from the decoded pixels.
             verticalPass(vertical, src, view.origin() + left * view.xStride(), view.xStride(), view.yStride(),
@@ -139,8 +142,8 @@ public final class Preprocessor {
             return;
         }
         Resampler horizontal = scaled
-                ? Resampler.scaled(image.width(), image.scale(), view.width(), view.xStride() < 0, outW, left, cw)
-                : Resampler.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
+                ? horizontalCache.scaled(image.width(), image.scale(), view.width(), view.xStride() < 0, outW, left, cw)
+                : horizontalCache.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
         int rowFirst = needV ? vertical.lowest() : top;
         int rowEnd = needV ? vertical.highest() : top + ch;
         int rowCount = rowEnd - rowFirst;
