@@ -3,7 +3,6 @@ package dev.shufflespark.io.decode;
 import dev.shufflespark.model.kernel.Simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -78,7 +77,16 @@ final class VectorIdct {
      * nothing.
      */
     static void islow(int[] coef, int[] q, int[] ws, byte[] out, int off, int stride) {
-        // Pass 1: columns. Row r of the block is one vector, lane c its column c.
+        columns(coef, q, ws);
+        rows(ws, out, off, stride);
+    }
+
+    /**
+     * Pass 1 of {@link #islow} (each pass a method of its own: a small compilation, which C2 intrinsifies whole):
+     * the dequantised coefficients' columns into the workspace's rows, ws[0..63].
+     */
+    private static void columns(int[] coef, int[] q, int[] ws) {
+        // Row r of the block is one vector, lane c its column c.
         IntVector c1 = IntVector.fromArray(I8, coef, 8);
         IntVector c2 = IntVector.fromArray(I8, coef, 16);
         IntVector c3 = IntVector.fromArray(I8, coef, 24);
@@ -86,7 +94,10 @@ final class VectorIdct {
         IntVector c5 = IntVector.fromArray(I8, coef, 40);
         IntVector c6 = IntVector.fromArray(I8, coef, 48);
         IntVector c7 = IntVector.fromArray(I8, coef, 56);
-        VectorMask<Integer> dcOnly = c1.or(c2).or(c3).or(c4).or(c5).or(c6).or(c7).compare(VectorOperators.EQ, 0);
+        // -1 in the lanes of columns with a non-zero AC coefficient, 0 in flat ones (no masks: C2 keeps them
+        // boxed when one is used more than once)
+        IntVector ac = c1.or(c2).or(c3).or(c4).or(c5).or(c6).or(c7);
+        IntVector full = ac.or(ac.neg()).lanewise(VectorOperators.ASHR, 31);
         IntVector d0 = IntVector.fromArray(I8, coef, 0).mul(IntVector.fromArray(I8, q, 0));
         IntVector d1 = c1.mul(IntVector.fromArray(I8, q, 8));
         IntVector d2 = c2.mul(IntVector.fromArray(I8, q, 16));
@@ -122,22 +133,18 @@ final class VectorIdct {
             o2 = o2.mul(FIX_3_072711026).add(y2).add(y3);
             o3 = o3.mul(FIX_1_501321110).add(y1).add(y4);
             IntVector dc = d0.lanewise(VectorOperators.LSHL, PASS1_BITS);
-            tmp10.add(o3).lanewise(VectorOperators.ASHR, shift).blend(dc, dcOnly).intoArray(ws, 0);
-            tmp10.sub(o3).lanewise(VectorOperators.ASHR, shift).blend(dc, dcOnly).intoArray(ws, 56);
-            tmp11.add(o2).lanewise(VectorOperators.ASHR, shift).blend(dc, dcOnly).intoArray(ws, 8);
-            tmp11.sub(o2).lanewise(VectorOperators.ASHR, shift).blend(dc, dcOnly).intoArray(ws, 48);
-            tmp12.add(o1).lanewise(VectorOperators.ASHR, shift).blend(dc, dcOnly).intoArray(ws, 16);
-            tmp12.sub(o1).lanewise(VectorOperators.ASHR, shift).blend(dc, dcOnly).intoArray(ws, 40);
-            tmp13.add(o0).lanewise(VectorOperators.ASHR, shift).blend(dc, dcOnly).intoArray(ws, 24);
-            tmp13.sub(o0).lanewise(VectorOperators.ASHR, shift).blend(dc, dcOnly).intoArray(ws, 32);
+            tmp10.add(o3).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 0);
+            tmp10.sub(o3).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 56);
+            tmp11.add(o2).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 8);
+            tmp11.sub(o2).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 48);
+            tmp12.add(o1).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 16);
+            tmp12.sub(o1).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 40);
+            tmp13.add(o0).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 24);
+            tmp13.sub(o0).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 32);
         }
-        rows(ws, out, off, stride);
     }
 
-    /**
-     * Pass 2 of {@link #islow} (a method of its own, so that each pass is a small compilation): the workspace's
-     * rows, ws[0..63], to samples.
-     */
+    /** Pass 2 of {@link #islow}: the workspace's rows, ws[0..63], to samples. */
     private static void rows(int[] ws, byte[] out, int off, int stride) {
         // Column u of the workspace is one vector, lane r its row r: transposed into ws[64..].
         for (int r = 0; r < 8; r++) {
@@ -159,7 +166,8 @@ final class VectorIdct {
         IntVector w5 = IntVector.fromArray(I8, ws, 104);
         IntVector w6 = IntVector.fromArray(I8, ws, 112);
         IntVector w7 = IntVector.fromArray(I8, ws, 120);
-        VectorMask<Integer> flat = w1.or(w2).or(w3).or(w4).or(w5).or(w6).or(w7).compare(VectorOperators.EQ, 0);
+        IntVector ac = w1.or(w2).or(w3).or(w4).or(w5).or(w6).or(w7);
+        IntVector full = ac.or(ac.neg()).lanewise(VectorOperators.ASHR, 31);
         {
             final int shift = CONST_BITS + PASS1_BITS + 3;
             IntVector z1 = w2.add(w6).mul(FIX_0_541196100);
@@ -188,14 +196,14 @@ final class VectorIdct {
             o3 = o3.mul(FIX_1_501321110).add(y1).add(y4);
             IntVector dc = w0.add(16).lanewise(VectorOperators.ASHR, 5);
             // Output column x as a vector of its 8 rows, at ws[x * 8], before the range limit.
-            tmp10.add(o3).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 0);
-            tmp10.sub(o3).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 56);
-            tmp11.add(o2).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 8);
-            tmp11.sub(o2).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 48);
-            tmp12.add(o1).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 16);
-            tmp12.sub(o1).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 40);
-            tmp13.add(o0).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 24);
-            tmp13.sub(o0).lanewise(VectorOperators.ASHR, shift).blend(dc, flat).intoArray(ws, 32);
+            tmp10.add(o3).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 0);
+            tmp10.sub(o3).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 56);
+            tmp11.add(o2).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 8);
+            tmp11.sub(o2).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 48);
+            tmp12.add(o1).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 16);
+            tmp12.sub(o1).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 40);
+            tmp13.add(o0).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 24);
+            tmp13.sub(o0).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 32);
         }
         // Transposed back, row y's 8 samples through libjpeg's range limit.
         byte[] range = JpegIdct.RANGE;
