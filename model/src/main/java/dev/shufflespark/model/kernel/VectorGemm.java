@@ -109,7 +109,7 @@ public final class VectorGemm {
                         addRes, resBase, resRows, addBias, relu);
             }
         }
-        if (hw - p > 0 && hw - p <= DOT_TAIL) {
+        if (hw - p > 0 && dotsPay(cin, hw - p)) {
             pointwiseDots(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
                     cin, cout, p, hw, relu);
             return;
@@ -150,10 +150,26 @@ public final class VectorGemm {
     }
 
     /**
-     * Pixels past the last block of a plane that {@link #pointwiseDots} takes instead of a whole
-     * recomputed vector: 1 of 49 at 7x7, 4 of 196 at 14x14.
+     * Most pixels past the last block of a plane that {@link #pointwiseDots} may take instead of a
+     * whole recomputed vector (1 of 49 at 7x7, 4 of 196 at 14x14); {@link #dotsPay} decides.
      */
     private static final int DOT_TAIL = Math.max(1, L / 4);
+
+    /**
+     * Whether a tail of {@code tail} pixels (past the last whole vector) costs less as dot
+     * products than as one recomputed vector. Per output channel, in cycles of one core with two
+     * fma units: the vector costs {@code cin / 2}; each pixel's dot product costs its vector fmas
+     * ({@code cin / L / 2}), a chain of dependent scalar fmas for the {@code cin % L} channels past
+     * them (about 4 cycles each) and a lane reduction (about {@value #REDUCE_CYCLES}). So on
+     * ShuffleNet's 7x7 planes (1 pixel) dots win at every width; on 14x14 planes (4 pixels) they
+     * win for cin = 160 and lose for 40 (v1's second pointwise convolutions, 20-25% of their
+     * time) and 116 (V2).
+     */
+    static boolean dotsPay(int cin, int tail) {
+        return tail <= DOT_TAIL && tail * (cin / L / 2 + 4 * (cin % L) + REDUCE_CYCLES) < cin / 2;
+    }
+
+    private static final int REDUCE_CYCLES = 12;
 
     /** Per-thread row of one pixel's input channels, for {@link #pointwiseDots}; grown as needed. */
     private static final ThreadLocal<float[][]> COLUMN = ThreadLocal.withInitial(() -> new float[][] {new float[0]});

@@ -1,5 +1,6 @@
 package dev.shufflespark.model.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.model.kernel.KernelCheck.Residual;
@@ -101,6 +102,28 @@ class VectorKernelsTest {
                 for (Residual residual : Residual.values()) {
                     KernelCheck.pointwise(seed++, cin, cout, 100, seed % 2 == 0, residual, true, (int) (seed % 3));
                 }
+            }
+        }
+    }
+
+    /**
+     * The two ways of a short pixel tail, on the 14x14 and 7x7 shapes of ShuffleNet v1 g3 whose
+     * choice the cost estimate makes: dot products for many input channels, one recomputed
+     * vector for few (and then, in place, only the new lanes stored).
+     */
+    @Test
+    void pointwiseShortTailsAsDotsOrAsAVector() {
+        if (VectorKernels.L == 16) {
+            assertTrue(VectorGemm.dotsPay(160, 4));
+            assertFalse(VectorGemm.dotsPay(40, 4));
+            assertTrue(VectorGemm.dotsPay(80, 1));
+            assertTrue(VectorGemm.dotsPay(320, 1));
+        }
+        long seed = 380;
+        int[][] shapes = {{160, 40, 196}, {40, 160, 196}, {80, 320, 49}, {320, 80, 49}, {116, 116, 196}};
+        for (int[] s : shapes) {
+            for (Residual residual : Residual.values()) {
+                KernelCheck.pointwise(seed++, s[0], s[1], s[2], seed % 2 == 0, residual, true, (int) (seed % 3));
             }
         }
     }
