@@ -106,6 +106,20 @@ public final class Kernels {
     }
 
     /**
+     * Max pool over a band of rows of a plane, with {@code above} rows of the plane before row 0
+     * (from {@code inOff - above * width}) that windows reaching above row 0 read; see
+     * {@link ScalarKernels#maxPool(float[], int, int, int, float[], int, int, int, int, int, int, int)}.
+     */
+    public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                               int oh, int ow, int k, int s, int p, int above) {
+        if (VECTOR) {
+            VectorPooling.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, above);
+        } else {
+            ScalarKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, above);
+        }
+    }
+
+    /**
      * Average pool over one plane. {@code countIncludePad} divides by {@code k*k} always
      * (PyTorch/ONNX count_include_pad=1), otherwise by the number of in-bounds taps;
      * {@code relu} applies {@code max(0, .)} to the result.

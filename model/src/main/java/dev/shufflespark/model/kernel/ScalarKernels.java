@@ -95,12 +95,22 @@ public final class ScalarKernels {
     /** Max pool over one plane; padding never wins. */
     public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
                                int oh, int ow, int k, int s, int p) {
+        maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, 0);
+    }
+
+    /**
+     * Max pool over rows of a plane that has {@code above} more rows before row 0 ({@code in} from
+     * {@code inOff - above * width}): windows reaching above row 0 read those rows, and only what lies
+     * above them is padding. With {@code above = 0}, {@link #maxPool} over the plane.
+     */
+    public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                               int oh, int ow, int k, int s, int p, int above) {
         for (int y = 0; y < oh; y++) {
             for (int x = 0; x < ow; x++) {
                 float m = Float.NEGATIVE_INFINITY;
                 for (int ky = 0; ky < k; ky++) {
                     int iy = y * s - p + ky;
-                    if (iy < 0 || iy >= h) {
+                    if (iy < -above || iy >= h) {
                         continue;
                     }
                     for (int kx = 0; kx < k; kx++) {

@@ -30,6 +30,24 @@ public final class VectorPooling {
         pool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, true, false, false);
     }
 
+    /**
+     * {@link ScalarKernels#maxPool(float[], int, int, int, float[], int, int, int, int, int, int, int)}: a band of
+     * a plane with {@code above} rows before it. The 3x3 pool of stride 2 and padding 1 runs as
+     * {@link #maxPool3x3Stride2}, its first window reading the row above; other shapes with rows above take
+     * the scalar reference.
+     */
+    public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                               int oh, int ow, int k, int s, int p, int above) {
+        if (above == 0) {
+            pool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, true, false, false);
+        } else if (k == 3 && s == 2 && p == 1 && width % 2 == 0 && ow == width / 2 && ow <= COLUMNS_WIDTH
+                && oh == (h - 1) / 2 + 1 && oh * ow >= L && inOff + (h - 1) * width + Math.max(width, L) <= in.length) {
+            maxPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow, true);
+        } else {
+            ScalarKernels.maxPool(in, inOff, h, width, out, outOff, oh, ow, k, s, p, above);
+        }
+    }
+
     /** Average pool over one plane with an optional fused ReLU; vectorised like {@link #maxPool}. */
     public static void avgPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
                                int oh, int ow, int k, int s, int p, boolean countIncludePad, boolean relu) {
@@ -46,7 +64,7 @@ public final class VectorPooling {
                 && ow <= COLUMNS_WIDTH && oh == (h - 1) / 2 + 1 && oh * ow >= L
                 && inOff + (h - 1) * width + Math.max(width, L) <= in.length) {
             if (max) {
-                maxPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow);
+                maxPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow, false);
             } else {
                 avgPool3x3Stride2(in, inOff, h, width, out, outOff, oh, ow, relu);
             }
@@ -178,10 +196,11 @@ public final class VectorPooling {
      * The 3x3 max pool of stride 2 and padding 1 (ShuffleNet's stem pool, 112x112 to 56x56) of
      * an even width, in the two passes of {@link #avgPool3x3Stride2}: column maxima of each
      * output row's three input rows, then the whole output plane as one range; padding never
-     * wins (the {@code 2j - 1} term is minus infinity in column 0).
+     * wins (the {@code 2j - 1} term is minus infinity in column 0). With {@code rowAbove}, the row before
+     * row 0 is a row of the plane (a band of a larger one), not padding.
      */
     private static void maxPool3x3Stride2(float[] in, int inOff, int h, int width, float[] out, int outOff,
-                                          int oh, int ow) {
+                                          int oh, int ow, boolean rowAbove) {
         float[][] holder = COLUMN_SUMS.get();
         int need = 1 + oh * width + 2 * L + 2;
         if (holder[0].length < need) {
@@ -190,7 +209,7 @@ public final class VectorPooling {
         float[] v = holder[0];
         for (int y = 0; y < oh; y++) {
             int r = inOff + 2 * y * width;
-            boolean up = y > 0;
+            boolean up = y > 0 || rowAbove;
             boolean down = 2 * y + 1 < h;
             for (int c = 0; ; c += L) {
                 if (c > width - L) {

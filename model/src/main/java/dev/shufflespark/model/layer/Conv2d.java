@@ -356,6 +356,115 @@ public final class Conv2d implements Layer {
         };
     }
 
+    /**
+     * Whether {@link #compileWithMaxPool} can run this convolution with {@code pool} after it: a convolution
+     * that goes through im2col (the stem) followed by a max pool.
+     */
+    public boolean fusesMaxPool(Layer pool) {
+        return !isPointwise() && !isDepthwise3x3() && !residual && pool instanceof Pool2d p
+                && p.kind() == Pool2d.Kind.MAX;
+    }
+
+    /** Output rows of the max pool per band of {@link #compileWithMaxPool}. */
+    static final int POOL_BAND_ROWS = 8;
+
+    /** Convolution rows a band of {@code bandRows} pooled rows reads, at most. */
+    private static int convRowsPerBand(Pool2d pool, int bandRows) {
+        return (bandRows - 1) * pool.stride() + pool.kernel();
+    }
+
+    /** Scratch of {@link #compileWithMaxPool}: one band of this convolution's output, then the im2col chunk. */
+    public int scratchFloatsWithMaxPool(Shape[] in, Pool2d pool) {
+        Shape out = outputShape(in);
+        int band = cout * Math.min(out.height(), convRowsPerBand(pool, POOL_BAND_ROWS)) * out.width();
+        return band + weightsPerOutput() * out.width() * colRows(out.height(), out.width());
+    }
+
+    /**
+     * This convolution and the max pool after it as one step (the stem: 3x3/2 convolution, then 3x3/2 max pool),
+     * band by band: the convolution rows that {@link #POOL_BAND_ROWS} pooled rows read are computed into
+     * scratch (through the same im2col and GEMM as {@link #compile}) and pooled from there, so the convolution's
+     * output (24 x 112 x 112 floats for a 224 x 224 image, 1.2 MB, more than L2) is never written out and read
+     * back. Where bands meet, the {@code kernel - stride} rows they share are computed once and moved to the
+     * front of the band; every output is the same sum as in the two steps apart, up to the pixel blocks of the
+     * GEMM (a different block may sum in a different order).
+     */
+    public Step compileWithMaxPool(Activation in, Pool2d pool, Activation out) {
+        final Shape convOut = outputShape(new Shape[] {in.shape()});
+        final int cinG = cin / groups;
+        final int coutG = cout / groups;
+        final int k = weightsPerOutput();
+        final int h = in.shape().height();
+        final int w = in.shape().width();
+        final int oh = convOut.height();
+        final int ow = convOut.width();
+        final int poh = out.shape().height();
+        final int pow = out.shape().width();
+        final int ps = pool.stride();
+        final int pk = pool.kernel();
+        final int pp = pool.padding();
+        final int bandRows = Math.min(oh, convRowsPerBand(pool, POOL_BAND_ROWS));
+        final int bandPlane = bandRows * ow;
+        final int colOff = cout * bandPlane;
+        final int rows = colRows(oh, ow);
+        final int[][] inRows = new int[groups][];
+        final int[][] bandOut = new int[groups][];
+        for (int g = 0; g < groups; g++) {
+            inRows[g] = in.planes(g * cinG, cinG);
+            bandOut[g] = rowOffsets(coutG, g * coutG * bandPlane, bandPlane);
+        }
+        // im2col row offsets for a chunk of r convolution rows, r = 1 .. rows
+        final int[][] colRowsOf = new int[rows + 1][];
+        for (int r = 1; r <= rows; r++) {
+            colRowsOf[r] = rowOffsets(k, colOff, r * ow);
+        }
+        final int[] outPlanes = out.planes();
+        return (frame, batch) -> {
+            float[] src = in.buffer(frame);
+            float[] dst = out.buffer(frame);
+            float[] t = frame.scratch;
+            for (int n = 0; n < batch; n++) {
+                int prevY0 = 0;
+                int prevY1 = 0;
+                for (int py0 = 0; py0 < poh; py0 += POOL_BAND_ROWS) {
+                    int py1 = Math.min(poh, py0 + POOL_BAND_ROWS);
+                    // convolution rows [y0, y1) hold every window of pooled rows [py0, py1); those the band
+                    // before computed (kernel - stride rows) move to the front, the rest are computed
+                    int y0 = Math.max(0, py0 * ps - pp);
+                    int y1 = Math.min(oh, (py1 - 1) * ps - pp + pk);
+                    int from = Math.max(y0, prevY1);
+                    if (from > y0) {
+                        for (int c = 0; c < cout; c++) {
+                            System.arraycopy(t, c * bandPlane + (y0 - prevY0) * ow, t, c * bandPlane,
+                                    (from - y0) * ow);
+                        }
+                    }
+                    // in chunks of equal rows, at most `rows`
+                    int chunks = (y1 - from + rows - 1) / rows;
+                    int chunkRows = chunks == 0 ? rows : (y1 - from + chunks - 1) / chunks;
+                    for (int g = 0; g < groups; g++) {
+                        for (int y = from; y < y1; y += chunkRows) {
+                            int r = Math.min(chunkRows, y1 - y);
+                            Kernels.im2col(src, in.base(n), inRows[g], cinG, h, w, kh, kw, sh, sw, ph - y * sh, pw,
+                                    t, colOff, r, ow);
+                            Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, t, 0, colRowsOf[r],
+                                    t, (y - y0) * ow, bandOut[g], null, 0, null, k, coutG, r * ow, relu);
+                        }
+                    }
+                    prevY0 = y0;
+                    prevY1 = y1;
+                    // the band as a plane from row py0 * ps, the pool's first window row without padding,
+                    // with the rows before it that the band holds
+                    int above = py0 * ps - y0;
+                    for (int c = 0; c < cout; c++) {
+                        Kernels.maxPool(t, c * bandPlane + above * ow, y1 - py0 * ps, ow, dst,
+                                out.base(n) + outPlanes[c] + py0 * pow, py1 - py0, pow, pk, ps, pp, above);
+                    }
+                }
+            }
+        };
+    }
+
     private static int[] rowOffsets(int rows, int first, int stride) {
         int[] r = new int[rows];
         for (int i = 0; i < rows; i++) {

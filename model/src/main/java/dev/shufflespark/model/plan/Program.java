@@ -2,7 +2,9 @@ package dev.shufflespark.model.plan;
 
 import dev.shufflespark.model.layer.Activation;
 import dev.shufflespark.model.layer.Concat;
+import dev.shufflespark.model.layer.Conv2d;
 import dev.shufflespark.model.layer.Layer;
+import dev.shufflespark.model.layer.Pool2d;
 import dev.shufflespark.model.layer.Shape;
 import dev.shufflespark.model.layer.Step;
 import java.util.ArrayList;
@@ -22,6 +24,11 @@ import java.util.Map;
  * values that alias it) is known, and buffers whose ranges do not overlap share a slot; a session allocates each
  * slot once. Slot 0 is bound to the caller's input array. The output and the values the graph keeps
  * ({@link Graph#kept}) live to the end of the run, so that a session reads them after it.
+ *
+ * <p>One fusion happens here rather than in a pass over the graph, because it is about steps, not layers (the
+ * graph keeps its layers, which is the form a model is shipped in): a convolution that only a max pool reads,
+ * the stem of both ShuffleNets, runs with the pool as one step ({@link Conv2d#compileWithMaxPool}), and its
+ * output gets no buffer ({@link #maxPoolsAfterConvolutions}).
  */
 public final class Program {
     private final Shape inputShape;
@@ -121,6 +128,7 @@ public final class Program {
         int[] claimedBuffer = new int[values];
         int[][] claimedPlanes = new int[values][];
         Arrays.fill(claimedBuffer, -1);
+        boolean[] pooled = maxPoolsAfterConvolutions(graph);
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Graph.Node node = nodes.get(i);
             if (!(node.layer() instanceof Concat concat) || !concat.inPlace()) {
@@ -149,6 +157,14 @@ public final class Program {
         for (int i = 0; i < nodes.size(); i++) {
             Graph.Node node = nodes.get(i);
             int out = node.output();
+            if (pooled[i]) {
+                // its output only exists in the fused step's scratch; its inputs are read by that step, next
+                for (int v : node.inputs()) {
+                    Buffer b = buffers.get(bufferOf[v]);
+                    b.lastRead = Math.max(b.lastRead, i + 1);
+                }
+                continue;
+            }
             int[] map = node.layer().viewMap(Graph.inputShapes(node, shapes));
             if (map != null) {
                 int in = node.inputs()[0];
@@ -165,6 +181,9 @@ public final class Program {
                 planeOf[out] = identity(shapes[out].channels());
             }
             for (int v : node.inputs()) {
+                if (planeOf[v] == null) {
+                    continue; // a fused convolution's output
+                }
                 Buffer b = buffers.get(bufferOf[v]);
                 b.lastRead = Math.max(b.lastRead, i);
             }
@@ -202,10 +221,20 @@ public final class Program {
         List<String> names = new ArrayList<>();
         int scratch = 0;
         int concatCopies = 0;
-        for (Graph.Node node : nodes) {
+        for (int i = 0; i < nodes.size(); i++) {
+            Graph.Node node = nodes.get(i);
             Shape[] in = Graph.inputShapes(node, shapes);
             Layer layer = node.layer();
-            if (layer.viewMap(in) != null) {
+            if (layer.viewMap(in) != null || pooled[i]) {
+                continue;
+            }
+            if (i > 0 && pooled[i - 1]) {
+                Graph.Node convNode = nodes.get(i - 1);
+                Conv2d conv = (Conv2d) convNode.layer();
+                Pool2d pool = (Pool2d) layer;
+                steps.add(conv.compileWithMaxPool(acts[convNode.inputs()[0]], pool, acts[node.output()]));
+                names.add(conv.name() + "+" + pool.name());
+                scratch = Math.max(scratch, conv.scratchFloatsWithMaxPool(Graph.inputShapes(convNode, shapes), pool));
                 continue;
             }
             Activation[] inActs = new Activation[node.inputs().length];
@@ -223,6 +252,25 @@ public final class Program {
         graph.kept().forEach((name, v) -> kept.put(name, acts[v]));
         return new Program(shapes[Graph.INPUT], steps.toArray(new Step[0]), names.toArray(new String[0]),
                 slotFloats, scratch, acts[graph.output()], kept, concatCopies);
+    }
+
+    /**
+     * Per node, whether it is a convolution that runs fused with the max pool after it: the pool is the next
+     * node and the only reader of the convolution's output, which is neither the graph's output nor kept.
+     */
+    static boolean[] maxPoolsAfterConvolutions(Graph graph) {
+        List<Graph.Node> nodes = graph.nodes();
+        int[] uses = graph.useCounts();
+        boolean[] pooled = new boolean[nodes.size()];
+        for (int i = 0; i + 1 < nodes.size(); i++) {
+            Graph.Node conv = nodes.get(i);
+            Graph.Node pool = nodes.get(i + 1);
+            int v = conv.output();
+            pooled[i] = conv.layer() instanceof Conv2d c && c.fusesMaxPool(pool.layer()) && uses[v] == 1
+                    && pool.inputs().length == 1 && pool.inputs()[0] == v && v != graph.output()
+                    && !graph.kept().containsValue(v);
+        }
+        return pooled;
     }
 
     /** Greedy interval colouring: a buffer reuses a slot whose last occupant was read before it is first written. */

@@ -1,9 +1,12 @@
 package dev.shufflespark.model.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.model.kernel.KernelCheck.Residual;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +129,60 @@ class VectorKernelsTest {
                 KernelCheck.pointwise(seed++, s[0], s[1], s[2], seed % 2 == 0, residual, true, (int) (seed % 3));
             }
         }
+    }
+
+    /**
+     * The max pool over a band of a plane with rows of the plane above it (the stem's pool fused with its
+     * convolution): the 3x3/2/1 pool of the vector kernel and the other shapes, against the scalar truth.
+     */
+    @Test
+    void maxPoolBandsWithRowsAbove() {
+        java.util.Random r = new java.util.Random(390);
+        for (int above = 0; above <= 2; above++) {
+            for (int h = 1; h <= 17; h++) {
+                for (int width : new int[] {2, 7, 8, 14, 32, 33, 112}) {
+                    for (int[] pool : new int[][] {{3, 2, 1}, {2, 2, 0}, {3, 1, 1}}) {
+                        int k = pool[0];
+                        int s = pool[1];
+                        int p = pool[2];
+                        int oh = (h + 2 * p - k) / s + 1;
+                        int ow = (width + 2 * p - k) / s + 1;
+                        if (oh < 1 || ow < 1) {
+                            continue;
+                        }
+                        float[] in = new float[3 + (above + h) * width + 5];
+                        for (int i = 0; i < in.length; i++) {
+                            in[i] = (float) r.nextGaussian();
+                        }
+                        int inOff = 3 + above * width;
+                        float[] outS = new float[2 + oh * ow + 3];
+                        Arrays.fill(outS, 777f);
+                        float[] outV = outS.clone();
+                        ScalarKernels.maxPool(in, inOff, h, width, outS, 2, oh, ow, k, s, p, above);
+                        VectorPooling.maxPool(in, inOff, h, width, outV, 2, oh, ow, k, s, p, above);
+                        assertArrayEquals(outS, outV, String.format("maxPool band h=%d w=%d k=%d s=%d p=%d above=%d",
+                                h, width, k, s, p, above));
+                    }
+                }
+            }
+        }
+        // with no rows above, the band pool is the plane pool
+        float[] in = new float[8 * 8];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (float) Math.sin(i);
+        }
+        float[] plane = new float[16];
+        float[] band = new float[16];
+        ScalarKernels.maxPool(in, 0, 8, 8, plane, 0, 4, 4, 3, 2, 1);
+        ScalarKernels.maxPool(in, 0, 8, 8, band, 0, 4, 4, 3, 2, 1, 0);
+        assertArrayEquals(plane, band);
+        // a row above: the first window reads it
+        float[] up = new float[9 * 8];
+        Arrays.fill(up, 0, 8, 100f);
+        System.arraycopy(in, 0, up, 8, 64);
+        ScalarKernels.maxPool(up, 8, 8, 8, band, 0, 4, 4, 3, 2, 1, 1);
+        assertEquals(100f, band[0]);
+        assertEquals(plane[5], band[5]);
     }
 
     /** The plane holding the last pixels ends exactly at the end of the array: the tail cannot be a whole vector. */

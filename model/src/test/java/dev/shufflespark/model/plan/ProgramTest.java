@@ -8,7 +8,10 @@ import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
 import dev.shufflespark.model.TestInputs;
+import dev.shufflespark.model.layer.Conv2d;
+import dev.shufflespark.model.layer.Pool2d;
 import dev.shufflespark.model.layer.Shape;
+import java.util.Arrays;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +102,59 @@ class ProgramTest {
         assertTrue(batch.getMessage().contains("1..2"), batch.getMessage());
         IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> e.newSession(1, 0, 64));
         assertTrue(empty.getMessage().contains("[N, 3, H, W]"), empty.getMessage());
+    }
+
+    @Test
+    void theStemConvolutionRunsWithItsMaxPool() {
+        for (String name : new String[] {"shufflenet_v1_g3_x1_0", "shufflenet_v2_x1_0"}) {
+            Program p = Model.builtin(name).engine().program(224, 224);
+            String[] names = p.stepNames();
+            assertTrue(names[0].matches("conv1(\\.0)?\\+maxpool"), name + ": " + names[0]);
+            assertTrue(!Arrays.asList(names).contains("maxpool"), name);
+        }
+    }
+
+    /**
+     * A convolution and the max pool after it, run as one step in bands, give what they give as two steps (the
+     * convolution's output kept, which keeps them apart): strides, odd sizes, groups, pools that pad and pools
+     * that do not, planes of one band and of many.
+     */
+    @Test
+    void aConvolutionFusedWithItsMaxPoolGivesTheTwoStepsOutput() {
+        int[][] cases = {
+            // cin, cout, groups, kernel, stride, pad, pool kernel, pool stride, pool pad, h, w
+            {3, 24, 1, 3, 2, 1, 3, 2, 1, 224, 224}, {3, 8, 1, 3, 2, 1, 3, 2, 1, 61, 97}, {4, 6, 2, 3, 1, 1, 3, 2, 1, 40, 33},
+            {3, 5, 1, 5, 2, 2, 2, 2, 0, 70, 52}, {2, 3, 1, 3, 2, 1, 3, 1, 1, 50, 18}, {3, 16, 1, 3, 2, 0, 3, 3, 1, 9, 9},
+        };
+        long seed = 20;
+        for (int[] c : cases) {
+            java.util.Random r = new java.util.Random(seed++);
+            float[] weight = new float[c[1] * (c[0] / c[2]) * c[3] * c[3]];
+            float[] bias = new float[c[1]];
+            for (int i = 0; i < weight.length; i++) {
+                weight[i] = (float) r.nextGaussian() * 0.3f;
+            }
+            for (int i = 0; i < bias.length; i++) {
+                bias[i] = (float) r.nextGaussian() * 0.1f;
+            }
+            Graph.Builder b = Graph.builder(c[0]);
+            Conv2d conv = new Conv2d("conv", c[0], c[1], c[3], c[3], c[4], c[4], c[5], c[5], c[2], weight, bias,
+                    seed % 2 == 0, false);
+            int y = b.add(conv, b.input());
+            Graph fused = b.build(b.add(Pool2d.max("pool", c[6], c[7], c[8]), y));
+            Graph apart = fused.keep("conv", y);
+            int batch = 2;
+            float[] input = TestInputs.gaussian(batch * c[0] * c[9] * c[10], seed);
+            Program p = Program.compile(fused, c[9], c[10]);
+            assertEquals(1, p.steps().length, Arrays.toString(c));
+            assertEquals(2, Program.compile(apart, c[9], c[10]).steps().length, Arrays.toString(c));
+            float[] expected = new Engine("apart", apart).newSession(batch, c[9], c[10]).run(input, batch).clone();
+            float[] actual = new Engine("fused", fused).newSession(batch, c[9], c[10]).run(input, batch);
+            assertEquals(expected.length, actual.length);
+            float scale = Math.max(1f, TestInputs.maxAbs(expected, expected.length));
+            float diff = TestInputs.maxAbsDiff(expected, actual, expected.length);
+            assertTrue(diff <= 1e-5f * scale, Arrays.toString(c) + ": max |diff| " + diff + " at scale " + scale);
+        }
     }
 
     @Test

@@ -71,15 +71,17 @@ public final class StepProfile {
             }
             rounds++;
         }
-        // multiply-adds per image of each step: the graph's nodes that are not views, in program order
+        // multiply-adds per image of each step, from its layers' names (a fused step is named "a+b")
         Graph graph = engine.graph();
         Shape[] shapes = graph.shapes(224, 224);
-        long[] macs = new long[steps.length];
-        int at = 0;
+        Map<String, Long> byName = new LinkedHashMap<>();
         for (Graph.Node node : graph.nodes()) {
-            Shape[] in = Graph.inputShapes(node, shapes);
-            if (node.layer().viewMap(in) == null && at < macs.length) {
-                macs[at++] = node.layer().multiplyAdds(in);
+            byName.put(node.layer().name(), node.layer().multiplyAdds(Graph.inputShapes(node, shapes)));
+        }
+        long[] macs = new long[steps.length];
+        for (int i = 0; i < steps.length; i++) {
+            for (String part : names[i].split("\\+")) {
+                macs[i] += byName.getOrDefault(part, 0L);
             }
         }
         Map<String, double[]> kinds = new LinkedHashMap<>();
