@@ -94,18 +94,25 @@ final class VectorIdct {
         IntVector c5 = IntVector.fromArray(I8, coef, 40);
         IntVector c6 = IntVector.fromArray(I8, coef, 48);
         IntVector c7 = IntVector.fromArray(I8, coef, 56);
-        // -1 in the lanes of columns with a non-zero AC coefficient, 0 in flat ones (no masks: C2 keeps them
-        // boxed when one is used more than once)
+        // -1 in the lanes of columns with a non-zero AC coefficient, 0 in flat ones (lane arithmetic rather
+        // than a mask and a blend, which C2 did not always intrinsify here)
         IntVector ac = c1.or(c2).or(c3).or(c4).or(c5).or(c6).or(c7);
         IntVector full = ac.or(ac.neg()).lanewise(VectorOperators.ASHR, 31);
-        IntVector d0 = IntVector.fromArray(I8, coef, 0).mul(IntVector.fromArray(I8, q, 0));
-        IntVector d1 = c1.mul(IntVector.fromArray(I8, q, 8));
-        IntVector d2 = c2.mul(IntVector.fromArray(I8, q, 16));
-        IntVector d3 = c3.mul(IntVector.fromArray(I8, q, 24));
-        IntVector d4 = c4.mul(IntVector.fromArray(I8, q, 32));
-        IntVector d5 = c5.mul(IntVector.fromArray(I8, q, 40));
-        IntVector d6 = c6.mul(IntVector.fromArray(I8, q, 48));
-        IntVector d7 = c7.mul(IntVector.fromArray(I8, q, 56));
+        // Dequantised into the upper half of the workspace by a scalar loop. (On JDK 17 in the decoder, C2 left
+        // the stores below unintrinsified when the products were vector multiplications of two loaded arrays,
+        // or when the DC term was a lane shift: every vector was then boxed. Keep it so; measure any change
+        // in the decoder itself, with -XX:+PrintInlining on this method.)
+        for (int i = 0; i < 64; i++) {
+            ws[64 + i] = coef[i] * q[i];
+        }
+        IntVector d0 = IntVector.fromArray(I8, ws, 64);
+        IntVector d1 = IntVector.fromArray(I8, ws, 72);
+        IntVector d2 = IntVector.fromArray(I8, ws, 80);
+        IntVector d3 = IntVector.fromArray(I8, ws, 88);
+        IntVector d4 = IntVector.fromArray(I8, ws, 96);
+        IntVector d5 = IntVector.fromArray(I8, ws, 104);
+        IntVector d6 = IntVector.fromArray(I8, ws, 112);
+        IntVector d7 = IntVector.fromArray(I8, ws, 120);
         {
             final int shift = CONST_BITS - PASS1_BITS;
             IntVector z1 = d2.add(d6).mul(FIX_0_541196100);
@@ -132,7 +139,7 @@ final class VectorIdct {
             o1 = o1.mul(FIX_2_053119869).add(y2).add(y4);
             o2 = o2.mul(FIX_3_072711026).add(y2).add(y3);
             o3 = o3.mul(FIX_1_501321110).add(y1).add(y4);
-            IntVector dc = d0.lanewise(VectorOperators.LSHL, PASS1_BITS);
+            IntVector dc = d0.mul(1 << PASS1_BITS);
             tmp10.add(o3).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 0);
             tmp10.sub(o3).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 56);
             tmp11.add(o2).lanewise(VectorOperators.ASHR, shift).sub(dc).and(full).add(dc).intoArray(ws, 8);
