@@ -1,12 +1,14 @@
 package dev.shufflespark.job;
 
 import dev.shufflespark.io.Redaction;
+import dev.shufflespark.io.source.InputFile;
 import dev.shufflespark.io.source.InputList;
 import dev.shufflespark.io.source.InputLister;
 import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.job.Resumption.Resume;
 import dev.shufflespark.job.TestSeam.Point;
 import dev.shufflespark.job.UnitRunner.Work;
+import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
@@ -82,6 +84,12 @@ public final class ClassifyJob {
             + " ones: their labels are meaningless. For real labels pass an ImageNet-trained ONNX file, e.g."
             + " --model shufflenet_v2_x1_0.onnx";
 
+    /**
+     * Images of a local run's rehearsal of its first tasks: two batches of the default size and one of a single
+     * image, which takes other branches in the kernels.
+     */
+    static final int REHEARSAL_IMAGES = 17;
+
     /** Tests only ({@link TestSeam}); {@link TestSeam#NONE} otherwise. */
     static volatile TestSeam seam = TestSeam.NONE;
 
@@ -155,6 +163,7 @@ public final class ClassifyJob {
             InputList listing = inputs();
             ShuffleNetClassifier classifier = classifier();
             ShuffleNetClassifier.Prepared prepared = prepare(classifier);
+            rehearse(classifier, listing);
             RunManifest manifest = RunManifest.of(runId, prepared.model().name(), prepared.model().sha256(),
                     prepared.broadcast().value().labels(), config.topK(), config.format(), config.features(),
                     prepared.preprocess(), prepared.decode(), prepared.listing());
@@ -251,6 +260,23 @@ public final class ClassifyJob {
             } catch (RuntimeException e) {
                 throw new JobException(e.getMessage(), e);
             }
+        }
+
+        /**
+         * In local mode, the tasks' code run on the first few images while the driver gets the units ready
+         * ({@link ShuffleNetClassifier#rehearse}), so that the first tasks do not run it cold.
+         */
+        private void rehearse(ShuffleNetClassifier classifier, InputList listing) {
+            if (!ClusterApp.isLocal(spark.sparkContext().master())) {
+                return;
+            }
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < listing.size() && rows.size() < REHEARSAL_IMAGES; i++) {
+                if (listing.kind(i) == InputFile.Kind.IMAGE) {
+                    rows.add(UnitRunner.inputRow(listing, i));
+                }
+            }
+            classifier.rehearse(spark, UnitRunner.INPUT_SCHEMA, rows);
         }
 
         // --- The attempt begins: nothing under the output folder changed before this point ---

@@ -54,6 +54,11 @@ final class UnitRunner {
     /** Units whose Spark jobs run at once. */
     static final int IN_FLIGHT = 2;
 
+    /** The classifier's input rows: an input's URI and its length in bytes (null: not known). */
+    static final StructType INPUT_SCHEMA = new StructType()
+            .add("path", DataTypes.StringType, false)
+            .add("length", DataTypes.LongType, true);
+
     /** What the units did: their records, in the order they committed, and the seconds they took together. */
     record Work(List<UnitRecord> units, double seconds) {
     }
@@ -215,15 +220,11 @@ final class UnitRunner {
             InputList files = p.files();
             List<Row> r = new ArrayList<>(files.size());
             for (int i = 0; i < files.size(); i++) {
-                long length = files.length(i);
-                r.add(RowFactory.create(files.uri(i), length >= 0 ? length : null));
+                r.add(inputRow(files, i));
             }
             return r.iterator();
         });
-        StructType inputSchema = new StructType()
-                .add("path", DataTypes.StringType, false)
-                .add("length", DataTypes.LongType, true);
-        Dataset<Row> result = classifier.transform(ctx.spark().createDataFrame(rows, inputSchema));
+        Dataset<Row> result = classifier.transform(ctx.spark().createDataFrame(rows, INPUT_SCHEMA));
         List<Column> cols = new ArrayList<>();
         for (StructField f : LabelSchema.rows(ctx.config().features()).fields()) {
             String n = f.name();
@@ -239,6 +240,12 @@ final class UnitRunner {
             cols.add(c.as(n));
         }
         return result.select(cols.toArray(new Column[0]));
+    }
+
+    /** Input {@code i} of {@code files} as an input row ({@link #INPUT_SCHEMA}). */
+    static Row inputRow(InputList files, int i) {
+        long length = files.length(i);
+        return RowFactory.create(files.uri(i), length >= 0 ? length : null);
     }
 
     /** Progress lines every {@code progress.interval.seconds}, the attempt's heartbeat every 10 s. */

@@ -33,6 +33,9 @@ final class JpegEntropyDecoder extends JpegBitReader {
     /** Whether the 4x4 box means run on the Vector API ({@link VectorIdct}); loaded only then. */
     private static final boolean VECTOR_BOX4 = dev.shufflespark.model.kernel.Simd.enabled();
 
+    /** Whether the unscaled islow IDCT runs on the Vector API ({@link VectorIdct#islow}); loaded only then. */
+    private static final boolean VECTOR_ISLOW = VECTOR_BOX4 && VectorIdct.islowAvailable();
+
     // The frame.
     private int shift;
     private boolean progressive;
@@ -46,7 +49,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
 
     // Scratch.
     private final int[] block = new int[64];
-    private final int[] workspace = new int[64];
+    private final int[] workspace = new int[128];
     private final float[] floats = new float[64];
     /** The natural indices of the block's non-zero AC coefficients (up to 64 + a run past the end). */
     private final int[] written = new int[64];
@@ -446,7 +449,11 @@ final class JpegEntropyDecoder extends JpegBitReader {
             return;
         }
         if (c.bwLog == 3 && c.bhLog == 3) {
-            JpegIdct.islow(blk, q, workspace, c.plane, off, c.stride);
+            if (VECTOR_ISLOW) {
+                VectorIdct.islow(blk, q, workspace, c.plane, off, c.stride);
+            } else {
+                JpegIdct.islow(blk, q, workspace, c.plane, off, c.stride);
+            }
         } else if (c.bwLog == 2 && c.bhLog == 2) {
             if (c.box4Source != q) {
                 c.box4Weights = JpegIdct.box4Weights(q);

@@ -218,7 +218,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         Consumer<LoadedModel> then = null;
         if (ClusterApp.isLocal(sparkConf.get("spark.master"))) {
             PreprocessSettings pre = PreprocessSettings.resolve(Map.of(), config.ioOptions()::get).settings();
-            then = m -> m.warmUp(pre.cropHeight(), pre.cropWidth(), config.features());
+            then = m -> m.warmUp(config.batchSize(), pre.cropHeight(), pre.cropWidth(), config.features());
         }
         LoadedModel.prefetch(config.model(), hadoop, then);
     }

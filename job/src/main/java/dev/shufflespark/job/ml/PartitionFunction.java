@@ -77,6 +77,9 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         String executor = env == null ? "driver" : env.executorId();
         String host = env == null ? "localhost" : env.blockManager().blockManagerId().host();
 
+        if (task != null) {
+            EngineCache.workBegins();
+        }
         Supplier<ModelPayload> payload = model::value;
         String id = EngineCache.key(applicationId, model.id());
         Session session = EngineCache.borrow(id, payload, batchSize, preprocess.cropHeight(), preprocess.cropWidth());

@@ -5,11 +5,13 @@ import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
 import dev.shufflespark.io.source.ListingOptions;
 import dev.shufflespark.job.model.ClassNames;
+import dev.shufflespark.job.model.EngineCache;
 import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.model.ModelPayload;
 import dev.shufflespark.job.output.LabelSchema;
 import dev.shufflespark.job.stats.PartitionStats;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -361,17 +363,71 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         SparkSession spark = dataset.sparkSession();
+        PartitionFunction fn = partitionFunction(spark, dataset.schema(), statistics, progress);
+        JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(fn);
+        return spark.createDataFrame(rows, out);
+    }
+
+    /** The tasks' work over input rows of schema {@code in}. */
+    private PartitionFunction partitionFunction(SparkSession spark, StructType in,
+                                                CollectionAccumulator<PartitionStats> stats, LongAccumulator images) {
         Prepared p = prepare(spark);
-        StructType in = dataset.schema();
         int column = in.fieldIndex(getInputCol());
         boolean binary = in.fields()[column].dataType().equals(BinaryType$.MODULE$);
         int lengthColumn = getLengthCol().isEmpty() ? -1 : in.fieldIndex(getLengthCol());
-        PartitionFunction fn = new PartitionFunction(p.broadcast(), spark.sparkContext().applicationId(),
+        return new PartitionFunction(p.broadcast(), spark.sparkContext().applicationId(),
                 new SerializableConf(spark.sparkContext().hadoopConfiguration()), p.decode(), p.preprocess(),
-                p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn, withFeatures(), statistics,
-                progress);
-        JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(fn);
-        return spark.createDataFrame(rows, out);
+                p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn, withFeatures(), stats, images);
+    }
+
+    /**
+     * For local mode, where the driver's JVM runs the tasks: starts a daemon thread that runs the tasks' own code
+     * (read, decode, preprocess, inference in batches, the output rows) on {@code rows}, input rows of schema
+     * {@code in} (a few of the job's first images), a few times, and drops what it makes, so that the JIT has
+     * compiled that code, profiled on such images, when the first tasks begin; it stops when they do. It counts
+     * and writes nothing, and its engine and sessions are the tasks' ({@link dev.shufflespark.job.model.EngineCache}),
+     * whose results do not depend on it. Returns the thread, or null when there is nothing to run or the warm-up is off.
+     */
+    public Thread rehearse(SparkSession spark, StructType in, List<Row> rows) {
+        if (rows.isEmpty() || !EngineCache.warmUpEnabled()) {
+            return null;
+        }
+        PartitionFunction fn = partitionFunction(spark, in, null, null);
+        Thread t = new Thread(() -> {
+            try {
+                rehearse(fn, rows);
+            } catch (RuntimeException e) {
+                // nothing depends on it; the tasks meet any such failure themselves
+            }
+        }, "shufflespark-rehearsal");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+        return t;
+    }
+
+    /**
+     * Passes over {@code rows} until one is within 1.25x of the fastest before it (2 to 6 passes, 30 s at most),
+     * or until a task began.
+     */
+    static int rehearse(PartitionFunction fn, List<Row> rows) {
+        long begun = EngineCache.workBegins();
+        long start = System.nanoTime();
+        long fastest = Long.MAX_VALUE;
+        int passes = 0;
+        while (passes < 6 && System.nanoTime() - start < 30_000_000_000L && EngineCache.work() == begun) {
+            long t0 = System.nanoTime();
+            for (Iterator<Row> out = fn.call(rows.iterator()); out.hasNext(); ) {
+                out.next();
+            }
+            long t = System.nanoTime() - t0;
+            passes++;
+            if (passes >= 2 && t * 4 <= fastest * 5) {
+                break;
+            }
+            fastest = Math.min(fastest, t);
+        }
+        return passes;
     }
 
     @Override

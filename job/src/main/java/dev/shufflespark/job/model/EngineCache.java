@@ -25,25 +25,33 @@ import java.util.function.Supplier;
  * <p>JIT warm-up: a new JVM runs the first batches of a model far slower than later ones (on JDK 17, several
  * seconds for the first batch), as the JIT profiles the kernels' branches, deoptimises on each one taken for the
  * first time and compiles them again, while the Vector API runs its slow Java fallback outside C2-compiled
- * code. {@link #warmUp} has one daemon thread of low priority run an engine a few times on a batch of one
- * constant image at the tasks' input size, so that this happens before or while the tasks read and decode their
- * first images. When the engine for a broadcast is built for the first task of a JVM, its warm-up starts by
- * itself, unless an earlier one (on the driver, in local mode) already ran for the same model and size. The
- * warm-up has its own session and input and never touches a task's; the kernels compute the same values
- * compiled or not, so it changes no result. {@code -Dshufflespark.warmup=false} turns it off.
+ * code. {@link #warmUp} has one daemon thread of low priority run an engine on constant images at the tasks'
+ * batch size and input size, so that this happens before or while the tasks read and decode their first images.
+ * The kernels take other branches for one image than for several (a batch's plane tails are gathered), so the
+ * warm-up runs full batches, a partial one and single images in turn: code compiled for full batches only would
+ * be thrown away at a partition's last, smaller batch. When the engine for a broadcast is built for the first
+ * task of a JVM, its warm-up starts by itself, unless an earlier one (on the driver, in local mode) already ran
+ * for the same model, batch and size. The warm-up has its own session and input and never touches a task's; the
+ * kernels compute the same values compiled or not, so it changes no result. {@code -Dshufflespark.warmup=false}
+ * turns it off.
  */
 public final class EngineCache {
 
     private static final int MAX_ENGINES = 4;
     private static final Map<String, Entry> ENGINES = new LinkedHashMap<>(8, 0.75f, true);
     private static final AtomicLong BUILDS = new AtomicLong();
+    /** Starts of the tasks' work in this JVM ({@link #workBegins}). */
+    private static final AtomicLong WORK = new AtomicLong();
     /** System property that turns the JIT warm-up off ({@code false}). */
     public static final String WARMUP_PROPERTY = "shufflespark.warmup";
-    /** Model and input sizes warmed up (or being warmed up) in this JVM. */
+    /** Models, batch and input sizes warmed up (or being warmed up) in this JVM. */
     private static final Set<String> WARMUPS = new HashSet<>();
-    /** A warm-up stops after this many runs, or this long, or once a run is within 1.25x of the fastest before it. */
-    private static final int WARMUP_MAX_RUNS = 64;
-    private static final int WARMUP_MIN_RUNS = 4;
+    /**
+     * A warm-up stops after this many full batches, or this long, or once the full batches stopped getting faster:
+     * the fastest of the last {@link #WARMUP_SETTLED} is no more than 10% faster than the fastest before them.
+     */
+    private static final int WARMUP_MAX_RUNS = 96;
+    private static final int WARMUP_SETTLED = 4;
     private static final long WARMUP_MAX_NANOS = 60_000_000_000L;
 
     private EngineCache() {
@@ -89,7 +97,7 @@ public final class EngineCache {
     /** A session of the engine for broadcast {@code key}, for one task; give it back with {@link #release}. */
     public static Session borrow(String key, Supplier<ModelPayload> payload, int maxBatch, int height, int width) {
         Entry e = entry(key, payload);
-        warmUp(e.engine, height, width);
+        warmUp(e.engine, maxBatch, height, width);
         synchronized (e.idle) {
             for (Iterator<Session> it = e.idle.iterator(); it.hasNext(); ) {
                 Session s = it.next();
@@ -118,21 +126,35 @@ public final class EngineCache {
     }
 
     /**
-     * Starts the JIT warm-up of {@code engine} for {@code height x width} images on a daemon thread, unless the
-     * warm-up is off or one for the same model and size was started in this JVM already. Returns that thread, or
-     * null when none was started.
+     * Starts the JIT warm-up of {@code engine} for batches of up to {@code maxBatch} images of {@code height x width}
+     * on a daemon thread, unless the warm-up is off or one for the same model and sizes was started in this JVM
+     * already. Returns that thread, or null when none was started.
      */
-    public static Thread warmUp(Engine engine, int height, int width) {
+    public static Thread warmUp(Engine engine, int maxBatch, int height, int width) {
+        return warmUp(engine, maxBatch, height, width, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #warmUp(Engine, int, int, int)}, for the driver of a local run: the warm-up also stops as soon as
+     * the tasks' own code begins to run ({@link #workBegins}), which from then on compiles what it needs itself;
+     * constant images on a third thread would only take a core from it.
+     */
+    public static Thread warmUpUntilWork(Engine engine, int maxBatch, int height, int width) {
+        return warmUp(engine, maxBatch, height, width, WORK.get());
+    }
+
+    private static Thread warmUp(Engine engine, int maxBatch, int height, int width, long stopAfterWork) {
         if (!warmUpEnabled()) {
             return null;
         }
-        String id = engine.name() + "@" + height + "x" + width;
+        String id = engine.name() + "@" + maxBatch + "x" + height + "x" + width;
         Thread t;
         synchronized (WARMUPS) {
             if (!WARMUPS.add(id)) {
                 return null;
             }
-            t = new Thread(() -> runWarmUp(engine, height, width), "shufflespark-warmup-" + id);
+            t = new Thread(() -> runWarmUp(engine, maxBatch, height, width, stopAfterWork),
+                    "shufflespark-warmup-" + id);
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);
         }
@@ -140,30 +162,64 @@ public final class EngineCache {
         return t;
     }
 
+    /**
+     * Counts the start of the tasks' work in this JVM (a task's partition, or a local run's rehearsal of it);
+     * returns the count, this one included.
+     */
+    public static long workBegins() {
+        return WORK.incrementAndGet();
+    }
+
+    /** How many times {@link #workBegins} was called in this JVM. */
+    public static long work() {
+        return WORK.get();
+    }
+
     /** False when {@code -Dshufflespark.warmup=false}. */
     public static boolean warmUpEnabled() {
         return !"false".equalsIgnoreCase(System.getProperty(WARMUP_PROPERTY, "true").strip());
     }
 
-    /** Runs {@code engine} on one constant image until its run time settles; returns the runs made. */
-    static int runWarmUp(Engine engine, int height, int width) {
-        Session session = engine.newSession(1, height, width);
-        float[] image = new float[3 * height * width];
-        Arrays.fill(image, 0.5f);
+    /**
+     * Runs {@code engine} on constant images until its full batches stop getting faster, or until the tasks' work
+     * began more than {@code stopAfterWork} times; returns the full batches run. Every fourth run is a smaller
+     * batch: one image, then half a batch plus one, in turn.
+     */
+    static int runWarmUp(Engine engine, int maxBatch, int height, int width, long stopAfterWork) {
+        Session session = engine.newSession(maxBatch, height, width);
+        float[] images = new float[maxBatch * 3 * height * width];
+        Arrays.fill(images, 0.5f);
         long start = System.nanoTime();
-        long fastest = Long.MAX_VALUE;
+        long[] times = new long[WARMUP_MAX_RUNS];
         int runs = 0;
-        while (runs < WARMUP_MAX_RUNS && System.nanoTime() - start < WARMUP_MAX_NANOS) {
+        for (int i = 0; runs < WARMUP_MAX_RUNS && System.nanoTime() - start < WARMUP_MAX_NANOS
+                && WORK.get() <= stopAfterWork; i++) {
+            if (i % 4 == 3) {
+                session.run(images, (i / 4) % 2 == 0 ? 1 : Math.min(maxBatch, maxBatch / 2 + 1));
+                continue;
+            }
             long t0 = System.nanoTime();
-            session.run(image, 1);
-            long t = System.nanoTime() - t0;
-            runs++;
-            if (runs >= WARMUP_MIN_RUNS && t * 4 <= fastest * 5) {
+            session.run(images, maxBatch);
+            times[runs++] = System.nanoTime() - t0;
+            if (runs >= 2 * WARMUP_SETTLED && settled(times, runs)) {
                 break;
             }
-            fastest = Math.min(fastest, t);
         }
         return runs;
+    }
+
+    /** True when the fastest of the last {@link #WARMUP_SETTLED} of {@code times[0, n)} gained at most 10%. */
+    static boolean settled(long[] times, int n) {
+        long before = Long.MAX_VALUE;
+        long last = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            if (i < n - WARMUP_SETTLED) {
+                before = Math.min(before, times[i]);
+            } else {
+                last = Math.min(last, times[i]);
+            }
+        }
+        return last * 10 >= before * 9;
     }
 
     /** Engines built in this JVM since it started (for tests: one per model, however many tasks ran). */

@@ -244,13 +244,14 @@ public final class LoadedModel {
     }
 
     /**
-     * Starts the JIT warm-up ({@link EngineCache#warmUp}) of this model's engine for {@code height x width} images
-     * in this JVM: for local mode, where the driver's JVM runs the tasks too. With {@code features}, of the
-     * engine that keeps the pooled features (optimised here, off the driver's path), when the model has them.
+     * Starts the JIT warm-up ({@link EngineCache#warmUp}) of this model's engine for batches of up to
+     * {@code maxBatch} images of {@code height x width} in this JVM: for local mode, where the driver's JVM runs the
+     * tasks too, until the tasks' own code begins ({@link EngineCache#warmUpUntilWork}). With {@code features}, of
+     * the engine that keeps the pooled features (optimised here, off the driver's path), when the model has them.
      */
-    public void warmUp(int height, int width, boolean features) {
+    public void warmUp(int maxBatch, int height, int width, boolean features) {
         boolean kept = features && model().featureCount().isPresent();
-        EngineCache.warmUp(model().engine(kept), height, width);
+        EngineCache.warmUpUntilWork(model().engine(kept), maxBatch, height, width);
     }
 
     /** The broadcast value, with these class names (already checked against the model's classes). */

@@ -32,8 +32,8 @@ class EngineCacheTest {
         }
         float[] before = task.run(input, 3).clone();
 
-        int runs = EngineCache.runWarmUp(engine, 80, 80);
-        assertTrue(runs >= 4 && runs <= 64, "runs: " + runs);
+        int runs = EngineCache.runWarmUp(engine, 3, 80, 80, Long.MAX_VALUE);
+        assertTrue(runs >= 8 && runs <= 96, "runs: " + runs);
 
         // The same session, a new one and one of a new engine give the same bits as before the warm-up.
         assertArrayEquals(before, task.run(input, 3));
@@ -44,18 +44,51 @@ class EngineCacheTest {
     @Test
     void warmUpStartsOncePerModelAndSize() throws InterruptedException {
         Engine engine = engine("shufflenet_v2_x0_5");
-        Thread first = EngineCache.warmUp(engine, 48, 48);
+        Thread first = EngineCache.warmUp(engine, 2, 48, 48);
         assertNotNull(first);
         assertTrue(first.isDaemon());
         assertEquals(Thread.MIN_PRIORITY, first.getPriority());
-        assertNull(EngineCache.warmUp(engine, 48, 48), "the same model and size again");
-        assertNull(EngineCache.warmUp(engine("shufflenet_v2_x0_5"), 48, 48), "another engine of the same model");
-        Thread other = EngineCache.warmUp(engine, 64, 48);
+        assertNull(EngineCache.warmUp(engine, 2, 48, 48), "the same model and sizes again");
+        assertNull(EngineCache.warmUp(engine("shufflenet_v2_x0_5"), 2, 48, 48), "another engine of the same model");
+        Thread other = EngineCache.warmUp(engine, 2, 64, 48);
         assertNotNull(other, "another size");
+        Thread batch = EngineCache.warmUp(engine, 3, 48, 48);
+        assertNotNull(batch, "another batch size");
         first.join(120_000);
         other.join(120_000);
+        batch.join(120_000);
         assertFalse(first.isAlive());
         assertFalse(other.isAlive());
+        assertFalse(batch.isAlive());
+    }
+
+    @Test
+    void aDriversWarmUpStopsWhenTheTasksWorkBegins() throws InterruptedException {
+        Thread t = EngineCache.warmUpUntilWork(engine("shufflenet_v1_g3_x1_0"), 4, 224, 224);
+        assertNotNull(t);
+        long begun = EngineCache.work();
+        assertEquals(begun + 1, EngineCache.workBegins());
+        t.join(120_000);
+        assertFalse(t.isAlive());
+        // and the one a task's engine starts does not stop for it
+        Thread other = EngineCache.warmUp(engine("shufflenet_v2_x0_5"), 2, 32, 32);
+        assertNotNull(other);
+        assertEquals(0, EngineCache.runWarmUp(engine("shufflenet_v2_x0_5"), 1, 32, 32, begun),
+                "stopped before its first run: the work began after the count it was given");
+        other.join(120_000);
+    }
+
+    @Test
+    void warmUpSettlesOnlyWhenTheLastRunsGainedLittle() {
+        // still getting faster: the fastest of the last four is 20% below the fastest before them
+        assertFalse(EngineCache.settled(new long[] {900, 500, 400, 100, 100, 100, 100, 80}, 8));
+        assertFalse(EngineCache.settled(new long[] {900, 800, 700, 600, 500, 400, 300, 200}, 8));
+        // the last four no more than 10% faster than the best before them, however slow each of them was
+        assertTrue(EngineCache.settled(new long[] {900, 500, 100, 100, 150, 95, 200, 120}, 8));
+        assertTrue(EngineCache.settled(new long[] {100, 100, 100, 100, 91, 100, 100, 100}, 8));
+        assertFalse(EngineCache.settled(new long[] {100, 100, 100, 100, 89, 100, 100, 100}, 8));
+        assertTrue(EngineCache.settled(new long[] {900, 100, 100, 100, 100, 100, 100, 100, 0, 0}, 8),
+                "only the first n count");
     }
 
     @Test
@@ -64,7 +97,7 @@ class EngineCacheTest {
         System.setProperty(EngineCache.WARMUP_PROPERTY, "false");
         try {
             assertFalse(EngineCache.warmUpEnabled());
-            assertNull(EngineCache.warmUp(engine("shufflenet_v1_g8_x0_5"), 40, 40));
+            assertNull(EngineCache.warmUp(engine("shufflenet_v1_g8_x0_5"), 1, 40, 40));
         } finally {
             if (old == null) {
                 System.clearProperty(EngineCache.WARMUP_PROPERTY);
