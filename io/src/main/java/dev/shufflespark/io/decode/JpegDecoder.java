@@ -278,10 +278,14 @@ final class JpegDecoder {
             if (total > 256 || segEnd - p < total) {
                 throw corrupt("Huffman table with " + total + " symbols");
             }
+            JpegHuffman cached = cachedTable(tc, data, p - 17, 17 + total);
             byte[] symbols = Arrays.copyOfRange(data, p, p + total);
             p += total;
             try {
-                JpegHuffman t = JpegHuffman.of(counts, symbols, tc == 1);
+                JpegHuffman t = cached != null ? cached : JpegHuffman.of(counts, symbols, tc == 1);
+                if (cached == null) {
+                    keepTable(tc, data, p - 17 - total, 17 + total, t);
+                }
                 if (tc == 0) {
                     dcTables[th] = t;
                 } else {
@@ -292,6 +296,36 @@ final class JpegDecoder {
             }
         }
         pos = segEnd;
+    }
+
+    /**
+     * Huffman tables of earlier images, by their DHT bytes (class and number, counts, symbols): photos from one
+     * camera or encoder repeat the same tables, and building one costs more than a small image's MCU row.
+     */
+    private final byte[][] tableKeys = new byte[TABLE_CACHE][];
+    private final JpegHuffman[] tableValues = new JpegHuffman[TABLE_CACHE];
+    private int tableNext;
+    private static final int TABLE_CACHE = 8;
+
+    /** The table an earlier image built from the same {@code len} bytes at {@code data[off]}, or null. */
+    private JpegHuffman cachedTable(int tc, byte[] data, int off, int len) {
+        for (int i = 0; i < TABLE_CACHE; i++) {
+            byte[] k = tableKeys[i];
+            if (k != null && k.length == len + 1 && k[0] == tc
+                    && Arrays.equals(k, 1, k.length, data, off, off + len)) {
+                return tableValues[i];
+            }
+        }
+        return null;
+    }
+
+    private void keepTable(int tc, byte[] data, int off, int len, JpegHuffman table) {
+        byte[] k = new byte[len + 1];
+        k[0] = (byte) tc;
+        System.arraycopy(data, off, k, 1, len);
+        tableKeys[tableNext] = k;
+        tableValues[tableNext] = table;
+        tableNext = (tableNext + 1) % TABLE_CACHE;
     }
 
     private void restartDefinition() throws ImageException {

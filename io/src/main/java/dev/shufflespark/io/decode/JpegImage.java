@@ -123,16 +123,7 @@ final class JpegImage implements RgbRows {
         }
         byte[][] src = this.src;
         int[] at = this.at;
-        for (int i = 0; i < n; i++) {
-            if (upH[i] == 1 && upV[i] == 1) {
-                src[i] = planes[i];
-                at[i] = y * strides[i] + from;
-            } else {
-                upsample(i, y);
-                src[i] = rows[i];
-                at[i] = from;
-            }
-        }
+        sources(y, from, to);
         int count = to - from;
         int o = off + 3 * from;
         switch (space) {
@@ -148,13 +139,65 @@ final class JpegImage implements RgbRows {
         }
     }
 
-    /** Component i's row y at the image's resolution, into rows[i]. */
-    private void upsample(int i, int y) {
+    /** YCbCr is converted straight into planes (on the Vector API when it is on). */
+    @Override
+    public boolean planar() {
+        return space == JpegHeader.ColourSpace.YCBCR;
+    }
+
+    @Override
+    public void planarRow(int y, int from, int to, byte[] r, byte[] g, byte[] b) {
+        if (space != JpegHeader.ColourSpace.YCBCR) {
+            RgbRows.super.planarRow(y, from, to, r, g, b);
+            return;
+        }
+        if (released) {
+            throw new IllegalStateException("the image was released: its planes hold another image now");
+        }
+        if (from < 0 || to > width || from > to) {
+            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + width);
+        }
+        sources(y, from, to);
+        byte[][] src = this.src;
+        int[] at = this.at;
+        if (VECTOR_COLOUR) {
+            VectorColour.ycbcrPlanes(src[0], at[0], src[1], at[1], src[2], at[2], r, g, b, from, to - from);
+        } else {
+            PixelConversion.ycbcrPlanes(src[0], at[0], src[1], at[1], src[2], at[2], r, g, b, from, to - from);
+        }
+    }
+
+    /** Whether {@link #planarRow} converts on the Vector API ({@link VectorColour}); loaded only then. */
+    private static final boolean VECTOR_COLOUR = dev.shufflespark.model.kernel.Simd.enabled()
+            && dev.shufflespark.model.kernel.Simd.bits() >= 256;
+
+    /** Each component's samples for columns {@code [from, to)} of row y: src[i] from at[i]. */
+    private void sources(int y, int from, int to) {
+        for (int i = 0; i < n; i++) {
+            if (upH[i] == 1 && upV[i] == 1) {
+                src[i] = planes[i];
+                at[i] = y * strides[i] + from;
+            } else {
+                upsample(i, y, from, to);
+                src[i] = rows[i];
+                at[i] = from;
+            }
+        }
+    }
+
+    /**
+     * Component i's row y at the image's resolution, into rows[i]: at least the columns {@code [from, to)},
+     * computed from the samples they depend on only (the rest of rows[i] is stale).
+     */
+    private void upsample(int i, int y, int from, int to) {
         byte[] plane = planes[i];
         byte[] out = rows[i];
         int w = widths[i];
         int stride = strides[i];
         int inRow = y / upV[i];
+        // The samples that the columns [from, to) come from.
+        int lo = Math.min(from / upH[i], w);
+        int hi = Math.min((to + upH[i] - 1) / upH[i], w);
         if (fancy[i] && upV[i] == 2) {
             // The nearer row and the next nearer (above for even rows, below for odd), edges repeated.
             int far = (y & 1) == 0 ? Math.max(inRow - 1, 0) : Math.min(inRow + 1, heights[i] - 1);
@@ -162,45 +205,59 @@ final class JpegImage implements RgbRows {
             int p1 = far * stride;
             if (upH[i] == 1) {
                 int bias = (y & 1) == 0 ? 1 : 2;
-                for (int x = 0; x < w; x++) {
+                for (int x = lo; x < hi; x++) {
                     out[x] = (byte) (((plane[p0 + x] & 0xff) * 3 + (plane[p1 + x] & 0xff) + bias) >> 2);
                 }
                 return;
             }
             int[] cs = colsum;
-            for (int x = 0; x < w; x++) {
+            int csLo = Math.max(lo - 1, 0);
+            int csHi = Math.min(hi + 1, w);
+            for (int x = csLo; x < csHi; x++) {
                 cs[x] = (plane[p0 + x] & 0xff) * 3 + (plane[p1 + x] & 0xff);
             }
-            out[0] = (byte) ((cs[0] * 4 + 8) >> 4);
-            out[1] = (byte) ((cs[0] * 3 + cs[1] + 7) >> 4);
-            for (int x = 1; x < w - 1; x++) {
+            int l = w - 1;
+            int x = lo;
+            if (x == 0 && x < hi) {
+                out[0] = (byte) ((cs[0] * 4 + 8) >> 4);
+                out[1] = (byte) ((cs[0] * 3 + cs[1] + 7) >> 4);
+                x = 1;
+            }
+            for (int end = Math.min(hi, l); x < end; x++) {
                 int t = cs[x] * 3;
                 out[2 * x] = (byte) ((t + cs[x - 1] + 8) >> 4);
                 out[2 * x + 1] = (byte) ((t + cs[x + 1] + 7) >> 4);
             }
-            int l = w - 1;
-            out[2 * l] = (byte) ((cs[l] * 3 + cs[l - 1] + 8) >> 4);
-            out[2 * l + 1] = (byte) ((cs[l] * 4 + 7) >> 4);
+            if (hi == w && l > 0) {
+                out[2 * l] = (byte) ((cs[l] * 3 + cs[l - 1] + 8) >> 4);
+                out[2 * l + 1] = (byte) ((cs[l] * 4 + 7) >> 4);
+            }
             return;
         }
         int p = inRow * stride;
         if (fancy[i]) { // h2v1
-            int first = plane[p] & 0xff;
-            out[0] = (byte) first;
-            out[1] = (byte) ((first * 3 + (plane[p + 1] & 0xff) + 2) >> 2);
-            for (int x = 1; x < w - 1; x++) {
+            int l = w - 1;
+            int x = lo;
+            if (x == 0 && x < hi) {
+                int first = plane[p] & 0xff;
+                out[0] = (byte) first;
+                out[1] = (byte) ((first * 3 + (plane[p + 1] & 0xff) + 2) >> 2);
+                x = 1;
+            }
+            for (int end = Math.min(hi, l); x < end; x++) {
                 int t = (plane[p + x] & 0xff) * 3;
                 out[2 * x] = (byte) ((t + (plane[p + x - 1] & 0xff) + 1) >> 2);
                 out[2 * x + 1] = (byte) ((t + (plane[p + x + 1] & 0xff) + 2) >> 2);
             }
-            int l = w - 1;
-            int last = plane[p + l] & 0xff;
-            out[2 * l] = (byte) ((last * 3 + (plane[p + l - 1] & 0xff) + 1) >> 2);
-            out[2 * l + 1] = (byte) last;
+            if (hi == w && l > 0) {
+                int last = plane[p + l] & 0xff;
+                out[2 * l] = (byte) ((last * 3 + (plane[p + l - 1] & 0xff) + 1) >> 2);
+                out[2 * l + 1] = (byte) last;
+            }
             return;
         }
         int f = upH[i];
-        for (int x = 0, o = 0; x < w; x++) {
+        for (int x = lo, o = lo * f; x < hi; x++) {
             byte v = plane[p + x];
             for (int k = 0; k < f; k++) {
                 out[o++] = v;

@@ -145,6 +145,30 @@ final class PixelConversion {
         }
     }
 
+    /**
+     * {@link #ycbcrRow} into three planes: sample {@code i} of the row to {@code r[at + i]}, {@code g[at + i]},
+     * {@code b[at + i]}.
+     */
+    static void ycbcrPlanes(byte[] ys, int yOff, byte[] cbs, int cbOff, byte[] crs, int crOff, byte[] r, byte[] g,
+                            byte[] b, int at, int n) {
+        int[] crR = CR_R, cbB = CB_B, crG = CR_G, cbG = CB_G;
+        byte[] clip = CLIP;
+        for (int x = 0; x < n; x++) {
+            int luma = (ys[yOff + x] & 0xff) + CLIP_OFFSET;
+            int cb = cbs[cbOff + x] & 0xff;
+            int cr = crs[crOff + x] & 0xff;
+            r[at + x] = clip[luma + crR[cr]];
+            g[at + x] = clip[luma + ((cbG[cb] + crG[cr]) >> SCALEBITS)];
+            b[at + x] = clip[luma + cbB[cb]];
+        }
+    }
+
+    /** libjpeg's {@code jdcolor.c} factors in 16-bit fixed point: Cr to R, Cb to B, Cr and Cb to G. */
+    static final int CR_R_FACTOR = fix(1.40200);
+    static final int CB_B_FACTOR = fix(1.77200);
+    static final int CR_G_FACTOR = fix(0.71414);
+    static final int CB_G_FACTOR = fix(0.34414);
+
     /** libjpeg's {@code ycck_cmyk_convert} for the first three planes: 255 - RGB, clamped, into out[0..2]. */
     static void ycbcrToInvertedRow(byte[] ys, int yOff, byte[] cbs, int cbOff, byte[] crs, int crOff, byte[][] out,
                                    int n) {

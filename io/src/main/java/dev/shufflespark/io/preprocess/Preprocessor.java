@@ -32,8 +32,17 @@ public final class Preprocessor {
     /** Which input channel (0 R, 1 G, 2 B) each output plane takes. */
     private final int[] planeChannel;
     private final boolean bgr;
+    /** Whether the vertical pass of the fused path runs on the Vector API ({@link VectorResample}). */
+    private static final boolean VECTOR = dev.shufflespark.model.kernel.Simd.enabled()
+            && dev.shufflespark.model.kernel.Simd.bits() >= 256;
     private byte[] scratch = new byte[0];
     private byte[] rowBuffer = new byte[0];
+    /** The last coefficients of each axis: a task's images often share their size. */
+    private final Resampler.Cache horizontalCache = new Resampler.Cache();
+    private final Resampler.Cache verticalCache = new Resampler.Cache();
+    /** With rowBuffer (red), the row planes of {@link RgbRows#planarRow}. */
+    private byte[] green = new byte[0];
+    private byte[] blue = new byte[0];
     private int[] sums = new int[0];
 
     public Preprocessor(PreprocessSettings settings) {
@@ -124,8 +133,8 @@ public final class Preprocessor {
             return;
         }
         Resampler vertical = !needV ? null : scaled
-                ? Resampler.scaled(image.height(), image.scale(), view.height(), view.yStride() < 0, outH, top, ch)
-                : Resampler.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch);
+                ? verticalCache.scaled(image.height(), image.scale(), view.height(), view.yStride() < 0, outH, top, ch)
+                : verticalCache.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch);
         if (!needH) {
             // Vertical only: straight from the decoded pixels.
             verticalPass(vertical, src, view.origin() + left * view.xStride(), view.xStride(), view.yStride(),
@@ -133,8 +142,8 @@ public final class Preprocessor {
             return;
         }
         Resampler horizontal = scaled
-                ? Resampler.scaled(image.width(), image.scale(), view.width(), view.xStride() < 0, outW, left, cw)
-                : Resampler.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
+                ? horizontalCache.scaled(image.width(), image.scale(), view.width(), view.xStride() < 0, outW, left, cw)
+                : horizontalCache.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
         int rowFirst = needV ? vertical.lowest() : top;
         int rowEnd = needV ? vertical.highest() : top + ch;
         int rowCount = rowEnd - rowFirst;
@@ -151,6 +160,41 @@ public final class Preprocessor {
         if (fused && rowBuffer.length < 3 * storedW) {
             rowBuffer = new byte[3 * storedW];
         }
+        if (fused && rows.planar()) {
+            planarHorizontalPass(rows, horizontal, rowFirst, rowCount, from, to, storedW, storedH, view.yStride() > 0,
+                    view.xStride() > 0, cw, temp, planeSize);
+        } else {
+            packedHorizontalPass(rows, src, view, horizontal, fused, rowFirst, rowCount, from, to, storedW, storedH,
+                    cw, temp, planeSize);
+        }
+        for (int c = 0; c < 3; c++) {
+            // Output plane p takes input channel planeChannel[p]; the mapping is its own inverse.
+            int p = planeChannel[c];
+            int table = p * 256;
+            int outPlane = offset + p * plane;
+            int in = c * planeSize;
+            if (!needV) {
+                for (int i = 0; i < plane; i++) {
+                    out[outPlane + i] = normalised[table + (temp[in + i] & 0xff)];
+                }
+            } else if (VECTOR) {
+                VectorResample.verticalPlane(vertical, temp, in, cw, ch, out, outPlane,
+                        settings.range() == PreprocessSettings.Range.UNIT, settings.mean()[planeChannel[p]],
+                        settings.std()[planeChannel[p]], rowFirst);
+            } else {
+                verticalPlane(vertical, temp, in, cw, ch, out, outPlane, table, rowFirst);
+            }
+        }
+    }
+
+    /**
+     * The horizontal pass from packed RGB: rows of {@code rows} converted into the row buffer when
+     * {@code fused}, else the decoded pixels {@code src}; channel c's row r to {@code temp[c * planeSize + r *
+     * cw]}.
+     */
+    private void packedHorizontalPass(RgbRows rows, byte[] src, DecodedImage.View view, Resampler horizontal,
+                                      boolean fused, int rowFirst, int rowCount, int from, int to, int storedW,
+                                      int storedH, int cw, byte[] temp, int planeSize) {
         int xStride = view.xStride();
         for (int r = 0; r < rowCount; r++) {
             int rowStart;
@@ -179,18 +223,42 @@ public final class Preprocessor {
                 temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
             }
         }
-        for (int c = 0; c < 3; c++) {
-            // Output plane p takes input channel planeChannel[p]; the mapping is its own inverse.
-            int p = planeChannel[c];
-            int table = p * 256;
-            int outPlane = offset + p * plane;
-            int in = c * planeSize;
-            if (!needV) {
-                for (int i = 0; i < plane; i++) {
-                    out[outPlane + i] = normalised[table + (temp[in + i] & 0xff)];
+    }
+
+    /**
+     * The horizontal pass from rows that {@code rows} converts into planes ({@link RgbRows#planar}): the same
+     * sums as {@link #packedHorizontalPass}, reading R, G and B from three row buffers.
+     */
+    private void planarHorizontalPass(RgbRows rows, Resampler horizontal, int rowFirst, int rowCount, int from,
+                                      int to, int storedW, int storedH, boolean down, boolean right, int cw,
+                                      byte[] temp, int planeSize) {
+        byte[] red = rowBuffer;
+        if (green.length < storedW) {
+            green = new byte[storedW];
+            blue = new byte[storedW];
+        }
+        byte[] green = this.green;
+        byte[] blue = this.blue;
+        int xs = right ? 1 : -1;
+        int rowStart = right ? 0 : storedW - 1;
+        for (int r = 0; r < rowCount; r++) {
+            int displayed = rowFirst + r;
+            rows.planarRow(down ? displayed : storedH - 1 - displayed, from, to, red, green, blue);
+            int t = r * cw;
+            for (int x = 0; x < cw; x++) {
+                int n = horizontal.count[x];
+                int k = x * horizontal.stride;
+                int p = rowStart + horizontal.first[x] * xs;
+                int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
+                for (int i = 0; i < n; i++, p += xs) {
+                    int w = horizontal.weights[k + i];
+                    s0 += (red[p] & 0xff) * w;
+                    s1 += (green[p] & 0xff) * w;
+                    s2 += (blue[p] & 0xff) * w;
                 }
-            } else {
-                verticalPlane(vertical, temp, in, cw, ch, out, outPlane, table, rowFirst);
+                temp[t + x] = (byte) Resampler.clip8(s0);
+                temp[planeSize + t + x] = (byte) Resampler.clip8(s1);
+                temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
             }
         }
     }
@@ -199,7 +267,7 @@ public final class Preprocessor {
      * Vertical resampling of one channel plane ({@code cw} bytes a row, row y at {@code in + (y - rowOrigin) *
      * cw}) into one normalised output plane. The taps run outermost so that each is a pass along a row.
      */
-    private void verticalPlane(Resampler v, byte[] src, int in, int cw, int ch, float[] out, int outPlane,
+    void verticalPlane(Resampler v, byte[] src, int in, int cw, int ch, float[] out, int outPlane,
                                int table, int rowOrigin) {
         if (sums.length < cw) {
             sums = new int[cw];

@@ -168,4 +168,46 @@ final class Resampler {
         }
         return hi;
     }
+
+    /** The last coefficients asked for, kept for the next call with the same arguments. Not thread-safe. */
+    static final class Cache {
+        private final double[] key = new double[7];
+        private boolean scaledKey;
+        private Resampler last;
+
+        Resampler bilinear(int inSize, double in0, double in1, int outSize, int from, int n) {
+            if (last == null || scaledKey || !same(inSize, in0, in1, outSize, from, n, 0)) {
+                last = Resampler.bilinear(inSize, in0, in1, outSize, from, n);
+                keep(false, inSize, in0, in1, outSize, from, n, 0);
+            }
+            return last;
+        }
+
+        Resampler scaled(int full, int scale, int decoded, boolean flipped, int outSize, int from, int n) {
+            if (last == null || !scaledKey || !same(full, scale, decoded, outSize, from, n, flipped ? 1 : 0)) {
+                last = Resampler.scaled(full, scale, decoded, flipped, outSize, from, n);
+                keep(true, full, scale, decoded, outSize, from, n, flipped ? 1 : 0);
+            }
+            return last;
+        }
+
+        private boolean same(double a, double b, double c, double d, double e, double f, double g) {
+            // compared as bits: -0.0 and 0.0, or two NaNs, are told apart or matched as their bits say
+            return Double.doubleToLongBits(key[0]) == Double.doubleToLongBits(a)
+                    && Double.doubleToLongBits(key[1]) == Double.doubleToLongBits(b)
+                    && Double.doubleToLongBits(key[2]) == Double.doubleToLongBits(c)
+                    && key[3] == d && key[4] == e && key[5] == f && key[6] == g;
+        }
+
+        private void keep(boolean scaled, double a, double b, double c, double d, double e, double f, double g) {
+            scaledKey = scaled;
+            key[0] = a;
+            key[1] = b;
+            key[2] = c;
+            key[3] = d;
+            key[4] = e;
+            key[5] = f;
+            key[6] = g;
+        }
+    }
 }

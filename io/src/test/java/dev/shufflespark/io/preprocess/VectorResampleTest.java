@@ -1,0 +1,54 @@
+package dev.shufflespark.io.preprocess;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.shufflespark.model.kernel.Simd;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link VectorResample}'s vertical pass against the scalar one of {@link Preprocessor}, bit for bit, over whole
+ * output arrays (so that a stray write fails): plane widths 1 to 40 (tails of every length), shrinking and
+ * enlarging, windows at the edges, both value ranges and random means and deviations.
+ */
+class VectorResampleTest {
+
+    @Test
+    void verticalPlaneMatchesTheScalarPass() {
+        assumeTrue(Simd.enabled() && Simd.bits() >= 256, "no 256-bit Vector API");
+        Random random = new Random(3);
+        for (int t = 0; t < 3000; t++) {
+            int cw = 1 + t % 40;
+            int inRows = 1 + random.nextInt(60);
+            int outRows = 1 + random.nextInt(60);
+            int ch = 1 + random.nextInt(outRows);
+            int top = random.nextInt(outRows - ch + 1);
+            boolean unit = random.nextBoolean();
+            float[] mean = {random.nextFloat(), random.nextFloat() * 200, random.nextFloat()};
+            float[] std = {0.1f + random.nextFloat(), 0.1f + random.nextFloat() * 60, 0.1f + random.nextFloat()};
+            PreprocessSettings settings = new PreprocessSettings(Math.max(ch, cw), ch, cw, mean, std,
+                    unit ? PreprocessSettings.Range.UNIT : PreprocessSettings.Range.BYTE,
+                    PreprocessSettings.Channels.RGB);
+            Preprocessor pre = new Preprocessor(settings);
+            Resampler v = Resampler.bilinear(inRows, 0, inRows, outRows, top, ch);
+            int rowFirst = v.lowest();
+            int rows = v.highest() - rowFirst;
+            int in = random.nextInt(5);
+            byte[] src = new byte[in + rows * cw + random.nextInt(3)];
+            random.nextBytes(src);
+            int plane = random.nextInt(3);
+            int outPlane = random.nextInt(7);
+            float[] scalar = new float[outPlane + ch * cw + 5];
+            Arrays.fill(scalar, -7f);
+            float[] vector = scalar.clone();
+            pre.verticalPlane(v, src, in, cw, ch, scalar, outPlane, plane * 256, rowFirst);
+            VectorResample.verticalPlane(v, src, in, cw, ch, vector, outPlane, unit, mean[plane], std[plane],
+                    rowFirst);
+            int c = t;
+            assertArrayEquals(scalar, vector, () -> "case " + c + ": " + cw + " wide, " + inRows + " to " + outRows
+                    + " rows");
+        }
+    }
+}
