@@ -206,22 +206,7 @@ public final class Preprocessor {
             } else {
                 rowStart = view.origin() + (rowFirst + r) * view.yStride();
             }
-            int t = r * cw;
-            for (int x = 0; x < cw; x++) {
-                int n = horizontal.count[x];
-                int k = x * horizontal.stride;
-                int p = rowStart + horizontal.first[x] * xStride;
-                int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
-                for (int i = 0; i < n; i++, p += xStride) {
-                    int w = horizontal.weights[k + i];
-                    s0 += (src[p] & 0xff) * w;
-                    s1 += (src[p + 1] & 0xff) * w;
-                    s2 += (src[p + 2] & 0xff) * w;
-                }
-                temp[t + x] = (byte) Resampler.clip8(s0);
-                temp[planeSize + t + x] = (byte) Resampler.clip8(s1);
-                temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
-            }
+            horizontalRow(horizontal, src, src, src, 1, 2, rowStart, xStride, cw, temp, r * cw, planeSize);
         }
     }
 
@@ -244,22 +229,32 @@ public final class Preprocessor {
         for (int r = 0; r < rowCount; r++) {
             int displayed = rowFirst + r;
             rows.planarRow(down ? displayed : storedH - 1 - displayed, from, to, red, green, blue);
-            int t = r * cw;
-            for (int x = 0; x < cw; x++) {
-                int n = horizontal.count[x];
-                int k = x * horizontal.stride;
-                int p = rowStart + horizontal.first[x] * xs;
-                int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
-                for (int i = 0; i < n; i++, p += xs) {
-                    int w = horizontal.weights[k + i];
-                    s0 += (red[p] & 0xff) * w;
-                    s1 += (green[p] & 0xff) * w;
-                    s2 += (blue[p] & 0xff) * w;
-                }
-                temp[t + x] = (byte) Resampler.clip8(s0);
-                temp[planeSize + t + x] = (byte) Resampler.clip8(s1);
-                temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
+            horizontalRow(horizontal, red, green, blue, 0, 0, rowStart, xs, cw, temp, r * cw, planeSize);
+        }
+    }
+
+    /**
+     * The horizontal sums of one row, for both passes: pixel p's R, G and B at {@code red[p]}, {@code green[p +
+     * greenOff]} and {@code blue[p + blueOff]}, the row's pixel 0 at {@code rowStart} and the next {@code step}
+     * further; output column x of channel c to {@code temp[c * planeSize + t + x]}.
+     */
+    private static void horizontalRow(Resampler horizontal, byte[] red, byte[] green, byte[] blue, int greenOff,
+                                      int blueOff, int rowStart, int step, int cw, byte[] temp, int t,
+                                      int planeSize) {
+        for (int x = 0; x < cw; x++) {
+            int n = horizontal.count[x];
+            int k = x * horizontal.stride;
+            int p = rowStart + horizontal.first[x] * step;
+            int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
+            for (int i = 0; i < n; i++, p += step) {
+                int w = horizontal.weights[k + i];
+                s0 += (red[p] & 0xff) * w;
+                s1 += (green[p + greenOff] & 0xff) * w;
+                s2 += (blue[p + blueOff] & 0xff) * w;
             }
+            temp[t + x] = (byte) Resampler.clip8(s0);
+            temp[planeSize + t + x] = (byte) Resampler.clip8(s1);
+            temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
         }
     }
 
