@@ -13,6 +13,7 @@ import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
+import dev.shufflespark.job.model.EngineCache;
 import dev.shufflespark.job.output.Committer;
 import dev.shufflespark.job.output.LabelSchema;
 import dev.shufflespark.job.output.RowFiles;
@@ -269,10 +270,11 @@ public final class ClassifyJob {
          * In local mode, the tasks' code run on the bundled JPEG photographs while the driver gets the units ready
          * ({@link ShuffleNetClassifier#rehearse}), so that the first tasks do not run it cold. Never on the user's
          * own inputs: one that makes a decoder hang or spin would cost its time limit, or an abandoned thread,
-         * twice. Without the bundled samples (a job jar under spark-submit) there is no rehearsal.
+         * twice. Without the bundled samples (a job jar under spark-submit), or with the warm-up off (the default of a
+         * local run), there is no rehearsal, and the samples are not listed.
          */
         private void rehearse(ShuffleNetClassifier classifier) {
-            if (!ClusterApp.isLocal(spark.sparkContext().master())) {
+            if (!ClusterApp.isLocal(spark.sparkContext().master()) || !EngineCache.warmUpEnabled()) {
                 return;
             }
             Optional<Path> samples = ProjectLayout.samples();
