@@ -66,6 +66,9 @@ final class JpegEntropyDecoder extends JpegBitReader {
         this.mcusX = mcusX;
         this.mcusY = mcusY;
         this.deadline = deadline;
+        // A block holds its coefficients until it is transformed, which clears them: a decode that failed
+        // inside a block left some behind.
+        Arrays.fill(block, 0);
     }
 
     /** Ends the image: drops the reference to its bytes. */
