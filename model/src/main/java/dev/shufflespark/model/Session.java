@@ -21,6 +21,8 @@ public final class Session {
     private final Frame frame;
     private final float[] logits;
     private final Map<String, float[]> kept = new LinkedHashMap<>();
+    /** Per image of a batch, the program's first steps bound to it ({@link Program#stepsForImage}). */
+    private final Step[][] imageSteps;
     private int lastBatch;
 
     Session(Engine engine, Program program, int maxBatch) {
@@ -35,6 +37,10 @@ public final class Session {
         this.frame = new Frame(slots, new float[program.scratchFloats()]);
         this.logits = new float[maxBatch * program.outputShape().channels()];
         program.kept().forEach((name, a) -> kept.put(name, new float[Math.multiplyExact(a.shape().size(), maxBatch)]));
+        this.imageSteps = new Step[maxBatch][];
+        for (int n = 0; n < maxBatch; n++) {
+            imageSteps[n] = program.stepsForImage(n);
+        }
     }
 
     public int maxBatch() {
@@ -80,8 +86,15 @@ public final class Session {
         }
         frame.slots[0] = input;
         try {
-            for (Step step : program.steps()) {
-                step.run(frame, batch);
+            // the large planes image by image, so that one image's values stay in cache; the rest over the batch
+            for (int n = 0; n < batch; n++) {
+                for (Step step : imageSteps[n]) {
+                    step.run(frame, 1);
+                }
+            }
+            Step[] steps = program.steps();
+            for (int i = program.imageSteps(); i < steps.length; i++) {
+                steps[i].run(frame, batch);
             }
         } finally {
             frame.slots[0] = null;

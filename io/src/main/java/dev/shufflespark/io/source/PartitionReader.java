@@ -37,7 +37,8 @@ import org.apache.hadoop.util.functional.FutureIO;
  *     }
  * }
  * }</pre>
- * One encoded-bytes buffer is reused for every image, and our JPEG decoder's planes are reused from one image
+ * One encoded-bytes buffer is reused for every image (and, through {@link ArrayShelf}, by the next reader of
+ * the JVM once this one is closed), and our JPEG decoder's planes are reused from one image
  * to the next; nothing per image is allocated beyond what decoding needs. Images are decoded through a {@link DecodeGuard}: a decoder's {@link Error} or a decode past the time
  * limit is the image's failure (DECODE_FAILED, OUT_OF_MEMORY, TIMED_OUT), as is an {@link OutOfMemoryError}
  * while preprocessing. Not thread-safe: one reader per task.
@@ -53,7 +54,7 @@ public final class PartitionReader implements AutoCloseable {
     private final boolean ownsGuard;
     private final Preprocessor preprocessor;
     private final ListingOptions listing;
-    private byte[] buffer = new byte[1 << 16];
+    private byte[] buffer = ArrayShelf.bytes(1 << 16); // back on the shelf at close, unless abandoned
     private int next;
     private InputFile tarFile;
     private InputStream tarStream;
@@ -269,10 +270,10 @@ public final class PartitionReader implements AutoCloseable {
         long t1 = System.nanoTime();
         DecodedImage image;
         try {
-            image = guard.decode(data, off, len, name, preprocessor.resizeTarget());
+            image = guard.decode(data, off, len, name, preprocessor.resizeTarget(), preprocessor);
         } catch (ImageException e) {
             if (e.reason() == Reason.TIMED_OUT && data == buffer) {
-                buffer = new byte[1 << 16]; // the timed-out decode's thread may still be reading the old one
+                buffer = new byte[1 << 16]; // the timed-out decode's thread may still read the old one: never shelved
             }
             return new ImageResult(path, member, len, -1, -1, null, e.reason(), e.getMessage(), 0, readNanos,
                     System.nanoTime() - t1, 0);
@@ -340,6 +341,10 @@ public final class PartitionReader implements AutoCloseable {
     @Override
     public void close() {
         closeTar();
+        if (buffer != null) {
+            ArrayShelf.put(buffer);
+            buffer = null;
+        }
         if (ownsGuard) {
             guard.close();
         }

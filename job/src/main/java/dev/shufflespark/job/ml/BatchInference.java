@@ -1,5 +1,6 @@
 package dev.shufflespark.job.ml;
 
+import dev.shufflespark.io.source.ArrayShelf;
 import dev.shufflespark.io.source.ImageResult;
 import dev.shufflespark.model.Session;
 import dev.shufflespark.model.plan.Graph;
@@ -29,7 +30,7 @@ final class BatchInference implements Iterator<Classified> {
     private final int topK;
     private final boolean probabilities;
     private final boolean features;
-    private final float[] batch;
+    private float[] batch; // from the shelf, and back there at close
     private final List<Object> tags = new ArrayList<>();
     private final List<ImageResult> results = new ArrayList<>();
     private final ArrayDeque<Classified> ready = new ArrayDeque<>();
@@ -44,7 +45,19 @@ final class BatchInference implements Iterator<Classified> {
         this.topK = topK;
         this.probabilities = probabilities;
         this.features = features;
-        this.batch = new float[session.maxBatch() * imageFloats];
+        this.batch = ArrayShelf.floats(session.maxBatch() * imageFloats);
+    }
+
+    /**
+     * Puts the batch array back on the shelf for the next task; call it once the last outcome is out (outcomes
+     * hold no reference to it). Nothing may be read after it.
+     */
+    void close() {
+        if (batch != null) {
+            ArrayShelf.put(batch);
+            batch = null;
+            exhausted = true;
+        }
     }
 
     @Override

@@ -115,6 +115,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
                 }
                 done = true;
                 closeAll.run();
+                inference.close();
                 EngineCache.release(id, session);
                 PartitionStats stats = recorder.finish();
                 if (statistics != null) {

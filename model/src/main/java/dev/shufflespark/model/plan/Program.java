@@ -39,9 +39,26 @@ public final class Program {
     private final Activation output;
     private final Map<String, Activation> kept;
     private final int concatCopies;
+    private final Graph graph;
+    private final Shape[] shapes;
+    private final boolean[] pooled;
+    private final Activation[] acts;
+    private final boolean[] imageLocal;
+    private final int[] imageStepNodes;
 
-    private Program(Shape inputShape, Step[] steps, String[] stepNames, int[] slotFloats, int scratchFloats,
-                    Activation output, Map<String, Activation> kept, int concatCopies) {
+    private Program(Graph graph, Shape[] shapes, boolean[] pooled, Activation[] acts, boolean[] imageLocal,
+                    int[] imageStepNodes, Step[] steps, String[] stepNames, int[] slotFloats, int scratchFloats,
+                    int concatCopies) {
+        this.graph = graph;
+        this.shapes = shapes;
+        this.pooled = pooled;
+        this.acts = acts;
+        this.imageLocal = imageLocal;
+        this.imageStepNodes = imageStepNodes;
+        Shape inputShape = shapes[Graph.INPUT];
+        Activation output = acts[graph.output()];
+        Map<String, Activation> kept = new LinkedHashMap<>();
+        graph.kept().forEach((name, v) -> kept.put(name, acts[v]));
         this.kept = Collections.unmodifiableMap(kept);
         this.concatCopies = concatCopies;
         this.inputShape = inputShape;
@@ -91,6 +108,39 @@ public final class Program {
         return concatCopies;
     }
 
+    /**
+     * How many of the first {@link #steps} a session runs image by image ({@link #stepsForImage}), the rest over
+     * the whole batch; 0 when every step runs over the batch.
+     */
+    public int imageSteps() {
+        return imageStepNodes.length;
+    }
+
+    /**
+     * The first {@link #imageSteps} steps bound to image {@code image} of a batch, to run with a batch of 1. They
+     * read the input and write every value that a later step reads at that image's place; a value that only they
+     * use stays at image 0's place, so that each image's pass reuses the same memory. Compiles new steps (it
+     * allocates): a session asks once per image, when it is created.
+     */
+    public Step[] stepsForImage(int image) {
+        if (image == 0) {
+            return Arrays.copyOf(steps, imageStepNodes.length);
+        }
+        Activation[] at = new Activation[acts.length];
+        for (int v = 0; v < acts.length; v++) {
+            Activation a = acts[v];
+            if (a != null) {
+                at[v] = imageLocal[v] ? a : new Activation(a.slot(), a.imageStride(),
+                        offsetBy(a.planes(), Math.multiplyExact(image, a.imageStride())), a.shape());
+            }
+        }
+        Step[] s = new Step[imageStepNodes.length];
+        for (int j = 0; j < s.length; j++) {
+            s[j] = compileStep(graph.nodes(), imageStepNodes[j], at, shapes, pooled);
+        }
+        return s;
+    }
+
     /** A buffer of planes that some values share (through views and in-place concatenation). */
     private static final class Buffer {
         final int planes;
@@ -110,6 +160,26 @@ public final class Program {
     }
 
     public static Program compile(Graph graph, int height, int width) {
+        return compile(graph, height, width, IMAGE_BY_IMAGE_PLANE);
+    }
+
+    /**
+     * Planes of at least this many pixels (28 x 28) are read image by image ({@link #compile(Graph, int, int,
+     * int)}). One ShuffleNet image's values at 56 x 56 and 28 x 28 take 0.5-1 MB, about a core's L2: a batch of
+     * them, layer by layer, streams from L3 at every layer, where one image's pass keeps them in L2. The later
+     * layers (14 x 14, 7 x 7, the classifier) gain from the batch: their tail pixels are gathered across images
+     * and the classifier's weights are read once per batch.
+     */
+    static final int IMAGE_BY_IMAGE_PLANE = 28 * 28;
+
+    /**
+     * Compiles {@code graph} for {@code height x width} images. Every node up to the last one that reads a plane
+     * of at least {@code imageByImagePlane} pixels runs image by image ({@link #stepsForImage}), the rest over the
+     * batch; {@link Integer#MAX_VALUE} runs every step over the batch. The values those first nodes pass to the
+     * rest are planned to live from the start of the run, so that the next image's pass does not reuse their
+     * memory; so {@link #steps} also run over a whole batch, layer by layer, on the same buffers.
+     */
+    static Program compile(Graph graph, int height, int width, int imageByImagePlane) {
         Shape[] shapes = graph.shapes(height, width);
         List<Graph.Node> nodes = graph.nodes();
         Graph.Node[] producers = graph.producers();
@@ -202,13 +272,36 @@ public final class Program {
             buffers.get(bufferOf[k.getValue()]).lastRead = nodes.size();
         }
 
+        // Nodes [0, split) run image by image: a value they pass on must outlive every image's pass.
+        int split = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            for (Shape in : Graph.inputShapes(nodes.get(i), shapes)) {
+                if (in.planeSize() >= imageByImagePlane) {
+                    split = i + 1;
+                }
+            }
+        }
+        if (split > 0 && split < nodes.size() && pooled[split - 1]) {
+            split++; // a fused convolution and its pool stay together
+        }
+        boolean[] localBuffer = new boolean[buffers.size()];
+        for (int b = 1; b < buffers.size(); b++) {
+            Buffer buffer = buffers.get(b);
+            localBuffer[b] = buffer.lastRead < split;
+            if (buffer.firstWrite < split && buffer.lastRead >= split) {
+                buffer.firstWrite = 0;
+            }
+        }
+
         int[] slotFloats = assignSlots(buffers);
 
         Activation[] acts = new Activation[values];
+        boolean[] imageLocal = new boolean[values];
         for (int v = 0; v < values; v++) {
             if (planeOf[v] == null) {
                 continue;
             }
+            imageLocal[v] = localBuffer[bufferOf[v]];
             Buffer b = buffers.get(bufferOf[v]);
             int[] offsets = new int[planeOf[v].length];
             for (int c = 0; c < offsets.length; c++) {
@@ -219,6 +312,7 @@ public final class Program {
 
         List<Step> steps = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        List<Integer> imageStepNodes = new ArrayList<>();
         int scratch = 0;
         int concatCopies = 0;
         for (int i = 0; i < nodes.size(); i++) {
@@ -228,30 +322,55 @@ public final class Program {
             if (layer.viewMap(in) != null || pooled[i]) {
                 continue;
             }
+            steps.add(compileStep(nodes, i, acts, shapes, pooled));
+            if (i < split) {
+                imageStepNodes.add(i);
+            }
             if (i > 0 && pooled[i - 1]) {
                 Graph.Node convNode = nodes.get(i - 1);
                 Conv2d conv = (Conv2d) convNode.layer();
                 Pool2d pool = (Pool2d) layer;
-                steps.add(conv.compileWithMaxPool(acts[convNode.inputs()[0]], pool, acts[node.output()]));
                 names.add(conv.name() + "+" + pool.name());
                 scratch = Math.max(scratch, conv.scratchFloatsWithMaxPool(Graph.inputShapes(convNode, shapes), pool));
                 continue;
             }
-            Activation[] inActs = new Activation[node.inputs().length];
-            for (int k = 0; k < inActs.length; k++) {
-                inActs[k] = acts[node.inputs()[k]];
-            }
-            steps.add(layer.compile(inActs, acts[node.output()]));
             if (layer instanceof Concat) {
-                concatCopies += Concat.planesToCopy(inActs, acts[node.output()]);
+                concatCopies += Concat.planesToCopy(inputActivations(node, acts), acts[node.output()]);
             }
             names.add(layer.name());
             scratch = Math.max(scratch, layer.scratchFloats(in));
         }
-        Map<String, Activation> kept = new LinkedHashMap<>();
-        graph.kept().forEach((name, v) -> kept.put(name, acts[v]));
-        return new Program(shapes[Graph.INPUT], steps.toArray(new Step[0]), names.toArray(new String[0]),
-                slotFloats, scratch, acts[graph.output()], kept, concatCopies);
+        return new Program(graph, shapes, pooled, acts, imageLocal,
+                imageStepNodes.stream().mapToInt(Integer::intValue).toArray(), steps.toArray(new Step[0]),
+                names.toArray(new String[0]), slotFloats, scratch, concatCopies);
+    }
+
+    /** The step of node {@code i} (neither a view nor a convolution fused into the pool after it) on {@code acts}. */
+    private static Step compileStep(List<Graph.Node> nodes, int i, Activation[] acts, Shape[] shapes,
+                                    boolean[] pooled) {
+        Graph.Node node = nodes.get(i);
+        if (i > 0 && pooled[i - 1]) {
+            Graph.Node convNode = nodes.get(i - 1);
+            Conv2d conv = (Conv2d) convNode.layer();
+            return conv.compileWithMaxPool(acts[convNode.inputs()[0]], (Pool2d) node.layer(), acts[node.output()]);
+        }
+        return node.layer().compile(inputActivations(node, acts), acts[node.output()]);
+    }
+
+    private static Activation[] inputActivations(Graph.Node node, Activation[] acts) {
+        Activation[] in = new Activation[node.inputs().length];
+        for (int k = 0; k < in.length; k++) {
+            in[k] = acts[node.inputs()[k]];
+        }
+        return in;
+    }
+
+    private static int[] offsetBy(int[] offsets, int by) {
+        int[] a = new int[offsets.length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = Math.addExact(offsets[i], by);
+        }
+        return a;
     }
 
     /**

@@ -8,9 +8,12 @@ import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
 import dev.shufflespark.model.TestInputs;
+import dev.shufflespark.model.layer.Activation;
 import dev.shufflespark.model.layer.Conv2d;
+import dev.shufflespark.model.layer.Frame;
 import dev.shufflespark.model.layer.Pool2d;
 import dev.shufflespark.model.layer.Shape;
+import dev.shufflespark.model.layer.Step;
 import java.util.Arrays;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
@@ -172,5 +175,90 @@ class ProgramTest {
             assertEquals(TestInputs.argmax(expected, n * 1000, 1000), TestInputs.argmax(actual, n * 1000, 1000),
                     "image " + n + " top-1");
         }
+    }
+
+    @Test
+    void theLargePlanesRunImageByImage() {
+        for (String name : new String[] {"shufflenet_v1_g3_x1_0", "shufflenet_v2_x1_0"}) {
+            Engine e = Model.builtin(name).engine();
+            Program p = e.program(224, 224);
+            String[] names = p.stepNames();
+            // the stem and the 28 x 28 stage image by image; the 14 x 14 and 7 x 7 stages and the classifier not
+            assertTrue(p.imageSteps() > 0 && names[0].startsWith("conv1"), name + ": " + p.imageSteps());
+            assertTrue(names[p.imageSteps() - 1].startsWith("stage3.0."), name + ": " + names[p.imageSteps() - 1]);
+            assertTrue(names[names.length - 1].equals("fc"), name);
+            assertEquals(0, Program.compile(e.graph(), 224, 224, Integer.MAX_VALUE).imageSteps(), name);
+            assertEquals(1, e.program(64, 64).imageSteps(), name + " at 64 x 64: only the stem reads 28 x 28 or more");
+        }
+    }
+
+    /**
+     * A session runs the first steps image by image: its logits are those of every step over the whole batch,
+     * layer by layer, on the same buffers, and those of each image run alone. Within 1e-5 of the logit scale, as
+     * an image alone and in a batch in {@code PooledFeaturesTest}: over a batch, a 1x1 convolution of 14 x 14 or
+     * 7 x 7 gathers the pixels past its last whole block across images, and sums them in another order.
+     */
+    @Test
+    void imageByImageGivesTheLogitsOfTheBatchAndOfEachImageAlone() {
+        for (String name : new String[] {"shufflenet_v1_g3_x0_25", "shufflenet_v2_x0_5"}) {
+            Engine e = Model.builtin(name).engine();
+            Program p = e.program(224, 224);
+            assertTrue(p.imageSteps() > 0, name);
+            int batch = 3;
+            int size = 3 * 224 * 224;
+            float[] input = TestInputs.gaussian(batch * size, 7);
+            Session s = e.newSession(batch + 1, 224, 224);
+            // a run of more images first, so that what it left in the buffers does not count
+            s.run(TestInputs.gaussian((batch + 1) * size, 8), batch + 1);
+            float[] actual = s.run(input, batch).clone();
+            float[] layerByLayer = layerByLayer(p, input, batch);
+            int classes = 1000;
+            assertEquals(batch * classes, layerByLayer.length);
+            float batchScale = Math.max(1f, TestInputs.maxAbs(layerByLayer, batch * classes));
+            float batchDiff = TestInputs.maxAbsDiff(layerByLayer, actual, batch * classes);
+            assertTrue(batchDiff <= 1e-5f * batchScale, name + " layer by layer: max |diff| " + batchDiff
+                    + " at scale " + batchScale);
+            for (int n = 0; n < batch; n++) {
+                float[] alone = s.run(Arrays.copyOfRange(input, n * size, (n + 1) * size), 1);
+                float[] inBatch = Arrays.copyOfRange(actual, n * classes, (n + 1) * classes);
+                float scale = Math.max(1f, TestInputs.maxAbs(alone, classes));
+                float diff = TestInputs.maxAbsDiff(alone, inBatch, classes);
+                assertTrue(diff <= 1e-5f * scale, name + " image " + n + ": max |diff| " + diff + " at scale " + scale);
+                assertEquals(TestInputs.argmax(alone, 0, classes), TestInputs.argmax(inBatch, 0, classes));
+            }
+            float[] first = Arrays.copyOfRange(actual, 0, classes);
+            float[] second = Arrays.copyOfRange(actual, classes, 2 * classes);
+            assertTrue(TestInputs.maxAbsDiff(first, second, classes) > 1e-3f, name + ": images 0 and 1 differ");
+        }
+    }
+
+    @Test
+    void imageByImageRunAllocatesNothing() {
+        Session s = Model.builtin("shufflenet_v2_x0_5").engine().newSession(2, 224, 224);
+        float[] input = TestInputs.gaussian(2 * 3 * 224 * 224, 1);
+        assertAllocatesNothing(() -> s.run(input, 2), "100 warm runs of 224 x 224 images");
+    }
+
+    /** Every step of {@code p} over the whole batch, one after the other, on buffers of their own. */
+    private static float[] layerByLayer(Program p, float[] input, int batch) {
+        int[] floats = p.slotFloats();
+        float[][] slots = new float[floats.length][];
+        for (int i = 1; i < floats.length; i++) {
+            slots[i] = new float[floats[i] * batch];
+        }
+        slots[0] = input;
+        Frame frame = new Frame(slots, new float[p.scratchFloats()]);
+        for (Step step : p.steps()) {
+            step.run(frame, batch);
+        }
+        Activation out = p.output();
+        int classes = out.planes().length;
+        float[] logits = new float[batch * classes];
+        for (int n = 0; n < batch; n++) {
+            for (int c = 0; c < classes; c++) {
+                logits[n * classes + c] = out.buffer(frame)[out.base(n) + out.planes()[c]];
+            }
+        }
+        return logits;
     }
 }
