@@ -84,7 +84,16 @@ public final class DecodeGuard implements AutoCloseable {
      */
     public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide)
             throws ImageException {
-        DecodedImage own = decodeHere(data, off, len, name, targetShorterSide);
+        return decode(data, off, len, name, targetShorterSide, null);
+    }
+
+    /**
+     * {@link #decode(byte[], int, int, String, int)} of which only {@code region} will be read (null: all of it;
+     * see {@link ImageDecoder#decode(byte[], int, int, String, int, ReadRegion)}).
+     */
+    public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide, ReadRegion region)
+            throws ImageException {
+        DecodedImage own = decodeHere(data, off, len, name, targetShorterSide, region);
         if (own != null) {
             return own;
         }
@@ -123,10 +132,11 @@ public final class DecodeGuard implements AutoCloseable {
      * Our JPEG decoder on this thread, with the time limit as its deadline; null when the input is not a JPEG
      * that it decodes. An {@link Error} (running out of memory, say) is the image's failure, as on the worker.
      */
-    private DecodedImage decodeHere(byte[] data, int off, int len, String name, int target) throws ImageException {
+    private DecodedImage decodeHere(byte[] data, int off, int len, String name, int target, ReadRegion region)
+            throws ImageException {
         long deadline = System.nanoTime() + limitNanos;
         try {
-            return decoder.decode(data, off, len, name, target, ImageDecoder.Route.OWN_JPEG, deadline);
+            return decoder.decode(data, off, len, name, target, region, ImageDecoder.Route.OWN_JPEG, deadline);
         } catch (ImageException e) {
             if (e.reason() != Reason.TIMED_OUT) {
                 throw e;
@@ -254,7 +264,7 @@ public final class DecodeGuard implements AutoCloseable {
 
         void run() {
             try {
-                image = decoder.decode(data, off, len, name, target, ImageDecoder.Route.IMAGEIO,
+                image = decoder.decode(data, off, len, name, target, null, ImageDecoder.Route.IMAGEIO,
                         JpegDecoder.NO_DEADLINE);
             } catch (ImageException e) {
                 failure = e;

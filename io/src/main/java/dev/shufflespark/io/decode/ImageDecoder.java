@@ -101,7 +101,17 @@ public final class ImageDecoder implements AutoCloseable {
      */
     public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide)
             throws ImageException {
-        return decode(data, off, len, name, targetShorterSide, Route.ANY, JpegDecoder.NO_DEADLINE);
+        return decode(data, off, len, name, targetShorterSide, null, Route.ANY, JpegDecoder.NO_DEADLINE);
+    }
+
+    /**
+     * {@link #decode(byte[], int, int, String, int)} of which only {@code region} will be read (null: all of it):
+     * our JPEG decoder then transforms only the blocks that the region needs, and the image fails when asked
+     * for pixels outside it. Other decoders decode everything.
+     */
+    public DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide, ReadRegion region)
+            throws ImageException {
+        return decode(data, off, len, name, targetShorterSide, region, Route.ANY, JpegDecoder.NO_DEADLINE);
     }
 
     /**
@@ -109,11 +119,11 @@ public final class ImageDecoder implements AutoCloseable {
      * {@link Route#OWN_JPEG} leaves the input to ImageIO. Our JPEG decoder fails as TIMED_OUT once
      * {@link System#nanoTime} passes {@code deadline} ({@link JpegDecoder#NO_DEADLINE}: never).
      */
-    DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide, Route route,
-                        long deadline) throws ImageException {
+    DecodedImage decode(byte[] data, int off, int len, String name, int targetShorterSide, ReadRegion region,
+                        Route route, long deadline) throws ImageException {
         long cpu0 = THREADS.getCurrentThreadCpuTime();
         try {
-            return decodeImage(data, off, len, name, targetShorterSide, route, deadline);
+            return decodeImage(data, off, len, name, targetShorterSide, region, route, deadline);
         } finally {
             lastCpuNanos = THREADS.getCurrentThreadCpuTime() - cpu0;
             lastThread = Thread.currentThread();
@@ -121,7 +131,7 @@ public final class ImageDecoder implements AutoCloseable {
     }
 
     private DecodedImage decodeImage(byte[] data, int off, int len, String name, int targetShorterSide,
-                                     Route route, long deadline) throws ImageException {
+                                     ReadRegion region, Route route, long deadline) throws ImageException {
         if (len == 0) {
             throw new ImageException(Reason.EMPTY, name + ": empty file");
         }
@@ -160,7 +170,8 @@ public final class ImageDecoder implements AutoCloseable {
         if (route != Route.IMAGEIO) {
             lastFallback = null; // else it says why the call before this one left the image to ImageIO
             if (jpeg != null && options.jpeg() == DecodeOptions.JpegDecoderChoice.BUILTIN) {
-                DecodedImage d = decodeBuiltin(data, off, len, name, jpeg, orientation, targetShorterSide, deadline);
+                DecodedImage d = decodeBuiltin(data, off, len, name, jpeg, orientation, targetShorterSide, region,
+                        deadline);
                 if (d != null) {
                     return d;
                 }
@@ -253,7 +264,8 @@ public final class ImageDecoder implements AutoCloseable {
      * ImageIO (a variant it does not decode, or damage that ImageIO may still get through).
      */
     private DecodedImage decodeBuiltin(byte[] data, int off, int len, String name, JpegHeader jpeg, int orientation,
-                                       int targetShorterSide, long deadline) throws ImageException {
+                                       int targetShorterSide, ReadRegion region, long deadline)
+            throws ImageException {
         int w = jpeg.width();
         int h = jpeg.height();
         if (w > 0 && h > 0 && (long) w * h > options.maxPixels()) {
@@ -263,12 +275,17 @@ public final class ImageDecoder implements AutoCloseable {
         if (builtin == null) {
             builtin = new JpegDecoder();
         }
+        boolean t = DecodedImage.transposed(orientation);
+        int[] window = null;
+        if (region != null && w > 0 && h > 0) {
+            int s = 1 << shift;
+            window = region.region(t ? h : w, t ? w : h, orientation, s, (w + s - 1) / s, (h + s - 1) / s);
+        }
         try {
             long t0 = System.nanoTime();
-            JpegImage image = builtin.decode(data, off, len, name, shift, options.maxPixels(), deadline);
+            JpegImage image = builtin.decode(data, off, len, name, shift, options.maxPixels(), deadline, window);
             lastPixelsNanos = System.nanoTime() - t0;
             lastConvertNanos = 0; // conversion to RGB happens row by row where the rows are used
-            boolean t = DecodedImage.transposed(orientation);
             return new DecodedImage(image, orientation, t ? h : w, t ? w : h, image.scale(), Format.JPEG);
         } catch (ImageException e) {
             if (e.reason() == Reason.TRUNCATED || e.reason() == Reason.TOO_LARGE || e.reason() == Reason.TIMED_OUT) {

@@ -18,6 +18,14 @@ final class JpegComponent {
     /** Output samples per block, per axis, as log2 (3 = 8 samples: unscaled). */
     int bwLog;
     int bhLog;
+    /**
+     * The blocks that are transformed into the plane, {@code [x0, x1) x [y0, y1)}: those whose samples the
+     * region asked for needs, all of them when none was; the others are entropy-decoded and dropped.
+     */
+    int x0;
+    int y0;
+    int x1;
+    int y1;
     /** The decoded plane: blocksX << bwLog samples per row. */
     byte[] plane;
     int stride;

@@ -70,6 +70,8 @@ final class JpegDecoder {
     private long maxPixels;
     private boolean allocated;
     private long deadline;
+    /** The region of the output that will be read ({@link ReadRegion}), or null for all of it. */
+    private int[] region;
 
     /** The scans' entropy decoding; it keeps its buffers for the next image. */
     private final JpegEntropyDecoder entropy = new JpegEntropyDecoder();
@@ -95,6 +97,18 @@ final class JpegDecoder {
      */
     JpegImage decode(byte[] data, int off, int len, String name, int shift, long maxPixels, long deadline)
             throws ImageException {
+        return decode(data, off, len, name, shift, maxPixels, deadline, null);
+    }
+
+    /**
+     * {@link #decode(byte[], int, int, String, int, long, long)} of which only the output columns
+     * {@code [region[0], region[2])} of rows {@code [region[1], region[3])} will be read (null: all of them):
+     * the blocks that no sample of the region depends on (through the chroma upsampling too) are entropy-decoded
+     * for their length only, and the image refuses to convert pixels outside the region. A region that does not
+     * fit the image is ignored.
+     */
+    JpegImage decode(byte[] data, int off, int len, String name, int shift, long maxPixels, long deadline,
+                     int[] region) throws ImageException {
         if (shift < 0 || shift > 3) {
             throw new IllegalArgumentException("scale shift must be 0..3, got " + shift);
         }
@@ -105,6 +119,7 @@ final class JpegDecoder {
         this.shift = shift;
         this.maxPixels = maxPixels;
         this.deadline = deadline;
+        this.region = region == null ? null : region.clone();
         Arrays.fill(quant, null);
         Arrays.fill(dcTables, null);
         Arrays.fill(acTables, null);
@@ -416,7 +431,14 @@ final class JpegDecoder {
 
     /** Allocates the planes (and a progressive file's coefficients) once the first scan begins. */
     private void allocate() {
+        int outW = ceilDiv(width, 1 << shift);
+        int outH = ceilDiv(height, 1 << shift);
+        if (region != null && (region.length != 4 || region[0] < 0 || region[1] < 0 || region[0] >= region[2]
+                || region[1] >= region[3] || region[2] > outW || region[3] > outH)) {
+            region = null;
+        }
         for (JpegComponent c : comps) {
+            window(c);
             c.stride = c.blocksX << c.bwLog;
             c.plane = plane(Math.multiplyExact(c.stride, c.blocksY << c.bhLog));
             if (progressive) {
@@ -426,6 +448,33 @@ final class JpegDecoder {
         }
         allocated = true;
         entropy.start(data, end, name, shift, progressive, mcusX, mcusY, deadline);
+    }
+
+    /**
+     * Sets the blocks of {@code c} that are transformed: those holding the samples that {@link JpegImage} reads
+     * for the region (its upsampling's factor as {@link JpegImage} computes it, and one sample more on each side
+     * of an upsampled axis for the triangle filter's neighbours); all of them when there is no region.
+     */
+    private void window(JpegComponent c) {
+        c.x0 = 0;
+        c.y0 = 0;
+        c.x1 = c.blocksX;
+        c.y1 = c.blocksY;
+        if (region == null) {
+            return;
+        }
+        int upH = ((maxH / c.h) * (8 >> shift)) >> c.bwLog;
+        int upV = ((maxV / c.v) * (8 >> shift)) >> c.bhLog;
+        int mx = upH > 1 ? 1 : 0;
+        int my = upV > 1 ? 1 : 0;
+        int sx0 = Math.max(region[0] / upH - mx, 0);
+        int sy0 = Math.max(region[1] / upV - my, 0);
+        int sx1 = ceilDiv(region[2], upH) + mx;
+        int sy1 = ceilDiv(region[3], upV) + my;
+        c.x0 = sx0 >> c.bwLog;
+        c.y0 = sy0 >> c.bhLog;
+        c.x1 = Math.min(ceilDiv(sx1, 1 << c.bwLog), c.blocksX);
+        c.y1 = Math.min(ceilDiv(sy1, 1 << c.bhLog), c.blocksY);
     }
 
     // --- scans -----------------------------------------------------------------------------------------------
@@ -605,15 +654,15 @@ final class JpegDecoder {
         int outW = ceilDiv(width, 1 << shift);
         int outH = ceilDiv(height, 1 << shift);
         return new JpegImage(outW, outH, 1 << shift, comps, maxH, maxV, shift, space,
-                adobeTransform != JpegHeader.NO_ADOBE, this);
+                adobeTransform != JpegHeader.NO_ADOBE, this, region);
     }
 
     /** A progressive component's coefficients, all scans read, to its plane. */
     private void transformAll(JpegComponent c) throws ImageException {
         int[] q = quant[c.tq];
-        for (int by = 0; by < c.realBlocksY; by++) {
+        for (int by = c.y0, yEnd = Math.min(c.realBlocksY, c.y1); by < yEnd; by++) {
             entropy.checkStop();
-            for (int bx = 0; bx < c.realBlocksX; bx++) {
+            for (int bx = c.x0, xEnd = Math.min(c.realBlocksX, c.x1); bx < xEnd; bx++) {
                 entropy.transformStored(c, q, bx, by);
             }
         }

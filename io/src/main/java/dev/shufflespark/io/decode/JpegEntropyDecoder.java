@@ -9,7 +9,8 @@ import java.util.Locale;
  *
  * <p>A sequential block is decoded, transformed and stored in its component's plane at once: unscaled with the
  * islow IDCT, at 1/2 as 2x2 box means summed while its coefficients are decoded, at 1/4 as 4x4 box means of its
- * non-zero coefficients, and at 1/8 from its DC alone (its AC codes are read for their lengths only). A
+ * non-zero coefficients, and at 1/8 from its DC alone (its AC codes are read for their lengths only, as are
+ * those of a block outside the component's window, {@link JpegComponent#x0}, which is not stored at all). A
  * progressive scan adds to the component's coefficients (DC first and refinement, AC first and refinement),
  * which {@link #transformStored} turns into samples after the last scan.
  *
@@ -66,6 +67,9 @@ final class JpegEntropyDecoder extends JpegBitReader {
         this.mcusX = mcusX;
         this.mcusY = mcusY;
         this.deadline = deadline;
+        // A block holds its coefficients until it is transformed, which clears them: a decode that failed
+        // inside a block left some behind.
+        Arrays.fill(block, 0);
     }
 
     /** Ends the image: drops the reference to its bytes. */
@@ -183,6 +187,14 @@ final class JpegEntropyDecoder extends JpegBitReader {
         n -= t;
         int dcValue = c.dcPred + diff;
         c.dcPred = dcValue;
+        if (bx < c.x0 || bx >= c.x1 || by < c.y0 || by >= c.y1) {
+            // Outside the region that will be read: its AC codes for their lengths only, nothing stored.
+            buf = b;
+            cnt = n;
+            segPos = p;
+            skipAc(c.ac);
+            return;
+        }
         int off = (by << c.bhLog) * c.stride + (bx << c.bwLog);
         int[] lookup = c.ac.lookup;
         if (shift == 3 && c.bwLog == 0 && c.bhLog == 0) {

@@ -36,10 +36,23 @@ final class JpegImage implements RgbRows {
     /** The decoder whose planes these are, which takes them back on {@link #release}. */
     private final JpegDecoder owner;
     private boolean released;
+    /** The pixels decoded, columns [x0, x1) of rows [y0, y1): all of them unless a region was asked for. */
+    private final int x0;
+    private final int y0;
+    private final int x1;
+    private final int y1;
 
+    /**
+     * The image of the planes of {@code comps}, of which only the region {@code {x0, y0, x1, y1}} was
+     * decoded (null: all of it).
+     */
     JpegImage(int width, int height, int scale, JpegComponent[] comps, int maxH, int maxV, int shift,
-              JpegHeader.ColourSpace space, boolean adobe, JpegDecoder owner) {
+              JpegHeader.ColourSpace space, boolean adobe, JpegDecoder owner, int[] region) {
         this.owner = owner;
+        this.x0 = region == null ? 0 : region[0];
+        this.y0 = region == null ? 0 : region[1];
+        this.x1 = region == null ? width : region[2];
+        this.y1 = region == null ? height : region[3];
         this.width = width;
         this.height = height;
         this.scale = scale;
@@ -118,9 +131,7 @@ final class JpegImage implements RgbRows {
         if (released) {
             throw new IllegalStateException("the image was released: its planes hold another image now");
         }
-        if (from < 0 || to > width || from > to) {
-            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + width);
-        }
+        check(y, from, to);
         byte[][] src = this.src;
         int[] at = this.at;
         sources(y, from, to);
@@ -139,6 +150,16 @@ final class JpegImage implements RgbRows {
         }
     }
 
+    private void check(int y, int from, int to) {
+        if (from < 0 || to > width || from > to) {
+            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + width);
+        }
+        if (from < to && (y < y0 || y >= y1 || from < x0 || to > x1)) {
+            throw new IllegalStateException("columns [" + from + ", " + to + ") of row " + y + " are outside the"
+                    + " region decoded, [" + x0 + ", " + x1 + ") of rows [" + y0 + ", " + y1 + ")");
+        }
+    }
+
     /** YCbCr is converted straight into planes (on the Vector API when it is on). */
     @Override
     public boolean planar() {
@@ -154,9 +175,7 @@ final class JpegImage implements RgbRows {
         if (released) {
             throw new IllegalStateException("the image was released: its planes hold another image now");
         }
-        if (from < 0 || to > width || from > to) {
-            throw new IndexOutOfBoundsException("columns [" + from + ", " + to + ") of " + width);
-        }
+        check(y, from, to);
         sources(y, from, to);
         byte[][] src = this.src;
         int[] at = this.at;

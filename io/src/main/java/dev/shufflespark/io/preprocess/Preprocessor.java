@@ -1,6 +1,7 @@
 package dev.shufflespark.io.preprocess;
 
 import dev.shufflespark.io.decode.DecodedImage;
+import dev.shufflespark.io.decode.ReadRegion;
 import dev.shufflespark.io.decode.RgbImage;
 import dev.shufflespark.io.decode.RgbRows;
 
@@ -24,7 +25,7 @@ import dev.shufflespark.io.decode.RgbRows;
  *
  * <p>Not thread-safe: it keeps a scratch buffer. Use one per thread (per task).
  */
-public final class Preprocessor {
+public final class Preprocessor implements ReadRegion {
 
     private final PreprocessSettings settings;
     /** normalised[plane * 256 + v]: the float of 8-bit sample v in output plane {@code plane}. */
@@ -96,30 +97,20 @@ public final class Preprocessor {
             throw new IllegalArgumentException("output has room for " + (out.length - offset) + " floats at offset "
                     + offset + ", need " + outputLength());
         }
-        int[] size = resizedSize(image.width(), image.height(), settings.resizeShorter());
-        int outW = size[0];
-        int outH = size[1];
-        int left = cropOffset(outW, cw);
-        int top = cropOffset(outH, ch);
-
         int storedW = image.storedWidth();
         int storedH = image.storedHeight();
-        DecodedImage.View view = DecodedImage.View.of(storedW, storedH, image.orientation());
-        boolean transposed = DecodedImage.transposed(image.orientation());
-        // The full image's extent in the decoded pixels' coordinates, per displayed axis.
-        // A displayed axis runs along the stored rows or columns (swapped when transposed), maybe reversed.
-        double[] boxX = box(image.width(), view.width(), image.subsampling(),
-                transposed ? image.offsetY() : image.offsetX(), view.xStride() < 0);
-        double[] boxY = box(image.height(), view.height(), image.subsampling(),
-                transposed ? image.offsetX() : image.offsetY(), view.yStride() < 0);
-        boolean scaled = image.scale() > 1;
-        boolean needH = scaled || outW != view.width() || boxX[0] != 0 || boxX[1] != view.width();
-        boolean needV = scaled || outH != view.height() || boxY[0] != 0 || boxY[1] != view.height();
+        Plan plan = plan(image.width(), image.height(), image.orientation(), image.subsampling(), image.offsetX(),
+                image.offsetY(), image.scale(), storedW, storedH);
+        DecodedImage.View view = plan.view;
+        boolean needH = plan.needH;
+        boolean needV = plan.needV;
+        int left = plan.left;
+        int top = plan.top;
 
         // Rows not yet converted to RGB (our JPEG decoder's) are converted one at a time into a row buffer
         // by the horizontal pass, and only the rows it needs; the whole image is never written out as RGB.
         RgbRows rows = image.unconverted();
-        boolean fused = rows != null && needH && !transposed;
+        boolean fused = rows != null && plan.fused();
         byte[] src = fused ? null : image.pixels().pixels();
         int plane = ch * cw;
         if (!needH && !needV) {
@@ -132,21 +123,16 @@ public final class Preprocessor {
             }
             return;
         }
-        Resampler vertical = !needV ? null : scaled
-                ? verticalCache.scaled(image.height(), image.scale(), view.height(), view.yStride() < 0, outH, top, ch)
-                : verticalCache.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch);
+        Resampler vertical = plan.vertical;
         if (!needH) {
             // Vertical only: straight from the decoded pixels.
             verticalPass(vertical, src, view.origin() + left * view.xStride(), view.xStride(), view.yStride(),
                     cw, ch, out, offset, 0);
             return;
         }
-        Resampler horizontal = scaled
-                ? horizontalCache.scaled(image.width(), image.scale(), view.width(), view.xStride() < 0, outW, left, cw)
-                : horizontalCache.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
-        int rowFirst = needV ? vertical.lowest() : top;
-        int rowEnd = needV ? vertical.highest() : top + ch;
-        int rowCount = rowEnd - rowFirst;
+        Resampler horizontal = plan.horizontal;
+        int rowFirst = plan.rowFirst;
+        int rowCount = plan.rowCount;
         // The horizontal pass writes three planes, channel c's row r at temp[c * planeSize + r * cw], so that
         // the vertical pass runs along contiguous bytes.
         int planeSize = rowCount * cw;
@@ -154,9 +140,8 @@ public final class Preprocessor {
             scratch = new byte[3 * planeSize];
         }
         byte[] temp = scratch;
-        // The stored columns the horizontal taps read: only those are converted.
-        int from = view.xStride() > 0 ? horizontal.lowest() : storedW - horizontal.highest();
-        int to = view.xStride() > 0 ? horizontal.highest() : storedW - horizontal.lowest();
+        int from = plan.from;
+        int to = plan.to;
         if (fused && rowBuffer.length < 3 * storedW) {
             rowBuffer = new byte[3 * storedW];
         }
@@ -185,6 +170,74 @@ public final class Preprocessor {
                 verticalPlane(vertical, temp, in, cw, ch, out, outPlane, table, rowFirst);
             }
         }
+    }
+
+    /**
+     * The stored pixels that {@link #apply(DecodedImage, float[], int)} reads of an image of {@code width x
+     * height} (displayed) decoded scaled by {@code 1 / scale} when it converts them row by row (our JPEG
+     * decoder's, {@link RgbRows}): the columns the horizontal taps reach, of the rows the vertical taps reach
+     * (filter support beyond the crop included). Null when it would convert the whole image first (a transposing
+     * orientation, or no horizontal resize).
+     */
+    @Override
+    public int[] region(int width, int height, int orientation, int scale, int storedWidth, int storedHeight) {
+        Plan plan = plan(width, height, orientation, 1, 0, 0, scale, storedWidth, storedHeight);
+        if (!plan.fused() || plan.rowCount <= 0 || plan.from >= plan.to) {
+            return null;
+        }
+        int y0 = plan.view.yStride() > 0 ? plan.rowFirst : storedHeight - plan.rowFirst - plan.rowCount;
+        return new int[] {plan.from, y0, plan.to, y0 + plan.rowCount};
+    }
+
+    /**
+     * What {@link #apply(DecodedImage, float[], int)} computes from an image's sizes before it reads a pixel: the
+     * resized size and the crop's offsets, the view of the stored pixels, which passes run with which
+     * coefficients, and the rows (displayed) and stored columns [from, to) that the horizontal pass reads.
+     */
+    private record Plan(int left, int top, DecodedImage.View view, boolean transposed, boolean needH,
+                        boolean needV, Resampler vertical, Resampler horizontal, int rowFirst, int rowCount,
+                        int from, int to) {
+
+        /** Whether rows that are not yet converted are converted inside the horizontal pass. */
+        boolean fused() {
+            return needH && !transposed;
+        }
+    }
+
+    private Plan plan(int width, int height, int orientation, int subsampling, int offsetX, int offsetY, int scale,
+                      int storedW, int storedH) {
+        int ch = settings.cropHeight();
+        int cw = settings.cropWidth();
+        int[] size = resizedSize(width, height, settings.resizeShorter());
+        int outW = size[0];
+        int outH = size[1];
+        int left = cropOffset(outW, cw);
+        int top = cropOffset(outH, ch);
+        DecodedImage.View view = DecodedImage.View.of(storedW, storedH, orientation);
+        boolean transposed = DecodedImage.transposed(orientation);
+        // The full image's extent in the decoded pixels' coordinates, per displayed axis.
+        // A displayed axis runs along the stored rows or columns (swapped when transposed), maybe reversed.
+        double[] boxX = box(width, view.width(), subsampling, transposed ? offsetY : offsetX, view.xStride() < 0);
+        double[] boxY = box(height, view.height(), subsampling, transposed ? offsetX : offsetY, view.yStride() < 0);
+        boolean scaled = scale > 1;
+        boolean needH = scaled || outW != view.width() || boxX[0] != 0 || boxX[1] != view.width();
+        boolean needV = scaled || outH != view.height() || boxY[0] != 0 || boxY[1] != view.height();
+        Resampler vertical = !needV ? null : scaled
+                ? verticalCache.scaled(height, scale, view.height(), view.yStride() < 0, outH, top, ch)
+                : verticalCache.bilinear(view.height(), boxY[0], boxY[1], outH, top, ch);
+        if (!needH) {
+            return new Plan(left, top, view, transposed, false, needV, vertical, null, 0, 0, 0, 0);
+        }
+        Resampler horizontal = scaled
+                ? horizontalCache.scaled(width, scale, view.width(), view.xStride() < 0, outW, left, cw)
+                : horizontalCache.bilinear(view.width(), boxX[0], boxX[1], outW, left, cw);
+        int rowFirst = needV ? vertical.lowest() : top;
+        int rowEnd = needV ? vertical.highest() : top + ch;
+        // The stored columns the horizontal taps read: only those are converted.
+        int from = view.xStride() > 0 ? horizontal.lowest() : storedW - horizontal.highest();
+        int to = view.xStride() > 0 ? horizontal.highest() : storedW - horizontal.lowest();
+        return new Plan(left, top, view, transposed, true, needV, vertical, horizontal, rowFirst, rowEnd - rowFirst,
+                from, to);
     }
 
     /**

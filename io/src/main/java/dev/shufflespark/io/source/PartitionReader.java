@@ -270,7 +270,7 @@ public final class PartitionReader implements AutoCloseable {
         long t1 = System.nanoTime();
         DecodedImage image;
         try {
-            image = guard.decode(data, off, len, name, preprocessor.resizeTarget());
+            image = guard.decode(data, off, len, name, preprocessor.resizeTarget(), preprocessor);
         } catch (ImageException e) {
             if (e.reason() == Reason.TIMED_OUT && data == buffer) {
                 buffer = new byte[1 << 16]; // the timed-out decode's thread may still read the old one: never shelved

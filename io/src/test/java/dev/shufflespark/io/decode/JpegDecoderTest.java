@@ -95,6 +95,32 @@ class JpegDecoderTest {
         return out;
     }
 
+    /**
+     * A decode that fails inside a block (a bad Huffman code after some of its coefficients) leaves nothing
+     * behind for the next image: each good file decodes after damaged ones as a fresh decoder decodes it.
+     */
+    @Test
+    void aFailedDecodeLeavesNothingForTheNextImage() throws ImageException {
+        java.util.List<byte[]> seeds = JpegFuzzTest.seeds();
+        byte[] good = Fixtures.bytes("jpeg/444-q100.jpg");
+        byte[] expected = new JpegDecoder().decode(good, 0, good.length, "good.jpg", 0, Long.MAX_VALUE).toRgb().pixels();
+        JpegDecoder decoder = new JpegDecoder();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        int corrupt = 0;
+        for (int i = 0; i < 400; i++) {
+            byte[] bad = JpegFuzzTest.mutate(seeds.get(random.nextInt(seeds.size())), random);
+            try {
+                decoder.decode(bad, 0, bad.length, "bad.jpg", 0, 1 << 20).release();
+            } catch (ImageException e) {
+                corrupt += e.reason() == Reason.CORRUPT ? 1 : 0;
+            }
+            JpegImage image = decoder.decode(good, 0, good.length, "good.jpg", 0, Long.MAX_VALUE);
+            assertTrue(java.util.Arrays.equals(expected, image.toRgb().pixels()), "after damaged file " + i);
+            image.release();
+        }
+        assertTrue(corrupt > 40, corrupt + " damaged files were corrupt");
+    }
+
     @Test
     void arithmeticCodingIsLeftToTheFallback() {
         byte[] file = Fixtures.bytes("jpeg/arithmetic.jpg");

@@ -151,10 +151,11 @@ public final class ClassifyCommand implements Callable<Integer> {
             sparkConf.setMaster("local[*]");
         }
         sparkConf.setIfMissing("spark.app.name", "shufflespark classify");
-        // In a local run the JIT warm-up (EngineCache) and the rehearsal of the first tasks are off unless asked for:
-        // measured in paired runs of 2000 small JPEGs (load 2 to 3), with them the process took 30.3 and 30.5 s and
-        // 57.8 and 58.2 CPU seconds, without them 23.9 and 23.9 s and 44.8 and 44.9 CPU seconds (infer p50 7.2-8.2
-        // against 3.7-4.7 ms). Set -Dshufflespark.warmup=true to have them.
+        // In a local run the full JIT warm-up (EngineCache) and the rehearsal of the first tasks are off unless asked
+        // for: measured in paired runs of 2000 small JPEGs (load 2 to 3), with them the process took 30.3 and 30.5 s
+        // and 57.8 and 58.2 CPU seconds, without them 23.9 and 23.9 s and 44.8 and 44.9 CPU seconds (infer p50 7.2-8.2
+        // against 3.7-4.7 ms). Set -Dshufflespark.warmup=true to have them, or =kernels for the short kernel warm-up on
+        // small images only (docs/performance.md: its first tasks are shorter, its whole runs not clearly so).
         boolean local = ClusterApp.isLocal(sparkConf.get("spark.master"));
         boolean warmUpUnset = local && System.getProperty(EngineCache.WARMUP_PROPERTY) == null;
         if (local) {

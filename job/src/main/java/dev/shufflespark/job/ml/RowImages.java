@@ -96,7 +96,7 @@ final class RowImages implements ImageStream {
         long t1 = System.nanoTime();
         DecodedImage image;
         try {
-            image = guard.decode(bytes, 0, bytes.length, "image bytes", preprocessor.resizeTarget());
+            image = guard.decode(bytes, 0, bytes.length, "image bytes", preprocessor.resizeTarget(), preprocessor);
         } catch (ImageException e) {
             return new ImageResult(null, null, bytes.length, -1, -1, null, e.reason(), e.getMessage(), 0, 0,
                     System.nanoTime() - t1, 0);

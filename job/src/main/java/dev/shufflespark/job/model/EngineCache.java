@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * task of a JVM, its warm-up starts by itself, unless an earlier one (on the driver, in local mode) already ran
  * for the same model, batch and size. The warm-up has its own session and input and never touches a task's; the
  * kernels compute the same values compiled or not, so it changes no result. {@code -Dshufflespark.warmup=false}
- * turns it off.
+ * turns it off; {@code -Dshufflespark.warmup=kernels} runs a short one on small images instead
+ * ({@link #runKernelWarmUp}).
  */
 public final class EngineCache {
 
@@ -44,6 +45,10 @@ public final class EngineCache {
     private static final AtomicLong WORK = new AtomicLong();
     /** System property that turns the JIT warm-up off ({@code false}). */
     public static final String WARMUP_PROPERTY = "shufflespark.warmup";
+    /** {@link #WARMUP_PROPERTY} value for the kernel warm-up only ({@link #kernelWarmUp}). */
+    public static final String KERNELS = "kernels";
+    /** The kernel warm-up's input sides (for a 224-pixel crop) and runs at each. */
+    private static final int[][] KERNEL_WARMUP_SIDES = {{32, 6}, {96, 40}};
     /** Models, batch and input sizes warmed up (or being warmed up) in this JVM. */
     private static final Set<String> WARMUPS = new HashSet<>();
     /**
@@ -144,7 +149,8 @@ public final class EngineCache {
     }
 
     private static Thread warmUp(Engine engine, int maxBatch, int height, int width, long stopAfterWork) {
-        if (!warmUpEnabled()) {
+        boolean kernels = kernelWarmUp();
+        if (!warmUpEnabled() && !kernels) {
             return null;
         }
         String id = engine.name() + "@" + maxBatch + "x" + height + "x" + width;
@@ -153,7 +159,8 @@ public final class EngineCache {
             if (!WARMUPS.add(id)) {
                 return null;
             }
-            t = new Thread(() -> runWarmUp(engine, maxBatch, height, width, stopAfterWork),
+            t = new Thread(kernels ? () -> runKernelWarmUp(engine, maxBatch, height, width, stopAfterWork)
+                    : () -> runWarmUp(engine, maxBatch, height, width, stopAfterWork),
                     "shufflespark-warmup-" + id);
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);
@@ -175,9 +182,45 @@ public final class EngineCache {
         return WORK.get();
     }
 
-    /** False when {@code -Dshufflespark.warmup=false}. */
+    /** False when {@code -Dshufflespark.warmup=false} or {@code kernels} (the full warm-up and the rehearsal off). */
     public static boolean warmUpEnabled() {
-        return !"false".equalsIgnoreCase(System.getProperty(WARMUP_PROPERTY, "true").strip());
+        String v = System.getProperty(WARMUP_PROPERTY, "true").strip();
+        return !"false".equalsIgnoreCase(v) && !KERNELS.equalsIgnoreCase(v);
+    }
+
+    /**
+     * True when {@code -Dshufflespark.warmup=kernels} ({@link #KERNELS}): the short warm-up of a local run, which
+     * runs the engine on small random images only, so that the kernels reach C2 before the tasks' first batches.
+     */
+    public static boolean kernelWarmUp() {
+        return KERNELS.equalsIgnoreCase(System.getProperty(WARMUP_PROPERTY, "").strip());
+    }
+
+    /**
+     * The kernel warm-up: the engine on random images of {@link #KERNEL_WARMUP_SIDES} (sides relative to a
+     * 224-pixel crop, each with a run count) at the tasks' batch size, one image and a partial batch in turn, until
+     * the tasks' work began more than {@code stopAfterWork} times; returns the runs made. The smallest size gets
+     * every kernel compiled at the least cost of the Vector API's Java fallback; the larger one takes the branches
+     * of full vectors and their tails that the tasks' sizes take, so that C2's code is not thrown away on the
+     * tasks' first batches.
+     */
+    static int runKernelWarmUp(Engine engine, int maxBatch, int height, int width, long stopAfterWork) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+        int runs = 0;
+        for (int[] phase : KERNEL_WARMUP_SIDES) {
+            int h = Math.max(1, height * phase[0] / 224);
+            int w = Math.max(1, width * phase[0] / 224);
+            Session session = engine.newSession(maxBatch, h, w);
+            float[] images = new float[maxBatch * 3 * h * w];
+            for (int i = 0; i < images.length; i++) {
+                images[i] = (float) random.nextDouble(-2.0, 2.5); // about the range of normalised pixels
+            }
+            for (int i = 0; i < phase[1] && WORK.get() <= stopAfterWork; i++) {
+                session.run(images, i % 3 == 0 ? maxBatch : i % 3 == 1 ? 1 : Math.min(maxBatch, maxBatch / 2 + 1));
+                runs++;
+            }
+        }
+        return runs;
     }
 
     /**

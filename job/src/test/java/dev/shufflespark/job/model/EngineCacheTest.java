@@ -107,4 +107,42 @@ class EngineCacheTest {
         }
         assertTrue(EngineCache.warmUpEnabled());
     }
+
+    @Test
+    void kernelWarmUpRunsSmallImagesAndChangesNoResult() {
+        Engine engine = engine("shufflenet_v1_g3_x0_25");
+        Session task = engine.newSession(3, 80, 80);
+        float[] input = new float[3 * 3 * 80 * 80];
+        Random r = new Random(12);
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) r.nextGaussian();
+        }
+        float[] before = task.run(input, 3).clone();
+
+        assertEquals(46, EngineCache.runKernelWarmUp(engine, 3, 80, 80, Long.MAX_VALUE), "6 small runs, 40 larger");
+        assertArrayEquals(before, task.run(input, 3));
+        assertArrayEquals(before, engine.newSession(3, 80, 80).run(input, 3));
+
+        long begun = EngineCache.workBegins();
+        assertEquals(0, EngineCache.runKernelWarmUp(engine, 3, 80, 80, begun - 1), "stops once the tasks began");
+    }
+
+    @Test
+    void kernelWarmUpIsAModeOfItsOwn() {
+        String old = System.getProperty(EngineCache.WARMUP_PROPERTY);
+        System.setProperty(EngineCache.WARMUP_PROPERTY, EngineCache.KERNELS);
+        try {
+            assertTrue(EngineCache.kernelWarmUp());
+            assertFalse(EngineCache.warmUpEnabled(), "no full warm-up and no rehearsal");
+            System.setProperty(EngineCache.WARMUP_PROPERTY, "false");
+            assertFalse(EngineCache.kernelWarmUp());
+        } finally {
+            if (old == null) {
+                System.clearProperty(EngineCache.WARMUP_PROPERTY);
+            } else {
+                System.setProperty(EngineCache.WARMUP_PROPERTY, old);
+            }
+        }
+        assertFalse(EngineCache.kernelWarmUp());
+    }
 }
