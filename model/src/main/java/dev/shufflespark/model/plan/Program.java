@@ -20,7 +20,9 @@ import java.util.Map;
  *
  * <p>Memory planning happens in three moves. Views (channel re-indexings) get their input's planes, re-ordered.
  * Inputs of in-place concatenations are given planes of the concatenation's output before they are produced, so
- * their producers write there directly. Then every buffer's live range (first write to last read, over all
+ * their producers write there directly. A convolution that adds a residual which nothing reads after it writes
+ * its output over that residual ({@link #residualsInPlace}): ShuffleNet v1's stride-1 units, whose input and
+ * output (0.75 MB an image at 28 x 28) then take one buffer instead of two. Then every buffer's live range (first write to last read, over all
  * values that alias it) is known, and buffers whose ranges do not overlap share a slot; a session allocates each
  * slot once. Slot 0 is bound to the caller's input array. The output and the values the graph keeps
  * ({@link Graph#kept}) live to the end of the run, so that a session reads them after it.
@@ -39,6 +41,7 @@ public final class Program {
     private final Activation output;
     private final Map<String, Activation> kept;
     private final int concatCopies;
+    private final int residualsInPlace;
     private final Graph graph;
     private final Shape[] shapes;
     private final boolean[] pooled;
@@ -48,7 +51,8 @@ public final class Program {
 
     private Program(Graph graph, Shape[] shapes, boolean[] pooled, Activation[] acts, boolean[] imageLocal,
                     int[] imageStepNodes, Step[] steps, String[] stepNames, int[] slotFloats, int scratchFloats,
-                    int concatCopies) {
+                    int concatCopies, int residualsInPlace) {
+        this.residualsInPlace = residualsInPlace;
         this.graph = graph;
         this.shapes = shapes;
         this.pooled = pooled;
@@ -106,6 +110,11 @@ public final class Program {
     /** Channel planes per image that concatenations copy (those not written in place by their producers). */
     public int concatCopies() {
         return concatCopies;
+    }
+
+    /** Convolutions that write their output over the residual they add (see {@link #compile}). */
+    public int residualsInPlace() {
+        return residualsInPlace;
     }
 
     /**
@@ -224,6 +233,14 @@ public final class Program {
         }
 
         // Every value's buffer and planes, and each buffer's live range.
+        int[] lastUse = new int[values];
+        Arrays.fill(lastUse, -1);
+        for (int i = 0; i < nodes.size(); i++) {
+            for (int v : nodes.get(i).inputs()) {
+                lastUse[v] = Math.max(lastUse[v], pooled[i] ? i + 1 : i);
+            }
+        }
+        int residualsInPlace = 0;
         for (int i = 0; i < nodes.size(); i++) {
             Graph.Node node = nodes.get(i);
             int out = node.output();
@@ -246,6 +263,12 @@ public final class Program {
             } else if (claimedBuffer[out] >= 0) {
                 bufferOf[out] = claimedBuffer[out];
                 planeOf[out] = claimedPlanes[out];
+            } else if (residualInPlace(graph, i, lastUse, bufferOf, planeOf)) {
+                // written over the residual it adds, which nothing reads after this node
+                int res = node.inputs()[1];
+                bufferOf[out] = bufferOf[res];
+                planeOf[out] = planeOf[res];
+                residualsInPlace++;
             } else {
                 bufferOf[out] = newBuffer(buffers, shapes[out]);
                 planeOf[out] = identity(shapes[out].channels());
@@ -342,7 +365,7 @@ public final class Program {
         }
         return new Program(graph, shapes, pooled, acts, imageLocal,
                 imageStepNodes.stream().mapToInt(Integer::intValue).toArray(), steps.toArray(new Step[0]),
-                names.toArray(new String[0]), slotFloats, scratch, concatCopies);
+                names.toArray(new String[0]), slotFloats, scratch, concatCopies, residualsInPlace);
     }
 
     /** The step of node {@code i} (neither a view nor a convolution fused into the pool after it) on {@code acts}. */
@@ -371,6 +394,30 @@ public final class Program {
             a[i] = Math.addExact(offsets[i], by);
         }
         return a;
+    }
+
+    /**
+     * Whether node {@code i}, a convolution that adds a residual, writes its output over that residual: no value
+     * in the residual's buffer is read after this node, kept or the output, and the convolution's own input
+     * lives elsewhere. The kernel reads each residual value just before it writes the output there.
+     */
+    private static boolean residualInPlace(Graph graph, int i, int[] lastUse, int[] bufferOf, int[][] planeOf) {
+        Graph.Node node = graph.nodes().get(i);
+        if (!(node.layer() instanceof Conv2d conv) || !conv.residual()) {
+            return false;
+        }
+        int res = node.inputs()[1];
+        if (planeOf[res] == null || planeOf[node.inputs()[0]] == null || bufferOf[res] == 0
+                || bufferOf[node.inputs()[0]] == bufferOf[res]) {
+            return false;
+        }
+        for (int u = 0; u < planeOf.length; u++) {
+            if (planeOf[u] != null && bufferOf[u] == bufferOf[res]
+                    && (lastUse[u] > i || u == graph.output() || graph.kept().containsValue(u))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

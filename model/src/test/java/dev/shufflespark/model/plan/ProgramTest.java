@@ -178,6 +178,21 @@ class ProgramTest {
     }
 
     @Test
+    void v1ResidualsAreWrittenInPlace() {
+        Model model = Model.builtin("shufflenet_v1_g3_x1_0");
+        // every stride-1 unit: 3 + 7 + 3; V2 adds no residual
+        assertEquals(3 + 7 + 3, model.engine().program(224, 224).residualsInPlace());
+        assertEquals(0, Model.builtin("shufflenet_v2_x1_0").engine().program(224, 224).residualsInPlace());
+        int batch = 2;
+        float[] input = TestInputs.gaussian(batch * 3 * 96 * 96, 5);
+        float[] expected = model.unoptimizedEngine().newSession(batch, 96, 96).run(input, batch).clone();
+        float[] actual = model.engine().newSession(batch, 96, 96).run(input, batch);
+        float scale = Math.max(1f, TestInputs.maxAbs(expected, expected.length));
+        float diff = TestInputs.maxAbsDiff(expected, actual, expected.length);
+        assertTrue(diff <= 1e-4f * scale, "max |diff| " + diff + " at logit scale " + scale);
+    }
+
+    @Test
     void theLargePlanesRunImageByImage() {
         for (String name : new String[] {"shufflenet_v1_g3_x1_0", "shufflenet_v2_x1_0"}) {
             Engine e = Model.builtin(name).engine();
