@@ -21,15 +21,20 @@ class EngineCacheTest {
         return LoadedModel.load(name, new Configuration()).payload(Labels.imagenet().names()).newEngine();
     }
 
+    private static float[] gaussian(int n, long seed) {
+        float[] a = new float[n];
+        Random r = new Random(seed);
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
     @Test
     void warmUpChangesNoResultOfTheEngine() {
         Engine engine = engine("shufflenet_v1_g3_x0_25");
         Session task = engine.newSession(3, 80, 80);
-        float[] input = new float[3 * 3 * 80 * 80];
-        Random r = new Random(11);
-        for (int i = 0; i < input.length; i++) {
-            input[i] = (float) r.nextGaussian();
-        }
+        float[] input = gaussian(3 * 3 * 80 * 80, 11);
         float[] before = task.run(input, 3).clone();
 
         int runs = EngineCache.runWarmUp(engine, 3, 80, 80, Long.MAX_VALUE);
@@ -112,11 +117,7 @@ class EngineCacheTest {
     void kernelWarmUpRunsSmallImagesAndChangesNoResult() {
         Engine engine = engine("shufflenet_v1_g3_x0_25");
         Session task = engine.newSession(3, 80, 80);
-        float[] input = new float[3 * 3 * 80 * 80];
-        Random r = new Random(12);
-        for (int i = 0; i < input.length; i++) {
-            input[i] = (float) r.nextGaussian();
-        }
+        float[] input = gaussian(3 * 3 * 80 * 80, 12);
         float[] before = task.run(input, 3).clone();
 
         assertEquals(46, EngineCache.runKernelWarmUp(engine, 3, 80, 80, Long.MAX_VALUE), "6 small runs, 40 larger");
