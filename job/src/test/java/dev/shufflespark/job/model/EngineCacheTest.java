@@ -98,18 +98,10 @@ class EngineCacheTest {
 
     @Test
     void warmUpCanBeTurnedOff() {
-        String old = System.getProperty(EngineCache.WARMUP_PROPERTY);
-        System.setProperty(EngineCache.WARMUP_PROPERTY, "false");
-        try {
+        withWarmUp("false", () -> {
             assertFalse(EngineCache.warmUpEnabled());
             assertNull(EngineCache.warmUp(engine("shufflenet_v1_g8_x0_5"), 1, 40, 40));
-        } finally {
-            if (old == null) {
-                System.clearProperty(EngineCache.WARMUP_PROPERTY);
-            } else {
-                System.setProperty(EngineCache.WARMUP_PROPERTY, old);
-            }
-        }
+        });
         assertTrue(EngineCache.warmUpEnabled());
     }
 
@@ -130,13 +122,20 @@ class EngineCacheTest {
 
     @Test
     void kernelWarmUpIsAModeOfItsOwn() {
-        String old = System.getProperty(EngineCache.WARMUP_PROPERTY);
-        System.setProperty(EngineCache.WARMUP_PROPERTY, EngineCache.KERNELS);
-        try {
+        withWarmUp(EngineCache.KERNELS, () -> {
             assertTrue(EngineCache.kernelWarmUp());
             assertFalse(EngineCache.warmUpEnabled(), "no full warm-up and no rehearsal");
-            System.setProperty(EngineCache.WARMUP_PROPERTY, "false");
-            assertFalse(EngineCache.kernelWarmUp());
+        });
+        withWarmUp("false", () -> assertFalse(EngineCache.kernelWarmUp()));
+        assertFalse(EngineCache.kernelWarmUp());
+    }
+
+    /** Runs {@code body} with the warm-up property set to {@code value}, then puts back what it was. */
+    private static void withWarmUp(String value, Runnable body) {
+        String old = System.getProperty(EngineCache.WARMUP_PROPERTY);
+        System.setProperty(EngineCache.WARMUP_PROPERTY, value);
+        try {
+            body.run();
         } finally {
             if (old == null) {
                 System.clearProperty(EngineCache.WARMUP_PROPERTY);
@@ -144,6 +143,5 @@ class EngineCacheTest {
                 System.setProperty(EngineCache.WARMUP_PROPERTY, old);
             }
         }
-        assertFalse(EngineCache.kernelWarmUp());
     }
 }
