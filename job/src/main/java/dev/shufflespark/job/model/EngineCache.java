@@ -216,7 +216,7 @@ public final class EngineCache {
                 images[i] = (float) random.nextDouble(-2.0, 2.5); // about the range of normalised pixels
             }
             for (int i = 0; i < phase[1] && WORK.get() <= stopAfterWork; i++) {
-                session.run(images, i % 3 == 0 ? maxBatch : i % 3 == 1 ? 1 : Math.min(maxBatch, maxBatch / 2 + 1));
+                session.run(images, i % 3 == 0 ? maxBatch : i % 3 == 1 ? 1 : partialBatch(maxBatch));
                 runs++;
             }
         }
@@ -238,7 +238,7 @@ public final class EngineCache {
         for (int i = 0; runs < WARMUP_MAX_RUNS && System.nanoTime() - start < WARMUP_MAX_NANOS
                 && WORK.get() <= stopAfterWork; i++) {
             if (i % 4 == 3) {
-                session.run(images, (i / 4) % 2 == 0 ? 1 : Math.min(maxBatch, maxBatch / 2 + 1));
+                session.run(images, (i / 4) % 2 == 0 ? 1 : partialBatch(maxBatch));
                 continue;
             }
             long t0 = System.nanoTime();
@@ -249,6 +249,14 @@ public final class EngineCache {
             }
         }
         return runs;
+    }
+
+    /**
+     * The partial batch both warm-ups run beside full ones and single images, half a batch plus one: a task's last
+     * batch takes the kernels' branches for a batch that is neither.
+     */
+    private static int partialBatch(int maxBatch) {
+        return Math.min(maxBatch, maxBatch / 2 + 1);
     }
 
     /** True when the fastest of the last {@link #WARMUP_SETTLED} of {@code times[0, n)} gained at most 10%. */
