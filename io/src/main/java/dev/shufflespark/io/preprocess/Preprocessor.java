@@ -282,7 +282,11 @@ public final class Preprocessor implements ReadRegion {
         for (int r = 0; r < rowCount; r++) {
             int displayed = rowFirst + r;
             rows.planarRow(down ? displayed : storedH - 1 - displayed, from, to, red, green, blue);
-            horizontalRow(horizontal, red, green, blue, 0, 0, rowStart, xs, cw, temp, r * cw, planeSize);
+            if (right) {
+                planarRow(horizontal, red, green, blue, cw, temp, r * cw, planeSize);
+            } else {
+                horizontalRow(horizontal, red, green, blue, 0, 0, rowStart, xs, cw, temp, r * cw, planeSize);
+            }
         }
     }
 
@@ -304,6 +308,52 @@ public final class Preprocessor implements ReadRegion {
                 s0 += (red[p] & 0xff) * w;
                 s1 += (green[p + greenOff] & 0xff) * w;
                 s2 += (blue[p + blueOff] & 0xff) * w;
+            }
+            temp[t + x] = (byte) Resampler.clip8(s0);
+            temp[planeSize + t + x] = (byte) Resampler.clip8(s1);
+            temp[2 * planeSize + t + x] = (byte) Resampler.clip8(s2);
+        }
+    }
+
+    /**
+     * {@link #horizontalRow} for planes read left to right from pixel 0: the same sums, with the usual tap counts
+     * (2, 3 and 4, those of a shrink by less than 2) written out rather than looped over.
+     */
+    private static void planarRow(Resampler horizontal, byte[] red, byte[] green, byte[] blue, int cw, byte[] temp,
+                                  int t, int planeSize) {
+        int[] first = horizontal.first;
+        int[] count = horizontal.count;
+        int[] weights = horizontal.weights;
+        int stride = horizontal.stride;
+        for (int x = 0, k = 0; x < cw; x++, k += stride) {
+            int n = count[x];
+            int p = first[x];
+            int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;
+            if (n == 3) {
+                int w0 = weights[k], w1 = weights[k + 1], w2 = weights[k + 2];
+                s0 += (red[p] & 0xff) * w0 + (red[p + 1] & 0xff) * w1 + (red[p + 2] & 0xff) * w2;
+                s1 += (green[p] & 0xff) * w0 + (green[p + 1] & 0xff) * w1 + (green[p + 2] & 0xff) * w2;
+                s2 += (blue[p] & 0xff) * w0 + (blue[p + 1] & 0xff) * w1 + (blue[p + 2] & 0xff) * w2;
+            } else if (n == 4) {
+                int w0 = weights[k], w1 = weights[k + 1], w2 = weights[k + 2], w3 = weights[k + 3];
+                s0 += (red[p] & 0xff) * w0 + (red[p + 1] & 0xff) * w1 + (red[p + 2] & 0xff) * w2
+                        + (red[p + 3] & 0xff) * w3;
+                s1 += (green[p] & 0xff) * w0 + (green[p + 1] & 0xff) * w1 + (green[p + 2] & 0xff) * w2
+                        + (green[p + 3] & 0xff) * w3;
+                s2 += (blue[p] & 0xff) * w0 + (blue[p + 1] & 0xff) * w1 + (blue[p + 2] & 0xff) * w2
+                        + (blue[p + 3] & 0xff) * w3;
+            } else if (n == 2) {
+                int w0 = weights[k], w1 = weights[k + 1];
+                s0 += (red[p] & 0xff) * w0 + (red[p + 1] & 0xff) * w1;
+                s1 += (green[p] & 0xff) * w0 + (green[p + 1] & 0xff) * w1;
+                s2 += (blue[p] & 0xff) * w0 + (blue[p + 1] & 0xff) * w1;
+            } else {
+                for (int i = 0; i < n; i++, p++) {
+                    int w = weights[k + i];
+                    s0 += (red[p] & 0xff) * w;
+                    s1 += (green[p] & 0xff) * w;
+                    s2 += (blue[p] & 0xff) * w;
+                }
             }
             temp[t + x] = (byte) Resampler.clip8(s0);
             temp[planeSize + t + x] = (byte) Resampler.clip8(s1);
