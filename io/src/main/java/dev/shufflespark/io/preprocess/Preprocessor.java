@@ -45,6 +45,10 @@ public final class Preprocessor implements ReadRegion {
     private byte[] green = new byte[0];
     private byte[] blue = new byte[0];
     private int[] sums = new int[0];
+    /** The row planes as ints, for the gathers of {@link VectorResample#horizontalRow}. */
+    private int[] redInts = new int[0];
+    private int[] greenInts = new int[0];
+    private int[] blueInts = new int[0];
 
     public Preprocessor(PreprocessSettings settings) {
         this.settings = settings;
@@ -277,13 +281,25 @@ public final class Preprocessor implements ReadRegion {
         }
         byte[] green = this.green;
         byte[] blue = this.blue;
+        if (VECTOR && redInts.length < storedW) {
+            redInts = new int[storedW];
+            greenInts = new int[storedW];
+            blueInts = new int[storedW];
+        }
         int xs = right ? 1 : -1;
         int rowStart = right ? 0 : storedW - 1;
         for (int r = 0; r < rowCount; r++) {
             int displayed = rowFirst + r;
             rows.planarRow(down ? displayed : storedH - 1 - displayed, from, to, red, green, blue);
-            if (right) {
-                planarRow(horizontal, red, green, blue, cw, temp, r * cw, planeSize);
+            if (right && VECTOR) {
+                VectorResample.widen(red, redInts, from, to);
+                VectorResample.widen(green, greenInts, from, to);
+                VectorResample.widen(blue, blueInts, from, to);
+                int done = VectorResample.horizontalRow(horizontal, redInts, greenInts, blueInts, cw, temp, r * cw,
+                        planeSize);
+                planarRow(horizontal, red, green, blue, done, cw, temp, r * cw, planeSize);
+            } else if (right) {
+                planarRow(horizontal, red, green, blue, 0, cw, temp, r * cw, planeSize);
             } else {
                 horizontalRow(horizontal, red, green, blue, 0, 0, rowStart, xs, cw, temp, r * cw, planeSize);
             }
@@ -295,7 +311,7 @@ public final class Preprocessor implements ReadRegion {
      * greenOff]} and {@code blue[p + blueOff]}, the row's pixel 0 at {@code rowStart} and the next {@code step}
      * further; output column x of channel c to {@code temp[c * planeSize + t + x]}.
      */
-    private static void horizontalRow(Resampler horizontal, byte[] red, byte[] green, byte[] blue, int greenOff,
+    static void horizontalRow(Resampler horizontal, byte[] red, byte[] green, byte[] blue, int greenOff,
                                       int blueOff, int rowStart, int step, int cw, byte[] temp, int t,
                                       int planeSize) {
         for (int x = 0; x < cw; x++) {
@@ -316,16 +332,16 @@ public final class Preprocessor implements ReadRegion {
     }
 
     /**
-     * {@link #horizontalRow} for planes read left to right from pixel 0: the same sums, with the usual tap counts
-     * (2, 3 and 4, those of a shrink by less than 2) written out rather than looped over.
+     * {@link #horizontalRow} for planes read left to right from pixel 0, outputs {@code [x0, cw)}: the same sums,
+     * with the usual tap counts (2, 3 and 4, those of a shrink by less than 2) written out rather than looped over.
      */
-    private static void planarRow(Resampler horizontal, byte[] red, byte[] green, byte[] blue, int cw, byte[] temp,
-                                  int t, int planeSize) {
+    static void planarRow(Resampler horizontal, byte[] red, byte[] green, byte[] blue, int x0, int cw, byte[] temp,
+                          int t, int planeSize) {
         int[] first = horizontal.first;
         int[] count = horizontal.count;
         int[] weights = horizontal.weights;
         int stride = horizontal.stride;
-        for (int x = 0, k = 0; x < cw; x++, k += stride) {
+        for (int x = x0, k = x0 * stride; x < cw; x++, k += stride) {
             int n = count[x];
             int p = first[x];
             int s0 = Resampler.HALF, s1 = Resampler.HALF, s2 = Resampler.HALF;

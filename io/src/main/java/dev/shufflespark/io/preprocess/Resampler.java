@@ -149,6 +149,44 @@ final class Resampler {
         return v < 0 ? 0 : v > 255 ? 255 : v;
     }
 
+    /**
+     * The taps laid out for {@link VectorResample#horizontalRow}, made on first use for {@code lanes} lanes: for
+     * block b of {@code lanes} outputs and tap i below {@link #maxTaps}, {@code tapIndex[(b * maxTaps + i) *
+     * lanes + lane]} is the source index and {@code tapWeight[...]} its weight; a tap beyond an output's count
+     * reads its first source with weight 0. Whole blocks only (the outputs past the last are left to the caller).
+     */
+    int[] tapIndex;
+    int[] tapWeight;
+    int maxTaps;
+    int tapLanes;
+
+    void layOutTaps(int lanes) {
+        if (tapLanes == lanes) {
+            return;
+        }
+        int taps = 0;
+        for (int c : count) {
+            taps = Math.max(taps, c);
+        }
+        int blocks = first.length / lanes;
+        int[] index = new int[blocks * taps * lanes];
+        int[] weight = new int[index.length];
+        for (int x = 0; x < blocks * lanes; x++) {
+            int b = x / lanes;
+            int lane = x % lanes;
+            for (int i = 0; i < taps; i++) {
+                int at = (b * taps + i) * lanes + lane;
+                boolean real = i < count[x];
+                index[at] = real ? first[x] + i : first[x];
+                weight[at] = real ? weights[x * stride + i] : 0;
+            }
+        }
+        tapIndex = index;
+        tapWeight = weight;
+        maxTaps = taps;
+        tapLanes = lanes;
+    }
+
     /** The first source index any output uses. */
     int lowest() {
         int lo = Integer.MAX_VALUE;

@@ -65,4 +65,58 @@ final class VectorResample {
             }
         }
     }
+
+    /** Simd's width in int lanes: outputs per block of {@link #horizontalRow}. */
+    static int lanes() {
+        return I.length();
+    }
+
+    /** {@code dst[i] = src[i] & 0xff} for i in [from, to). */
+    static void widen(byte[] src, int[] dst, int from, int to) {
+        int x = from;
+        for (int bound = from + B.loopBound(to - from); x < bound; x += I.length()) {
+            ((IntVector) ByteVector.fromArray(B, src, x).castShape(I, 0)).and(0xff).intoArray(dst, x);
+        }
+        for (; x < to; x++) {
+            dst[x] = src[x] & 0xff;
+        }
+    }
+
+    /**
+     * {@link Preprocessor}'s horizontal sums of one row read left to right from pixel 0, bit for bit (integer sums
+     * are exact in any order, a tap of weight 0 adds nothing): R, G and B of pixel p at {@code red[p]}, {@code
+     * green[p]}, {@code blue[p]} (0..255), each block of lanes outputs gathering its taps as laid out by {@link
+     * Resampler#layOutTaps}; output x of channel c to {@code temp[c * planeSize + t + x]}. Returns how many outputs
+     * it wrote (whole blocks); the caller sums the rest.
+     */
+    static int horizontalRow(Resampler h, int[] red, int[] green, int[] blue, int cw, byte[] temp, int t,
+                             int planeSize) {
+        int lanes = I.length();
+        h.layOutTaps(lanes);
+        int[] index = h.tapIndex;
+        int[] weight = h.tapWeight;
+        int taps = h.maxTaps;
+        int blocks = Math.min(cw, h.first.length) / lanes;
+        for (int b = 0, g = 0; b < blocks; b++) {
+            IntVector s0 = IntVector.broadcast(I, Resampler.HALF);
+            IntVector s1 = s0;
+            IntVector s2 = s0;
+            for (int i = 0; i < taps; i++, g += lanes) {
+                IntVector w = IntVector.fromArray(I, weight, g);
+                s0 = s0.add(IntVector.fromArray(I, red, 0, index, g).mul(w));
+                s1 = s1.add(IntVector.fromArray(I, green, 0, index, g).mul(w));
+                s2 = s2.add(IntVector.fromArray(I, blue, 0, index, g).mul(w));
+            }
+            int x = t + b * lanes;
+            clip8(s0).intoArray(temp, x);
+            clip8(s1).intoArray(temp, planeSize + x);
+            clip8(s2).intoArray(temp, 2 * planeSize + x);
+        }
+        return blocks * lanes;
+    }
+
+    private static ByteVector clip8(IntVector sum) {
+        return (ByteVector) sum.lanewise(VectorOperators.ASHR, Resampler.PRECISION_BITS).max(0).min(255)
+                .castShape(B, 0);
+    }
 }

@@ -9,9 +9,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link VectorResample}'s vertical pass against the scalar one of {@link Preprocessor}, bit for bit, over whole
- * output arrays (so that a stray write fails): plane widths 1 to 40 (tails of every length), shrinking and
- * enlarging, windows at the edges, both value ranges and random means and deviations.
+ * {@link VectorResample}'s passes against the scalar ones of {@link Preprocessor}, bit for bit, over whole output
+ * arrays (so that a stray write fails): plane widths 1 to 40 (tails of every length), shrinking and enlarging,
+ * windows at the edges, both value ranges and random means and deviations; the horizontal pass also with
+ * the coefficients of a DCT-scaled decode.
  */
 class VectorResampleTest {
 
@@ -49,6 +50,53 @@ class VectorResampleTest {
             int c = t;
             assertArrayEquals(scalar, vector, () -> "case " + c + ": " + cw + " wide, " + inRows + " to " + outRows
                     + " rows");
+        }
+    }
+
+    @Test
+    void horizontalRowMatchesTheScalarPass() {
+        assumeTrue(Simd.enabled() && Simd.bits() >= 256, "no 256-bit Vector API");
+        Random random = new Random(5);
+        for (int t = 0; t < 3000; t++) {
+            int cw = 1 + t % 40;
+            int outW = cw + random.nextInt(40);
+            int left = random.nextInt(outW - cw + 1);
+            Resampler h;
+            int inW;
+            if (t % 3 == 2) {
+                int scale = 1 << (1 + random.nextInt(3));
+                int full = outW + random.nextInt(8 * outW);
+                inW = (full + scale - 1) / scale;
+                h = Resampler.scaled(full, scale, inW, false, outW, left, cw);
+            } else {
+                inW = 1 + random.nextInt(3 * outW);
+                h = Resampler.bilinear(inW, 0, inW, outW, left, cw);
+            }
+            byte[] red = new byte[inW];
+            byte[] green = new byte[inW];
+            byte[] blue = new byte[inW];
+            random.nextBytes(red);
+            random.nextBytes(green);
+            random.nextBytes(blue);
+            int[][] ints = new int[3][inW + random.nextInt(3)];
+            VectorResample.widen(red, ints[0], 0, inW);
+            VectorResample.widen(green, ints[1], 0, inW);
+            VectorResample.widen(blue, ints[2], 0, inW);
+            int rows = 1 + random.nextInt(3);
+            int row = random.nextInt(rows);
+            int planeSize = rows * cw;
+            byte[] scalar = new byte[3 * planeSize];
+            random.nextBytes(scalar);
+            byte[] vector = scalar.clone();
+            byte[] unrolled = scalar.clone();
+            Preprocessor.horizontalRow(h, red, green, blue, 0, 0, 0, 1, cw, scalar, row * cw, planeSize);
+            int done = VectorResample.horizontalRow(h, ints[0], ints[1], ints[2], cw, vector, row * cw, planeSize);
+            Preprocessor.planarRow(h, red, green, blue, done, cw, vector, row * cw, planeSize);
+            Preprocessor.planarRow(h, red, green, blue, 0, cw, unrolled, row * cw, planeSize);
+            int c = t;
+            assertArrayEquals(scalar, vector, () -> "case " + c + ": " + inW + " to " + outW + " columns, " + cw
+                    + " from " + left);
+            assertArrayEquals(scalar, unrolled, () -> "case " + c + ": unrolled");
         }
     }
 }
