@@ -3,8 +3,10 @@ package dev.shufflespark.job.cli;
 import dev.shufflespark.io.model.OpenedModel;
 import dev.shufflespark.io.onnx.OnnxExporter;
 import dev.shufflespark.job.bench.BatchTimer;
+import dev.shufflespark.job.bench.FreshJvms;
 import dev.shufflespark.job.bench.Machine;
 import dev.shufflespark.job.bench.Rounds;
+import dev.shufflespark.job.bench.Statistics;
 import dev.shufflespark.model.Engine;
 import dev.shufflespark.model.Model;
 import dev.shufflespark.model.Session;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,9 +95,16 @@ final class BenchEngineCommand implements Callable<Integer> {
                 "Needs ONNX Runtime on the class path: bin/shufflespark adds it for this flag."})
     boolean vsOnnxRuntime;
 
-    /** One configuration's figures, in ms per image. */
+    @Option(names = "--jvms", defaultValue = "0", paramLabel = "N",
+            description = {"Run this benchmark (the same options, without --jvms) in N fresh JVMs, one after another, "
+                + "and print each JVM's figures and rounds, their median and the slowest over the median: whether "
+                + "JVMs differ (what the JIT compiled, where code and weights were placed) by more than the rounds "
+                + "inside one. Default: 0, time in this JVM."})
+    int jvms;
+
+    /** One configuration's figures, in ms per image; {@code roundCpu} the median CPU time of each round. */
     private record Figures(int threads, double wall, double wallMin, double cpu, double processCpu, int batches,
-                           double imagesPerSecond, String rounds, double warmupSeconds) {
+                           double imagesPerSecond, String rounds, double[] roundCpu, double warmupSeconds) {
     }
 
     /** ONNX Runtime's version, once a session is open. */
@@ -103,6 +113,9 @@ final class BenchEngineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         validate();
+        if (jvms > 0) {
+            return inFreshJvms(spec.commandLine().getOut());
+        }
         OpenedModel opened = model.open();
         Model m = opened.model();
         byte[] onnx = vsOnnxRuntime ? onnxRuntimeModel(opened) : null;
@@ -207,6 +220,8 @@ final class BenchEngineCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "threads_vs_first%s=%.3f%n", key, f.wall() / first.wall());
                 out.printf(Locale.ROOT, "threads_vs_first_cpu%s=%.3f%n", key, f.cpu() / first.cpu());
             }
+            out.printf(Locale.ROOT, "round_cpu_ms_per_image%s=%s%n", key, Arrays.stream(f.roundCpu())
+                    .mapToObj(v -> String.format(Locale.ROOT, "%.3f", v)).collect(Collectors.joining(",")));
             out.printf(Locale.ROOT, "cpu_ms_per_image%s=%.3f%n", key, f.cpu());
             out.printf(Locale.ROOT, "ms_per_image%s=%.3f%n", key, f.wall());
             if (vsOnnxRuntime) {
@@ -224,15 +239,88 @@ final class BenchEngineCommand implements Callable<Integer> {
     private Figures figures(Rounds.Timed t, int threadCount) {
         BatchTimer.Result all = t.all();
         StringBuilder perRound = new StringBuilder();
-        for (BatchTimer.Result r : t.rounds()) {
+        double[] roundCpu = new double[t.rounds().size()];
+        for (int i = 0; i < roundCpu.length; i++) {
+            BatchTimer.Result r = t.rounds().get(i);
+            roundCpu[i] = r.medianCpuNanos() / batch / 1e6;
             perRound.append(perRound.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f/%.3f",
-                    r.medianNanos() / batch / 1e6, r.medianCpuNanos() / batch / 1e6));
+                    r.medianNanos() / batch / 1e6, roundCpu[i]));
         }
         long images = (long) all.batches() * batch;
         double process = all.processCpuNanos() < 0 ? Double.NaN : all.processCpuNanos() / 1e6 / images;
         return new Figures(threadCount, all.medianNanos() / batch / 1e6, all.minNanos() / (double) batch / 1e6,
                 all.medianCpuNanos() / batch / 1e6, process, all.batches(), images / all.wallSeconds(),
-                perRound.toString(), t.rounds().get(0).warmupSeconds());
+                perRound.toString(), roundCpu, t.rounds().get(0).warmupSeconds());
+    }
+
+    /**
+     * {@code --jvms N}: this command without {@code --jvms} in N fresh JVMs in turn, each JVM's figures as it
+     * printed them, then the spread: between JVMs (slowest over median of their CPU figures) beside the spread of
+     * the rounds inside each JVM (slowest round over fastest). Between-JVM spread no larger than the rounds'
+     * is the machine's noise, not the JVMs differing.
+     */
+    private int inFreshJvms(PrintWriter out) {
+        List<String> args = new ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--jvms")) {
+                args.subList(i, Math.min(i + 2, args.size())).clear();
+                i--;
+            } else if (args.get(i).startsWith("--jvms=")) {
+                args.remove(i--);
+            }
+        }
+        List<String> command = FreshJvms.command(Main.class.getName(), args);
+        out.printf(Locale.ROOT, "jvms:         %d fresh JVMs in turn, each: %s%n", jvms, String.join(" ", args));
+        out.printf(Locale.ROOT, "load average: %s before (1, 5, 15 minutes)%n", Machine.loadAverage());
+        out.flush();
+        double[] cpu = new double[jvms];
+        double[] wall = new double[jvms];
+        double[] cpuRatio = new double[jvms];
+        double[] roundSpread = new double[jvms];
+        for (int j = 0; j < jvms; j++) {
+            FreshJvms.Run run;
+            try {
+                run = FreshJvms.run(command);
+            } catch (IOException e) {
+                throw new CliFailure("--jvms: cannot start " + command.get(0) + ": " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliFailure("--jvms: interrupted", e);
+            }
+            cpu[j] = run.number("cpu_ms_per_image");
+            wall[j] = run.number("ms_per_image");
+            cpuRatio[j] = run.number("cpu_ratio");
+            String rounds = run.values().getOrDefault("round_cpu_ms_per_image", "");
+            double[] r = rounds.isEmpty() ? new double[0]
+                    : Arrays.stream(rounds.split(",")).mapToDouble(Double::parseDouble).toArray();
+            roundSpread[j] = r.length == 0 ? Double.NaN
+                    : Arrays.stream(r).max().getAsDouble() / Arrays.stream(r).min().getAsDouble();
+            if (run.exitCode() != 0 || Double.isNaN(cpu[j])) {
+                throw new CliFailure("--jvms: JVM " + (j + 1) + " of " + jvms + " failed (exit " + run.exitCode()
+                        + "):\n" + run.output().strip());
+            }
+            out.printf(Locale.ROOT, "jvm %2d/%d:    cpu %.3f, wall %.3f ms per image%s; rounds cpu %s (slowest/fastest "
+                    + "%.2f); load %s%n", j + 1, jvms, cpu[j], wall[j], vsOnnxRuntime ? String.format(Locale.ROOT,
+                    ", cpu_ratio %.3f", cpuRatio[j]) : "", rounds.replace(",", " "), roundSpread[j],
+                    Machine.loadAverage());
+            out.flush();
+        }
+        double median = Statistics.median(cpu);
+        double max = Arrays.stream(cpu).max().getAsDouble();
+        out.printf(Locale.ROOT, "between JVMs: cpu ms per image median %.3f, fastest %.3f, slowest %.3f (%.3f x the "
+                + "median); inside a JVM, slowest round / fastest: median %.2f, most %.2f%n", median,
+                Arrays.stream(cpu).min().getAsDouble(), max, max / median, Statistics.median(roundSpread),
+                Arrays.stream(roundSpread).max().getAsDouble());
+        out.printf(Locale.ROOT, "jvm_cpu_ms_per_image=%s%n", Arrays.stream(cpu)
+                .mapToObj(v -> String.format(Locale.ROOT, "%.3f", v)).collect(Collectors.joining(",")));
+        if (vsOnnxRuntime) {
+            out.printf(Locale.ROOT, "jvms_cpu_ratio=%.3f%n", Statistics.median(cpuRatio));
+        }
+        out.printf(Locale.ROOT, "jvms_round_spread=%.3f%n", Statistics.median(roundSpread));
+        out.printf(Locale.ROOT, "jvms_max_over_median=%.3f%n", max / median);
+        out.printf(Locale.ROOT, "jvms_cpu_ms_per_image=%.3f%n", median);
+        out.flush();
+        return 0;
     }
 
     /** An ONNX Runtime session of {@code onnx} (a type of ours: nothing here names ONNX Runtime's classes). */
@@ -269,8 +357,11 @@ final class BenchEngineCommand implements Callable<Integer> {
         StringBuilder bad = new StringBuilder();
         if (threads.isEmpty() || threads.stream().anyMatch(t -> t < 1)) {
             bad.append(" --threads must be at least 1, got ").append(threads.isEmpty() ? "none"
-                    : threads.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")))
+                    : threads.stream().map(String::valueOf).collect(Collectors.joining(",")))
                     .append(';');
+        }
+        if (jvms < 0 || jvms > 1000) {
+            bad.append(" --jvms must be 0 to 1000, got ").append(jvms).append(';');
         }
         if (rounds < 1) {
             bad.append(" --rounds must be at least 1, got ").append(rounds).append(';');

@@ -96,6 +96,31 @@ class EngineCommandsTest {
     }
 
     @Test
+    void benchEngineInFreshJvmsPrintsEachJvmsFigureAndTheirSpread() {
+        Cli cli = Cli.run("bench", "engine", "--model", SMALL_MODEL, "--batch", "1", "--height", "32", "--width",
+                "32", "--jvms", "2", "--seconds", "0.3", "--rounds", "3", "--warmup-seconds", "0", "--no-wait-for-jit");
+        assertEquals(0, cli.exitCode(), cli::toString);
+        String[] lines = cli.outLines();
+        assertTrue(lines[0].endsWith("each: bench engine --model " + SMALL_MODEL + " --batch 1 --height 32 --width 32 "
+                + "--seconds 0.3 --rounds 3 --warmup-seconds 0 --no-wait-for-jit"), cli::toString);
+        Matcher each = Pattern.compile("(?m)^jvm_cpu_ms_per_image=(\\d+\\.\\d+),(\\d+\\.\\d+)$").matcher(cli.out());
+        assertTrue(each.find(), cli::toString);
+        double a = Double.parseDouble(each.group(1));
+        double b = Double.parseDouble(each.group(2));
+        assertTrue(a > 0 && b > 0, cli::toString);
+        assertTrue(cli.out().contains(String.format(Locale.ROOT, "jvm  1/2:    cpu %.3f,", a)), cli::toString);
+        assertTrue(cli.out().contains(String.format(Locale.ROOT, "jvm  2/2:    cpu %.3f,", b)), cli::toString);
+        // each JVM's three rounds are printed; the last line is the median of the two JVMs
+        assertTrue(cli.out().matches("(?s).*jvm  1/2: .*rounds cpu \\d+\\.\\d+ \\d+\\.\\d+ \\d+\\.\\d+ .*"),
+                cli::toString);
+        assertTrue(lines[lines.length - 2].startsWith("jvms_max_over_median="), cli::toString);
+        assertEquals(Math.max(a, b) / ((a + b) / 2), Double.parseDouble(lines[lines.length - 2].split("=")[1]), 0.002,
+                cli::toString);
+        assertTrue(lines[lines.length - 1].startsWith("jvms_cpu_ms_per_image="), cli::toString);
+        assertEquals((a + b) / 2, Double.parseDouble(lines[lines.length - 1].split("=")[1]), 0.001, cli::toString);
+    }
+
+    @Test
     void demoPrintsTheTopFiveOfEverySampleUnderTheWarning() throws Exception {
         Cli cli = Cli.run("demo");
         assertEquals(0, cli.exitCode(), cli::toString);

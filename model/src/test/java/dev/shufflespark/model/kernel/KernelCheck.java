@@ -236,13 +236,18 @@ final class KernelCheck {
         float[] outV = outS.clone();
         ScalarKernels.linear(w, b, x, 4, outS, 2, inFeatures, outFeatures);
         VectorGemm.linear(w, b, x, 4, outV, 2, inFeatures, outFeatures);
-        assertClose(outS, outV, tolFor(inFeatures), String.format("linear in=%d out=%d bias=%b",
-                inFeatures, outFeatures, bias));
+        String what = String.format("linear in=%d out=%d bias=%b", inFeatures, outFeatures, bias);
+        assertClose(outS, outV, tolFor(inFeatures), what);
+        float[] outFour = outS.clone();
+        Arrays.fill(outFour, 777f);
+        VectorGemm.linearFourRows(w, b, x, 4, 0, outFour, 2, 0, inFeatures, outFeatures, 1);
+        assertClose(outFour, outV, 0f, what + " (against blocks of four rows)");
     }
 
     /**
      * The fully connected layer of several images at their strides: the vector kernel gives each
-     * image exactly what it gives that image alone, and matches the scalar reference.
+     * image exactly what it gives that image alone, and what blocks of four rows give, and matches
+     * the scalar reference.
      */
     static void linearImages(long seed, int inFeatures, int outFeatures, int images, boolean bias) {
         Random r = new Random(seed);
@@ -263,6 +268,10 @@ final class KernelCheck {
         String what = String.format("linear in=%d out=%d images=%d bias=%b", inFeatures, outFeatures, images, bias);
         assertClose(outS, outV, tolFor(inFeatures), what);
         assertClose(outOne, outV, 0f, what + " (against one image at a time)");
+        float[] outFour = outS.clone();
+        Arrays.fill(outFour, 777f);
+        VectorGemm.linearFourRows(w, b, x, 4, xStride, outFour, 1, outStride, inFeatures, outFeatures, images);
+        assertClose(outFour, outV, 0f, what + " (against blocks of four rows)");
     }
 
     /** add, scaleShift and relu, separate and in place. */

@@ -455,12 +455,13 @@ class VectorKernelsTest {
     void linear() {
         long seed = 1500;
         for (int in = 1; in <= 40; in++) {
-            for (int out = 1; out <= 9; out++) {
+            for (int out = 1; out <= 19; out++) {
                 KernelCheck.linear(seed++, in, out, (in + out) % 2 == 0);
             }
         }
         for (int images = 1; images <= 9; images++) {
             KernelCheck.linearImages(1700 + images, 17 + images * 5, images + 2, images, images % 2 == 0);
+            KernelCheck.linearImages(1720 + images, 33 + images, 8 + images, images, images % 2 == 1);
         }
         KernelCheck.linearImages(1710, 1024, 1000, 8, true);
         KernelCheck.linear(1600, 1024, 1000, true);
