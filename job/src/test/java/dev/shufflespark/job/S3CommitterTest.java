@@ -255,6 +255,47 @@ class S3CommitterTest {
         assertEquals(r.set().expected.size(), r.summary().images);
     }
 
+    /** Waits until the objects, folders and pending uploads under {@code root} have not changed for five seconds. */
+    static void awaitSettled(org.apache.hadoop.fs.Path root) throws Exception {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        List<String> last = storeState(root);
+        long since = System.nanoTime();
+        while (System.nanoTime() - since < 5_000_000_000L) {
+            assertTrue(System.nanoTime() < deadline, "the store kept changing under " + root + ": " + last);
+            Thread.sleep(250);
+            List<String> now = storeState(root);
+            if (!now.equals(last)) {
+                last = now;
+                since = System.nanoTime();
+            }
+        }
+    }
+
+    /** Every folder and object under {@code root} (with its length), and the uploads pending there, sorted. */
+    private static List<String> storeState(org.apache.hadoop.fs.Path root) throws IOException {
+        FileSystem fs = fs(root.toString());
+        List<String> state = new ArrayList<>();
+        List<org.apache.hadoop.fs.Path> folders = new ArrayList<>(List.of(root));
+        while (!folders.isEmpty()) {
+            org.apache.hadoop.fs.Path folder = folders.remove(folders.size() - 1);
+            FileStatus[] children;
+            try {
+                children = fs.listStatus(folder);
+            } catch (java.io.FileNotFoundException e) {
+                continue; // removed while listed: the next round sees the change
+            }
+            for (FileStatus st : children) {
+                state.add(st.getPath() + (st.isDirectory() ? "/" : " " + st.getLen()));
+                if (st.isDirectory()) {
+                    folders.add(st.getPath());
+                }
+            }
+        }
+        S3Store.pendingUploads(root, conf()).forEach(u -> state.add("pending " + u));
+        state.sort(null);
+        return state;
+    }
+
     @Test
     void aResumeAbortsTheUploadsOfAUnitTheKilledRunLeftUncommitted() throws Exception {
         String root = s3.uri("crash-pending");
@@ -280,6 +321,10 @@ class S3CommitterTest {
             }
             child.kill();
         }
+        // A request the child sent before it died may still be carried out by the store after its death; a resume
+        // removes what lands while it runs, but not what lands after it. Resume once the store has settled, as a
+        // user resuming a crashed run would find it.
+        awaitSettled(new org.apache.hadoop.fs.Path(root + "/out"));
         assertFalse(fs(root).exists(new org.apache.hadoop.fs.Path(unit1, "_SUCCESS")));
         Summary summary;
         try (LogCapture log = LogCapture.of(FACTORY_LOGGER, Level.WARN)) {
