@@ -13,11 +13,22 @@ import java.util.Map;
 /**
  * One thread's working memory for an {@link Engine}: every activation buffer is allocated here once, so that
  * running a batch allocates nothing. Not thread-safe: use one session per thread.
+ *
+ * <p>Under G1 (the JVM's default collector), when the activations take at least a quarter of a heap region, they
+ * share one array that G1 never moves and in which every slot's data starts on a 64-byte boundary (a cache line,
+ * one 512-bit vector), and so does every image's and every channel plane's whose stride is a multiple of 16
+ * floats (28 x 28 and 56 x 56 planes): the same addresses, relative to cache lines, in every JVM and after every
+ * collection. The array is padded to half a region at most. Under another collector, for smaller activations or
+ * with {@code -Dshufflespark.engine.alignBuffers=false}, each slot is a plain array, whose place the JVM chooses.
+ * The caller's input array and the scratch space are plain arrays either way. In both layouts each slot has a
+ * few rows of free floats before and after it, so that every kernel takes the same path on every plane: an
+ * image's results are the same, bit for bit, in either layout and at any place in a batch.
  */
 public final class Session {
     private final Engine engine;
     private final Program program;
     private final int maxBatch;
+    private final SlotLayout layout;
     private final Frame frame;
     private final float[] logits;
     private final Map<String, float[]> kept = new LinkedHashMap<>();
@@ -26,15 +37,22 @@ public final class Session {
     private int lastBatch;
 
     Session(Engine engine, Program program, int maxBatch) {
+        this(engine, program, maxBatch, true);
+    }
+
+    /** With {@code alignSlots} false, every slot is a plain array whatever the collector. */
+    Session(Engine engine, Program program, int maxBatch, boolean alignSlots) {
         this.engine = engine;
         this.program = program;
         this.maxBatch = maxBatch;
         int[] floats = program.slotFloats();
-        float[][] slots = new float[floats.length][];
+        long[] sizes = new long[floats.length];
         for (int s = 1; s < floats.length; s++) {
-            slots[s] = new float[Math.multiplyExact(floats[s], maxBatch)];
+            sizes[s] = Math.multiplyExact(floats[s], maxBatch);
         }
-        this.frame = new Frame(slots, new float[program.scratchFloats()]);
+        int margin = SlotLayout.margin(program.maxPlaneWidth());
+        this.layout = alignSlots ? SlotLayout.allocate(sizes, margin) : SlotLayout.allocate(sizes, margin, -1, 0);
+        this.frame = new Frame(layout.slots, layout.offsets, new float[program.scratchFloats()]);
         this.logits = new float[maxBatch * program.outputShape().channels()];
         program.kept().forEach((name, a) -> kept.put(name, new float[Math.multiplyExact(a.shape().size(), maxBatch)]));
         this.imageSteps = new Step[maxBatch][];
@@ -59,12 +77,24 @@ public final class Session {
         return engine;
     }
 
+    /** Where each activation slot's data starts in its array (slot 0, the caller's input, at 0). */
+    int[] slotOffsets() {
+        return layout.offsets.clone();
+    }
+
+    /** Whether the activation slots share one array in which each slot's data is 64-byte aligned. */
+    boolean alignedSlots() {
+        return layout.aligned;
+    }
+
+    /** Floats of the activation slots' arrays. */
+    long layoutFloats() {
+        return layout.floats;
+    }
+
     /** Floats held by this session's buffers. */
     public long bufferFloats() {
-        long n = frame.scratch.length + logits.length;
-        for (float[] s : frame.slots) {
-            n += s == null ? 0 : s.length;
-        }
+        long n = frame.scratch.length + logits.length + layout.floats;
         for (float[] k : kept.values()) {
             n += k.length;
         }
@@ -105,7 +135,7 @@ public final class Session {
         int[] planes = out.planes();
         int classes = planes.length;
         for (int n = 0; n < batch; n++) {
-            int base = out.base(n);
+            int base = out.base(frame, n);
             for (int c = 0; c < classes; c++) {
                 logits[n * classes + c] = buf[base + planes[c]];
             }
@@ -135,7 +165,7 @@ public final class Session {
         int hw = a.shape().planeSize();
         int size = a.shape().size();
         for (int n = 0; n < lastBatch; n++) {
-            int base = a.base(n);
+            int base = a.base(frame, n);
             for (int c = 0; c < planes.length; c++) {
                 System.arraycopy(src, base + planes[c], dst, n * size + c * hw, hw);
             }

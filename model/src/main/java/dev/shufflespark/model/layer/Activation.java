@@ -16,6 +16,12 @@ public record Activation(int slot, int imageStride, int[] planes, Shape shape) {
         return frame.slots[slot];
     }
 
+    /** Where image {@code image} starts in {@link #buffer}: the slot's offset in the frame plus the image's place. */
+    public int base(Frame frame, int image) {
+        return frame.offsets[slot] + image * imageStride;
+    }
+
+    /** Where image {@code image} starts relative to the slot's data ({@link #base(Frame, int)} with offset 0). */
     public int base(int image) {
         return image * imageStride;
     }

@@ -45,8 +45,8 @@ public final class Add implements Layer {
             float[] z = out.buffer(frame);
             for (int n = 0; n < batch; n++) {
                 for (int c = 0; c < channels; c++) {
-                    Kernels.add(x, a.base(n) + a.planes()[c], y, b.base(n) + b.planes()[c],
-                            z, out.base(n) + out.planes()[c], hw, relu);
+                    Kernels.add(x, a.base(frame, n) + a.planes()[c], y, b.base(frame, n) + b.planes()[c],
+                            z, out.base(frame, n) + out.planes()[c], hw, relu);
                 }
             }
         };

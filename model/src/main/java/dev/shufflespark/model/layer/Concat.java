@@ -78,8 +78,8 @@ public final class Concat implements Layer {
             float[] dst = out.buffer(frame);
             for (int n = 0; n < batch; n++) {
                 for (int i = 0; i < srcAct.length; i++) {
-                    System.arraycopy(srcAct[i].buffer(frame), srcAct[i].base(n) + srcPlane[i],
-                            dst, out.base(n) + dstPlane[i], hw);
+                    System.arraycopy(srcAct[i].buffer(frame), srcAct[i].base(frame, n) + srcPlane[i],
+                            dst, out.base(frame, n) + dstPlane[i], hw);
                 }
             }
         };

@@ -259,8 +259,8 @@ public final class Conv2d implements Layer {
             float[] src = in.buffer(frame);
             float[] dst = out.buffer(frame);
             for (int n = 0; n < batch; n++) {
-                int inBase = in.base(n);
-                int outBase = out.base(n);
+                int inBase = in.base(frame, n);
+                int outBase = out.base(frame, n);
                 for (int c = 0; c < cout; c++) {
                     Kernels.depthwise3x3(weight, c * 9, bias == null ? 0f : bias[c], src, inBase + inPlanes[c],
                             h, w, dst, outBase + outPlanes[c], stride, relu);
@@ -300,8 +300,8 @@ public final class Conv2d implements Layer {
                 for (int n = 0; n < batch; n++) {
                     for (int g = 0; g < groups; g++) {
                         Kernels.pointwise(weight, g * coutG * k, bias, g * coutG,
-                                src, in.base(n), inRows[g], dst, out.base(n), outRows[g],
-                                add, res == null ? 0 : res.base(n), resRows[g], cinG, coutG, main, relu);
+                                src, in.base(frame, n), inRows[g], dst, out.base(frame, n), outRows[g],
+                                add, res == null ? 0 : res.base(frame, n), resRows[g], cinG, coutG, main, relu);
                     }
                 }
                 if (main == hw) {
@@ -311,16 +311,16 @@ public final class Conv2d implements Layer {
                 for (int n0 = 0; n0 < batch; n0 += TAIL_IMAGES) {
                     int images = Math.min(TAIL_IMAGES, batch - n0);
                     for (int g = 0; g < groups; g++) {
-                        gatherTails(src, in, n0, images, inRows[g], main, tail, t, tailIn);
+                        gatherTails(frame, src, in, n0, images, inRows[g], main, tail, t, tailIn);
                         if (res != null) {
-                            gatherTails(add, res, n0, images, resRows[g], main, tail, t, tailRes);
+                            gatherTails(frame, add, res, n0, images, resRows[g], main, tail, t, tailRes);
                         }
                         Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, t, 0, tailIn, t, 0, tailOut,
                                 res == null ? null : t, 0, tailRes, cinG, coutG, images * tail, relu);
                         for (int o = 0; o < coutG; o++) {
                             for (int i = 0; i < images; i++) {
                                 System.arraycopy(t, tailOut[o] + i * tail,
-                                        dst, out.base(n0 + i) + outRows[g][o] + main, tail);
+                                        dst, out.base(frame, n0 + i) + outRows[g][o] + main, tail);
                             }
                         }
                     }
@@ -345,10 +345,10 @@ public final class Conv2d implements Layer {
                     for (int y0 = 0; y0 < oh; y0 += rows) {
                         int r = Math.min(rows, oh - y0);
                         // output rows y0 .. y0+r-1: the same unrolling with the top padding moved up by y0 rows
-                        Kernels.im2col(src, in.base(n), inRows[g], cinG, h, w, kh, kw, sh, sw, ph - y0 * sh, pw,
+                        Kernels.im2col(src, in.base(frame, n), inRows[g], cinG, h, w, kh, kw, sh, sw, ph - y0 * sh, pw,
                                 col, 0, r, ow);
                         Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, col, 0,
-                                r == rows ? colRows : lastColRows, dst, out.base(n) + y0 * ow, outRows[g],
+                                r == rows ? colRows : lastColRows, dst, out.base(frame, n) + y0 * ow, outRows[g],
                                 null, 0, null, k, coutG, r * ow, relu);
                     }
                 }
@@ -445,8 +445,8 @@ public final class Conv2d implements Layer {
                     for (int g = 0; g < groups; g++) {
                         for (int y = from; y < y1; y += chunkRows) {
                             int r = Math.min(chunkRows, y1 - y);
-                            Kernels.im2col(src, in.base(n), inRows[g], cinG, h, w, kh, kw, sh, sw, ph - y * sh, pw,
-                                    t, colOff, r, ow);
+                            Kernels.im2col(src, in.base(frame, n), inRows[g], cinG, h, w, kh, kw, sh, sw,
+                                    ph - y * sh, pw, t, colOff, r, ow);
                             Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, t, 0, colRowsOf[r],
                                     t, (y - y0) * ow, bandOut[g], null, 0, null, k, coutG, r * ow, relu);
                         }
@@ -458,7 +458,7 @@ public final class Conv2d implements Layer {
                     int above = py0 * ps - y0;
                     for (int c = 0; c < cout; c++) {
                         Kernels.maxPool(t, c * bandPlane + above * ow, y1 - py0 * ps, ow, dst,
-                                out.base(n) + outPlanes[c] + py0 * pow, py1 - py0, pow, pk, ps, pp, above);
+                                out.base(frame, n) + outPlanes[c] + py0 * pow, py1 - py0, pow, pk, ps, pp, above);
                     }
                 }
             }
@@ -474,11 +474,11 @@ public final class Conv2d implements Layer {
     }
 
     /** Copies pixels [from, from + tail) of every given plane of images n0 .. n0+images-1 into rows {@code to}. */
-    private static void gatherTails(float[] src, Activation a, int n0, int images, int[] planes, int from, int tail,
-                                    float[] t, int[] to) {
+    private static void gatherTails(Frame frame, float[] src, Activation a, int n0, int images, int[] planes,
+                                    int from, int tail, float[] t, int[] to) {
         for (int c = 0; c < planes.length; c++) {
             for (int i = 0; i < images; i++) {
-                System.arraycopy(src, a.base(n0 + i) + planes[c] + from, t, to[c] + i * tail, tail);
+                System.arraycopy(src, a.base(frame, n0 + i) + planes[c] + from, t, to[c] + i * tail, tail);
             }
         }
     }

@@ -49,8 +49,8 @@ public final class Flatten implements Layer {
             float[] src = x.buffer(frame);
             float[] dst = out.buffer(frame);
             for (int n = 0; n < batch; n++) {
-                int inBase = x.base(n);
-                int outBase = out.base(n);
+                int inBase = x.base(frame, n);
+                int outBase = out.base(frame, n);
                 for (int c = 0; c < channels; c++) {
                     int from = inBase + inPlanes[c];
                     if (contiguous) {

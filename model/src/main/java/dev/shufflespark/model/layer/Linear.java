@@ -76,16 +76,16 @@ public final class Linear implements Layer {
             float[] tmp = frame.scratch;
             if (!gather && !scatter) {
                 // all images in one call: each block of weight rows is read once for the batch
-                Kernels.linear(weight, bias, src, x.base(0) + inPlanes[0], x.imageStride(), dst,
-                        out.base(0) + outPlanes[0], out.imageStride(), inFeatures, outFeatures, batch);
+                Kernels.linear(weight, bias, src, x.base(frame, 0) + inPlanes[0], x.imageStride(), dst,
+                        out.base(frame, 0) + outPlanes[0], out.imageStride(), inFeatures, outFeatures, batch);
                 return;
             }
             for (int n = 0; n < batch; n++) {
                 float[] xs = src;
-                int xOff = x.base(n) + inPlanes[0];
+                int xOff = x.base(frame, n) + inPlanes[0];
                 if (gather) {
                     for (int i = 0; i < inFeatures; i++) {
-                        tmp[i] = src[x.base(n) + inPlanes[i]];
+                        tmp[i] = src[x.base(frame, n) + inPlanes[i]];
                     }
                     xs = tmp;
                     xOff = 0;
@@ -93,10 +93,11 @@ public final class Linear implements Layer {
                 if (scatter) {
                     Kernels.linear(weight, bias, xs, xOff, tmp, inFeatures, inFeatures, outFeatures);
                     for (int o = 0; o < outFeatures; o++) {
-                        dst[out.base(n) + outPlanes[o]] = tmp[inFeatures + o];
+                        dst[out.base(frame, n) + outPlanes[o]] = tmp[inFeatures + o];
                     }
                 } else {
-                    Kernels.linear(weight, bias, xs, xOff, dst, out.base(n) + outPlanes[0], inFeatures, outFeatures);
+                    Kernels.linear(weight, bias, xs, xOff, dst, out.base(frame, n) + outPlanes[0], inFeatures,
+                            outFeatures);
                 }
             }
         };

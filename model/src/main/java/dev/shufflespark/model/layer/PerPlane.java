@@ -21,8 +21,8 @@ final class PerPlane {
             float[] src = in.buffer(frame);
             float[] dst = out.buffer(frame);
             for (int n = 0; n < batch; n++) {
-                int inBase = in.base(n);
-                int outBase = out.base(n);
+                int inBase = in.base(frame, n);
+                int outBase = out.base(frame, n);
                 for (int c = 0; c < channels; c++) {
                     op.apply(src, inBase + inPlanes[c], dst, outBase + outPlanes[c], hw, c);
                 }
@@ -39,8 +39,10 @@ final class PerPlane {
             float[] src = in.buffer(frame);
             float[] dst = out.buffer(frame);
             for (int n = 0; n < batch; n++) {
+                int inBase = in.base(frame, n);
+                int outBase = out.base(frame, n);
                 for (int c = 0; c < map.length; c++) {
-                    System.arraycopy(src, in.base(n) + inPlanes[map[c]], dst, out.base(n) + outPlanes[c], hw);
+                    System.arraycopy(src, inBase + inPlanes[map[c]], dst, outBase + outPlanes[c], hw);
                 }
             }
         };

@@ -123,8 +123,8 @@ public final class Pool2d implements Layer {
             float[] b = out.buffer(frame);
             for (int n = 0; n < batch; n++) {
                 for (int c = 0; c < channels; c++) {
-                    int inOff = src.base(n) + inPlanes[c];
-                    int outOff = out.base(n) + outPlanes[c];
+                    int inOff = src.base(frame, n) + inPlanes[c];
+                    int outOff = out.base(frame, n) + outPlanes[c];
                     if (kind == Kind.MAX) {
                         Kernels.maxPool(a, inOff, h, w, b, outOff, oh, ow, kernel, stride, padding);
                     } else {

@@ -38,11 +38,11 @@ public final class Softmax implements Layer {
             float[] tmp = frame.scratch;
             for (int n = 0; n < batch; n++) {
                 for (int c = 0; c < channels; c++) {
-                    tmp[c] = src[x.base(n) + x.planes()[c]];
+                    tmp[c] = src[x.base(frame, n) + x.planes()[c]];
                 }
                 Kernels.softmax(tmp, 0, channels);
                 for (int c = 0; c < channels; c++) {
-                    dst[out.base(n) + out.planes()[c]] = tmp[c];
+                    dst[out.base(frame, n) + out.planes()[c]] = tmp[c];
                 }
             }
         };

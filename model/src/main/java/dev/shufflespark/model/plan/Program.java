@@ -94,6 +94,17 @@ public final class Program {
         return slotFloats.clone();
     }
 
+    /** The widest plane of any value the steps read or write (the input's included). */
+    public int maxPlaneWidth() {
+        int w = 0;
+        for (Shape s : shapes) {
+            if (s != null) {
+                w = Math.max(w, s.width());
+            }
+        }
+        return w;
+    }
+
     public int scratchFloats() {
         return scratchFloats;
     }
