@@ -9,14 +9,14 @@ import java.lang.management.ManagementFactory;
  *
  * <p>A Java array's data is only 8-byte aligned, and where a young array lands, and where the collector copies
  * it, differs from one JVM to the next: a 16-float vector load from a plane that is not 64-byte aligned spans two
- * cache lines, which costs the pointwise kernels 5-13%. Under G1 an array larger than half a heap region is
+ * cache lines, and the pointwise kernels slow down on such planes. Under G1 an array over half a region is
  * humongous: it starts at the first byte of a region and is never moved, so its element
  * {@code (64 - arrayBaseOffset) / 4} (12 with compressed class pointers) is 64-byte aligned in every JVM and
  * after every collection. The slots are laid out from that element, each rounded up to 16 floats, and the array
  * is padded to be humongous when the data alone is not, as long as the padding is no larger than the data (so
- * at most half a region). Every slot has a {@link #margin} of free floats before and after it, in either layout.
- * Otherwise (another collector, a JVM that is not HotSpot, data under a quarter of a
- * region, or {@value #PROPERTY}{@code =false}) every slot gets its own plain array, as before.
+ * at most half a region). Otherwise (another collector, a JVM that is not HotSpot, data under a quarter of a
+ * region, or {@value #PROPERTY}{@code =false}) every slot gets its own plain array, as before. Every slot has a
+ * {@link #margin} of free floats before and after it, in either layout.
  */
 final class SlotLayout {
 
