@@ -51,6 +51,29 @@ public final class VectorGemm {
     /** Three vectors of zeros: what a kernel adds in place of an absent term. Never written. */
     private static final float[] ZEROS = new float[3 * L];
 
+    /** At least n zeros, never written: {@link #pw8x3}'s bias when a call adds none. */
+    private static volatile float[] zeroFloats = new float[256];
+    /** At least n zero offsets, never written: {@link #pw8x3}'s term rows for {@link #ZEROS}. */
+    private static volatile int[] zeroRows = new int[256];
+
+    private static float[] zeroFloats(int n) {
+        float[] z = zeroFloats;
+        if (z.length < n) {
+            z = new float[n];
+            zeroFloats = z; // read-only zeros: a thread that still reads the shorter one loses nothing
+        }
+        return z;
+    }
+
+    private static int[] zeroRows(int n) {
+        int[] z = zeroRows;
+        if (z.length < n) {
+            z = new int[n];
+            zeroRows = z;
+        }
+        return z;
+    }
+
     /**
      * Pointwise convolution as a register-blocked GEMM: blocks of 8 output channels x 3 vectors
      * of pixels live in 24 accumulators ({@link #EIGHT_ROWS}; otherwise, and for the last 4, of
@@ -92,10 +115,20 @@ public final class VectorGemm {
                 // what out holds), a later one the partial sums in out
                 boolean first = k0 == 0;
                 int o = 0;
-                for (; EIGHT_ROWS && o + 2 * MR <= cout; o += 2 * MR) {
-                    pw8x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
-                            first ? res : out, first ? resBase : outBase, first ? resRows : outRows,
-                            first && bias != null, k1 == cin && relu);
+                if (EIGHT_ROWS && cout >= 2 * MR) {
+                    // what the 8-row kernel adds, as data: no flag reaches it (see pw8x3)
+                    float[] term = first ? res : out;
+                    float[] t = term != null ? term : ZEROS;
+                    int tBase = term == null ? -p : first ? resBase : outBase;
+                    int[] tRows = term == null ? zeroRows(cout) : first ? resRows : outRows;
+                    boolean withBias = first && bias != null;
+                    float[] b8 = withBias ? bias : zeroFloats(cout);
+                    int b8Off = withBias ? bOff : 0;
+                    float floor = k1 == cin && relu ? 0f : Float.NEGATIVE_INFINITY;
+                    for (; o + 2 * MR <= cout; o += 2 * MR) {
+                        pw8x3(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                                t, tBase, tRows, floor);
+                    }
                 }
                 for (; o + MR <= cout; o += MR) {
                     pw4x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
@@ -235,21 +268,27 @@ public final class VectorGemm {
     /**
      * Output channels o..o+7 x pixels p..p+3L over input channels [k0, k1): {@link #pw4x3} with
      * twice the rows, 24 accumulators (of the 32 vector registers of AVX-512), so that each
-     * input vector loaded feeds 8 fmas instead of 4. The accumulators start from the bias when
-     * {@code withBias}, else from zero; after the k loop they add one term, {@code term} at
-     * {@code tBase + tRows[.] + p} (the residual, or out's partial sums of earlier k blocks), or
-     * zeros when it is null; then the ReLU (or a clamp at minus infinity) and the store. One
-     * term, not {@link #pw4x3}'s two, keeps the method small enough for C1 (with two it ran out
-     * of virtual registers, and C2 then never compiled it in a 12-second run, leaving the
-     * Vector API's Java fallback, 50x slower). The output and term offsets are computed before
-     * the k loop: computed after it, the kernel was 10-20% slower. Every vector operation runs
-     * on every call.
+     * input vector loaded feeds 8 fmas instead of 4. The accumulators start from
+     * {@code bias[bOff + o..]} (zeros when the call adds no bias); after the k loop they add one
+     * term, {@code t} at {@code tBase + tRows[.] + p} (the residual, out's partial sums of
+     * earlier k blocks, or {@link #ZEROS}); then a clamp at {@code floor} (0 for ReLU, minus
+     * infinity for none) and the store. One term, not {@link #pw4x3}'s two, keeps the method
+     * small enough for C1 (with two it ran out of virtual registers, and C2 then never compiled
+     * it in a 12-second run, leaving the Vector API's Java fallback, 50x slower). The output and
+     * term offsets are computed before the k loop: computed after it, the kernel was 10-20%
+     * slower.
+     *
+     * <p>No flag reaches this kernel: the caller chooses the arrays and the floor, so that it
+     * has no branch besides its loop. With flags, C2 compiled it for the branches the profile
+     * had seen and threw the code out at the first layer that took another (a first residual, a
+     * first layer without ReLU), twice in a new JVM's first second of batches, each time back to
+     * the Java fallback until the next compilation (docs/performance.md).
      */
     private static void pw8x3(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               int cin, int k0, int k1, int o, int p,
-                              float[] term, int tBase, int[] tRows, boolean withBias, boolean relu) {
+                              float[] t, int tBase, int[] tRows, float floor) {
         int o0 = outBase + outRows[o] + p;
         int o1 = outBase + outRows[o + 1] + p;
         int o2 = outBase + outRows[o + 2] + p;
@@ -258,24 +297,22 @@ public final class VectorGemm {
         int o5 = outBase + outRows[o + 5] + p;
         int o6 = outBase + outRows[o + 6] + p;
         int o7 = outBase + outRows[o + 7] + p;
-        boolean has = term != null;
-        float[] t = has ? term : ZEROS;
-        int t0 = has ? tBase + tRows[o] + p : 0;
-        int t1 = has ? tBase + tRows[o + 1] + p : 0;
-        int t2 = has ? tBase + tRows[o + 2] + p : 0;
-        int t3 = has ? tBase + tRows[o + 3] + p : 0;
-        int t4 = has ? tBase + tRows[o + 4] + p : 0;
-        int t5 = has ? tBase + tRows[o + 5] + p : 0;
-        int t6 = has ? tBase + tRows[o + 6] + p : 0;
-        int t7 = has ? tBase + tRows[o + 7] + p : 0;
-        FloatVector a00 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
-        FloatVector a10 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 1] : 0f);
-        FloatVector a20 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 2] : 0f);
-        FloatVector a30 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 3] : 0f);
-        FloatVector a40 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 4] : 0f);
-        FloatVector a50 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 5] : 0f);
-        FloatVector a60 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 6] : 0f);
-        FloatVector a70 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 7] : 0f);
+        int t0 = tBase + tRows[o] + p;
+        int t1 = tBase + tRows[o + 1] + p;
+        int t2 = tBase + tRows[o + 2] + p;
+        int t3 = tBase + tRows[o + 3] + p;
+        int t4 = tBase + tRows[o + 4] + p;
+        int t5 = tBase + tRows[o + 5] + p;
+        int t6 = tBase + tRows[o + 6] + p;
+        int t7 = tBase + tRows[o + 7] + p;
+        FloatVector a00 = FloatVector.broadcast(S, bias[bOff + o]);
+        FloatVector a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+        FloatVector a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+        FloatVector a30 = FloatVector.broadcast(S, bias[bOff + o + 3]);
+        FloatVector a40 = FloatVector.broadcast(S, bias[bOff + o + 4]);
+        FloatVector a50 = FloatVector.broadcast(S, bias[bOff + o + 5]);
+        FloatVector a60 = FloatVector.broadcast(S, bias[bOff + o + 6]);
+        FloatVector a70 = FloatVector.broadcast(S, bias[bOff + o + 7]);
         FloatVector a01 = a00, a02 = a00;
         FloatVector a11 = a10, a12 = a10;
         FloatVector a21 = a20, a22 = a20;
@@ -355,7 +392,7 @@ public final class VectorGemm {
         a70 = FloatVector.fromArray(S, t, t7).fma(one, a70);
         a71 = FloatVector.fromArray(S, t, t7 + L).fma(one, a71);
         a72 = FloatVector.fromArray(S, t, t7 + 2 * L).fma(one, a72);
-        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        FloatVector z = FloatVector.broadcast(S, floor);
         a00 = a00.blend(z, a00.lt(z));
         a01 = a01.blend(z, a01.lt(z));
         a02 = a02.blend(z, a02.lt(z));
