@@ -25,6 +25,8 @@ import dev.shufflespark.job.report.HtmlReport;
 import dev.shufflespark.job.report.ReportData;
 import dev.shufflespark.job.stats.PartitionStats;
 import dev.shufflespark.job.stats.RunEvents;
+import dev.shufflespark.job.stats.SampleRow;
+import dev.shufflespark.job.stats.SampleRows;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.model.NoFeaturesException;
 import java.io.IOException;
@@ -100,9 +102,25 @@ public final class ClassifyJob {
     private ClassifyJob() {
     }
 
+    /**
+     * What a run returns: its summary, and the smallest label rows of this attempt (its run id) by path and member,
+     * at most {@link SampleRows#SIZE}, in that order: what {@code orderBy("path", "member").limit(10)} of its rows
+     * would give, kept by the tasks that wrote them instead of read back (empty when the attempt had nothing to do).
+     */
+    public record Result(Summary summary, List<SampleRow> sample) {
+        public Result {
+            sample = List.copyOf(sample);
+        }
+    }
+
+    /** Runs the job; progress lines (when {@link JobConfig#progressSeconds()} is positive) go to {@code progress}. */
+    public static Result classify(SparkSession spark, JobConfig config, PrintWriter progress) {
+        return new Run(spark, config, progress).run();
+    }
+
     /** Runs the job; progress lines (when {@link JobConfig#progressSeconds()} is positive) go to {@code progress}. */
     public static Summary run(SparkSession spark, JobConfig config, PrintWriter progress) {
-        return new Run(spark, config, progress).run();
+        return classify(spark, config, progress).summary();
     }
 
     public static Summary run(SparkSession spark, JobConfig config) {
@@ -162,7 +180,7 @@ public final class ClassifyJob {
          * under the output folder changes); then the attempt begins, its units run, and the summary describes
          * the whole run.
          */
-        Summary run() {
+        Result run() {
             target();
             InputList listing = inputs();
             ShuffleNetClassifier classifier = classifier();
@@ -315,8 +333,8 @@ public final class ClassifyJob {
 
         // --- Summary: the whole run, every attempt ---
 
-        private Summary finish(ShuffleNetClassifier.Prepared prepared, Resume resume, Work work, AttemptLog attempt,
-                               double setupSeconds) {
+        private Result finish(ShuffleNetClassifier.Prepared prepared, Resume resume, Work work, AttemptLog attempt,
+                              double setupSeconds) {
             long finishStart = System.nanoTime();
             SortedMap<Integer, UnitRecord> units = new TreeMap<>(resume.units());
             for (UnitRecord u : work.units()) {
@@ -353,7 +371,7 @@ public final class ClassifyJob {
             out.touch(out.labelsDone());
             out.removeTemporaryFiles();
             attempt.finished();
-            return summary;
+            return new Result(summary, work.sample());
         }
 
         /** What the run is, for its summary. */

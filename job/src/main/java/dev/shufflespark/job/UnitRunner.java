@@ -16,6 +16,8 @@ import dev.shufflespark.job.progress.Json;
 import dev.shufflespark.job.progress.UnitRecord;
 import dev.shufflespark.job.progress.UnitSizer;
 import dev.shufflespark.job.stats.PartitionStats;
+import dev.shufflespark.job.stats.SampleRow;
+import dev.shufflespark.job.stats.SampleRows;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -59,14 +61,19 @@ final class UnitRunner {
             .add("path", DataTypes.StringType, false)
             .add("length", DataTypes.LongType, true);
 
-    /** What the units did: their records, in the order they committed, and the seconds they took together. */
-    record Work(List<UnitRecord> units, double seconds) {
+    /**
+     * What the units did: their records, in the order they committed, the seconds they took together, and the
+     * smallest of their rows by path and member ({@link SampleRows}), to be shown.
+     */
+    record Work(List<UnitRecord> units, double seconds, List<SampleRow> sample) {
     }
 
     private final RunContext ctx;
     private final ShuffleNetClassifier classifier;
     private final ShuffleNetClassifier.Prepared prepared;
     private final AttemptLog attempt;
+    /** The smallest rows of the units committed so far, merged from their partitions' (under its own lock). */
+    private final SampleRows sample = new SampleRows();
 
     UnitRunner(RunContext ctx, ShuffleNetClassifier classifier, ShuffleNetClassifier.Prepared prepared,
                AttemptLog attempt) {
@@ -81,7 +88,7 @@ final class UnitRunner {
         if (left.isEmpty()) {
             ctx.say().accept("classify: every input already has rows in " + ctx.out().shown() + "; nothing to do");
             attempt.workDone();
-            return new Work(List.of(), 0);
+            return new Work(List.of(), 0, List.of());
         }
         int cores = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext()).defaultParallelism();
         UnitSizer sizer = new UnitSizer(ctx.config().units(), UnitSizer.weight(left, 0, left.size()), cores);
@@ -134,7 +141,11 @@ final class UnitRunner {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         attempt.workDone();
-        return new Work(done, seconds);
+        List<SampleRow> rows;
+        synchronized (sample) {
+            rows = sample.rows();
+        }
+        return new Work(done, seconds, rows);
     }
 
     private void cancel(Iterable<Integer> units) {
@@ -179,11 +190,20 @@ final class UnitRunner {
             }
             long committed = System.currentTimeMillis();
             ClassifyJob.seam.reached(Point.UNIT_COMMITTED, unit);
+            // One per partition: Spark merges no update of a failed task attempt (one denied the commit of its
+            // files included), and the update of one successful attempt only. So each partition's sample rows are
+            // of the attempt whose statistics the record keeps, whose files were committed.
+            List<PartitionStats> partitionStats = statistics.value();
             List<PartitionStats> stats = new ArrayList<>();
             long images = 0;
-            for (PartitionStats p : statistics.value()) {
+            for (PartitionStats p : partitionStats) {
                 stats.add(p.withPartition(firstPartition + p.partition()));
                 images += p.images();
+            }
+            synchronized (sample) {
+                for (PartitionStats p : partitionStats) {
+                    sample.offerAll(p.sample());
+                }
             }
             stats.sort(Comparator.comparingInt(PartitionStats::partition));
             UnitRecord record = new UnitRecord(unit, runId, span, images, firstPartition, partitions, submitted,

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.job.config.JobConfig;
 import dev.shufflespark.job.model.LoadedModel;
+import dev.shufflespark.job.stats.SampleRow;
+import dev.shufflespark.job.stats.SampleRows;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.testing.OutputCheck;
 import dev.shufflespark.job.testing.SparkSessions;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -29,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A task whose first attempt fails after it has handed a row to the writer is retried ({@code local[2,2]}: two
- * threads, two attempts per task); the output still has every image exactly once.
+ * threads, two attempts per task); the output still has every image exactly once, and the rows the run shows at its
+ * end are each there once, as the labels hold them.
  */
 class RetryTest {
 
@@ -61,7 +65,8 @@ class RetryTest {
         ClassifyJob.seam = new TestSeam() {
             @Override
             public Dataset<Row> rows(int unit, int firstPartition, Dataset<Row> rows) {
-                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition), Encoders.row(rows.schema()));
+                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition, false),
+                        Encoders.row(rows.schema()));
             }
         };
         Summary summary;
@@ -82,13 +87,54 @@ class RetryTest {
         assertEquals(1, summary.attempts.get(0).failedTasks(), "the failed attempt is in the summary");
     }
 
-    /** The first attempt of one partition (of a unit's job) fails after passing on its first row. */
+    @Test
+    void aFirstAttemptThatFailsAfterItsLastRowLeavesNoDuplicateSampleRow() throws Exception {
+        TestImages.MixedSet set = new TestImages.MixedSet();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        for (Map.Entry<String, byte[]> f : set.files.entrySet()) {
+            Files.write(in.resolve(f.getKey()), f.getValue());
+        }
+        String out = dir.resolve("out").toUri().toString().replaceAll("/$", "");
+        // The first attempt of partition 1 has classified all its rows (its statistics and sample rows are made),
+        // passed them to the writer, then fails.
+        ClassifyJob.seam = new TestSeam() {
+            @Override
+            public Dataset<Row> rows(int unit, int firstPartition, Dataset<Row> rows) {
+                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition, true), Encoders.row(rows.schema()));
+            }
+        };
+        ClassifyJob.Result result;
+        try {
+            result = ClassifyJob.classify(spark, JobConfig.from(Map.of(JobConfig.INPUT, in.toString(),
+                    JobConfig.OUTPUT, out, JobConfig.MODEL, MODEL, JobConfig.PROGRESS, "0")), null);
+        } finally {
+            ClassifyJob.seam = TestSeam.NONE;
+        }
+        assertEquals(1, result.summary().attempts.get(0).failedTasks(), "the failed attempt is in the summary");
+        assertEquals(1, spark.read().parquet(out + "/statistics").where("partition_id = 1").first()
+                .<Integer>getAs("attempt").intValue(), "partition 1 succeeded on its retry");
+
+        List<Row> labels = spark.read().parquet(out + "/labels").orderBy("path", "member").collectAsList();
+        assertEquals(set.expected.size(), labels.size());
+        List<SampleRow> expected = new ArrayList<>();
+        for (Row r : labels.subList(0, Math.min(SampleRows.SIZE, labels.size()))) {
+            List<String> names = r.isNullAt(r.fieldIndex("class_name")) ? null : r.getList(r.fieldIndex("class_name"));
+            List<Float> p = r.isNullAt(r.fieldIndex("probability")) ? null : r.getList(r.fieldIndex("probability"));
+            expected.add(new SampleRow(r.getAs("path"), r.getAs("member"), r.getAs("status"),
+                    names == null ? null : names.get(0), p == null ? 0 : p.get(0), r.getAs("error")));
+        }
+        assertEquals(expected, result.sample());
+    }
+
+    /** The first attempt of one partition (of a unit's job) fails after passing on its first row, or its last. */
     static final class FailFirstAttempt implements MapPartitionsFunction<Row, Row> {
         private static final long serialVersionUID = 1L;
         private final int partition;
+        private final boolean atEnd;
 
-        FailFirstAttempt(int partition) {
+        FailFirstAttempt(int partition, boolean atEnd) {
             this.partition = partition;
+            this.atEnd = atEnd;
         }
 
         @Override
@@ -102,7 +148,7 @@ class RetryTest {
 
                 @Override
                 public boolean hasNext() {
-                    if (passed > 0) {
+                    if (atEnd ? passed > 0 && !rows.hasNext() : passed > 0) {
                         throw new IllegalStateException("injected failure of the first attempt of partition "
                                 + partition);
                     }

@@ -73,6 +73,21 @@ final class JpegDecoder {
     /** The region of the output that will be read ({@link ReadRegion}), or null for all of it. */
     private int[] region;
 
+    /**
+     * Whether the Huffman tables have their {@link JpegHuffman#fast} coefficient tables (else every coefficient
+     * takes the code lookup and its extra bits apart: the reference that the fast path is tested against).
+     */
+    private final boolean fastCoefficients;
+
+    JpegDecoder() {
+        this(true);
+    }
+
+    /** A decoder without the fast coefficient tables when {@code fastCoefficients} is false (for tests). */
+    JpegDecoder(boolean fastCoefficients) {
+        this.fastCoefficients = fastCoefficients;
+    }
+
     /** The scans' entropy decoding; it keeps its buffers for the next image. */
     private final JpegEntropyDecoder entropy = new JpegEntropyDecoder();
 
@@ -297,7 +312,7 @@ final class JpegDecoder {
             byte[] symbols = Arrays.copyOfRange(data, p, p + total);
             p += total;
             try {
-                JpegHuffman t = cached != null ? cached : JpegHuffman.of(counts, symbols, tc == 1);
+                JpegHuffman t = cached != null ? cached : JpegHuffman.of(counts, symbols, tc == 1, fastCoefficients);
                 if (cached == null) {
                     keepTable(tc, data, p - 17 - total, 17 + total, t);
                 }

@@ -23,12 +23,18 @@ final class JpegEntropyDecoder extends JpegBitReader {
     /** Zigzag index to natural index, with 16 extra entries (libjpeg's) so that a run past 63 stays inside. */
     static final int[] NATURAL = new int[64 + 16];
 
+    /** {@link #NATURAL} times 4: where a coefficient's four 2x2 box weights start. */
+    private static final int[] NATURAL4 = new int[64 + 16];
+
     static {
         int[] zz = {0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
             13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45,
             38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
         System.arraycopy(zz, 0, NATURAL, 0, 64);
         Arrays.fill(NATURAL, 64, NATURAL.length, 63);
+        for (int k = 0; k < NATURAL.length; k++) {
+            NATURAL4[k] = NATURAL[k] << 2;
+        }
     }
 
     /** Whether the 4x4 box means run on the Vector API ({@link VectorIdct}); loaded only then. */
@@ -216,6 +222,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
         int[] blk = block;
         blk[0] = (short) dcValue;
         int[] written = this.written;
+        int[] fastAc = c.ac.fast;
         int count = 0;
         for (int k = 1; k < 64; ) {
             // At least 56 bits after this fill: a code of the lookahead with its extra bits takes at most
@@ -234,49 +241,68 @@ final class JpegEntropyDecoder extends JpegBitReader {
                 n = cnt;
                 p = segPos;
             }
-            e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e <= 0) {
-                e = longCode(lookup, e, b);
-            }
-            t = e & 31;
-            s = (e >> 5) & 15;
-            int v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
-            b <<= t;
-            n -= t;
-            if (s == 0) {
-                if ((e & (15 << 9)) != (15 << 9)) {
-                    break; // end of block
+            int z;
+            e = fastAc[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e != 0) {
+                b <<= e & 31;
+                n -= e & 31;
+                k += (e >> 8) & 15;
+                z = NATURAL[k];
+                blk[z] = e >> 16;
+            } else {
+                e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+                if (e <= 0) {
+                    e = longCode(lookup, e, b);
                 }
-                k += 16;
-                continue;
+                t = e & 31;
+                s = (e >> 5) & 15;
+                int v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
+                b <<= t;
+                n -= t;
+                if (s == 0) {
+                    if ((e & (15 << 9)) != (15 << 9)) {
+                        break; // end of block
+                    }
+                    k += 16;
+                    continue;
+                }
+                k += (e >> 9) & 15;
+                z = NATURAL[k];
+                blk[z] = JpegHuffman.extendBranchless(v, s);
             }
-            k += (e >> 9) & 15;
-            int z = NATURAL[k];
-            blk[z] = JpegHuffman.extendBranchless(v, s);
             written[count++] = z;
             if (++k >= 64) {
                 break;
             }
             // The second coefficient, when its code is in the lookahead (else the next round takes it).
-            e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e <= 0) {
-                continue;
-            }
-            t = e & 31;
-            s = (e >> 5) & 15;
-            v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
-            b <<= t;
-            n -= t;
-            if (s == 0) {
-                if ((e & (15 << 9)) != (15 << 9)) {
-                    break;
+            e = fastAc[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e != 0) {
+                b <<= e & 31;
+                n -= e & 31;
+                k += (e >> 8) & 15;
+                z = NATURAL[k];
+                blk[z] = e >> 16;
+            } else {
+                e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+                if (e <= 0) {
+                    continue;
                 }
-                k += 16;
-                continue;
+                t = e & 31;
+                s = (e >> 5) & 15;
+                int v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
+                b <<= t;
+                n -= t;
+                if (s == 0) {
+                    if ((e & (15 << 9)) != (15 << 9)) {
+                        break;
+                    }
+                    k += 16;
+                    continue;
+                }
+                k += (e >> 9) & 15;
+                z = NATURAL[k];
+                blk[z] = JpegHuffman.extendBranchless(v, s);
             }
-            k += (e >> 9) & 15;
-            z = NATURAL[k];
-            blk[z] = JpegHuffman.extendBranchless(v, s);
             written[count++] = z;
             k++;
         }
@@ -299,6 +325,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
         float o2 = dc * wq[2];
         float o3 = dc * wq[3];
         int[] lookup = c.ac.lookup;
+        int[] fastAc = c.ac.fast;
         long b = buf;
         int n = cnt;
         int p = segPos;
@@ -318,25 +345,36 @@ final class JpegEntropyDecoder extends JpegBitReader {
                 n = cnt;
                 p = segPos;
             }
-            int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e <= 0) {
-                e = longCode(lookup, e, b);
-            }
-            int t = e & 31;
-            int s = (e >> 5) & 15;
-            int v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
-            b <<= t;
-            n -= t;
-            if (s == 0) {
-                if ((e & (15 << 9)) != (15 << 9)) {
-                    break;
+            int at;
+            float f;
+            int e = fastAc[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e != 0) {
+                b <<= e & 31;
+                n -= e & 31;
+                k += (e >> 8) & 15;
+                at = NATURAL4[k];
+                f = e >> 16;
+            } else {
+                e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+                if (e <= 0) {
+                    e = longCode(lookup, e, b);
                 }
-                k += 16;
-                continue;
+                int t = e & 31;
+                int s = (e >> 5) & 15;
+                int v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
+                b <<= t;
+                n -= t;
+                if (s == 0) {
+                    if ((e & (15 << 9)) != (15 << 9)) {
+                        break;
+                    }
+                    k += 16;
+                    continue;
+                }
+                k += (e >> 9) & 15;
+                at = NATURAL4[k];
+                f = JpegHuffman.extendBranchless(v, s);
             }
-            k += (e >> 9) & 15;
-            int at = NATURAL[k] << 2;
-            float f = JpegHuffman.extendBranchless(v, s);
             o0 += f * wq[at];
             o1 += f * wq[at + 1];
             o2 += f * wq[at + 2];
@@ -344,25 +382,35 @@ final class JpegEntropyDecoder extends JpegBitReader {
             if (++k >= 64) {
                 break;
             }
-            e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e <= 0) {
-                continue;
-            }
-            t = e & 31;
-            s = (e >> 5) & 15;
-            v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
-            b <<= t;
-            n -= t;
-            if (s == 0) {
-                if ((e & (15 << 9)) != (15 << 9)) {
-                    break;
+            // The second coefficient, when its code is in the lookahead (else the next round takes it).
+            e = fastAc[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e != 0) {
+                b <<= e & 31;
+                n -= e & 31;
+                k += (e >> 8) & 15;
+                at = NATURAL4[k];
+                f = e >> 16;
+            } else {
+                e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+                if (e <= 0) {
+                    continue;
                 }
-                k += 16;
-                continue;
+                int t = e & 31;
+                int s = (e >> 5) & 15;
+                int v = (int) (b >>> (64 - t)) & ((1 << s) - 1);
+                b <<= t;
+                n -= t;
+                if (s == 0) {
+                    if ((e & (15 << 9)) != (15 << 9)) {
+                        break;
+                    }
+                    k += 16;
+                    continue;
+                }
+                k += (e >> 9) & 15;
+                at = NATURAL4[k];
+                f = JpegHuffman.extendBranchless(v, s);
             }
-            k += (e >> 9) & 15;
-            at = NATURAL[k] << 2;
-            f = JpegHuffman.extendBranchless(v, s);
             o0 += f * wq[at];
             o1 += f * wq[at + 1];
             o2 += f * wq[at + 2];

@@ -29,7 +29,16 @@ final class JpegHuffman {
      */
     final int[] lookup;
 
-    private JpegHuffman(int[] counts, byte[] symbols) throws IllegalArgumentException {
+    /**
+     * fast[next LOOKAHEAD bits]: when they hold a whole coefficient, a code of non-zero size and its extra bits,
+     * its value (sign-extended) in bits 16-31, its run in bits 8-11 and the bits it takes (code and extra bits)
+     * in bits 0-4; else 0 (a longer code or value, an end of block, a run of 16 zeros, or no code). The common
+     * coefficient then costs one lookup and no arithmetic on the bits (libjpeg-turbo's and stb_image's fast AC
+     * path).
+     */
+    final int[] fast;
+
+    private JpegHuffman(int[] counts, byte[] symbols, boolean withFast) throws IllegalArgumentException {
         // The prefixes of the codes longer than the first lookup, each of which gets a subtable.
         int[] subtable = new int[1 << LOOKAHEAD];
         int subtables = 0;
@@ -75,13 +84,27 @@ final class JpegHuffman {
             }
             code = (code + counts[l]) << 1;
         }
+        fast = new int[1 << LOOKAHEAD];
+        for (int i = 0; withFast && i < fast.length; i++) {
+            int e = lookup[i];
+            if (e <= 0) {
+                continue;
+            }
+            int l = codeLength(e);
+            int s = symbol(e) & 15;
+            if (s != 0 && l + s <= LOOKAHEAD) {
+                int bits = (i >> (LOOKAHEAD - l - s)) & ((1 << s) - 1);
+                fast[i] = extend(bits, s) << 16 | (symbol(e) >> 4) << 8 | (l + s);
+            }
+        }
     }
 
     /**
      * A table from a DHT segment's 16 counts and its symbols; IllegalArgumentException when the counts do not
-     * make a prefix code. DC symbols must be 0..15 (libjpeg's check).
+     * make a prefix code. DC symbols must be 0..15 (libjpeg's check). Without {@code fast}, its {@link #fast}
+     * table is all zeros: every coefficient then takes the general path (for tests).
      */
-    static JpegHuffman of(int[] counts, byte[] symbols, boolean ac) {
+    static JpegHuffman of(int[] counts, byte[] symbols, boolean ac, boolean fast) {
         if (!ac) {
             for (byte s : symbols) {
                 if ((s & 0xff) > 15) {
@@ -89,7 +112,7 @@ final class JpegHuffman {
                 }
             }
         }
-        return new JpegHuffman(counts, symbols);
+        return new JpegHuffman(counts, symbols, fast);
     }
 
     /** The packed entry of a code of {@code length} bits for {@code symbol} (run << 4 | size). */

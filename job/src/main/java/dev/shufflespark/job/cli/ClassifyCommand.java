@@ -1,7 +1,5 @@
 package dev.shufflespark.job.cli;
 
-import static org.apache.spark.sql.functions.col;
-
 import dev.shufflespark.io.fs.PosixLocalFileSystem;
 import dev.shufflespark.io.model.ModelLoader;
 import dev.shufflespark.io.preprocess.PreprocessSettings;
@@ -17,7 +15,7 @@ import dev.shufflespark.job.config.RunSettings;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.model.EngineCache;
 import dev.shufflespark.job.model.LoadedModel;
-import dev.shufflespark.job.output.RowFiles;
+import dev.shufflespark.job.stats.SampleRow;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.stats.SummaryTable;
 import dev.shufflespark.model.ModelException;
@@ -33,7 +31,6 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -198,13 +195,14 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         SparkSession spark = session(sparkConf);
         try {
-            Summary summary;
+            ClassifyJob.Result result;
             try {
-                summary = ClassifyJob.run(spark, config, err);
+                result = ClassifyJob.classify(spark, config, err);
             } catch (JobException | ModelException e) {
                 throw new CliFailure(e.getMessage(), e);
             }
-            printSome(spark, config, summary, out);
+            Summary summary = result.summary();
+            printSome(summary, result.sample(), out);
             SummaryTable.print(summary, out);
             out.println("  details        " + summary.output + "/" + ClassifyJob.SUMMARY_FILE + ", "
                     + ClassifyJob.LABELS_DIR + "/ and " + ClassifyJob.STATISTICS_DIR + "/");
@@ -289,17 +287,15 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
     }
 
-    /** A few label rows of this run: path, status and the most probable class. */
-    private static void printSome(SparkSession spark, JobConfig config, Summary summary, PrintWriter out) {
+    /**
+     * A few label rows of this run (its run id), the first by path and member: path, status and the most probable
+     * class. The tasks kept them as they wrote them ({@link ClassifyJob.Result#sample()}): the labels are not read
+     * back.
+     */
+    private static void printSome(Summary summary, List<SampleRow> rows, PrintWriter out) {
         if (summary.images == 0) {
             return;
         }
-        List<Row> rows = RowFiles.readLabels(spark, config.format(), config.features(),
-                summary.output + "/" + ClassifyJob.LABELS_DIR)
-                .where(col("run_id").equalTo(summary.runId))
-                .select(col("path"), col("member"), col("status"), col("class_name").getItem(0),
-                        col("probability").getItem(0), col("error"))
-                .orderBy("path", "member").limit(10).collectAsList();
         if (rows.isEmpty()) {
             return; // a resume that had nothing left to do
         }
@@ -309,13 +305,13 @@ public final class ClassifyCommand implements Callable<Integer> {
         } else {
             out.println("Labels of " + summary.model + ":");
         }
-        for (Row r : rows) {
-            String name = r.getString(0) + (r.isNullAt(1) ? "" : "/" + r.getString(1));
+        for (SampleRow r : rows) {
+            String name = r.path() + (r.member() == null ? "" : "/" + r.member());
             String shown = name.length() > 60 ? "..." + name.substring(name.length() - 57) : name;
-            if ("OK".equals(r.getString(2))) {
-                out.printf(Locale.ROOT, "  %-60s %.4f  %s%n", shown, ((Number) r.get(4)).doubleValue(), r.getString(3));
+            if ("OK".equals(r.status())) {
+                out.printf(Locale.ROOT, "  %-60s %.4f  %s%n", shown, (double) r.probability(), r.className());
             } else {
-                out.printf(Locale.ROOT, "  %-60s %s: %s%n", shown, r.getString(2), r.getString(5));
+                out.printf(Locale.ROOT, "  %-60s %s: %s%n", shown, r.status(), r.error());
             }
         }
         long ofThisRun = summary.attempts.isEmpty() ? summary.images

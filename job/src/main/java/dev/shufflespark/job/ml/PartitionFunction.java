@@ -9,6 +9,7 @@ import dev.shufflespark.job.model.EngineCache;
 import dev.shufflespark.job.model.ModelPayload;
 import dev.shufflespark.job.stats.PartitionRecorder;
 import dev.shufflespark.job.stats.PartitionStats;
+import dev.shufflespark.job.stats.SampleRows;
 import dev.shufflespark.model.Session;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -27,7 +28,9 @@ import org.apache.spark.util.TaskCompletionListener;
 /**
  * The work of one task: the partition's input rows in, one output row per image out (input columns, then the
  * output struct, then the features when asked for). The engine comes from the executor's {@link EngineCache};
- * the session, decoder and preprocessor are the task's own. Statistics are added to the accumulators when the partition is done.
+ * the session, decoder and preprocessor are the task's own. Statistics are added to the accumulators when the
+ * partition is done, with the partition's smallest rows by path and member ({@link SampleRows}; path input only),
+ * which the job shows at its end.
  */
 final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
 
@@ -91,6 +94,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
                 topK, m.outputsProbabilities(), features);
         PartitionRecorder recorder = new PartitionRecorder(partition, attempt, executor, host,
                 session.engine().kernelPath());
+        SampleRows sample = new SampleRows();
         AtomicBoolean closed = new AtomicBoolean();
         Runnable closeAll = () -> {
             if (closed.compareAndSet(false, true)) {
@@ -117,7 +121,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
                 closeAll.run();
                 inference.close();
                 EngineCache.release(id, session);
-                PartitionStats stats = recorder.finish();
+                PartitionStats stats = recorder.finish().withSample(sample.rows());
                 if (statistics != null) {
                     statistics.add(stats);
                 }
@@ -140,6 +144,13 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
                     values[i] = in.get(i);
                 }
                 values[in.length()] = ClassifierOutput.toRow(c, m.labels(), executor, partition);
+                if (!binary) {
+                    int[] top = c.classIndex();
+                    boolean classes = top != null && top.length > 0;
+                    sample.offer(in.getString(column), c.image().member(), c.image().status(),
+                            classes ? m.labels().get(top[0]) : null, classes ? c.probability()[0] : 0,
+                            c.image().message());
+                }
                 if (features) {
                     values[in.length() + 1] = c.features(); // a float[]: Spark converts Java arrays as they are
                 }

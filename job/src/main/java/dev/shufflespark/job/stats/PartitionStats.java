@@ -1,6 +1,8 @@
 package dev.shufflespark.job.stats;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.io.Serializable;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -26,23 +28,47 @@ import java.util.TreeMap;
  * @param startMillis      when the task started (epoch milliseconds)
  * @param stages           per-image milliseconds of each stage ({@code read}, {@code decode} of every image;
  *                         {@code preprocess}, {@code infer} of OK images), for percentiles
+ * @param sample           the partition's {@link SampleRows#SIZE} smallest label rows by path and member, for the
+ *                         driver to show a few rows of the run without reading them back; in memory only (never in
+ *                         JSON: a record read back has none), and the unit's record drops them once the driver has
+ *                         taken them
  */
 public record PartitionStats(int partition, int attempt, String executorId, String host, String kernelPath,
                              long images, long failed, Map<String, Long> failures, long bytes, long readNanos,
                              long decodeNanos, long preprocessNanos, long inferNanos, long wallNanos,
-                             long startMillis, Map<String, StageHistogram> stages) implements Serializable {
+                             long startMillis, Map<String, StageHistogram> stages,
+                             @JsonIgnore List<SampleRow> sample) implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     public PartitionStats {
         failures = new TreeMap<>(failures);
         stages = new java.util.LinkedHashMap<>(stages);
+        sample = sample == null ? List.of() : List.copyOf(sample);
     }
 
-    /** The same with another partition id (a unit's partitions are numbered from its first one). */
+    /** Without sample rows. */
+    public PartitionStats(int partition, int attempt, String executorId, String host, String kernelPath, long images,
+                          long failed, Map<String, Long> failures, long bytes, long readNanos, long decodeNanos,
+                          long preprocessNanos, long inferNanos, long wallNanos, long startMillis,
+                          Map<String, StageHistogram> stages) {
+        this(partition, attempt, executorId, host, kernelPath, images, failed, failures, bytes, readNanos, decodeNanos,
+                preprocessNanos, inferNanos, wallNanos, startMillis, stages, List.of());
+    }
+
+    /**
+     * The same as a unit's record keeps it: with the partition id in the run (a unit's partitions are numbered from
+     * its first one), without the sample rows.
+     */
     public PartitionStats withPartition(int id) {
         return new PartitionStats(id, attempt, executorId, host, kernelPath, images, failed, failures, bytes, readNanos,
-                decodeNanos, preprocessNanos, inferNanos, wallNanos, startMillis, stages);
+                decodeNanos, preprocessNanos, inferNanos, wallNanos, startMillis, stages, List.of());
+    }
+
+    /** The same with these sample rows. */
+    public PartitionStats withSample(List<SampleRow> rows) {
+        return new PartitionStats(partition, attempt, executorId, host, kernelPath, images, failed, failures, bytes,
+                readNanos, decodeNanos, preprocessNanos, inferNanos, wallNanos, startMillis, stages, rows);
     }
 
     /** Images per second of this task's wall time. */

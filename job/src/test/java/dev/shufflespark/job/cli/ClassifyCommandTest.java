@@ -4,13 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shufflespark.job.config.OutputFormat;
+import dev.shufflespark.job.testing.SparkSessions;
 import dev.shufflespark.job.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code shufflespark classify}: settings and their precedence, usage errors, and one real local run. */
+/**
+ * {@code shufflespark classify}: settings and their precedence, usage errors, and one real local run and its resume,
+ * with the label rows they print.
+ */
 class ClassifyCommandTest {
 
     @TempDir
@@ -67,23 +78,70 @@ class ClassifyCommandTest {
         assertTrue(bad.err().contains("--features (features): 'yes' must be true or false"), bad.toString());
     }
 
+    private static Cli classify(Path in, Path out, String mode) {
+        return Cli.run("classify", "--input", in.toString(), "--output", out.toString(), "--model",
+                "shufflenet_v2_x0_5", "--mode", mode, "--conf", "spark.master=local[2]", "--conf",
+                "spark.ui.enabled=false", "--conf", "progress.interval.seconds=0", "--conf",
+                "spark.ui.showConsoleProgress=false");
+    }
+
+    private static String runId(Cli r) {
+        Matcher m = Pattern.compile("mode \\w+, run (\\S+)\\)").matcher(r.out());
+        assertTrue(m.find(), r.toString());
+        return m.group(1);
+    }
+
     @Test
     void runsLocallyAndPrintsTheSummaryUnderTheWeightsWarning() throws Exception {
+        // Thirteen rows, in files and tar members that do not come in the order of their paths, some failed: the
+        // ten printed are the first by path and member, as the labels hold them, then how many more.
         Path in = Files.createDirectories(dir.resolve("in"));
         Files.write(in.resolve("a.png"), TestImages.png(64, 48, 1));
         Files.write(in.resolve("notes.jpg"), TestImages.text());
+        Files.write(in.resolve("Z.png"), TestImages.png(40, 30, 2));
+        Files.write(in.resolve("b \u00e9t\u00e9.jpg"), TestImages.jpeg(50, 40, 3));
+        Files.write(in.resolve("c.png"), TestImages.png(33, 17, 4));
+        Files.write(in.resolve("d.jpg"), TestImages.jpeg(20, 60, 5));
+        Files.write(in.resolve("e.png"), TestImages.png(64, 64, 6));
+        Files.write(in.resolve("empty.jpg"), new byte[0]);
+        Files.write(in.resolve("trunc.jpg"), TestImages.truncatedJpeg(120, 90, 7));
+        Map<String, byte[]> members = new LinkedHashMap<>();
+        members.put("z.png", TestImages.png(50, 50, 8));
+        members.put("b.png", TestImages.png(30, 40, 9));
+        members.put("sub/a.jpg", TestImages.jpeg(80, 60, 10));
+        members.put("bad.png", TestImages.text());
+        Files.write(in.resolve("a.tar"), TestImages.tar(members));
         Path out = dir.resolve("out");
-        Cli r = Cli.run("classify", "--input", in.toString(), "--output", out.toString(), "--model",
-                "shufflenet_v2_x0_5", "--conf", "spark.master=local[2]", "--conf", "spark.ui.enabled=false",
-                "--conf", "progress.interval.seconds=0", "--conf", "spark.ui.showConsoleProgress=false");
+        Cli r = classify(in, out, "error");
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("seeded weights, NOT ImageNet-trained"), r.out());
         assertTrue(r.out().contains("NOTE: built-in models have seeded, untrained weights"), r.out());
-        assertTrue(r.out().matches("(?s).*images\\s+2 \\(1 OK, 1 failed\\).*"), r.out());
-        assertTrue(r.out().contains("NOT_AN_IMAGE 1"), r.out());
+        assertTrue(r.out().matches("(?s).*images\\s+13 \\(9 OK, 4 failed\\).*"), r.out());
+        assertTrue(r.out().contains("NOT_AN_IMAGE 2"), r.out());
         assertTrue(r.out().contains("kernel path    driver: "), r.out());
         assertTrue(Files.exists(out.resolve("summary.json")));
         assertTrue(Files.exists(out.resolve("labels/_SUCCESS")));
+        List<String> printed = PrintedRows.printed(r);
+        assertEquals(12, printed.size(), r.out());
+        assertEquals("  ... 3 more", printed.get(11), r.out());
+
+        // A resume prints its own rows only, not those of the run before.
+        Files.write(in.resolve("0.png"), TestImages.png(24, 24, 11));
+        Files.write(in.resolve("f.jpg"), TestImages.jpeg(24, 32, 12));
+        Files.write(in.resolve("g.jpg"), TestImages.text());
+        Cli resumed = classify(in, out, "resume");
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        List<String> printedOnResume = PrintedRows.printed(resumed);
+        assertEquals(4, printedOnResume.size(), resumed.out());
+
+        SparkSession spark = SparkSessions.start("local[2]", "ClassifyCommandTest");
+        try {
+            assertEquals(PrintedRows.expected(spark, OutputFormat.PARQUET, out, runId(r), true), printed);
+            assertEquals(PrintedRows.expected(spark, OutputFormat.PARQUET, out, runId(resumed), true),
+                    printedOnResume);
+        } finally {
+            spark.stop();
+        }
 
         Cli again = Cli.run("classify", "--input", in.toString(), "--output", out.toString(), "--model",
                 "shufflenet_v2_x0_5", "--conf", "spark.master=local[2]", "--conf", "spark.ui.enabled=false");

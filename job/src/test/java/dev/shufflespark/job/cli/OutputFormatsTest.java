@@ -80,15 +80,18 @@ class OutputFormatsTest {
         // line starts and stops its own.
         Map<OutputFormat, Map<String, Path>> snapshots = new LinkedHashMap<>();
         Map<OutputFormat, Map<String, String>> runIds = new LinkedHashMap<>();
+        Map<OutputFormat, Map<String, List<String>>> printed = new LinkedHashMap<>();
         for (OutputFormat format : OutputFormat.values()) {
             Path out = dir.resolve("out-" + format.source());
             Map<String, Path> snaps = new LinkedHashMap<>();
             Map<String, String> ids = new LinkedHashMap<>();
+            Map<String, List<String>> shown = new LinkedHashMap<>();
 
             Cli first = classify(out, format, "error", plain);
             assertEquals(0, first.exitCode(), first.toString());
             assertTrue(first.out().contains("NOT_AN_IMAGE"), "the labels printed: " + first);
             ids.put("plain", runId(first));
+            shown.put("plain", PrintedRows.printed(first));
             snaps.put("plain", copy(out, dir.resolve("snap-" + format.source() + "-plain")));
 
             Map<String, String> before = digests(out);
@@ -100,14 +103,17 @@ class OutputFormatsTest {
             Cli overwrite = classify(out, format, "overwrite", tars);
             assertEquals(0, overwrite.exitCode(), overwrite.toString());
             ids.put("tar", runId(overwrite));
+            shown.put("tar", PrintedRows.printed(overwrite));
             snaps.put("tar", copy(out, dir.resolve("snap-" + format.source() + "-tar")));
 
             Cli resume = classify(out, format, "resume", tars, plain);
             assertEquals(0, resume.exitCode(), resume.toString());
             ids.put("resume", runId(resume));
+            shown.put("resume", PrintedRows.printed(resume));
             snaps.put("resume", out);
             snapshots.put(format, snaps);
             runIds.put(format, ids);
+            printed.put(format, shown);
         }
 
         SparkSession spark = SparkSessions.start("local[2]", "OutputFormatsTest");
@@ -129,6 +135,13 @@ class OutputFormatsTest {
                 check(all, set.expected, byName, ids.get("resume"), set, reference, sha, format);
                 for (String n : tarNames.keySet()) {
                     assertRowEquals(tarRows.get(n), all.get(n), format + " " + n + " kept as it was", true);
+                }
+                // What each run printed is what the labels hold of its rows (the resume's: its own only).
+                for (String step : snaps.keySet()) {
+                    List<String> lines = printed.get(format).get(step);
+                    assertEquals(step.equals("tar") ? 4 : 7, lines.size(), format + " " + step + ": " + lines);
+                    assertEquals(PrintedRows.expected(spark, format, snaps.get(step), ids.get(step), true), lines,
+                            format + " " + step);
                 }
                 if (parquetFinal == null) {
                     parquetFinal = all;
