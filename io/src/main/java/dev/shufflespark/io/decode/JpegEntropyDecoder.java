@@ -162,10 +162,6 @@ final class JpegEntropyDecoder extends JpegBitReader {
 
     /** A sequential block: decoded, transformed and stored in the plane. */
     private void baselineBlock(JpegComponent c, int[] q, int bx, int by) throws ImageException {
-        if (c.bwLog == 1 && c.bhLog == 1 && bx >= c.x0 && bx < c.x1 && by >= c.y0 && by < c.y1) {
-            box2Block(c, q, (by << 1) * c.stride + (bx << 1));
-            return;
-        }
         // The bit reader in locals; written back around the slow fill and the calls below.
         long b = buf;
         int n = cnt;
@@ -213,6 +209,14 @@ final class JpegEntropyDecoder extends JpegBitReader {
             segPos = p;
             skipAc(c.ac);
             c.plane[off] = JpegIdct.dcOnly((short) dcValue, q[0]);
+            return;
+        }
+        if (c.bwLog == 1 && c.bhLog == 1) {
+            box2Weights(c, q);
+            buf = b;
+            cnt = n;
+            segPos = p;
+            acBox2(c, (short) dcValue, off);
             return;
         }
         int[] blk = block;
@@ -310,49 +314,23 @@ final class JpegEntropyDecoder extends JpegBitReader {
     }
 
     /**
-     * A sequential block of a component stored at 2x2 per block, inside its window: decoded straight into its
-     * 2x2 box means ({@link JpegIdct#box2sparse}), each coefficient adding its value times its four weights to the
-     * four outputs. The bit reader stays in locals from the DC code to the end of the block.
+     * Decodes a block's AC coefficients straight into its 2x2 box means ({@link JpegIdct#box2sparse}): each
+     * coefficient adds its value times its four weights to the four outputs.
      */
-    private void box2Block(JpegComponent c, int[] q, int off) throws ImageException {
-        long b = buf;
-        int n = cnt;
-        int p = segPos;
-        byte[] seg = segment;
-        int fast = segLength - 8;
-        if (p <= fast) {
-            b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
-            p += (63 - n) >>> 3;
-            n |= 56;
-        } else {
-            buf = b;
-            cnt = n;
-            segPos = p;
-            fillSlow();
-            b = buf;
-            n = cnt;
-            p = segPos;
-        }
-        int[] dcLookup = c.dc.lookup;
-        int d = dcLookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-        if (d <= 0) {
-            d = longCode(dcLookup, d, b);
-        }
-        int dt = d & 31;
-        int ds = (d >> 5) & 15;
-        int dcValue = c.dcPred + JpegHuffman.extendBranchless((int) (b >>> (64 - dt)) & ((1 << ds) - 1), ds);
-        b <<= dt;
-        n -= dt;
-        c.dcPred = dcValue;
-        box2Weights(c, q);
+    private void acBox2(JpegComponent c, int dcValue, int off) throws ImageException {
         float[] wq = c.box2Quad;
-        float dc = (short) dcValue;
+        float dc = dcValue;
         float o0 = dc * wq[0];
         float o1 = dc * wq[1];
         float o2 = dc * wq[2];
         float o3 = dc * wq[3];
         int[] lookup = c.ac.lookup;
         int[] fastAc = c.ac.fast;
+        long b = buf;
+        int n = cnt;
+        int p = segPos;
+        byte[] seg = segment;
+        int fast = segLength - 8;
         for (int k = 1; k < 64; ) {
             if (p <= fast) {
                 b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
