@@ -51,6 +51,29 @@ public final class VectorGemm {
     /** Three vectors of zeros: what a kernel adds in place of an absent term. Never written. */
     private static final float[] ZEROS = new float[3 * L];
 
+    /** At least n zeros, never written: {@link #pw8x3}'s bias when a call adds none. */
+    private static volatile float[] zeroFloats = new float[256];
+    /** At least n zero offsets, never written: {@link #pw8x3}'s term rows for {@link #ZEROS}. */
+    private static volatile int[] zeroRows = new int[256];
+
+    private static float[] zeroFloats(int n) {
+        float[] z = zeroFloats;
+        if (z.length < n) {
+            z = new float[n];
+            zeroFloats = z; // read-only zeros: a thread that still reads the shorter one loses nothing
+        }
+        return z;
+    }
+
+    private static int[] zeroRows(int n) {
+        int[] z = zeroRows;
+        if (z.length < n) {
+            z = new int[n];
+            zeroRows = z;
+        }
+        return z;
+    }
+
     /**
      * Pointwise convolution as a register-blocked GEMM: blocks of 8 output channels x 3 vectors
      * of pixels live in 24 accumulators ({@link #EIGHT_ROWS}; otherwise, and for the last 4, of
@@ -92,15 +115,36 @@ public final class VectorGemm {
                 // what out holds), a later one the partial sums in out
                 boolean first = k0 == 0;
                 int o = 0;
-                for (; EIGHT_ROWS && o + 2 * MR <= cout; o += 2 * MR) {
-                    pw8x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
-                            first ? res : out, first ? resBase : outBase, first ? resRows : outRows,
-                            first && bias != null, k1 == cin && relu);
+                if (EIGHT_ROWS && cout >= 2 * MR) {
+                    // what the 8-row kernel adds, as data: no flag reaches it (see pw8x3)
+                    float[] term = first ? res : out;
+                    float[] t = term != null ? term : ZEROS;
+                    int tBase = term == null ? -p : first ? resBase : outBase;
+                    int[] tRows = term == null ? zeroRows(cout) : first ? resRows : outRows;
+                    boolean withBias = first && bias != null;
+                    float[] b8 = withBias ? bias : zeroFloats(cout);
+                    int b8Off = withBias ? bOff : 0;
+                    float floor = k1 == cin && relu ? 0f : Float.NEGATIVE_INFINITY;
+                    for (; o + 2 * MR <= cout; o += 2 * MR) {
+                        pw8x3(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                                t, tBase, tRows, floor);
+                    }
                 }
-                for (; o + MR <= cout; o += MR) {
-                    pw4x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
-                            inPlace || k0 > 0, k1 == cin ? addRes : null, resBase, resRows, k1 == cin && addBias,
-                            k1 == cin && relu);
+                if (o + MR <= cout) {
+                    // the 4-row kernel's terms as data too: what out holds (a later k block, or the
+                    // residual in place), then the residual not in place
+                    boolean fromOut = inPlace || k0 > 0;
+                    float[] r = k1 == cin ? addRes : null;
+                    boolean withBias = bias != null && (!fromOut || k1 == cin && addBias);
+                    float[] b4 = withBias ? bias : zeroFloats(cout);
+                    int b4Off = withBias ? bOff : 0;
+                    float floor = k1 == cin && relu ? 0f : Float.NEGATIVE_INFINITY;
+                    for (; o + MR <= cout; o += MR) {
+                        pw4x3(w, wOff, b4, b4Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                                fromOut ? out : ZEROS, fromOut ? outBase : -p, fromOut ? outRows : zeroRows(cout),
+                                r != null ? r : ZEROS, r != null ? resBase : -p, r != null ? resRows : zeroRows(cout),
+                                floor);
+                    }
                 }
                 k0 = k1;
             } while (k0 < cin);
@@ -235,21 +279,27 @@ public final class VectorGemm {
     /**
      * Output channels o..o+7 x pixels p..p+3L over input channels [k0, k1): {@link #pw4x3} with
      * twice the rows, 24 accumulators (of the 32 vector registers of AVX-512), so that each
-     * input vector loaded feeds 8 fmas instead of 4. The accumulators start from the bias when
-     * {@code withBias}, else from zero; after the k loop they add one term, {@code term} at
-     * {@code tBase + tRows[.] + p} (the residual, or out's partial sums of earlier k blocks), or
-     * zeros when it is null; then the ReLU (or a clamp at minus infinity) and the store. One
-     * term, not {@link #pw4x3}'s two, keeps the method small enough for C1 (with two it ran out
-     * of virtual registers, and C2 then never compiled it in a 12-second run, leaving the
-     * Vector API's Java fallback, 50x slower). The output and term offsets are computed before
-     * the k loop: computed after it, the kernel was 10-20% slower. Every vector operation runs
-     * on every call.
+     * input vector loaded feeds 8 fmas instead of 4. The accumulators start from
+     * {@code bias[bOff + o..]} (zeros when the call adds no bias); after the k loop they add one
+     * term, {@code t} at {@code tBase + tRows[.] + p} (the residual, out's partial sums of
+     * earlier k blocks, or {@link #ZEROS}); then a clamp at {@code floor} (0 for ReLU, minus
+     * infinity for none) and the store. One term, not {@link #pw4x3}'s two, keeps the method
+     * small enough for C1 (with two it ran out of virtual registers, and C2 then never compiled
+     * it in a 12-second run, leaving the Vector API's Java fallback, 50x slower). The output and
+     * term offsets are computed before the k loop: computed after it, the kernel was 10-20%
+     * slower.
+     *
+     * <p>No flag reaches this kernel: the caller chooses the arrays and the floor, so that it
+     * has no branch besides its loop. With flags, C2 compiled it for the branches the profile
+     * had seen and threw the code out at the first layer that took another (a first residual, a
+     * first layer without ReLU), twice in a new JVM's first second of batches, each time back to
+     * the Java fallback until the next compilation (docs/performance.md).
      */
     private static void pw8x3(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               int cin, int k0, int k1, int o, int p,
-                              float[] term, int tBase, int[] tRows, boolean withBias, boolean relu) {
+                              float[] t, int tBase, int[] tRows, float floor) {
         int o0 = outBase + outRows[o] + p;
         int o1 = outBase + outRows[o + 1] + p;
         int o2 = outBase + outRows[o + 2] + p;
@@ -258,24 +308,22 @@ public final class VectorGemm {
         int o5 = outBase + outRows[o + 5] + p;
         int o6 = outBase + outRows[o + 6] + p;
         int o7 = outBase + outRows[o + 7] + p;
-        boolean has = term != null;
-        float[] t = has ? term : ZEROS;
-        int t0 = has ? tBase + tRows[o] + p : 0;
-        int t1 = has ? tBase + tRows[o + 1] + p : 0;
-        int t2 = has ? tBase + tRows[o + 2] + p : 0;
-        int t3 = has ? tBase + tRows[o + 3] + p : 0;
-        int t4 = has ? tBase + tRows[o + 4] + p : 0;
-        int t5 = has ? tBase + tRows[o + 5] + p : 0;
-        int t6 = has ? tBase + tRows[o + 6] + p : 0;
-        int t7 = has ? tBase + tRows[o + 7] + p : 0;
-        FloatVector a00 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
-        FloatVector a10 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 1] : 0f);
-        FloatVector a20 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 2] : 0f);
-        FloatVector a30 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 3] : 0f);
-        FloatVector a40 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 4] : 0f);
-        FloatVector a50 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 5] : 0f);
-        FloatVector a60 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 6] : 0f);
-        FloatVector a70 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 7] : 0f);
+        int t0 = tBase + tRows[o] + p;
+        int t1 = tBase + tRows[o + 1] + p;
+        int t2 = tBase + tRows[o + 2] + p;
+        int t3 = tBase + tRows[o + 3] + p;
+        int t4 = tBase + tRows[o + 4] + p;
+        int t5 = tBase + tRows[o + 5] + p;
+        int t6 = tBase + tRows[o + 6] + p;
+        int t7 = tBase + tRows[o + 7] + p;
+        FloatVector a00 = FloatVector.broadcast(S, bias[bOff + o]);
+        FloatVector a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+        FloatVector a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+        FloatVector a30 = FloatVector.broadcast(S, bias[bOff + o + 3]);
+        FloatVector a40 = FloatVector.broadcast(S, bias[bOff + o + 4]);
+        FloatVector a50 = FloatVector.broadcast(S, bias[bOff + o + 5]);
+        FloatVector a60 = FloatVector.broadcast(S, bias[bOff + o + 6]);
+        FloatVector a70 = FloatVector.broadcast(S, bias[bOff + o + 7]);
         FloatVector a01 = a00, a02 = a00;
         FloatVector a11 = a10, a12 = a10;
         FloatVector a21 = a20, a22 = a20;
@@ -355,7 +403,7 @@ public final class VectorGemm {
         a70 = FloatVector.fromArray(S, t, t7).fma(one, a70);
         a71 = FloatVector.fromArray(S, t, t7 + L).fma(one, a71);
         a72 = FloatVector.fromArray(S, t, t7 + 2 * L).fma(one, a72);
-        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        FloatVector z = FloatVector.broadcast(S, floor);
         a00 = a00.blend(z, a00.lt(z));
         a01 = a01.blend(z, a01.lt(z));
         a02 = a02.blend(z, a02.lt(z));
@@ -408,28 +456,28 @@ public final class VectorGemm {
 
     /**
      * Output channels o..o+3 x pixels p..p+3L over input channels [k0, k1). The accumulators
-     * start from the bias when this call adds it (not in place: the first k block; in place:
-     * {@code addBias}, the last) and otherwise from zero; after the k loop they add what out
-     * holds ({@code fromOut}: a later k block, or the residual in place), then the epilogue
-     * (only passed for the last k block) and the store.
+     * start from {@code bias[bOff + o..]} (the bias when this call adds it: not in place, the
+     * first k block; in place, the last; zeros otherwise); after the k loop they add two terms,
+     * {@code t} at {@code tBase + tRows[.] + p} (what out holds: a later k block, or the
+     * residual in place) and {@code r} likewise (the residual, not in place), either of them
+     * {@link #ZEROS} when absent, then clamp at {@code floor} (0 for ReLU, minus infinity for
+     * none) and store.
      *
-     * <p>Every vector operation runs on every call, whatever the flags (rule 4 in
-     * {@link VectorKernels}): an absent term adds {@link #ZEROS} and an absent ReLU clamps at
-     * minus infinity. The price of the unconditional terms is 36 operations per block against 19
-     * per input channel in the k loop.
+     * <p>Every vector operation runs on every call (rule 4 in {@link VectorKernels}), and no
+     * flag reaches the kernel, as for {@link #pw8x3}. The price of the unconditional terms is 36
+     * operations per block against 19 per input channel in the k loop.
      */
     private static void pw4x3(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
-                              int cin, int k0, int k1, int o, int p, boolean fromOut,
-                              float[] res, int resBase, int[] resRows, boolean addBias, boolean relu) {
+                              int cin, int k0, int k1, int o, int p,
+                              float[] t, int tBase, int[] tRows, float[] r, int rBase, int[] rRows, float floor) {
         int o0 = outBase + outRows[o] + p, o1 = outBase + outRows[o + 1] + p;
         int o2 = outBase + outRows[o + 2] + p, o3 = outBase + outRows[o + 3] + p;
-        boolean withBias = bias != null && (!fromOut || addBias);
-        FloatVector a00 = FloatVector.broadcast(S, withBias ? bias[bOff + o] : 0f);
-        FloatVector a10 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 1] : 0f);
-        FloatVector a20 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 2] : 0f);
-        FloatVector a30 = FloatVector.broadcast(S, withBias ? bias[bOff + o + 3] : 0f);
+        FloatVector a00 = FloatVector.broadcast(S, bias[bOff + o]);
+        FloatVector a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+        FloatVector a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+        FloatVector a30 = FloatVector.broadcast(S, bias[bOff + o + 3]);
         FloatVector a01 = a00, a02 = a00, a11 = a10, a12 = a10, a21 = a20, a22 = a20, a31 = a30, a32 = a30;
         int w0 = wOff + o * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin;
         for (int k = k0; k < k1; k++) {
@@ -456,8 +504,8 @@ public final class VectorGemm {
         }
         FloatVector one = FloatVector.broadcast(S, 1f);
         // what out holds: partial sums of earlier k blocks, or the residual in place
-        float[] t = fromOut ? out : ZEROS;
-        int t0 = fromOut ? o0 : 0, t1 = fromOut ? o1 : 0, t2 = fromOut ? o2 : 0, t3 = fromOut ? o3 : 0;
+        int t0 = tBase + tRows[o] + p, t1 = tBase + tRows[o + 1] + p;
+        int t2 = tBase + tRows[o + 2] + p, t3 = tBase + tRows[o + 3] + p;
         a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
         a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
         a02 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a02);
@@ -471,11 +519,11 @@ public final class VectorGemm {
         a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
         a32 = FloatVector.fromArray(S, t, t3 + 2 * L).fma(one, a32);
         // the residual, not in place
-        t = res != null ? res : ZEROS;
-        t0 = res != null ? resBase + resRows[o] + p : 0;
-        t1 = res != null ? resBase + resRows[o + 1] + p : 0;
-        t2 = res != null ? resBase + resRows[o + 2] + p : 0;
-        t3 = res != null ? resBase + resRows[o + 3] + p : 0;
+        t = r;
+        t0 = rBase + rRows[o] + p;
+        t1 = rBase + rRows[o + 1] + p;
+        t2 = rBase + rRows[o + 2] + p;
+        t3 = rBase + rRows[o + 3] + p;
         a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
         a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
         a02 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a02);
@@ -488,8 +536,8 @@ public final class VectorGemm {
         a30 = FloatVector.fromArray(S, t, t3).fma(one, a30);
         a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
         a32 = FloatVector.fromArray(S, t, t3 + 2 * L).fma(one, a32);
-        // ReLU, or a clamp at minus infinity that changes nothing (NaN stays NaN either way)
-        FloatVector z = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        // the floor: 0 for ReLU, or minus infinity, which changes nothing (NaN stays NaN either way)
+        FloatVector z = FloatVector.broadcast(S, floor);
         a00 = a00.blend(z, a00.lt(z));
         a01 = a01.blend(z, a01.lt(z));
         a02 = a02.blend(z, a02.lt(z));
