@@ -150,41 +150,43 @@ final class Resampler {
     }
 
     /**
-     * The taps laid out for {@link VectorResample#horizontalRow}, made on first use for {@code lanes} lanes: for
-     * block b of {@code lanes} outputs and tap i below {@link #maxTaps}, {@code tapIndex[(b * maxTaps + i) *
-     * lanes + lane]} is the source index and {@code tapWeight[...]} its weight; a tap beyond an output's count
-     * reads its first source with weight 0. Whole blocks only (the outputs past the last are left to the caller).
+     * The taps laid out for {@link VectorResample#horizontalRow} in blocks of {@code lanes} outputs: for block b
+     * and tap i below {@code maxTaps}, {@code index[(b * maxTaps + i) * lanes + lane]} is the source index and
+     * {@code weight[...]} its weight; a tap beyond an output's count reads its first source with weight 0. Whole
+     * blocks only (the outputs past the last are left to the caller).
      */
-    int[] tapIndex;
-    int[] tapWeight;
-    int maxTaps;
-    int tapLanes;
+    record Taps(int[] index, int[] weight, int maxTaps, int lanes) {
+    }
 
-    void layOutTaps(int lanes) {
-        if (tapLanes == lanes) {
-            return;
+    /** The last layout made ({@link #taps}), or null. */
+    private Taps taps;
+
+    /** The taps laid out for {@code lanes} lanes: made on first use, then kept with these coefficients. */
+    Taps taps(int lanes) {
+        Taps t = taps;
+        if (t != null && t.lanes() == lanes) {
+            return t;
         }
-        int taps = 0;
+        int most = 0;
         for (int c : count) {
-            taps = Math.max(taps, c);
+            most = Math.max(most, c);
         }
         int blocks = first.length / lanes;
-        int[] index = new int[blocks * taps * lanes];
+        int[] index = new int[blocks * most * lanes];
         int[] weight = new int[index.length];
         for (int x = 0; x < blocks * lanes; x++) {
             int b = x / lanes;
             int lane = x % lanes;
-            for (int i = 0; i < taps; i++) {
-                int at = (b * taps + i) * lanes + lane;
+            for (int i = 0; i < most; i++) {
+                int at = (b * most + i) * lanes + lane;
                 boolean real = i < count[x];
                 index[at] = real ? first[x] + i : first[x];
                 weight[at] = real ? weights[x * stride + i] : 0;
             }
         }
-        tapIndex = index;
-        tapWeight = weight;
-        maxTaps = taps;
-        tapLanes = lanes;
+        t = new Taps(index, weight, most, lanes);
+        taps = t;
+        return t;
     }
 
     /** The first source index any output uses. */

@@ -86,16 +86,16 @@ final class VectorResample {
      * {@link Preprocessor}'s horizontal sums of one row read left to right from pixel 0, bit for bit (integer sums
      * are exact in any order, a tap of weight 0 adds nothing): R, G and B of pixel p at {@code red[p]}, {@code
      * green[p]}, {@code blue[p]} (0..255), each block of lanes outputs gathering its taps as laid out by {@link
-     * Resampler#layOutTaps}; output x of channel c to {@code temp[c * planeSize + t + x]}. Returns how many outputs
+     * Resampler#taps}; output x of channel c to {@code temp[c * planeSize + t + x]}. Returns how many outputs
      * it wrote (whole blocks); the caller sums the rest.
      */
     static int horizontalRow(Resampler h, int[] red, int[] green, int[] blue, int cw, byte[] temp, int t,
                              int planeSize) {
         int lanes = I.length();
-        h.layOutTaps(lanes);
-        int[] index = h.tapIndex;
-        int[] weight = h.tapWeight;
-        int taps = h.maxTaps;
+        Resampler.Taps laid = h.taps(lanes);
+        int[] index = laid.index();
+        int[] weight = laid.weight();
+        int taps = laid.maxTaps();
         int blocks = Math.min(cw, h.first.length) / lanes;
         for (int b = 0, g = 0; b < blocks; b++) {
             IntVector s0 = IntVector.broadcast(I, Resampler.HALF);

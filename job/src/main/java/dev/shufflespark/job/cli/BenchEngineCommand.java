@@ -220,8 +220,7 @@ final class BenchEngineCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "threads_vs_first%s=%.3f%n", key, f.wall() / first.wall());
                 out.printf(Locale.ROOT, "threads_vs_first_cpu%s=%.3f%n", key, f.cpu() / first.cpu());
             }
-            out.printf(Locale.ROOT, "round_cpu_ms_per_image%s=%s%n", key, Arrays.stream(f.roundCpu())
-                    .mapToObj(v -> String.format(Locale.ROOT, "%.3f", v)).collect(Collectors.joining(",")));
+            out.printf(Locale.ROOT, "round_cpu_ms_per_image%s=%s%n", key, joined(f.roundCpu()));
             out.printf(Locale.ROOT, "cpu_ms_per_image%s=%.3f%n", key, f.cpu());
             out.printf(Locale.ROOT, "ms_per_image%s=%.3f%n", key, f.wall());
             if (vsOnnxRuntime) {
@@ -311,8 +310,7 @@ final class BenchEngineCommand implements Callable<Integer> {
                 + "median); inside a JVM, slowest round / fastest: median %.2f, most %.2f%n", median,
                 Arrays.stream(cpu).min().getAsDouble(), max, max / median, Statistics.median(roundSpread),
                 Arrays.stream(roundSpread).max().getAsDouble());
-        out.printf(Locale.ROOT, "jvm_cpu_ms_per_image=%s%n", Arrays.stream(cpu)
-                .mapToObj(v -> String.format(Locale.ROOT, "%.3f", v)).collect(Collectors.joining(",")));
+        out.printf(Locale.ROOT, "jvm_cpu_ms_per_image=%s%n", joined(cpu));
         if (vsOnnxRuntime) {
             out.printf(Locale.ROOT, "jvms_cpu_ratio=%.3f%n", Statistics.median(cpuRatio));
         }
@@ -386,5 +384,11 @@ final class BenchEngineCommand implements Callable<Integer> {
         if (bad.length() > 0) {
             throw new ParameterException(spec.commandLine(), bad.substring(1, bad.length() - 1));
         }
+    }
+
+    /** Figures to three decimals, comma-separated: the value of a machine-readable line. */
+    private static String joined(double[] values) {
+        return Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, "%.3f", v))
+                .collect(Collectors.joining(","));
     }
 }
