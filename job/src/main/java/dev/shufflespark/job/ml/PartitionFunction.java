@@ -38,7 +38,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
 
     private final Broadcast<ModelPayload> model;
     private final String applicationId;
-    private final SerializableConf conf;
+    private final Broadcast<SerializableConf> conf;
     private final DecodeOptions decode;
     private final PreprocessSettings preprocess;
     private final ListingOptions listing;
@@ -51,9 +51,9 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
     private final CollectionAccumulator<PartitionStats> statistics;
     private final LongAccumulator progress;
 
-    PartitionFunction(Broadcast<ModelPayload> model, String applicationId, SerializableConf conf, DecodeOptions decode,
-                      PreprocessSettings preprocess, ListingOptions listing, int batchSize, int topK, int column,
-                      boolean binary, int lengthColumn, boolean features,
+    PartitionFunction(Broadcast<ModelPayload> model, String applicationId, Broadcast<SerializableConf> conf,
+                      DecodeOptions decode, PreprocessSettings preprocess, ListingOptions listing, int batchSize,
+                      int topK, int column, boolean binary, int lengthColumn, boolean features,
                       CollectionAccumulator<PartitionStats> statistics, LongAccumulator progress) {
         this.model = model;
         this.applicationId = applicationId;
@@ -89,7 +89,8 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         ModelPayload m = model.value();
         DecodeGuard guard = new DecodeGuard(decode);
         Preprocessor preprocessor = new Preprocessor(preprocess);
-        RowImages images = new RowImages(rows, column, binary, lengthColumn, conf.get(), guard, preprocessor, listing);
+        RowImages images = new RowImages(rows, column, binary, lengthColumn, conf.value().get(), guard, preprocessor,
+                listing);
         BatchInference inference = new BatchInference(images, session, preprocessor.outputLength(), m.numClasses(),
                 topK, m.outputsProbabilities(), features);
         PartitionRecorder recorder = new PartitionRecorder(partition, attempt, executor, host,

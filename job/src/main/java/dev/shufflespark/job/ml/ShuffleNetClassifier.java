@@ -11,10 +11,12 @@ import dev.shufflespark.job.model.ModelPayload;
 import dev.shufflespark.job.output.LabelSchema;
 import dev.shufflespark.job.stats.PartitionStats;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -87,6 +89,9 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
     private transient Prepared prepared;
     private transient CollectionAccumulator<PartitionStats> statistics;
     private transient LongAccumulator progress;
+    private transient Broadcast<SerializableConf> hadoopConf;
+    private transient String hadoopConfKey;
+    private transient Map<String, String> hadoopConfEntries;
 
     public ShuffleNetClassifier() {
         this(Identifiable$.MODULE$.randomUID("shufflenet"));
@@ -385,9 +390,30 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         int column = in.fieldIndex(getInputCol());
         boolean binary = in.fields()[column].dataType().equals(BinaryType$.MODULE$);
         int lengthColumn = getLengthCol().isEmpty() ? -1 : in.fieldIndex(getLengthCol());
-        return new PartitionFunction(p.broadcast(), spark.sparkContext().applicationId(),
-                new SerializableConf(spark.sparkContext().hadoopConfiguration()), p.decode(), p.preprocess(),
-                p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn, withFeatures(), stats, images);
+        return new PartitionFunction(p.broadcast(), spark.sparkContext().applicationId(), hadoopConf(spark),
+                p.decode(), p.preprocess(), p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn,
+                withFeatures(), stats, images);
+    }
+
+    /**
+     * The session's Hadoop configuration for the tasks, broadcast once and reused for as long as its entries stay
+     * the same: in each task's closure instead, it made up much of every task's serialized binary, which each
+     * task deserialized anew (a thousand keys or so, most of them Hadoop's defaults); a broadcast is deserialized
+     * once per executor JVM, and not at all in local mode.
+     */
+    private Broadcast<SerializableConf> hadoopConf(SparkSession spark) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Map<String, String> entries = new HashMap<>();
+        for (Map.Entry<String, String> e : conf) {
+            entries.put(e.getKey(), e.getValue());
+        }
+        String key = spark.sparkContext().applicationId();
+        if (hadoopConf == null || !key.equals(hadoopConfKey) || !entries.equals(hadoopConfEntries)) {
+            hadoopConf = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(new SerializableConf(conf));
+            hadoopConfKey = key;
+            hadoopConfEntries = entries;
+        }
+        return hadoopConf;
     }
 
     /**

@@ -7,6 +7,7 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import dev.shufflespark.io.source.InputFile;
 import dev.shufflespark.io.source.InputPartition;
+import dev.shufflespark.job.ml.SerializableConf;
 import org.apache.spark.serializer.KryoRegistrator;
 
 /**
@@ -14,7 +15,7 @@ import org.apache.spark.serializer.KryoRegistrator;
  * ({@code spark.serializer=org.apache.spark.serializer.KryoSerializer}; the job itself does not). The broadcast
  * {@link ModelPayload} is written as its plain arrays ({@link ModelPayload.Wire}) by a serializer of its own, never
  * field by field; the io module's input descriptions (small records, which Kryo 4 cannot rebuild field by field)
- * go through Java serialization.
+ * and the broadcast Hadoop configuration ({@link SerializableConf}) go through Java serialization.
  *
  * <p>Spark uses it through {@code spark.kryo.registrator=dev.shufflespark.job.model.KryoRegistration}
  * ({@code dev.shufflespark.job.SparkSetup} adds it).
@@ -28,6 +29,7 @@ public final class KryoRegistration implements KryoRegistrator {
         kryo.register(InputPartition.class, java);
         kryo.register(InputFile.class, java);
         kryo.register(InputFile.Kind.class);
+        kryo.register(SerializableConf.class, java);
     }
 
     /** A payload as the fields of its {@link ModelPayload.Wire}, arrays written whole. */
