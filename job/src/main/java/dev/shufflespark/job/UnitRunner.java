@@ -221,7 +221,7 @@ final class UnitRunner {
                 ctx.config().ioOptions()::get, minPartitions));
         CollectionAccumulator<PartitionStats> statistics = ctx.spark().sparkContext().collectionAccumulator(
                 "shufflespark unit " + unit);
-        classifier.withStatistics(statistics, ctx.imagesDone());
+        classifier.withStatistics(statistics, ctx.imagesDone()).withPartitionOffset(firstPartition);
         Dataset<Row> rows = ClassifyJob.seam.rows(unit, firstPartition, rows(plan.partitions(), firstPartition));
         ctx.say().accept("classify: unit " + unit + ": " + plan.describe());
         return new UnitJob(unit, InputSpan.of(left, from, to), firstPartition, plan.partitions().size(), rows,
@@ -253,7 +253,7 @@ final class UnitRunner {
                 case "model" -> lit(prepared.model().name());
                 case "model_sha256" -> lit(prepared.model().sha256());
                 case "run_id" -> lit(ctx.runId());
-                case "partition_id" -> col("result.partition_id").plus(lit(firstPartition));
+                case "partition_id" -> col("result.partition_id"); // numbered from firstPartition by the tasks
                 case LabelSchema.FEATURES -> col(classifier.getFeaturesCol());
                 default -> col("result." + n);
             };

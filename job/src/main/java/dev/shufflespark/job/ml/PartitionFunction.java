@@ -48,12 +48,13 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
     private final boolean binary;
     private final int lengthColumn;
     private final boolean features;
+    private final int partitionOffset;
     private final CollectionAccumulator<PartitionStats> statistics;
     private final LongAccumulator progress;
 
     PartitionFunction(Broadcast<ModelPayload> model, String applicationId, Broadcast<SerializableConf> conf,
                       DecodeOptions decode, PreprocessSettings preprocess, ListingOptions listing, int batchSize,
-                      int topK, int column, boolean binary, int lengthColumn, boolean features,
+                      int topK, int column, boolean binary, int lengthColumn, boolean features, int partitionOffset,
                       CollectionAccumulator<PartitionStats> statistics, LongAccumulator progress) {
         this.model = model;
         this.applicationId = applicationId;
@@ -67,6 +68,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         this.binary = binary;
         this.lengthColumn = lengthColumn;
         this.features = features;
+        this.partitionOffset = partitionOffset;
         this.statistics = statistics;
         this.progress = progress;
     }
@@ -144,7 +146,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
                 for (int i = 0; i < in.length(); i++) {
                     values[i] = in.get(i);
                 }
-                values[in.length()] = ClassifierOutput.toRow(c, m.labels(), executor, partition);
+                values[in.length()] = ClassifierOutput.toRow(c, m.labels(), executor, partition + partitionOffset);
                 if (!binary) {
                     int[] top = c.classIndex();
                     boolean classes = top != null && top.length > 0;

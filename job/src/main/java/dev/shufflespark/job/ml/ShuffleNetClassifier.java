@@ -89,6 +89,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
     private transient Prepared prepared;
     private transient CollectionAccumulator<PartitionStats> statistics;
     private transient LongAccumulator progress;
+    private transient int partitionOffset;
     private transient Broadcast<SerializableConf> hadoopConf;
     private transient String hadoopConfKey;
     private transient Map<String, String> hadoopConfEntries;
@@ -275,6 +276,17 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         return this;
     }
 
+    /**
+     * Job use only (not a parameter, not saved): added to the partition id of each output row, so that the rows of a
+     * job that classifies in several Spark jobs number their partitions across all of them. Done in the tasks rather
+     * than by adding a literal to the column: Spark's generated code holds an integer literal as it is, so every
+     * value compiled its own projection, once per unit.
+     */
+    public ShuffleNetClassifier withPartitionOffset(int offset) {
+        this.partitionOffset = offset;
+        return this;
+    }
+
     @Override
     public StructType transformSchema(StructType schema) {
         checkValues();
@@ -392,7 +404,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         int lengthColumn = getLengthCol().isEmpty() ? -1 : in.fieldIndex(getLengthCol());
         return new PartitionFunction(p.broadcast(), spark.sparkContext().applicationId(), hadoopConf(spark),
                 p.decode(), p.preprocess(), p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn,
-                withFeatures(), stats, images);
+                withFeatures(), partitionOffset, stats, images);
     }
 
     /**
@@ -471,6 +483,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         ShuffleNetClassifier c = (ShuffleNetClassifier) defaultCopy(extra);
         c.statistics = statistics;
         c.progress = progress;
+        c.partitionOffset = partitionOffset;
         return c;
     }
 
