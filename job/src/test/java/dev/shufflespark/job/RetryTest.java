@@ -53,32 +53,44 @@ class RetryTest {
         spark.stop();
     }
 
-    @Test
-    void aFailedFirstAttemptLeavesNoDuplicateAndNoGap() throws Exception {
+    /** The mixed set classified into {@code out} while the first attempt of partition 1 fails. */
+    private record Retried(TestImages.MixedSet set, String out, ClassifyJob.Result result) {
+    }
+
+    /**
+     * Classifies the mixed set while the first attempt of partition 1 passes rows to the writer and then fails:
+     * after its first row, or ({@code atEnd}) after its last, when its statistics and sample rows are made.
+     */
+    private Retried classifyFailingOnce(boolean atEnd) throws Exception {
         TestImages.MixedSet set = new TestImages.MixedSet();
         Path in = Files.createDirectories(dir.resolve("in"));
         for (Map.Entry<String, byte[]> f : set.files.entrySet()) {
             Files.write(in.resolve(f.getKey()), f.getValue());
         }
         String out = dir.resolve("out").toUri().toString().replaceAll("/$", "");
-        // The first attempt of partition 1 passes its first row to the writer, then fails.
         ClassifyJob.seam = new TestSeam() {
             @Override
             public Dataset<Row> rows(int unit, int firstPartition, Dataset<Row> rows) {
-                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition, false),
+                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition, atEnd),
                         Encoders.row(rows.schema()));
             }
         };
-        Summary summary;
         try {
-            summary = ClassifyJob.run(spark, JobConfig.from(Map.of(JobConfig.INPUT, in.toString(),
-                    JobConfig.OUTPUT, out, JobConfig.MODEL, MODEL, JobConfig.PROGRESS, "0")));
+            return new Retried(set, out, ClassifyJob.classify(spark, JobConfig.from(Map.of(JobConfig.INPUT,
+                    in.toString(), JobConfig.OUTPUT, out, JobConfig.MODEL, MODEL, JobConfig.PROGRESS, "0")), null));
         } finally {
             ClassifyJob.seam = TestSeam.NONE;
         }
+    }
 
-        OutputCheck.checkMixedRun(spark, out, set, MODEL, LoadedModel.load(MODEL, new Configuration()).sha256(),
-                summary);
+    @Test
+    void aFailedFirstAttemptLeavesNoDuplicateAndNoGap() throws Exception {
+        Retried run = classifyFailingOnce(false);
+        String out = run.out();
+        Summary summary = run.result().summary();
+
+        OutputCheck.checkMixedRun(spark, out, run.set(), MODEL,
+                LoadedModel.load(MODEL, new Configuration()).sha256(), summary);
         List<Row> stats = spark.read().parquet(out + "/statistics").where("partition_id = 1").collectAsList();
         assertEquals(1, stats.size());
         assertEquals(1, stats.get(0).<Integer>getAs("attempt").intValue(), "partition 1 succeeded on its retry");
@@ -89,33 +101,14 @@ class RetryTest {
 
     @Test
     void aFirstAttemptThatFailsAfterItsLastRowLeavesNoDuplicateSampleRow() throws Exception {
-        TestImages.MixedSet set = new TestImages.MixedSet();
-        Path in = Files.createDirectories(dir.resolve("in"));
-        for (Map.Entry<String, byte[]> f : set.files.entrySet()) {
-            Files.write(in.resolve(f.getKey()), f.getValue());
-        }
-        String out = dir.resolve("out").toUri().toString().replaceAll("/$", "");
-        // The first attempt of partition 1 has classified all its rows (its statistics and sample rows are made),
-        // passed them to the writer, then fails.
-        ClassifyJob.seam = new TestSeam() {
-            @Override
-            public Dataset<Row> rows(int unit, int firstPartition, Dataset<Row> rows) {
-                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition, true), Encoders.row(rows.schema()));
-            }
-        };
-        ClassifyJob.Result result;
-        try {
-            result = ClassifyJob.classify(spark, JobConfig.from(Map.of(JobConfig.INPUT, in.toString(),
-                    JobConfig.OUTPUT, out, JobConfig.MODEL, MODEL, JobConfig.PROGRESS, "0")), null);
-        } finally {
-            ClassifyJob.seam = TestSeam.NONE;
-        }
-        assertEquals(1, result.summary().attempts.get(0).failedTasks(), "the failed attempt is in the summary");
+        Retried run = classifyFailingOnce(true);
+        String out = run.out();
+        assertEquals(1, run.result().summary().attempts.get(0).failedTasks(), "the failed attempt is in the summary");
         assertEquals(1, spark.read().parquet(out + "/statistics").where("partition_id = 1").first()
                 .<Integer>getAs("attempt").intValue(), "partition 1 succeeded on its retry");
 
         List<Row> labels = spark.read().parquet(out + "/labels").orderBy("path", "member").collectAsList();
-        assertEquals(set.expected.size(), labels.size());
+        assertEquals(run.set().expected.size(), labels.size());
         List<SampleRow> expected = new ArrayList<>();
         for (Row r : labels.subList(0, Math.min(SampleRows.SIZE, labels.size()))) {
             List<String> names = r.isNullAt(r.fieldIndex("class_name")) ? null : r.getList(r.fieldIndex("class_name"));
@@ -123,7 +116,7 @@ class RetryTest {
             expected.add(new SampleRow(r.getAs("path"), r.getAs("member"), r.getAs("status"),
                     names == null ? null : names.get(0), p == null ? 0 : p.get(0), r.getAs("error")));
         }
-        assertEquals(expected, result.sample());
+        assertEquals(expected, run.result().sample());
     }
 
     /** The first attempt of one partition (of a unit's job) fails after passing on its first row, or its last. */

@@ -26,7 +26,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>JSON Lines: null values are written ({@code "member":null}), so that even a reader that infers the
  *       schema sees every column.</li>
  *   <li>CSV: a header; array columns as their JSON text; quotes doubled as RFC 4180 has them; values may span
- *       lines (an error message with a line break).</li>
+ *       lines (an error message with a line break); spaces at either end of a value are kept;
+ *       empty text (outside an array) reads back as null.</li>
  * </ul>
  */
 public final class RowFiles {
@@ -71,6 +72,9 @@ public final class RowFiles {
                 o.put("header", "true");
                 o.put("escape", "\"");
                 o.put("multiLine", "true");
+                // Spark's CSV writer trims spaces at both ends of every value unless told not to.
+                o.put("ignoreLeadingWhiteSpace", "false");
+                o.put("ignoreTrailingWhiteSpace", "false");
                 o.put("mode", "FAILFAST");
             }
             case JSON -> {
