@@ -86,6 +86,19 @@ final class JpegDecoder {
     /** A decoder without the fast coefficient tables when {@code fastCoefficients} is false (for tests). */
     JpegDecoder(boolean fastCoefficients) {
         this.fastCoefficients = fastCoefficients;
+        if (!fastCoefficients) {
+            entropy.skipTableBlocks = Integer.MAX_VALUE;
+        }
+    }
+
+    /**
+     * A decoder whose scans take the AC skip tables ({@link JpegHuffman#skipTable}) whenever they skip at least
+     * {@code blocks} blocks (for tests: 0 to take them on every image).
+     */
+    static JpegDecoder withSkipTablesFrom(int blocks) {
+        JpegDecoder d = new JpegDecoder();
+        d.entropy.skipTableBlocks = blocks;
+        return d;
     }
 
     /** The scans' entropy decoding; it keeps its buffers for the next image. */

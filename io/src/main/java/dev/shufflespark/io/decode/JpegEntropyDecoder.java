@@ -48,6 +48,16 @@ final class JpegEntropyDecoder extends JpegBitReader {
     /** When the decode must stop ({@link System#nanoTime}), or {@link JpegDecoder#NO_DEADLINE}. */
     private long deadline;
 
+    /**
+     * A sequential scan gives a component's AC table its {@link JpegHuffman#skipTable} when it skips the AC
+     * coefficients of at least this many of its blocks (making one costs about as much as skipping a few hundred
+     * blocks one code at a time); a table that has one keeps it for later images.
+     */
+    static final int SKIP_TABLE_BLOCKS = 1024;
+
+    /** {@link #SKIP_TABLE_BLOCKS}, or another threshold for tests (MAX_VALUE: never). */
+    int skipTableBlocks = SKIP_TABLE_BLOCKS;
+
     /** Progressive AC scans: blocks left in the current end-of-band run. */
     private int eobrun;
 
@@ -100,6 +110,13 @@ final class JpegEntropyDecoder extends JpegBitReader {
             c.dcPred = 0;
         }
         int kind = !progressive ? 0 : ss == 0 ? (ah == 0 ? 1 : 2) : (ah == 0 ? 3 : 4);
+        if (kind == 0) {
+            for (JpegComponent c : in) {
+                if (skippedBlocks(c) >= skipTableBlocks) {
+                    c.ac.skipTable();
+                }
+            }
+        }
         int restarts = 0;
         int todo = restartInterval;
         if (in.length == 1) {
@@ -147,6 +164,20 @@ final class JpegEntropyDecoder extends JpegBitReader {
         buf = 0;
         cnt = 0;
         return this.pos;
+    }
+
+    /**
+     * The blocks of {@code c} whose AC coefficients a sequential scan only skips: those outside its window, and
+     * at 1/8 all of a component decoded to one sample per block.
+     */
+    private long skippedBlocks(JpegComponent c) {
+        long all = (long) c.realBlocksX * c.realBlocksY;
+        if (shift == 3 && c.bwLog == 0 && c.bhLog == 0) {
+            return all;
+        }
+        long inside = (long) Math.max(0, Math.min(c.x1, c.realBlocksX) - c.x0)
+                * Math.max(0, Math.min(c.y1, c.realBlocksY) - c.y0);
+        return all - inside;
     }
 
     private void block(JpegComponent c, int[] q, int bx, int by, int kind, int ss, int se, int al)
@@ -429,6 +460,11 @@ final class JpegEntropyDecoder extends JpegBitReader {
 
     /** Decodes a block's AC coefficients for their lengths only and drops them (at 1/8 only DC is needed). */
     private void skipAc(JpegHuffman ac) throws ImageException {
+        char[] skip = ac.skip();
+        if (skip != null) {
+            skipAcGroups(ac.lookup, skip);
+            return;
+        }
         int[] lookup = ac.lookup;
         long b = buf;
         int n = cnt;
@@ -486,6 +522,69 @@ final class JpegEntropyDecoder extends JpegBitReader {
         segPos = p;
     }
 
+    /**
+     * {@link #skipAc} with the table's {@link JpegHuffman#skipTable}: the coefficients that the next
+     * {@value JpegHuffman#SKIP_BITS} bits hold whole in one lookup, while they stay inside the block; one code at a
+     * time otherwise.
+     */
+    private void skipAcGroups(int[] lookup, char[] skip) throws ImageException {
+        long b = buf;
+        int n = cnt;
+        int p = segPos;
+        byte[] seg = segment;
+        int fast = segLength - 8;
+        block:
+        for (int k = 1; k < 64; ) {
+            if (p <= fast) {
+                b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
+                p += (63 - n) >>> 3;
+                n |= 56;
+            } else {
+                buf = b;
+                cnt = n;
+                segPos = p;
+                fillSlow();
+                b = buf;
+                n = cnt;
+                p = segPos;
+            }
+            // At least 56 bits: groups of at most SKIP_BITS while at least that many remain.
+            int g = skip[(int) (b >>> (64 - JpegHuffman.SKIP_BITS))];
+            if (g != 0 && k + (g >> 5 & 0xff) < 64) {
+                do {
+                    b <<= g & 31;
+                    n -= g & 31;
+                    k += g >> 5 & 0xff;
+                    if ((g & JpegHuffman.SKIP_EOB) != 0) {
+                        break block;
+                    }
+                    if (n < JpegHuffman.SKIP_BITS) {
+                        continue block;
+                    }
+                    g = skip[(int) (b >>> (64 - JpegHuffman.SKIP_BITS))];
+                } while (g != 0 && k + (g >> 5 & 0xff) < 64);
+                continue;
+            }
+            // One code: a long one, or one that ends the block without an end of block.
+            int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            if (e <= 0) {
+                e = longCode(lookup, e, b);
+            }
+            b <<= e & 31;
+            n -= e & 31;
+            if ((e & (15 << 5)) == 0) { // size 0: the end of the block, or a run of 16 zeros
+                if ((e & (15 << 9)) != (15 << 9)) {
+                    break;
+                }
+                k += 16;
+                continue;
+            }
+            k += ((e >> 9) & 15) + 1;
+        }
+        buf = b;
+        cnt = n;
+        segPos = p;
+    }
 
     /**
      * Transforms {@code blk} (DC and the {@code count} non-zero AC coefficients listed in {@link #written})

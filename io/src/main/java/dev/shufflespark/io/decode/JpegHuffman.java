@@ -38,6 +38,15 @@ final class JpegHuffman {
      */
     final int[] fast;
 
+    /** Bits a {@link #skipTable} entry looks at. */
+    static final int SKIP_BITS = 12;
+
+    /** A {@link #skipTable} entry's flag: its codes end with an end of block. */
+    static final int SKIP_EOB = 1 << 13;
+
+    /** The table of {@link #skipTable}, once made. */
+    private char[] skip;
+
     private JpegHuffman(int[] counts, byte[] symbols, boolean withFast) throws IllegalArgumentException {
         // The prefixes of the codes longer than the first lookup, each of which gets a subtable.
         int[] subtable = new int[1 << LOOKAHEAD];
@@ -113,6 +122,54 @@ final class JpegHuffman {
             }
         }
         return new JpegHuffman(counts, symbols, fast);
+    }
+
+    /**
+     * The skip table of an AC table, made on first use: skip[next {@value #SKIP_BITS} bits] gives the whole
+     * coefficients those bits hold (codes with their extra bits, runs of 16 zeros, up to and including an end of
+     * block), so that a block whose coefficients are only skipped takes several in one lookup: the bits they take
+     * in bits 0-4, how far they advance in the block (run + 1 each, 16 for a run of 16 zeros) in bits 5-12, and
+     * {@link #SKIP_EOB} when they end with an end of block. 0 when the first code and its extra bits do not fit
+     * (or no code starts there): the code lookup then takes it.
+     */
+    char[] skipTable() {
+        char[] t = skip;
+        if (t == null) {
+            t = new char[1 << SKIP_BITS];
+            int mask = (1 << SKIP_BITS) - 1;
+            for (int i = 0; i < t.length; i++) {
+                int used = 0;
+                int advance = 0;
+                int eob = 0;
+                while (used < SKIP_BITS) {
+                    // the bits not yet used, at the top of SKIP_BITS (zeros below: a code that reaches into them
+                    // does not fit and is left to the code lookup)
+                    long bits = (long) ((i << used) & mask) << (64 - SKIP_BITS);
+                    int e = entry(lookup, lookup[(int) (bits >>> (64 - LOOKAHEAD))], bits);
+                    if (e == 0 || total(e) > SKIP_BITS - used) {
+                        break;
+                    }
+                    used += total(e);
+                    int s = symbol(e);
+                    if ((s & 15) != 0) {
+                        advance += (s >> 4) + 1;
+                    } else if (s >> 4 == 15) {
+                        advance += 16;
+                    } else {
+                        eob = SKIP_EOB;
+                        break;
+                    }
+                }
+                t[i] = (char) (eob | advance << 5 | used);
+            }
+            skip = t;
+        }
+        return t;
+    }
+
+    /** The {@link #skipTable} when it has been made, else null. */
+    char[] skip() {
+        return skip;
     }
 
     /** The packed entry of a code of {@code length} bits for {@code symbol} (run << 4 | size). */

@@ -101,6 +101,81 @@ class FastCoefficientTest {
         return found;
     }
 
+    /**
+     * Every entry of the skip tables of JPEG's example AC table and of random prefix codes against the codes it
+     * stands for, taken one at a time: the bits and the advance of the whole coefficients in its bits, ending at
+     * an end of block or before the first that does not fit.
+     */
+    @Test
+    void everySkipEntryIsTheCoefficientsItsBitsHold() {
+        int groups = checkSkipTable(counts(AC_LUMA_COUNTS), symbols(AC_LUMA_SYMBOLS));
+        Random random = new Random(12);
+        for (int t = 0; t < 200; t++) {
+            int[] counts = new int[17];
+            int code = 0;
+            int total = 0;
+            for (int l = 1; l <= 16; l++) {
+                int room = (1 << l) - code - 1;
+                int n = room <= 0 ? 0 : random.nextInt(Math.min(room, 256 - total) + 1);
+                if (random.nextInt(3) == 0) {
+                    n = 0;
+                }
+                counts[l] = n;
+                total += n;
+                code = (code + n) << 1;
+            }
+            byte[] symbols = new byte[total];
+            for (int i = 0; i < total; i++) {
+                // mostly real AC symbols, with end of block and runs of 16 zeros among them
+                int r = random.nextInt(10);
+                symbols[i] = (byte) (r == 0 ? 0x00 : r == 1 ? 0xf0 : random.nextInt(16) << 4 | 1 + random.nextInt(10));
+            }
+            groups += checkSkipTable(counts, symbols);
+        }
+        assertTrue(groups > 10_000, "entries of two or more codes checked: " + groups);
+    }
+
+    /** Checks every entry of the table's skip table by decoding its bits one code at a time; returns how many
+     * entries hold two or more codes. */
+    private static int checkSkipTable(int[] counts, byte[] symbols) {
+        JpegHuffman h = JpegHuffman.of(counts, symbols, true, true);
+        char[] skip = h.skipTable();
+        assertEquals(1 << JpegHuffman.SKIP_BITS, skip.length);
+        int groups = 0;
+        for (int i = 0; i < skip.length; i++) {
+            long bits = (long) i << (64 - JpegHuffman.SKIP_BITS);
+            int used = 0;
+            int advance = 0;
+            int codes = 0;
+            boolean eob = false;
+            while (true) {
+                long b = bits << used;
+                int e = JpegHuffman.entry(h.lookup, h.lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))], b);
+                if (e == 0 || used + JpegHuffman.total(e) > JpegHuffman.SKIP_BITS) {
+                    break;
+                }
+                used += JpegHuffman.total(e);
+                codes++;
+                int r = JpegHuffman.symbol(e) >> 4;
+                int size = JpegHuffman.symbol(e) & 15;
+                if (size == 0 && r != 15) {
+                    eob = true;
+                    break;
+                }
+                advance += size == 0 ? 16 : r + 1;
+            }
+            int g = skip[i];
+            assertEquals(used, g & 31, "bits of skip entry " + i);
+            assertEquals(advance, (g >> 5) & 0xff, "advance of skip entry " + i);
+            assertEquals(eob, (g & JpegHuffman.SKIP_EOB) != 0, "end of block of skip entry " + i);
+            assertEquals(0, g & ~(JpegHuffman.SKIP_EOB | 0x1fff), "unused bits of skip entry " + i);
+            if (codes >= 2) {
+                groups++;
+            }
+        }
+        return groups;
+    }
+
     @Test
     void decodesAreBitForBitThoseWithoutTheFastTables() throws ImageException {
         List<byte[]> files = new ArrayList<>();
@@ -117,6 +192,8 @@ class FastCoefficientTest {
         files.add(Images.photo("chelsea.png", 2000, 1500, 3, 0.9f));
         files.add(Images.photo("coffee.png", 997, 751, 4, 0.5f));
         JpegDecoder fast = new JpegDecoder();
+        // at 1/8 every block's AC codes are skipped: with the skip tables on every image
+        JpegDecoder skipping = JpegDecoder.withSkipTablesFrom(0);
         JpegDecoder general = new JpegDecoder(false);
         int images = 0;
         for (byte[] file : files) {
@@ -125,6 +202,9 @@ class FastCoefficientTest {
                 byte[] actual = fast.decode(file, 0, file.length, "x.jpg", shift, Long.MAX_VALUE).toRgb().pixels();
                 int s = shift;
                 assertArrayEquals(expected, actual, () -> "file " + files.indexOf(file) + ", scale 1/" + (1 << s));
+                actual = skipping.decode(file, 0, file.length, "x.jpg", shift, Long.MAX_VALUE).toRgb().pixels();
+                assertArrayEquals(expected, actual,
+                        () -> "file " + files.indexOf(file) + ", scale 1/" + (1 << s) + ", skip tables");
                 images++;
             }
         }

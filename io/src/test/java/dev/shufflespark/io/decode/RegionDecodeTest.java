@@ -45,6 +45,8 @@ class RegionDecodeTest {
     @Test
     void aRegionDecodeGivesTheTensorOfTheWholeDecode() throws ImageException {
         JpegDecoder decoder = new JpegDecoder();
+        // the region decodes skip the AC codes of the blocks outside with the skip tables, on images of any size
+        JpegDecoder regionDecoder = JpegDecoder.withSkipTablesFrom(0);
         int cases = 0;
         int smaller = 0;
         for (byte[] file : files()) {
@@ -66,7 +68,7 @@ class RegionDecodeTest {
                         if (t) {
                             assertNull(region, what + ": a transposing orientation converts the whole image");
                         }
-                        JpegImage part = decoder.decode(file, 0, file.length, "x.jpg", shift, Long.MAX_VALUE,
+                        JpegImage part = regionDecoder.decode(file, 0, file.length, "x.jpg", shift, Long.MAX_VALUE,
                                 JpegDecoder.NO_DEADLINE, region);
                         float[] actual = pre.apply(new DecodedImage(part, o, t ? h : w, t ? w : h, part.scale(),
                                 Format.JPEG));
