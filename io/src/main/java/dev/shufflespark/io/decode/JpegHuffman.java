@@ -39,7 +39,7 @@ final class JpegHuffman {
     final int[] fast;
 
     /** Bits a {@link #skipTable} entry looks at. */
-    static final int SKIP_BITS = 12;
+    static final int SKIP_BITS = 13;
 
     /** A {@link #skipTable} entry's flag: its codes end with an end of block. */
     static final int SKIP_EOB = 1 << 13;
