@@ -458,19 +458,21 @@ final class JpegEntropyDecoder extends JpegBitReader {
         plane[off + c.stride + 1] = JpegIdct.clampMean(o3);
     }
 
-    /** Decodes a block's AC coefficients for their lengths only and drops them (at 1/8 only DC is needed). */
+    /**
+     * Decodes a block's AC coefficients for their lengths only and drops them (at 1/8 only DC is needed). With the
+     * table's {@link JpegHuffman#skipTable}, the coefficients that the next {@value JpegHuffman#SKIP_BITS} bits hold
+     * whole are taken in one lookup while they stay inside the block; otherwise (and without the table) up to two
+     * codes per refill, one at a time.
+     */
     private void skipAc(JpegHuffman ac) throws ImageException {
         char[] skip = ac.skip();
-        if (skip != null) {
-            skipAcGroups(ac.lookup, skip);
-            return;
-        }
         int[] lookup = ac.lookup;
         long b = buf;
         int n = cnt;
         int p = segPos;
         byte[] seg = segment;
         int fast = segLength - 8;
+        block:
         for (int k = 1; k < 64; ) {
             if (p <= fast) {
                 b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
@@ -484,6 +486,26 @@ final class JpegEntropyDecoder extends JpegBitReader {
                 b = buf;
                 n = cnt;
                 p = segPos;
+            }
+            if (skip != null) {
+                // At least 56 bits: groups of at most SKIP_BITS while at least that many remain.
+                int g = skip[(int) (b >>> (64 - JpegHuffman.SKIP_BITS))];
+                if (g != 0 && k + (g >> 5 & 0xff) < 64) {
+                    do {
+                        b <<= g & 31;
+                        n -= g & 31;
+                        k += g >> 5 & 0xff;
+                        if ((g & JpegHuffman.SKIP_EOB) != 0) {
+                            break block;
+                        }
+                        if (n < JpegHuffman.SKIP_BITS) {
+                            continue block;
+                        }
+                        g = skip[(int) (b >>> (64 - JpegHuffman.SKIP_BITS))];
+                    } while (g != 0 && k + (g >> 5 & 0xff) < 64);
+                    continue;
+                }
+                // A long code, or one that ends the block without an end of block: one code at a time below.
             }
             int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
             if (e <= 0) {
@@ -509,70 +531,6 @@ final class JpegEntropyDecoder extends JpegBitReader {
             b <<= e & 31;
             n -= e & 31;
             if ((e & (15 << 5)) == 0) {
-                if ((e & (15 << 9)) != (15 << 9)) {
-                    break;
-                }
-                k += 16;
-                continue;
-            }
-            k += ((e >> 9) & 15) + 1;
-        }
-        buf = b;
-        cnt = n;
-        segPos = p;
-    }
-
-    /**
-     * {@link #skipAc} with the table's {@link JpegHuffman#skipTable}: the coefficients that the next
-     * {@value JpegHuffman#SKIP_BITS} bits hold whole in one lookup, while they stay inside the block; one code at a
-     * time otherwise.
-     */
-    private void skipAcGroups(int[] lookup, char[] skip) throws ImageException {
-        long b = buf;
-        int n = cnt;
-        int p = segPos;
-        byte[] seg = segment;
-        int fast = segLength - 8;
-        block:
-        for (int k = 1; k < 64; ) {
-            if (p <= fast) {
-                b |= (long) BIG_ENDIAN_LONG.get(seg, p) >>> n;
-                p += (63 - n) >>> 3;
-                n |= 56;
-            } else {
-                buf = b;
-                cnt = n;
-                segPos = p;
-                fillSlow();
-                b = buf;
-                n = cnt;
-                p = segPos;
-            }
-            // At least 56 bits: groups of at most SKIP_BITS while at least that many remain.
-            int g = skip[(int) (b >>> (64 - JpegHuffman.SKIP_BITS))];
-            if (g != 0 && k + (g >> 5 & 0xff) < 64) {
-                do {
-                    b <<= g & 31;
-                    n -= g & 31;
-                    k += g >> 5 & 0xff;
-                    if ((g & JpegHuffman.SKIP_EOB) != 0) {
-                        break block;
-                    }
-                    if (n < JpegHuffman.SKIP_BITS) {
-                        continue block;
-                    }
-                    g = skip[(int) (b >>> (64 - JpegHuffman.SKIP_BITS))];
-                } while (g != 0 && k + (g >> 5 & 0xff) < 64);
-                continue;
-            }
-            // One code: a long one, or one that ends the block without an end of block.
-            int e = lookup[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
-            if (e <= 0) {
-                e = longCode(lookup, e, b);
-            }
-            b <<= e & 31;
-            n -= e & 31;
-            if ((e & (15 << 5)) == 0) { // size 0: the end of the block, or a run of 16 zeros
                 if ((e & (15 << 9)) != (15 << 9)) {
                     break;
                 }
