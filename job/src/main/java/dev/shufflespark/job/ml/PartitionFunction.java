@@ -21,24 +21,31 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
+import scala.Function1;
 
 /**
  * The work of one task: the partition's input rows in, one output row per image out (input columns, then the
- * output struct, then the features when asked for). The engine comes from the executor's {@link EngineCache};
+ * output struct, then the features when asked for), as Spark SQL's internal rows of schema {@code out}, converted
+ * here by {@link CatalystTypeConverters} rather than by the row encoder of {@code createDataFrame}
+ * ({@link ShuffleNetClassifier#dataFrame} says why). The engine comes from the executor's {@link EngineCache};
  * the session, decoder and preprocessor are the task's own. Statistics are added to the accumulators when the
  * partition is done, with the partition's smallest rows by path and member ({@link SampleRows}; path input only),
  * which the job shows at its end.
  */
-final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
+final class PartitionFunction implements FlatMapFunction<Iterator<Row>, InternalRow> {
 
     private static final long serialVersionUID = 1L;
 
     private final Broadcast<ModelPayload> model;
     private final String applicationId;
     private final Broadcast<SerializableConf> conf;
+    private final StructType out;
     private final DecodeOptions decode;
     private final PreprocessSettings preprocess;
     private final ListingOptions listing;
@@ -53,12 +60,14 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
     private final LongAccumulator progress;
 
     PartitionFunction(Broadcast<ModelPayload> model, String applicationId, Broadcast<SerializableConf> conf,
-                      DecodeOptions decode, PreprocessSettings preprocess, ListingOptions listing, int batchSize,
-                      int topK, int column, boolean binary, int lengthColumn, boolean features, int partitionOffset,
-                      CollectionAccumulator<PartitionStats> statistics, LongAccumulator progress) {
+                      StructType out, DecodeOptions decode, PreprocessSettings preprocess, ListingOptions listing,
+                      int batchSize, int topK, int column, boolean binary, int lengthColumn, boolean features,
+                      int partitionOffset, CollectionAccumulator<PartitionStats> statistics,
+                      LongAccumulator progress) {
         this.model = model;
         this.applicationId = applicationId;
         this.conf = conf;
+        this.out = out;
         this.decode = decode;
         this.preprocess = preprocess;
         this.listing = listing;
@@ -74,7 +83,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
+    public Iterator<InternalRow> call(Iterator<Row> rows) {
         TaskContext task = TaskContext.get();
         int partition = task == null ? 0 : task.partitionId();
         int attempt = task == null ? 0 : task.attemptNumber();
@@ -98,6 +107,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
         PartitionRecorder recorder = new PartitionRecorder(partition, attempt, executor, host,
                 session.engine().kernelPath());
         SampleRows sample = new SampleRows();
+        Function1<Object, Object> toInternal = CatalystTypeConverters.createToCatalystConverter(out);
         AtomicBoolean closed = new AtomicBoolean();
         Runnable closeAll = () -> {
             if (closed.compareAndSet(false, true)) {
@@ -135,7 +145,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
             }
 
             @Override
-            public Row next() {
+            public InternalRow next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
@@ -157,7 +167,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Row> {
                 if (features) {
                     values[in.length() + 1] = c.features(); // a float[]: Spark converts Java arrays as they are
                 }
-                return RowFactory.create(values);
+                return (InternalRow) toInternal.apply(RowFactory.create(values));
             }
         };
     }

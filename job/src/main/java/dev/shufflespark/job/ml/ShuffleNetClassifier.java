@@ -32,6 +32,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.BinaryType$;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.LongType$;
@@ -381,8 +382,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         StructType out = transformSchema(dataset.schema());
         SparkSession spark = dataset.sparkSession();
         PartitionFunction fn = partitionFunction(spark, dataset.schema(), statistics, progress);
-        JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(fn);
-        return spark.createDataFrame(rows, out);
+        return dataFrame(spark, dataset.toDF().javaRDD().mapPartitions(fn), out);
     }
 
     /**
@@ -392,7 +392,18 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
      */
     public Dataset<Row> transform(SparkSession spark, JavaRDD<Row> rows, StructType in) {
         StructType out = transformSchema(in);
-        return spark.createDataFrame(rows.mapPartitions(partitionFunction(spark, in, statistics, progress)), out);
+        return dataFrame(spark, rows.mapPartitions(partitionFunction(spark, in, statistics, progress)), out);
+    }
+
+    /**
+     * The output rows, already Spark SQL's internal rows ({@link PartitionFunction}), as a DataFrame of schema
+     * {@code out}: the plan that {@code createDataFrame} of external rows makes, without its row encoder. That
+     * encoder's serializer is generated code whose first compilation in a JVM starts Scala's runtime reflection
+     * (its {@code Invoke} expressions look up method names through it): in a local run, 0.4-0.5 s of one core in
+     * the first task, while the other first task waited on the same lock, then the serializer's own compilation.
+     */
+    static Dataset<Row> dataFrame(SparkSession spark, JavaRDD<InternalRow> rows, StructType out) {
+        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(rows.rdd(), out, false);
     }
 
     /** The tasks' work over input rows of schema {@code in}. */
@@ -403,8 +414,8 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         boolean binary = in.fields()[column].dataType().equals(BinaryType$.MODULE$);
         int lengthColumn = getLengthCol().isEmpty() ? -1 : in.fieldIndex(getLengthCol());
         return new PartitionFunction(p.broadcast(), spark.sparkContext().applicationId(), hadoopConf(spark),
-                p.decode(), p.preprocess(), p.listing(), getBatchSize(), getTopK(), column, binary, lengthColumn,
-                withFeatures(), partitionOffset, stats, images);
+                transformSchema(in), p.decode(), p.preprocess(), p.listing(), getBatchSize(), getTopK(), column,
+                binary, lengthColumn, withFeatures(), partitionOffset, stats, images);
     }
 
     /**
@@ -465,7 +476,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         int passes = 0;
         while (passes < 6 && System.nanoTime() - start < 30_000_000_000L && EngineCache.work() == begun) {
             long t0 = System.nanoTime();
-            for (Iterator<Row> out = fn.call(rows.iterator()); out.hasNext(); ) {
+            for (Iterator<InternalRow> out = fn.call(rows.iterator()); out.hasNext(); ) {
                 out.next();
             }
             long t = System.nanoTime() - t0;
