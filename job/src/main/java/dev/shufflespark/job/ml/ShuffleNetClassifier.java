@@ -401,6 +401,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
      * encoder's serializer is generated code whose first compilation in a JVM starts Scala's runtime reflection
      * (its {@code Invoke} expressions look up method names through it): in a local run, 0.4-0.5 s of one core in
      * the first task, while the other first task waited on the same lock, then the serializer's own compilation.
+     * {@code internalCreateDataFrame} is {@code private[sql]} in Scala (public to Java): a Spark upgrade may move it.
      */
     static Dataset<Row> dataFrame(SparkSession spark, JavaRDD<InternalRow> rows, StructType out) {
         return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(rows.rdd(), out, false);
