@@ -123,8 +123,13 @@ public final class VectorGemm {
         int whole = hw - hw % L;
         // the first c8 output channels 8 at a time, over pairs of vectors
         int c8 = EIGHT_ROWS && cout >= 2 * MR ? cout - cout % (2 * MR) : 0;
-        int p2 = c8 > 0 ? whole - whole % (2 * L) : 0;
-        for (int p = 0; p < p2; p += 2 * L) {
+        // pairs of vectors; an odd count ends with three vectors, in 4-row halves (a plane of one
+        // vector leaves it to the tail)
+        int vectors = c8 > 0 ? whole / L : 0;
+        boolean triple = vectors % 2 == 1 && vectors >= 3;
+        int pairsTo = (triple ? vectors - 3 : vectors - vectors % 2) * L;
+        int p2 = triple ? whole : pairsTo;
+        for (int p = 0; p < p2; p += p < pairsTo ? 2 * L : 3 * L) {
             int k0 = 0;
             do {
                 int k1 = Math.min(cin, k0 + kc);
@@ -139,16 +144,24 @@ public final class VectorGemm {
                 float[] b8 = withBias ? bias : zeroFloats(cout);
                 int b8Off = withBias ? bOff : 0;
                 float floor = k1 == cin && relu ? 0f : Float.NEGATIVE_INFINITY;
-                for (int o = 0; o < c8; o += 2 * MR) {
-                    pw8x2(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
-                            t, tBase, tRows, floor);
+                if (p < pairsTo) {
+                    for (int o = 0; o < c8; o += 2 * MR) {
+                        pw8x2(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                                t, tBase, tRows, floor);
+                    }
+                } else {
+                    for (int o = 0; o < c8; o += MR) {
+                        pw4x3Term(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                                t, tBase, tRows, floor);
+                    }
                 }
                 k0 = k1;
             } while (k0 < cin);
         }
-        // the other output channels 4 at a time, then one at a time, over blocks of 3 vectors
+        // the other output channels 4 at a time, then one at a time, over blocks of 3 vectors;
+        // in a uniform plane only by the 1-vector kernels, whose sums do not depend on k blocks
         int p3 = 0;
-        for (; c8 < cout && p3 + 3 * L <= whole; p3 += 3 * L) {
+        for (; !uniform && c8 < cout && p3 + 3 * L <= whole; p3 += 3 * L) {
             int p = p3;
             int k0 = 0;
             do {
@@ -502,6 +515,99 @@ public final class VectorGemm {
         int o7 = outBase + outRows[o + 7] + p;
         a70.intoArray(out, o7);
         a71.intoArray(out, o7 + L);
+    }
+
+    /**
+     * Output channels o..o+3 x pixels p..p+3L over input channels [k0, k1), with the terms,
+     * the order and so the bits of {@link #pw8x2}: the last three vectors of a plane whose whole
+     * vectors are odd in number (49 pixels: three vectors, no pair), two calls per block of 8
+     * channels. Twelve accumulators feed as many fmas per value loaded as {@link #pw8x2}'s 16.
+     */
+    private static void pw4x3Term(float[] w, int wOff, float[] bias, int bOff,
+                                  float[] in, int inBase, int[] inRows,
+                                  float[] out, int outBase, int[] outRows,
+                                  int cin, int k0, int k1, int o, int p,
+                                  float[] t, int tBase, int[] tRows, float floor) {
+        FloatVector a00 = FloatVector.broadcast(S, bias[bOff + o]);
+        FloatVector a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+        FloatVector a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+        FloatVector a30 = FloatVector.broadcast(S, bias[bOff + o + 3]);
+        FloatVector a01 = a00, a02 = a00;
+        FloatVector a11 = a10, a12 = a10;
+        FloatVector a21 = a20, a22 = a20;
+        FloatVector a31 = a30, a32 = a30;
+        int w0 = wOff + o * cin;
+        int w1 = w0 + cin;
+        int w2 = w1 + cin;
+        int w3 = w2 + cin;
+        for (int k = k0; k < k1; k++) {
+            int i = inBase + inRows[k] + p;
+            FloatVector x0 = FloatVector.fromArray(S, in, i);
+            FloatVector x1 = FloatVector.fromArray(S, in, i + L);
+            FloatVector x2 = FloatVector.fromArray(S, in, i + 2 * L);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            a02 = x2.fma(b, a02);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            a12 = x2.fma(b, a12);
+            b = FloatVector.broadcast(S, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            a22 = x2.fma(b, a22);
+            b = FloatVector.broadcast(S, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+            a32 = x2.fma(b, a32);
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int t0 = tBase + tRows[o] + p;
+        a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
+        a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
+        a02 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a02);
+        int t1 = tBase + tRows[o + 1] + p;
+        a10 = FloatVector.fromArray(S, t, t1).fma(one, a10);
+        a11 = FloatVector.fromArray(S, t, t1 + L).fma(one, a11);
+        a12 = FloatVector.fromArray(S, t, t1 + 2 * L).fma(one, a12);
+        int t2 = tBase + tRows[o + 2] + p;
+        a20 = FloatVector.fromArray(S, t, t2).fma(one, a20);
+        a21 = FloatVector.fromArray(S, t, t2 + L).fma(one, a21);
+        a22 = FloatVector.fromArray(S, t, t2 + 2 * L).fma(one, a22);
+        int t3 = tBase + tRows[o + 3] + p;
+        a30 = FloatVector.fromArray(S, t, t3).fma(one, a30);
+        a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
+        a32 = FloatVector.fromArray(S, t, t3 + 2 * L).fma(one, a32);
+        FloatVector z = FloatVector.broadcast(S, floor);
+        a00 = a00.blend(z, a00.lt(z));
+        a01 = a01.blend(z, a01.lt(z));
+        a02 = a02.blend(z, a02.lt(z));
+        a10 = a10.blend(z, a10.lt(z));
+        a11 = a11.blend(z, a11.lt(z));
+        a12 = a12.blend(z, a12.lt(z));
+        a20 = a20.blend(z, a20.lt(z));
+        a21 = a21.blend(z, a21.lt(z));
+        a22 = a22.blend(z, a22.lt(z));
+        a30 = a30.blend(z, a30.lt(z));
+        a31 = a31.blend(z, a31.lt(z));
+        a32 = a32.blend(z, a32.lt(z));
+        int o0 = outBase + outRows[o] + p;
+        a00.intoArray(out, o0);
+        a01.intoArray(out, o0 + L);
+        a02.intoArray(out, o0 + 2 * L);
+        int o1 = outBase + outRows[o + 1] + p;
+        a10.intoArray(out, o1);
+        a11.intoArray(out, o1 + L);
+        a12.intoArray(out, o1 + 2 * L);
+        int o2 = outBase + outRows[o + 2] + p;
+        a20.intoArray(out, o2);
+        a21.intoArray(out, o2 + L);
+        a22.intoArray(out, o2 + 2 * L);
+        int o3 = outBase + outRows[o + 3] + p;
+        a30.intoArray(out, o3);
+        a31.intoArray(out, o3 + L);
+        a32.intoArray(out, o3 + 2 * L);
     }
 
     /**
