@@ -273,7 +273,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
                 p = segPos;
             }
             int z;
-            e = fastAc[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            e = fastAc[(int) (b >>> (64 - JpegHuffman.FAST_BITS))];
             if (e != 0) {
                 b <<= e & 31;
                 n -= e & 31;
@@ -305,8 +305,8 @@ final class JpegEntropyDecoder extends JpegBitReader {
             if (++k >= 64) {
                 break;
             }
-            // The second coefficient, when its code is in the lookahead (else the next round takes it).
-            e = fastAc[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            // The second coefficient, when it is in the fast table (else the next round takes it).
+            e = fastAc[(int) (b >>> (64 - JpegHuffman.FAST_BITS))];
             if (e != 0) {
                 b <<= e & 31;
                 n -= e & 31;
@@ -378,7 +378,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
             }
             int at;
             float f;
-            int e = fastAc[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            int e = fastAc[(int) (b >>> (64 - JpegHuffman.FAST_BITS))];
             if (e != 0) {
                 b <<= e & 31;
                 n -= e & 31;
@@ -413,8 +413,8 @@ final class JpegEntropyDecoder extends JpegBitReader {
             if (++k >= 64) {
                 break;
             }
-            // The second coefficient, when its code is in the lookahead (else the next round takes it).
-            e = fastAc[(int) (b >>> (64 - JpegHuffman.LOOKAHEAD))];
+            // The second coefficient, when it is in the fast table (else the next round takes it).
+            e = fastAc[(int) (b >>> (64 - JpegHuffman.FAST_BITS))];
             if (e != 0) {
                 b <<= e & 31;
                 n -= e & 31;

@@ -53,11 +53,21 @@ final class JpegIdct {
     /**
      * libjpeg's islow IDCT of {@code coef[64]} (quantised, natural order) with quantisation {@code q[64]} into
      * 8 rows of 8 samples at {@code out[off + row * stride]}. {@code ws} is 64 ints of scratch.
+     *
+     * <p>Besides libjpeg's shortcuts (a column whose AC coefficients are zero, a row of the workspace whose AC
+     * terms are zero), a column whose coefficients in rows 4 to 7 are zero, and rows when the coefficients in
+     * columns 4 to 7 are zero, take the butterflies without the terms of those inputs: in int arithmetic a
+     * product with zero and a sum with zero drop out exactly, so every sample is the one the whole transform
+     * computes, overflow of damaged data included.
      */
     static void islow(int[] coef, int[] q, int[] ws, byte[] out, int off, int stride) {
+        // Whether any of columns 4 to 7 holds a non-zero coefficient (then the workspace's may be non-zero).
+        int right = 0;
         for (int c = 0; c < 8; c++) {
-            if (coef[8 + c] == 0 && coef[16 + c] == 0 && coef[24 + c] == 0 && coef[32 + c] == 0
-                    && coef[40 + c] == 0 && coef[48 + c] == 0 && coef[56 + c] == 0) {
+            int high = coef[32 + c] | coef[40 + c] | coef[48 + c] | coef[56 + c];
+            int ac = coef[8 + c] | coef[16 + c] | coef[24 + c] | high;
+            right |= (c >> 2) * (ac | coef[c]); // c >> 2 is 1 for columns 4 to 7, else 0
+            if (ac == 0) {
                 int dc = coef[c] * q[c] << PASS1_BITS;
                 ws[c] = dc;
                 ws[8 + c] = dc;
@@ -67,6 +77,40 @@ final class JpegIdct {
                 ws[40 + c] = dc;
                 ws[48 + c] = dc;
                 ws[56 + c] = dc;
+                continue;
+            }
+            final int shift = CONST_BITS - PASS1_BITS;
+            final int round = 1 << (shift - 1);
+            if (high == 0) {
+                // Rows 4 to 7 zero: the butterflies below with those inputs dropped.
+                int d0 = coef[c] * q[c];
+                int d1 = coef[8 + c] * q[8 + c];
+                int d2 = coef[16 + c] * q[16 + c];
+                int d3 = coef[24 + c] * q[24 + c];
+                int z1 = d2 * FIX_0_541196100;
+                int tmp3 = z1 + d2 * FIX_0_765366865;
+                int tmp0 = d0 << CONST_BITS;
+                int tmp10 = tmp0 + tmp3;
+                int tmp13 = tmp0 - tmp3;
+                int tmp11 = tmp0 + z1;
+                int tmp12 = tmp0 - z1;
+                int z5 = (d3 + d1) * FIX_1_175875602;
+                z1 = d1 * -FIX_0_899976223;
+                int z2 = d3 * -FIX_2_562915447;
+                int z3 = d3 * -FIX_1_961570560 + z5;
+                int z4 = d1 * -FIX_0_390180644 + z5;
+                int o0 = z1 + z3;
+                int o1 = z2 + z4;
+                int o2 = d3 * FIX_3_072711026 + z2 + z3;
+                int o3 = d1 * FIX_1_501321110 + z1 + z4;
+                ws[c] = tmp10 + o3 + round >> shift;
+                ws[56 + c] = tmp10 - o3 + round >> shift;
+                ws[8 + c] = tmp11 + o2 + round >> shift;
+                ws[48 + c] = tmp11 - o2 + round >> shift;
+                ws[16 + c] = tmp12 + o1 + round >> shift;
+                ws[40 + c] = tmp12 - o1 + round >> shift;
+                ws[24 + c] = tmp13 + o0 + round >> shift;
+                ws[32 + c] = tmp13 - o0 + round >> shift;
                 continue;
             }
             int z2 = coef[16 + c] * q[16 + c];
@@ -107,8 +151,6 @@ final class JpegIdct {
             tmp2 += z2 + z3;
             tmp3 += z1 + z4;
 
-            final int shift = CONST_BITS - PASS1_BITS;
-            final int round = 1 << (shift - 1);
             ws[c] = tmp10 + tmp3 + round >> shift;
             ws[56 + c] = tmp10 - tmp3 + round >> shift;
             ws[8 + c] = tmp11 + tmp2 + round >> shift;
@@ -118,10 +160,13 @@ final class JpegIdct {
             ws[24 + c] = tmp13 + tmp0 + round >> shift;
             ws[32 + c] = tmp13 - tmp0 + round >> shift;
         }
+        if (right == 0) {
+            rowsLeft(ws, out, off, stride);
+            return;
+        }
         byte[] range = RANGE;
         for (int r = 0, w = 0; r < 8; r++, w += 8, off += stride) {
-            if (ws[w + 1] == 0 && ws[w + 2] == 0 && ws[w + 3] == 0 && ws[w + 4] == 0 && ws[w + 5] == 0
-                    && ws[w + 6] == 0 && ws[w + 7] == 0) {
+            if ((ws[w + 1] | ws[w + 2] | ws[w + 3] | ws[w + 4] | ws[w + 5] | ws[w + 6] | ws[w + 7]) == 0) {
                 byte v = range[(ws[w] + 16 >> 5) & 1023];
                 out[off] = v;
                 out[off + 1] = v;
@@ -179,6 +224,54 @@ final class JpegIdct {
             out[off + 5] = range[(tmp12 - tmp1 + round >> shift) & 1023];
             out[off + 3] = range[(tmp13 + tmp0 + round >> shift) & 1023];
             out[off + 4] = range[(tmp13 - tmp0 + round >> shift) & 1023];
+        }
+    }
+
+    /** {@link #islow}'s second pass when columns 4 to 7 of the workspace are zero: their terms dropped. */
+    private static void rowsLeft(int[] ws, byte[] out, int off, int stride) {
+        byte[] range = RANGE;
+        final int shift = CONST_BITS + PASS1_BITS + 3;
+        final int round = 1 << (shift - 1);
+        for (int r = 0, w = 0; r < 8; r++, w += 8, off += stride) {
+            int x1 = ws[w + 1];
+            int x2 = ws[w + 2];
+            int x3 = ws[w + 3];
+            if ((x1 | x2 | x3) == 0) {
+                byte v = range[(ws[w] + 16 >> 5) & 1023];
+                out[off] = v;
+                out[off + 1] = v;
+                out[off + 2] = v;
+                out[off + 3] = v;
+                out[off + 4] = v;
+                out[off + 5] = v;
+                out[off + 6] = v;
+                out[off + 7] = v;
+                continue;
+            }
+            int z1 = x2 * FIX_0_541196100;
+            int tmp3 = z1 + x2 * FIX_0_765366865;
+            int tmp0 = ws[w] << CONST_BITS;
+            int tmp10 = tmp0 + tmp3;
+            int tmp13 = tmp0 - tmp3;
+            int tmp11 = tmp0 + z1;
+            int tmp12 = tmp0 - z1;
+            int z5 = (x3 + x1) * FIX_1_175875602;
+            z1 = x1 * -FIX_0_899976223;
+            int z2 = x3 * -FIX_2_562915447;
+            int z3 = x3 * -FIX_1_961570560 + z5;
+            int z4 = x1 * -FIX_0_390180644 + z5;
+            int o0 = z1 + z3;
+            int o1 = z2 + z4;
+            int o2 = x3 * FIX_3_072711026 + z2 + z3;
+            int o3 = x1 * FIX_1_501321110 + z1 + z4;
+            out[off] = range[(tmp10 + o3 + round >> shift) & 1023];
+            out[off + 7] = range[(tmp10 - o3 + round >> shift) & 1023];
+            out[off + 1] = range[(tmp11 + o2 + round >> shift) & 1023];
+            out[off + 6] = range[(tmp11 - o2 + round >> shift) & 1023];
+            out[off + 2] = range[(tmp12 + o1 + round >> shift) & 1023];
+            out[off + 5] = range[(tmp12 - o1 + round >> shift) & 1023];
+            out[off + 3] = range[(tmp13 + o0 + round >> shift) & 1023];
+            out[off + 4] = range[(tmp13 - o0 + round >> shift) & 1023];
         }
     }
 

@@ -190,6 +190,9 @@ final class JpegImage implements RgbRows {
     private static final boolean VECTOR_COLOUR = dev.shufflespark.model.kernel.Simd.enabled()
             && dev.shufflespark.model.kernel.Simd.bits() >= 256;
 
+    /** Whether the fancy 2x2 upsampling runs on the Vector API ({@link VectorUpsample}); loaded only then. */
+    private static final boolean VECTOR_UPSAMPLE = VECTOR_COLOUR;
+
     /** Each component's samples for columns {@code [from, to)} of row y: src[i] from at[i]. */
     private void sources(int y, int from, int to) {
         for (int i = 0; i < n; i++) {
@@ -229,27 +232,10 @@ final class JpegImage implements RgbRows {
                 }
                 return;
             }
-            int[] cs = colsum;
-            int csLo = Math.max(lo - 1, 0);
-            int csHi = Math.min(hi + 1, w);
-            for (int x = csLo; x < csHi; x++) {
-                cs[x] = (plane[p0 + x] & 0xff) * 3 + (plane[p1 + x] & 0xff);
-            }
-            int l = w - 1;
-            int x = lo;
-            if (x == 0 && x < hi) {
-                out[0] = (byte) ((cs[0] * 4 + 8) >> 4);
-                out[1] = (byte) ((cs[0] * 3 + cs[1] + 7) >> 4);
-                x = 1;
-            }
-            for (int end = Math.min(hi, l); x < end; x++) {
-                int t = cs[x] * 3;
-                out[2 * x] = (byte) ((t + cs[x - 1] + 8) >> 4);
-                out[2 * x + 1] = (byte) ((t + cs[x + 1] + 7) >> 4);
-            }
-            if (hi == w && l > 0) {
-                out[2 * l] = (byte) ((cs[l] * 3 + cs[l - 1] + 8) >> 4);
-                out[2 * l + 1] = (byte) ((cs[l] * 4 + 7) >> 4);
+            if (VECTOR_UPSAMPLE) {
+                VectorUpsample.fancyH2v2(plane, p0, p1, w, lo, hi, out);
+            } else {
+                fancyH2v2(plane, p0, p1, w, lo, hi, colsum, out);
             }
             return;
         }
@@ -281,6 +267,37 @@ final class JpegImage implements RgbRows {
             for (int k = 0; k < f; k++) {
                 out[o++] = v;
             }
+        }
+    }
+
+    /**
+     * libjpeg-turbo's {@code h2v2_fancy_upsample} of the sample columns {@code [lo, hi)} of a component w samples
+     * wide into {@code out[2 * lo, 2 * hi)}: each output the triangle filter of the nearer input row
+     * ({@code plane[p0]}, weight 3) and the farther one ({@code plane[p1]}), then of the nearer and farther
+     * column, with the edge columns repeated. {@code colsum} is w ints of scratch.
+     */
+    static void fancyH2v2(byte[] plane, int p0, int p1, int w, int lo, int hi, int[] colsum, byte[] out) {
+        int[] cs = colsum;
+        int csLo = Math.max(lo - 1, 0);
+        int csHi = Math.min(hi + 1, w);
+        for (int x = csLo; x < csHi; x++) {
+            cs[x] = (plane[p0 + x] & 0xff) * 3 + (plane[p1 + x] & 0xff);
+        }
+        int l = w - 1;
+        int x = lo;
+        if (x == 0 && x < hi) {
+            out[0] = (byte) ((cs[0] * 4 + 8) >> 4);
+            out[1] = (byte) ((cs[0] * 3 + cs[1] + 7) >> 4);
+            x = 1;
+        }
+        for (int end = Math.min(hi, l); x < end; x++) {
+            int t = cs[x] * 3;
+            out[2 * x] = (byte) ((t + cs[x - 1] + 8) >> 4);
+            out[2 * x + 1] = (byte) ((t + cs[x + 1] + 7) >> 4);
+        }
+        if (hi == w && l > 0) {
+            out[2 * l] = (byte) ((cs[l] * 3 + cs[l - 1] + 8) >> 4);
+            out[2 * l + 1] = (byte) ((cs[l] * 4 + 7) >> 4);
         }
     }
 

@@ -45,10 +45,8 @@ public final class Preprocessor implements ReadRegion {
     private byte[] green = new byte[0];
     private byte[] blue = new byte[0];
     private int[] sums = new int[0];
-    /** The row planes as ints, for the gathers of {@link VectorResample#horizontalRow}. */
-    private int[] redInts = new int[0];
-    private int[] greenInts = new int[0];
-    private int[] blueInts = new int[0];
+    /** The row planes packed into ints, for the gathers of {@link VectorResample#horizontalRow}. */
+    private int[] packedInts = new int[0];
 
     public Preprocessor(PreprocessSettings settings) {
         this.settings = settings;
@@ -281,10 +279,8 @@ public final class Preprocessor implements ReadRegion {
         }
         byte[] green = this.green;
         byte[] blue = this.blue;
-        if (VECTOR && redInts.length < storedW) {
-            redInts = new int[storedW];
-            greenInts = new int[storedW];
-            blueInts = new int[storedW];
+        if (VECTOR && packedInts.length < storedW) {
+            packedInts = new int[storedW];
         }
         int xs = right ? 1 : -1;
         int rowStart = right ? 0 : storedW - 1;
@@ -292,11 +288,8 @@ public final class Preprocessor implements ReadRegion {
             int displayed = rowFirst + r;
             rows.planarRow(down ? displayed : storedH - 1 - displayed, from, to, red, green, blue);
             if (right && VECTOR) {
-                VectorResample.widen(red, redInts, from, to);
-                VectorResample.widen(green, greenInts, from, to);
-                VectorResample.widen(blue, blueInts, from, to);
-                int done = VectorResample.horizontalRow(horizontal, redInts, greenInts, blueInts, cw, temp, r * cw,
-                        planeSize);
+                VectorResample.pack(red, green, blue, packedInts, from, to);
+                int done = VectorResample.horizontalRow(horizontal, packedInts, cw, temp, r * cw, planeSize);
                 planarRow(horizontal, red, green, blue, done, cw, temp, r * cw, planeSize);
             } else if (right) {
                 planarRow(horizontal, red, green, blue, 0, cw, temp, r * cw, planeSize);

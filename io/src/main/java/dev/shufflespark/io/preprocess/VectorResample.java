@@ -71,26 +71,28 @@ final class VectorResample {
         return I.length();
     }
 
-    /** {@code dst[i] = src[i] & 0xff} for i in [from, to). */
-    static void widen(byte[] src, int[] dst, int from, int to) {
+    /** {@code packed[i] = red[i] | green[i] << 8 | blue[i] << 16} (unsigned bytes) for i in [from, to). */
+    static void pack(byte[] red, byte[] green, byte[] blue, int[] packed, int from, int to) {
         int x = from;
         for (int bound = from + B.loopBound(to - from); x < bound; x += I.length()) {
-            ((IntVector) ByteVector.fromArray(B, src, x).castShape(I, 0)).and(0xff).intoArray(dst, x);
+            IntVector r = ((IntVector) ByteVector.fromArray(B, red, x).castShape(I, 0)).and(0xff);
+            IntVector g = ((IntVector) ByteVector.fromArray(B, green, x).castShape(I, 0)).and(0xff);
+            IntVector b = ((IntVector) ByteVector.fromArray(B, blue, x).castShape(I, 0)).and(0xff);
+            r.or(g.lanewise(VectorOperators.LSHL, 8)).or(b.lanewise(VectorOperators.LSHL, 16)).intoArray(packed, x);
         }
         for (; x < to; x++) {
-            dst[x] = src[x] & 0xff;
+            packed[x] = (red[x] & 0xff) | (green[x] & 0xff) << 8 | (blue[x] & 0xff) << 16;
         }
     }
 
     /**
      * {@link Preprocessor}'s horizontal sums of one row read left to right from pixel 0, bit for bit (integer sums
-     * are exact in any order, a tap of weight 0 adds nothing): R, G and B of pixel p at {@code red[p]}, {@code
-     * green[p]}, {@code blue[p]} (0..255), each block of lanes outputs gathering its taps as laid out by {@link
-     * Resampler#taps}; output x of channel c to {@code temp[c * planeSize + t + x]}. Returns how many outputs
-     * it wrote (whole blocks); the caller sums the rest.
+     * are exact in any order, a tap of weight 0 adds nothing): pixel p's R, G and B packed in {@code packed[p]}
+     * ({@link #pack}), each block of lanes outputs gathering its taps as laid out by {@link Resampler#taps}, one
+     * gather per tap for the three channels; output x of channel c to {@code temp[c * planeSize + t + x]}.
+     * Returns how many outputs it wrote (whole blocks); the caller sums the rest.
      */
-    static int horizontalRow(Resampler h, int[] red, int[] green, int[] blue, int cw, byte[] temp, int t,
-                             int planeSize) {
+    static int horizontalRow(Resampler h, int[] packed, int cw, byte[] temp, int t, int planeSize) {
         int lanes = I.length();
         Resampler.Taps laid = h.taps(lanes);
         int[] index = laid.index();
@@ -103,9 +105,10 @@ final class VectorResample {
             IntVector s2 = s0;
             for (int i = 0; i < taps; i++, g += lanes) {
                 IntVector w = IntVector.fromArray(I, weight, g);
-                s0 = s0.add(IntVector.fromArray(I, red, 0, index, g).mul(w));
-                s1 = s1.add(IntVector.fromArray(I, green, 0, index, g).mul(w));
-                s2 = s2.add(IntVector.fromArray(I, blue, 0, index, g).mul(w));
+                IntVector px = IntVector.fromArray(I, packed, 0, index, g);
+                s0 = s0.add(px.and(0xff).mul(w));
+                s1 = s1.add(px.lanewise(VectorOperators.LSHR, 8).and(0xff).mul(w));
+                s2 = s2.add(px.lanewise(VectorOperators.LSHR, 16).mul(w));
             }
             int x = t + b * lanes;
             clip8(s0).intoArray(temp, x);

@@ -80,16 +80,20 @@ class FastCoefficientTest {
         JpegHuffman none = JpegHuffman.of(counts, symbols, ac, false);
         assertArrayEquals(h.lookup, none.lookup);
         int found = 0;
-        for (int i = 0; i < 1 << JpegHuffman.LOOKAHEAD; i++) {
+        int fastBits = JpegHuffman.FAST_BITS;
+        assertEquals(1 << fastBits, h.fast.length);
+        for (int i = 0; i < 1 << fastBits; i++) {
             assertEquals(0, none.fast[i]);
-            int e = h.lookup[i];
+            // the code these bits start with, found one code at a time (zeros after the fast lookup's bits)
+            long top = (long) i << (64 - fastBits);
+            int e = JpegHuffman.entry(h.lookup, h.lookup[(int) (top >>> (64 - JpegHuffman.LOOKAHEAD))], top);
             int f = h.fast[i];
             int l = e > 0 ? JpegHuffman.codeLength(e) : 99;
             int size = e > 0 ? JpegHuffman.symbol(e) & 15 : 0;
-            boolean fits = e > 0 && size != 0 && l + size <= JpegHuffman.LOOKAHEAD;
+            boolean fits = e > 0 && size != 0 && l + size <= fastBits;
             assertEquals(fits, f != 0, "entry " + i);
             if (fits) {
-                int bits = (i >> (JpegHuffman.LOOKAHEAD - l - size)) & ((1 << size) - 1);
+                int bits = (i >> (fastBits - l - size)) & ((1 << size) - 1);
                 assertEquals(JpegHuffman.extend(bits, size), f >> 16, "value of entry " + i);
                 assertEquals(JpegHuffman.symbol(e) >> 4, (f >> 8) & 15, "run of entry " + i);
                 assertEquals(l + size, f & 31, "bits of entry " + i);

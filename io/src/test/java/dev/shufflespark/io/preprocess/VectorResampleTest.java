@@ -78,10 +78,8 @@ class VectorResampleTest {
             random.nextBytes(red);
             random.nextBytes(green);
             random.nextBytes(blue);
-            int[][] ints = new int[3][inW + random.nextInt(3)];
-            VectorResample.widen(red, ints[0], 0, inW);
-            VectorResample.widen(green, ints[1], 0, inW);
-            VectorResample.widen(blue, ints[2], 0, inW);
+            int[] packed = new int[inW + random.nextInt(3)];
+            VectorResample.pack(red, green, blue, packed, 0, inW);
             int rows = 1 + random.nextInt(3);
             int row = random.nextInt(rows);
             int planeSize = rows * cw;
@@ -90,7 +88,7 @@ class VectorResampleTest {
             byte[] vector = scalar.clone();
             byte[] unrolled = scalar.clone();
             Preprocessor.horizontalRow(h, red, green, blue, 0, 0, 0, 1, cw, scalar, row * cw, planeSize);
-            int done = VectorResample.horizontalRow(h, ints[0], ints[1], ints[2], cw, vector, row * cw, planeSize);
+            int done = VectorResample.horizontalRow(h, packed, cw, vector, row * cw, planeSize);
             Preprocessor.planarRow(h, red, green, blue, done, cw, vector, row * cw, planeSize);
             Preprocessor.planarRow(h, red, green, blue, 0, cw, unrolled, row * cw, planeSize);
             int c = t;
