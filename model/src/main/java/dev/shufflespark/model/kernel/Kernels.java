@@ -41,9 +41,24 @@ public final class Kernels {
                                  float[] out, int outBase, int[] outRows,
                                  float[] res, int resBase, int[] resRows,
                                  int cin, int cout, int hw, boolean relu) {
+        pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                cin, cout, hw, relu, false);
+    }
+
+    /**
+     * {@link #pointwise(float[], int, float[], int, float[], int, int[], float[], int, int[], float[], int, int[],
+     * int, int, int, boolean) pointwise}, where {@code uniform} asks that every pixel of the plane be computed
+     * alike, bit for bit, wherever it falls: for a plane gathered from several images' tails, so that an image's
+     * outputs do not depend on its place in the batch.
+     */
+    public static void pointwise(float[] w, int wOff, float[] bias, int bOff,
+                                 float[] in, int inBase, int[] inRows,
+                                 float[] out, int outBase, int[] outRows,
+                                 float[] res, int resBase, int[] resRows,
+                                 int cin, int cout, int hw, boolean relu, boolean uniform) {
         if (VECTOR) {
             VectorGemm.pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows,
-                    res, resBase, resRows, cin, cout, hw, relu);
+                    res, resBase, resRows, cin, cout, hw, relu, uniform);
         } else {
             ScalarKernels.pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows,
                     res, resBase, resRows, cin, cout, hw, relu);
@@ -57,7 +72,7 @@ public final class Kernels {
      * one plane (see {@code Conv2d}). 0 on the scalar path, which has no blocks.
      */
     public static int pointwisePixelBlock() {
-        return VECTOR ? 3 * Simd.LANES : 0;
+        return VECTOR ? VectorGemm.pixelBlock() : 0;
     }
 
     /** Float lanes of one vector on the kernel path in use, 1 on the scalar path. */

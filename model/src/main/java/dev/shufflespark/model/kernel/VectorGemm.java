@@ -33,27 +33,27 @@ public final class VectorGemm {
     private static final int KC = 128;
 
     /**
-     * Per-thread staging for partial vectors (MR x L floats): a partial store writes the whole
+     * Per-thread staging for partial vectors (8 x L floats): a partial store writes the whole
      * vector here and copies the first lanes out. On JDK 17 a masked store is not intrinsified,
      * and {@code lane(i)} with a variable index compiles to a switch whose cold cases call out
      * of line; both box the vector (measured: ~80 bytes per vector in a steady-state run).
      */
-    private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[MR * L]);
+    private static final ThreadLocal<float[]> PARTIAL = ThreadLocal.withInitial(() -> new float[2 * MR * L]);
 
     /**
-     * Whether output channels go 8 at a time through {@link #pw8x3} (24 accumulators): with
-     * 512-bit vectors, whose instruction set has 32 vector registers. With 16 registers (AVX2)
-     * they would spill. Measured on the pointwise convolutions of ShuffleNet v1 g3 (AVX-512, 16
-     * lanes, the three groups of a layer, hot caches): 8-18% faster than 4 rows.
+     * Whether output channels go 8 at a time through {@link #pw8x2} (16 accumulators, 8 fmas per
+     * input vector loaded): with 512-bit vectors, whose instruction set has 32 vector registers.
+     * Measured on the pointwise convolutions of ShuffleNet v1 g3 (AVX-512, 16 lanes, the three
+     * groups of a layer, hot caches), 8 rows were 8-18% faster than 4.
      */
     private static final boolean EIGHT_ROWS = S.vectorBitSize() >= 512;
 
     /** Three vectors of zeros: what a kernel adds in place of an absent term. Never written. */
     private static final float[] ZEROS = new float[3 * L];
 
-    /** At least n zeros, never written: {@link #pw8x3}'s bias when a call adds none. */
+    /** At least n zeros, never written: {@link #pw8x2}'s bias when a call adds none. */
     private static volatile float[] zeroFloats = new float[256];
-    /** At least n zero offsets, never written: {@link #pw8x3}'s term rows for {@link #ZEROS}. */
+    /** At least n zero offsets, never written: {@link #pw8x2}'s term rows for {@link #ZEROS}. */
     private static volatile int[] zeroRows = new int[256];
 
     private static float[] zeroFloats(int n) {
@@ -75,14 +75,15 @@ public final class VectorGemm {
     }
 
     /**
-     * Pointwise convolution as a register-blocked GEMM: blocks of 8 output channels x 3 vectors
-     * of pixels live in 24 accumulators ({@link #EIGHT_ROWS}; otherwise, and for the last 4, of
-     * {@value #MR} channels in 12) while k runs over the input channels; each input vector is
-     * loaded once per k and multiplied by a broadcast weight. Pixel blocks are
-     * the outer loop, then blocks of at most {@value #KC} input channels, then output blocks, so
-     * that the input panel (k block x 3 vectors) stays in L1 across all output blocks. Leftover
-     * output channels take 1-row kernels, leftover pixels 1-vector kernels; a partial last
-     * vector is recomputed overlapping when possible.
+     * Pointwise convolution as a register-blocked GEMM. With {@link #EIGHT_ROWS}, blocks of 8
+     * output channels x 2 vectors of pixels live in 16 accumulators while k runs over the input
+     * channels, over every whole vector of each plane (an odd last vector in 8 accumulators);
+     * the other output channels go {@value #MR} at a time x 3 vectors in 12 accumulators, then
+     * one at a time. Each input vector is loaded once per k and multiplied by broadcast weights.
+     * Pixel blocks are the outer loop, then blocks of at most {@value #KC} input channels, then
+     * output blocks, so that the input panel (k block x 2 or 3 vectors) stays in L1 across all
+     * output blocks. Pixels past the blocks take dot products or 1-vector kernels
+     * ({@link #pointwiseTail}).
      *
      * <p>Not in place, the accumulators start from the bias and the residual is added at the
      * end; in place, out already holds the residual, so they start from out and the bias is
@@ -94,6 +95,20 @@ public final class VectorGemm {
                                  float[] out, int outBase, int[] outRows,
                                  float[] res, int resBase, int[] resRows,
                                  int cin, int cout, int hw, boolean relu) {
+        pointwise(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                cin, cout, hw, relu, false);
+    }
+
+    /**
+     * {@link #pointwise(float[], int, float[], int, float[], int, int[], float[], int, int[], float[], int, int[],
+     * int, int, int, boolean) pointwise}; with {@code uniform}, every pixel of the plane is computed alike, bit
+     * for bit, wherever it falls (see {@link #pointwiseTail}).
+     */
+    public static void pointwise(float[] w, int wOff, float[] bias, int bOff,
+                                 float[] in, int inBase, int[] inRows,
+                                 float[] out, int outBase, int[] outRows,
+                                 float[] res, int resBase, int[] resRows,
+                                 int cin, int cout, int hw, boolean relu, boolean uniform) {
         // weights [cout, cin]; in rows [cin][hw]; out/res rows [cout][hw]
         if (cout <= 0 || hw <= 0) {
             return;
@@ -106,91 +121,168 @@ public final class VectorGemm {
         int kBlocks = Math.max(1, (cin + KC - 1) / KC);
         int kc = Math.max(1, (cin + kBlocks - 1) / kBlocks);
         int whole = hw - hw % L;
-        int p = 0;
-        for (; p + 3 * L <= whole; p += 3 * L) {
+        // the first c8 output channels 8 at a time, over pairs of vectors
+        int c8 = EIGHT_ROWS && cout >= 2 * MR ? cout - cout % (2 * MR) : 0;
+        // pairs of vectors; an odd count ends with three vectors, in 4-row halves (a plane of one
+        // vector leaves it to the tail)
+        int vectors = c8 > 0 ? whole / L : 0;
+        boolean triple = vectors % 2 == 1 && vectors >= 3;
+        int pairsTo = (triple ? vectors - 3 : vectors - vectors % 2) * L;
+        int p2 = triple ? whole : pairsTo;
+        for (int p = 0; p < p2; p += p < pairsTo ? 2 * L : 3 * L) {
             int k0 = 0;
             do {
                 int k1 = Math.min(cin, k0 + kc);
-                // 8-row blocks: the first k block adds the bias and the residual (in place,
-                // what out holds), a later one the partial sums in out
+                // the first k block adds the bias and the residual (in place, what out holds), a
+                // later one the partial sums in out: as data, no flag reaches the kernel (see pw8x2)
                 boolean first = k0 == 0;
-                int o = 0;
-                if (EIGHT_ROWS && cout >= 2 * MR) {
-                    // what the 8-row kernel adds, as data: no flag reaches it (see pw8x3)
-                    float[] term = first ? res : out;
-                    float[] t = term != null ? term : ZEROS;
-                    int tBase = term == null ? -p : first ? resBase : outBase;
-                    int[] tRows = term == null ? zeroRows(cout) : first ? resRows : outRows;
-                    boolean withBias = first && bias != null;
-                    float[] b8 = withBias ? bias : zeroFloats(cout);
-                    int b8Off = withBias ? bOff : 0;
-                    float floor = k1 == cin && relu ? 0f : Float.NEGATIVE_INFINITY;
-                    for (; o + 2 * MR <= cout; o += 2 * MR) {
-                        pw8x3(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                float[] term = first ? res : out;
+                float[] t = term != null ? term : ZEROS;
+                int tBase = term == null ? -p : first ? resBase : outBase;
+                int[] tRows = term == null ? zeroRows(cout) : first ? resRows : outRows;
+                boolean withBias = first && bias != null;
+                float[] b8 = withBias ? bias : zeroFloats(cout);
+                int b8Off = withBias ? bOff : 0;
+                float floor = k1 == cin && relu ? 0f : Float.NEGATIVE_INFINITY;
+                if (p < pairsTo) {
+                    for (int o = 0; o < c8; o += 2 * MR) {
+                        pw8x2(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
                                 t, tBase, tRows, floor);
                     }
-                }
-                if (o + MR <= cout) {
-                    // the 4-row kernel's terms as data too: what out holds (a later k block, or the
-                    // residual in place), then the residual not in place
-                    boolean fromOut = inPlace || k0 > 0;
-                    float[] r = k1 == cin ? addRes : null;
-                    boolean withBias = bias != null && (!fromOut || k1 == cin && addBias);
-                    float[] b4 = withBias ? bias : zeroFloats(cout);
-                    int b4Off = withBias ? bOff : 0;
-                    float floor = k1 == cin && relu ? 0f : Float.NEGATIVE_INFINITY;
-                    for (; o + MR <= cout; o += MR) {
-                        pw4x3(w, wOff, b4, b4Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
-                                fromOut ? out : ZEROS, fromOut ? outBase : -p, fromOut ? outRows : zeroRows(cout),
-                                r != null ? r : ZEROS, r != null ? resBase : -p, r != null ? resRows : zeroRows(cout),
-                                floor);
+                } else {
+                    for (int o = 0; o < c8; o += MR) {
+                        pw4x3Term(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                                t, tBase, tRows, floor);
                     }
                 }
                 k0 = k1;
             } while (k0 < cin);
-            for (int o = cout - cout % MR; o < cout; o++) {
+        }
+        // the other output channels 4 at a time, then one at a time, over blocks of 3 vectors;
+        // in a uniform plane only by the 1-vector kernels, whose sums do not depend on k blocks
+        int p3 = 0;
+        for (; !uniform && c8 < cout && p3 + 3 * L <= whole; p3 += 3 * L) {
+            int p = p3;
+            int k0 = 0;
+            do {
+                int k1 = Math.min(cin, k0 + kc);
+                // the 4-row kernel's terms as data too: what out holds (a later k block, or the
+                // residual in place), then the residual not in place
+                boolean fromOut = inPlace || k0 > 0;
+                float[] r = k1 == cin ? addRes : null;
+                boolean withBias = bias != null && (!fromOut || k1 == cin && addBias);
+                float[] b4 = withBias ? bias : zeroFloats(cout);
+                int b4Off = withBias ? bOff : 0;
+                float floor = k1 == cin && relu ? 0f : Float.NEGATIVE_INFINITY;
+                for (int o = c8; o + MR <= cout; o += MR) {
+                    pw4x3(w, wOff, b4, b4Off, in, inBase, inRows, out, outBase, outRows, cin, k0, k1, o, p,
+                            fromOut ? out : ZEROS, fromOut ? outBase : -p, fromOut ? outRows : zeroRows(cout),
+                            r != null ? r : ZEROS, r != null ? resBase : -p, r != null ? resRows : zeroRows(cout),
+                            floor);
+                }
+                k0 = k1;
+            } while (k0 < cin);
+            for (int o = cout - (cout - c8) % MR; o < cout; o++) {
                 pw1x3(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, o, p, inPlace,
                         addRes, resBase, resRows, addBias, relu);
             }
         }
-        if (hw - p > 0 && dotsPay(cin, hw - p)) {
-            pointwiseDots(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
-                    cin, cout, p, hw, relu);
+        if (c8 == cout || p2 == p3) {
+            pointwiseTail(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                    cin, kc, c8, 0, cout, p2, hw, inPlace, addRes, addBias, relu, uniform);
+        } else {
+            pointwiseTail(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                    cin, kc, c8, 0, c8, p2, hw, inPlace, addRes, addBias, relu, uniform);
+            pointwiseTail(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                    cin, kc, c8, c8, cout, p3, hw, inPlace, addRes, addBias, relu, uniform);
+        }
+    }
+
+    /**
+     * Output channels [oFrom, oTo) of {@link #pointwise} over pixels [p, hw), those past its
+     * register blocks: whole vectors by 1-vector kernels ({@link #pw8x1} for the first c8
+     * channels, which {@link #pw8x2} computes in blocks; {@link #pw4x1} and {@link #pw1x1} for
+     * the others), then the pixels past the last whole vector as dot products when they pay
+     * ({@link #dotsPay}), else as a last whole vector recomputed overlapping. With
+     * {@code uniform}, dot products take a row's pixels only when they take all of them (p is 0):
+     * a gathered plane of several images' tails then computes each pixel alike wherever it falls.
+     */
+    private static void pointwiseTail(float[] w, int wOff, float[] bias, int bOff,
+                                      float[] in, int inBase, int[] inRows,
+                                      float[] out, int outBase, int[] outRows,
+                                      float[] res, int resBase, int[] resRows,
+                                      int cin, int kc, int c8, int oFrom, int oTo, int p, int hw,
+                                      boolean inPlace, float[] addRes, boolean addBias, boolean relu,
+                                      boolean uniform) {
+        if (oFrom >= oTo || p >= hw) {
             return;
         }
-        for (; p < hw; p += L) {
+        int whole = hw - hw % L;
+        int dotsFrom = uniform ? p : Math.max(p, whole);
+        boolean dots = (!uniform || p == 0) && dotsPay(cin, hw - dotsFrom);
+        int vectorsTo = dots ? dotsFrom : hw;
+        float[] partial = PARTIAL.get();
+        // the 8-row kernel's terms, as pw8x2's first k block takes them
+        float[] t = res != null ? res : ZEROS;
+        int[] tRows = res != null ? resRows : zeroRows(oTo);
+        boolean withBias = bias != null;
+        float[] b8 = withBias ? bias : zeroFloats(oTo);
+        int b8Off = withBias ? bOff : 0;
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
+        while (p < vectorsTo) {
             // The vector at p is computed whole; lanes [from, to) of it are stored.
             int from = 0;
-            int to = Math.min(L, hw - p);
+            int to = Math.min(L, vectorsTo - p);
             if (to < L) {
                 if (hw >= L) {
                     // Take the last whole vector of the plane instead (every access inside the
                     // planes). Not in place, its lanes over pixels already done get the same
-                    // values again (bit for bit from the 4-row kernel; the 1-row kernel sums in
-                    // another order), so it is stored whole; in place they would accumulate onto
-                    // finished outputs, so only the new lanes are stored.
+                    // values again (bit for bit from the 8-row and 4-row kernels; the 1-row
+                    // kernel sums in another order), so it is stored whole; in place they would
+                    // accumulate onto finished outputs, so only the new lanes are stored.
                     from = inPlace ? L - to : 0;
                     to = L;
                     p = hw - L;
                 } else if (!wholeVectorFits(in, inBase, inRows, cin, p)
-                        || (res != null && !wholeVectorFits(res, resBase, resRows, cout, p))) {
-                    // A plane narrower than a vector, at the very end of its array.
-                    ScalarKernels.pointwise(w, wOff, bias, bOff, in, inBase + p, inRows, out, outBase + p, outRows,
-                            res, resBase + p, resRows, cin, cout, hw - p, relu);
+                        || (res != null && !wholeVectorFits(res, resBase, resRows, oTo, p))) {
+                    // A plane narrower than a vector, at the very end of its array: the rows
+                    // [oFrom, oTo) of the scalar kernel.
+                    int[] rows = oFrom == 0 ? outRows : java.util.Arrays.copyOfRange(outRows, oFrom, oTo);
+                    int[] rRows = res == null || oFrom == 0 ? resRows
+                            : java.util.Arrays.copyOfRange(resRows, oFrom, oTo);
+                    ScalarKernels.pointwise(w, wOff + oFrom * cin, bias, bOff + oFrom, in, inBase + p, inRows,
+                            out, outBase + p, rows, res, resBase + p, rRows, cin, oTo - oFrom, hw - p, relu);
                     return;
                 }
             }
-            float[] partial = PARTIAL.get();
-            int o = 0;
-            for (; o + MR <= cout; o += MR) {
+            int o = oFrom;
+            for (; o + 2 * MR <= Math.min(oTo, c8); o += 2 * MR) {
+                pw8x1(w, wOff, b8, b8Off, in, inBase, inRows, out, outBase, outRows, cin, kc, o, p, from, to,
+                        partial, t, res != null ? resBase : -p, tRows, floor);
+            }
+            for (; o + MR <= oTo; o += MR) {
                 pw4x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, o, p, from, to,
                         partial, inPlace, addRes, resBase, resRows, addBias, relu);
             }
-            for (; o < cout; o++) {
+            for (; o < oTo; o++) {
                 pw1x1(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, cin, o, p, from, to,
                         partial, inPlace, addRes, resBase, resRows, addBias, relu);
             }
+            p += L;
         }
+        if (dots) {
+            pointwiseDots(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                    cin, oFrom, oTo, dotsFrom, hw, relu);
+        }
+    }
+
+    /**
+     * Pixels per block of {@link #pointwise} for {@code Kernels.pointwisePixelBlock}: a vector with
+     * {@link #EIGHT_ROWS}, whose kernels take every whole vector of a plane alike; otherwise the
+     * 4-row kernel's 3 vectors.
+     */
+    static int pixelBlock() {
+        return EIGHT_ROWS ? L : 3 * L;
     }
 
     /**
@@ -228,7 +320,7 @@ public final class VectorGemm {
                                       float[] in, int inBase, int[] inRows,
                                       float[] out, int outBase, int[] outRows,
                                       float[] res, int resBase, int[] resRows,
-                                      int cin, int cout, int p, int hw, boolean relu) {
+                                      int cin, int oFrom, int oTo, int p, int hw, boolean relu) {
         float[][] holder = COLUMN.get();
         if (holder[0].length < cin) {
             holder[0] = new float[cin];
@@ -238,7 +330,7 @@ public final class VectorGemm {
             for (int k = 0; k < cin; k++) {
                 x[k] = in[inBase + inRows[k] + j];
             }
-            for (int o = 0; o < cout; o++) {
+            for (int o = oFrom; o < oTo; o++) {
                 float v = VectorElementwise.dot(w, wOff + o * cin, x, 0, cin);
                 if (bias != null) {
                     v += bias[bOff + o];
@@ -277,45 +369,33 @@ public final class VectorGemm {
     }
 
     /**
-     * Output channels o..o+7 x pixels p..p+3L over input channels [k0, k1): {@link #pw4x3} with
-     * twice the rows, 24 accumulators (of the 32 vector registers of AVX-512), so that each
-     * input vector loaded feeds 8 fmas instead of 4. The accumulators start from
-     * {@code bias[bOff + o..]} (zeros when the call adds no bias); after the k loop they add one
-     * term, {@code t} at {@code tBase + tRows[.] + p} (the residual, out's partial sums of
-     * earlier k blocks, or {@link #ZEROS}); then a clamp at {@code floor} (0 for ReLU, minus
-     * infinity for none) and the store. One term, not {@link #pw4x3}'s two, keeps the method
-     * small enough for C1 (with two it ran out of virtual registers, and C2 then never compiled
-     * it in a 12-second run, leaving the Vector API's Java fallback, 50x slower). The output and
-     * term offsets are computed before the k loop: computed after it, the kernel was 10-20%
-     * slower.
+     * Output channels o..o+7 x pixels p..p+2L over input channels [k0, k1): 16 accumulators, so
+     * that each input vector loaded feeds 8 fmas (the weights are broadcast from memory). The
+     * accumulators start from {@code bias[bOff + o..]} (zeros when the call adds no bias); after
+     * the k loop they add one term, {@code t} at {@code tBase + tRows[.] + p} (the residual,
+     * out's partial sums of earlier k blocks, or {@link #ZEROS}); then a clamp at {@code floor}
+     * (0 for ReLU, minus infinity for none) and the store.
+     *
+     * <p>Sixteen accumulators, not 24 (8 x 3 vectors, this kernel's first form): with 24, the
+     * three input vectors and a broadcast weight, the k loop needed 28 of AVX-512's 32 vector
+     * registers and more integers than x86 has general registers, and C2's register allocation
+     * differed from one JVM to the next: in most fresh JVMs whose compiler shared a core with
+     * the work it spilled accumulators to the stack inside the loop, and the whole network ran
+     * 1.5-2.8x slower in those JVMs (docs/performance.md). The output and term offsets are
+     * computed after the loop for the same reason: only the loop's own indices live through it.
      *
      * <p>No flag reaches this kernel: the caller chooses the arrays and the floor, so that it
      * has no branch besides its loop. With flags, C2 compiled it for the branches the profile
      * had seen and threw the code out at the first layer that took another (a first residual, a
      * first layer without ReLU), twice in a new JVM's first second of batches, each time back to
-     * the Java fallback until the next compilation (docs/performance.md).
+     * the Java fallback until the next compilation (docs/performance.md). One term, not
+     * {@link #pw4x3}'s two, keeps the method small enough for C1, which compiles it first.
      */
-    private static void pw8x3(float[] w, int wOff, float[] bias, int bOff,
+    private static void pw8x2(float[] w, int wOff, float[] bias, int bOff,
                               float[] in, int inBase, int[] inRows,
                               float[] out, int outBase, int[] outRows,
                               int cin, int k0, int k1, int o, int p,
                               float[] t, int tBase, int[] tRows, float floor) {
-        int o0 = outBase + outRows[o] + p;
-        int o1 = outBase + outRows[o + 1] + p;
-        int o2 = outBase + outRows[o + 2] + p;
-        int o3 = outBase + outRows[o + 3] + p;
-        int o4 = outBase + outRows[o + 4] + p;
-        int o5 = outBase + outRows[o + 5] + p;
-        int o6 = outBase + outRows[o + 6] + p;
-        int o7 = outBase + outRows[o + 7] + p;
-        int t0 = tBase + tRows[o] + p;
-        int t1 = tBase + tRows[o + 1] + p;
-        int t2 = tBase + tRows[o + 2] + p;
-        int t3 = tBase + tRows[o + 3] + p;
-        int t4 = tBase + tRows[o + 4] + p;
-        int t5 = tBase + tRows[o + 5] + p;
-        int t6 = tBase + tRows[o + 6] + p;
-        int t7 = tBase + tRows[o + 7] + p;
         FloatVector a00 = FloatVector.broadcast(S, bias[bOff + o]);
         FloatVector a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
         FloatVector a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
@@ -324,14 +404,14 @@ public final class VectorGemm {
         FloatVector a50 = FloatVector.broadcast(S, bias[bOff + o + 5]);
         FloatVector a60 = FloatVector.broadcast(S, bias[bOff + o + 6]);
         FloatVector a70 = FloatVector.broadcast(S, bias[bOff + o + 7]);
-        FloatVector a01 = a00, a02 = a00;
-        FloatVector a11 = a10, a12 = a10;
-        FloatVector a21 = a20, a22 = a20;
-        FloatVector a31 = a30, a32 = a30;
-        FloatVector a41 = a40, a42 = a40;
-        FloatVector a51 = a50, a52 = a50;
-        FloatVector a61 = a60, a62 = a60;
-        FloatVector a71 = a70, a72 = a70;
+        FloatVector a01 = a00;
+        FloatVector a11 = a10;
+        FloatVector a21 = a20;
+        FloatVector a31 = a30;
+        FloatVector a41 = a40;
+        FloatVector a51 = a50;
+        FloatVector a61 = a60;
+        FloatVector a71 = a70;
         int w0 = wOff + o * cin;
         int w1 = w0 + cin;
         int w2 = w1 + cin;
@@ -340,6 +420,126 @@ public final class VectorGemm {
         int w5 = w4 + cin;
         int w6 = w5 + cin;
         int w7 = w6 + cin;
+        for (int k = k0; k < k1; k++) {
+            int i = inBase + inRows[k] + p;
+            FloatVector x0 = FloatVector.fromArray(S, in, i);
+            FloatVector x1 = FloatVector.fromArray(S, in, i + L);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            b = FloatVector.broadcast(S, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            b = FloatVector.broadcast(S, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+            b = FloatVector.broadcast(S, w[w4 + k]);
+            a40 = x0.fma(b, a40);
+            a41 = x1.fma(b, a41);
+            b = FloatVector.broadcast(S, w[w5 + k]);
+            a50 = x0.fma(b, a50);
+            a51 = x1.fma(b, a51);
+            b = FloatVector.broadcast(S, w[w6 + k]);
+            a60 = x0.fma(b, a60);
+            a61 = x1.fma(b, a61);
+            b = FloatVector.broadcast(S, w[w7 + k]);
+            a70 = x0.fma(b, a70);
+            a71 = x1.fma(b, a71);
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int t0 = tBase + tRows[o] + p;
+        a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
+        a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
+        int t1 = tBase + tRows[o + 1] + p;
+        a10 = FloatVector.fromArray(S, t, t1).fma(one, a10);
+        a11 = FloatVector.fromArray(S, t, t1 + L).fma(one, a11);
+        int t2 = tBase + tRows[o + 2] + p;
+        a20 = FloatVector.fromArray(S, t, t2).fma(one, a20);
+        a21 = FloatVector.fromArray(S, t, t2 + L).fma(one, a21);
+        int t3 = tBase + tRows[o + 3] + p;
+        a30 = FloatVector.fromArray(S, t, t3).fma(one, a30);
+        a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
+        int t4 = tBase + tRows[o + 4] + p;
+        a40 = FloatVector.fromArray(S, t, t4).fma(one, a40);
+        a41 = FloatVector.fromArray(S, t, t4 + L).fma(one, a41);
+        int t5 = tBase + tRows[o + 5] + p;
+        a50 = FloatVector.fromArray(S, t, t5).fma(one, a50);
+        a51 = FloatVector.fromArray(S, t, t5 + L).fma(one, a51);
+        int t6 = tBase + tRows[o + 6] + p;
+        a60 = FloatVector.fromArray(S, t, t6).fma(one, a60);
+        a61 = FloatVector.fromArray(S, t, t6 + L).fma(one, a61);
+        int t7 = tBase + tRows[o + 7] + p;
+        a70 = FloatVector.fromArray(S, t, t7).fma(one, a70);
+        a71 = FloatVector.fromArray(S, t, t7 + L).fma(one, a71);
+        FloatVector z = FloatVector.broadcast(S, floor);
+        a00 = a00.blend(z, a00.lt(z));
+        a01 = a01.blend(z, a01.lt(z));
+        a10 = a10.blend(z, a10.lt(z));
+        a11 = a11.blend(z, a11.lt(z));
+        a20 = a20.blend(z, a20.lt(z));
+        a21 = a21.blend(z, a21.lt(z));
+        a30 = a30.blend(z, a30.lt(z));
+        a31 = a31.blend(z, a31.lt(z));
+        a40 = a40.blend(z, a40.lt(z));
+        a41 = a41.blend(z, a41.lt(z));
+        a50 = a50.blend(z, a50.lt(z));
+        a51 = a51.blend(z, a51.lt(z));
+        a60 = a60.blend(z, a60.lt(z));
+        a61 = a61.blend(z, a61.lt(z));
+        a70 = a70.blend(z, a70.lt(z));
+        a71 = a71.blend(z, a71.lt(z));
+        int o0 = outBase + outRows[o] + p;
+        a00.intoArray(out, o0);
+        a01.intoArray(out, o0 + L);
+        int o1 = outBase + outRows[o + 1] + p;
+        a10.intoArray(out, o1);
+        a11.intoArray(out, o1 + L);
+        int o2 = outBase + outRows[o + 2] + p;
+        a20.intoArray(out, o2);
+        a21.intoArray(out, o2 + L);
+        int o3 = outBase + outRows[o + 3] + p;
+        a30.intoArray(out, o3);
+        a31.intoArray(out, o3 + L);
+        int o4 = outBase + outRows[o + 4] + p;
+        a40.intoArray(out, o4);
+        a41.intoArray(out, o4 + L);
+        int o5 = outBase + outRows[o + 5] + p;
+        a50.intoArray(out, o5);
+        a51.intoArray(out, o5 + L);
+        int o6 = outBase + outRows[o + 6] + p;
+        a60.intoArray(out, o6);
+        a61.intoArray(out, o6 + L);
+        int o7 = outBase + outRows[o + 7] + p;
+        a70.intoArray(out, o7);
+        a71.intoArray(out, o7 + L);
+    }
+
+    /**
+     * Output channels o..o+3 x pixels p..p+3L over input channels [k0, k1), with the terms,
+     * the order and so the bits of {@link #pw8x2}: the last three vectors of a plane whose whole
+     * vectors are odd in number (49 pixels: three vectors, no pair), two calls per block of 8
+     * channels. Twelve accumulators feed as many fmas per value loaded as {@link #pw8x2}'s 16.
+     */
+    private static void pw4x3Term(float[] w, int wOff, float[] bias, int bOff,
+                                  float[] in, int inBase, int[] inRows,
+                                  float[] out, int outBase, int[] outRows,
+                                  int cin, int k0, int k1, int o, int p,
+                                  float[] t, int tBase, int[] tRows, float floor) {
+        FloatVector a00 = FloatVector.broadcast(S, bias[bOff + o]);
+        FloatVector a10 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+        FloatVector a20 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+        FloatVector a30 = FloatVector.broadcast(S, bias[bOff + o + 3]);
+        FloatVector a01 = a00, a02 = a00;
+        FloatVector a11 = a10, a12 = a10;
+        FloatVector a21 = a20, a22 = a20;
+        FloatVector a31 = a30, a32 = a30;
+        int w0 = wOff + o * cin;
+        int w1 = w0 + cin;
+        int w2 = w1 + cin;
+        int w3 = w2 + cin;
         for (int k = k0; k < k1; k++) {
             int i = inBase + inRows[k] + p;
             FloatVector x0 = FloatVector.fromArray(S, in, i);
@@ -361,48 +561,24 @@ public final class VectorGemm {
             a30 = x0.fma(b, a30);
             a31 = x1.fma(b, a31);
             a32 = x2.fma(b, a32);
-            b = FloatVector.broadcast(S, w[w4 + k]);
-            a40 = x0.fma(b, a40);
-            a41 = x1.fma(b, a41);
-            a42 = x2.fma(b, a42);
-            b = FloatVector.broadcast(S, w[w5 + k]);
-            a50 = x0.fma(b, a50);
-            a51 = x1.fma(b, a51);
-            a52 = x2.fma(b, a52);
-            b = FloatVector.broadcast(S, w[w6 + k]);
-            a60 = x0.fma(b, a60);
-            a61 = x1.fma(b, a61);
-            a62 = x2.fma(b, a62);
-            b = FloatVector.broadcast(S, w[w7 + k]);
-            a70 = x0.fma(b, a70);
-            a71 = x1.fma(b, a71);
-            a72 = x2.fma(b, a72);
         }
         FloatVector one = FloatVector.broadcast(S, 1f);
+        int t0 = tBase + tRows[o] + p;
         a00 = FloatVector.fromArray(S, t, t0).fma(one, a00);
         a01 = FloatVector.fromArray(S, t, t0 + L).fma(one, a01);
         a02 = FloatVector.fromArray(S, t, t0 + 2 * L).fma(one, a02);
+        int t1 = tBase + tRows[o + 1] + p;
         a10 = FloatVector.fromArray(S, t, t1).fma(one, a10);
         a11 = FloatVector.fromArray(S, t, t1 + L).fma(one, a11);
         a12 = FloatVector.fromArray(S, t, t1 + 2 * L).fma(one, a12);
+        int t2 = tBase + tRows[o + 2] + p;
         a20 = FloatVector.fromArray(S, t, t2).fma(one, a20);
         a21 = FloatVector.fromArray(S, t, t2 + L).fma(one, a21);
         a22 = FloatVector.fromArray(S, t, t2 + 2 * L).fma(one, a22);
+        int t3 = tBase + tRows[o + 3] + p;
         a30 = FloatVector.fromArray(S, t, t3).fma(one, a30);
         a31 = FloatVector.fromArray(S, t, t3 + L).fma(one, a31);
         a32 = FloatVector.fromArray(S, t, t3 + 2 * L).fma(one, a32);
-        a40 = FloatVector.fromArray(S, t, t4).fma(one, a40);
-        a41 = FloatVector.fromArray(S, t, t4 + L).fma(one, a41);
-        a42 = FloatVector.fromArray(S, t, t4 + 2 * L).fma(one, a42);
-        a50 = FloatVector.fromArray(S, t, t5).fma(one, a50);
-        a51 = FloatVector.fromArray(S, t, t5 + L).fma(one, a51);
-        a52 = FloatVector.fromArray(S, t, t5 + 2 * L).fma(one, a52);
-        a60 = FloatVector.fromArray(S, t, t6).fma(one, a60);
-        a61 = FloatVector.fromArray(S, t, t6 + L).fma(one, a61);
-        a62 = FloatVector.fromArray(S, t, t6 + 2 * L).fma(one, a62);
-        a70 = FloatVector.fromArray(S, t, t7).fma(one, a70);
-        a71 = FloatVector.fromArray(S, t, t7 + L).fma(one, a71);
-        a72 = FloatVector.fromArray(S, t, t7 + 2 * L).fma(one, a72);
         FloatVector z = FloatVector.broadcast(S, floor);
         a00 = a00.blend(z, a00.lt(z));
         a01 = a01.blend(z, a01.lt(z));
@@ -416,42 +592,141 @@ public final class VectorGemm {
         a30 = a30.blend(z, a30.lt(z));
         a31 = a31.blend(z, a31.lt(z));
         a32 = a32.blend(z, a32.lt(z));
-        a40 = a40.blend(z, a40.lt(z));
-        a41 = a41.blend(z, a41.lt(z));
-        a42 = a42.blend(z, a42.lt(z));
-        a50 = a50.blend(z, a50.lt(z));
-        a51 = a51.blend(z, a51.lt(z));
-        a52 = a52.blend(z, a52.lt(z));
-        a60 = a60.blend(z, a60.lt(z));
-        a61 = a61.blend(z, a61.lt(z));
-        a62 = a62.blend(z, a62.lt(z));
-        a70 = a70.blend(z, a70.lt(z));
-        a71 = a71.blend(z, a71.lt(z));
-        a72 = a72.blend(z, a72.lt(z));
+        int o0 = outBase + outRows[o] + p;
         a00.intoArray(out, o0);
         a01.intoArray(out, o0 + L);
         a02.intoArray(out, o0 + 2 * L);
+        int o1 = outBase + outRows[o + 1] + p;
         a10.intoArray(out, o1);
         a11.intoArray(out, o1 + L);
         a12.intoArray(out, o1 + 2 * L);
+        int o2 = outBase + outRows[o + 2] + p;
         a20.intoArray(out, o2);
         a21.intoArray(out, o2 + L);
         a22.intoArray(out, o2 + 2 * L);
+        int o3 = outBase + outRows[o + 3] + p;
         a30.intoArray(out, o3);
         a31.intoArray(out, o3 + L);
         a32.intoArray(out, o3 + 2 * L);
-        a40.intoArray(out, o4);
-        a41.intoArray(out, o4 + L);
-        a42.intoArray(out, o4 + 2 * L);
-        a50.intoArray(out, o5);
-        a51.intoArray(out, o5 + L);
-        a52.intoArray(out, o5 + 2 * L);
-        a60.intoArray(out, o6);
-        a61.intoArray(out, o6 + L);
-        a62.intoArray(out, o6 + 2 * L);
-        a70.intoArray(out, o7);
-        a71.intoArray(out, o7 + L);
-        a72.intoArray(out, o7 + 2 * L);
+    }
+
+    /**
+     * Output channels o..o+7 x one vector of pixels at p, all input channels, of which lanes
+     * [from, to) are stored (the whole vector lies inside the arrays read): the 8-row rows'
+     * pixels past {@link #pw8x2}'s blocks. It sums the same k blocks in the same order as
+     * {@link #pw8x2}, keeping each block's sum in registers where {@link #pw8x2} keeps it in out
+     * (the bias and the term {@code t} added to the first block, each later block started from
+     * zero and added to the sum before it), so every output is the same bit for bit whichever of
+     * the two computes it: an image's logits do not depend on where its pixels fall in a
+     * batch's gathered plane. The vectors go through {@code partial} (see {@link #PARTIAL}).
+     */
+    private static void pw8x1(float[] w, int wOff, float[] bias, int bOff,
+                              float[] in, int inBase, int[] inRows,
+                              float[] out, int outBase, int[] outRows,
+                              int cin, int kc, int o, int p, int from, int to, float[] partial,
+                              float[] t, int tBase, int[] tRows, float floor) {
+        FloatVector a0 = FloatVector.broadcast(S, bias[bOff + o]);
+        FloatVector a1 = FloatVector.broadcast(S, bias[bOff + o + 1]);
+        FloatVector a2 = FloatVector.broadcast(S, bias[bOff + o + 2]);
+        FloatVector a3 = FloatVector.broadcast(S, bias[bOff + o + 3]);
+        FloatVector a4 = FloatVector.broadcast(S, bias[bOff + o + 4]);
+        FloatVector a5 = FloatVector.broadcast(S, bias[bOff + o + 5]);
+        FloatVector a6 = FloatVector.broadcast(S, bias[bOff + o + 6]);
+        FloatVector a7 = FloatVector.broadcast(S, bias[bOff + o + 7]);
+        int w0 = wOff + o * cin;
+        int w1 = w0 + cin;
+        int w2 = w1 + cin;
+        int w3 = w2 + cin;
+        int w4 = w3 + cin;
+        int w5 = w4 + cin;
+        int w6 = w5 + cin;
+        int w7 = w6 + cin;
+        int k1 = Math.min(cin, kc);
+        for (int k = 0; k < k1; k++) {
+            FloatVector x = FloatVector.fromArray(S, in, inBase + inRows[k] + p);
+            a0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+            a1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), a1);
+            a2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), a2);
+            a3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), a3);
+            a4 = x.fma(FloatVector.broadcast(S, w[w4 + k]), a4);
+            a5 = x.fma(FloatVector.broadcast(S, w[w5 + k]), a5);
+            a6 = x.fma(FloatVector.broadcast(S, w[w6 + k]), a6);
+            a7 = x.fma(FloatVector.broadcast(S, w[w7 + k]), a7);
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        a0 = FloatVector.fromArray(S, t, tBase + tRows[o] + p).fma(one, a0);
+        a1 = FloatVector.fromArray(S, t, tBase + tRows[o + 1] + p).fma(one, a1);
+        a2 = FloatVector.fromArray(S, t, tBase + tRows[o + 2] + p).fma(one, a2);
+        a3 = FloatVector.fromArray(S, t, tBase + tRows[o + 3] + p).fma(one, a3);
+        a4 = FloatVector.fromArray(S, t, tBase + tRows[o + 4] + p).fma(one, a4);
+        a5 = FloatVector.fromArray(S, t, tBase + tRows[o + 5] + p).fma(one, a5);
+        a6 = FloatVector.fromArray(S, t, tBase + tRows[o + 6] + p).fma(one, a6);
+        a7 = FloatVector.fromArray(S, t, tBase + tRows[o + 7] + p).fma(one, a7);
+        FloatVector zero = FloatVector.zero(S);
+        for (int k0 = k1; k0 < cin; k0 = k1) {
+            k1 = Math.min(cin, k0 + kc);
+            FloatVector s0 = a0;
+            FloatVector s1 = a1;
+            FloatVector s2 = a2;
+            FloatVector s3 = a3;
+            FloatVector s4 = a4;
+            FloatVector s5 = a5;
+            FloatVector s6 = a6;
+            FloatVector s7 = a7;
+            a0 = zero;
+            a1 = zero;
+            a2 = zero;
+            a3 = zero;
+            a4 = zero;
+            a5 = zero;
+            a6 = zero;
+            a7 = zero;
+            for (int k = k0; k < k1; k++) {
+                FloatVector x = FloatVector.fromArray(S, in, inBase + inRows[k] + p);
+                a0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), a0);
+                a1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), a1);
+                a2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), a2);
+                a3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), a3);
+                a4 = x.fma(FloatVector.broadcast(S, w[w4 + k]), a4);
+                a5 = x.fma(FloatVector.broadcast(S, w[w5 + k]), a5);
+                a6 = x.fma(FloatVector.broadcast(S, w[w6 + k]), a6);
+                a7 = x.fma(FloatVector.broadcast(S, w[w7 + k]), a7);
+            }
+            a0 = s0.fma(one, a0);
+            a1 = s1.fma(one, a1);
+            a2 = s2.fma(one, a2);
+            a3 = s3.fma(one, a3);
+            a4 = s4.fma(one, a4);
+            a5 = s5.fma(one, a5);
+            a6 = s6.fma(one, a6);
+            a7 = s7.fma(one, a7);
+        }
+        FloatVector z = FloatVector.broadcast(S, floor);
+        a0 = a0.blend(z, a0.lt(z));
+        a1 = a1.blend(z, a1.lt(z));
+        a2 = a2.blend(z, a2.lt(z));
+        a3 = a3.blend(z, a3.lt(z));
+        a4 = a4.blend(z, a4.lt(z));
+        a5 = a5.blend(z, a5.lt(z));
+        a6 = a6.blend(z, a6.lt(z));
+        a7 = a7.blend(z, a7.lt(z));
+        a0.intoArray(partial, 0);
+        a1.intoArray(partial, L);
+        a2.intoArray(partial, 2 * L);
+        a3.intoArray(partial, 3 * L);
+        a4.intoArray(partial, 4 * L);
+        a5.intoArray(partial, 5 * L);
+        a6.intoArray(partial, 6 * L);
+        a7.intoArray(partial, 7 * L);
+        int n = to - from;
+        System.arraycopy(partial, from, out, outBase + outRows[o] + p + from, n);
+        System.arraycopy(partial, L + from, out, outBase + outRows[o + 1] + p + from, n);
+        System.arraycopy(partial, 2 * L + from, out, outBase + outRows[o + 2] + p + from, n);
+        System.arraycopy(partial, 3 * L + from, out, outBase + outRows[o + 3] + p + from, n);
+        System.arraycopy(partial, 4 * L + from, out, outBase + outRows[o + 4] + p + from, n);
+        System.arraycopy(partial, 5 * L + from, out, outBase + outRows[o + 5] + p + from, n);
+        System.arraycopy(partial, 6 * L + from, out, outBase + outRows[o + 6] + p + from, n);
+        System.arraycopy(partial, 7 * L + from, out, outBase + outRows[o + 7] + p + from, n);
     }
 
     /**
@@ -464,7 +739,7 @@ public final class VectorGemm {
      * none) and store.
      *
      * <p>Every vector operation runs on every call (rule 4 in {@link VectorKernels}), and no
-     * flag reaches the kernel, as for {@link #pw8x3}. The price of the unconditional terms is 36
+     * flag reaches the kernel, as for {@link #pw8x2}. The price of the unconditional terms is 36
      * operations per block against 19 per input channel in the k loop.
      */
     private static void pw4x3(float[] w, int wOff, float[] bias, int bOff,

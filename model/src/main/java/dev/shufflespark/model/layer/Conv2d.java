@@ -316,7 +316,7 @@ public final class Conv2d implements Layer {
                             gatherTails(frame, add, res, n0, images, resRows[g], main, tail, t, tailRes);
                         }
                         Kernels.pointwise(weight, g * coutG * k, bias, g * coutG, t, 0, tailIn, t, 0, tailOut,
-                                res == null ? null : t, 0, tailRes, cinG, coutG, images * tail, relu);
+                                res == null ? null : t, 0, tailRes, cinG, coutG, images * tail, relu, true);
                         for (int o = 0; o < coutG; o++) {
                             for (int i = 0; i < images; i++) {
                                 System.arraycopy(t, tailOut[o] + i * tail,

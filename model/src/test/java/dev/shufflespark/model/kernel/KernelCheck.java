@@ -74,6 +74,12 @@ final class KernelCheck {
 
     static void pointwise(long seed, int cin, int cout, int hw, boolean relu, Residual residual, boolean bias,
                           int gap) {
+        pointwise(seed, cin, cout, hw, relu, residual, bias, gap, false);
+    }
+
+    /** {@link #pointwise}, the vector kernel asked for a uniform plane or not. */
+    static void pointwise(long seed, int cin, int cout, int hw, boolean relu, Residual residual, boolean bias,
+                          int gap, boolean uniform) {
         Random r = new Random(seed);
         int inBase = 3;
         int outBase = 5;
@@ -113,9 +119,10 @@ final class KernelCheck {
         ScalarKernels.pointwise(w, 2, b, 1, in, inBase, inRows, outS, outBase, outRows, resS, resBase, resRows,
                 cin, cout, hw, relu);
         VectorGemm.pointwise(w, 2, b, 1, in, inBase, inRows, outV, outBase, outRows, resV, resBase, resRows,
-                cin, cout, hw, relu);
-        assertClose(outS, outV, tolFor(cin), String.format("pointwise cin=%d cout=%d hw=%d relu=%b residual=%s bias=%b gap=%d",
-                cin, cout, hw, relu, residual, bias, gap));
+                cin, cout, hw, relu, uniform);
+        assertClose(outS, outV, tolFor(cin), String.format(
+                "pointwise cin=%d cout=%d hw=%d relu=%b residual=%s bias=%b gap=%d uniform=%b",
+                cin, cout, hw, relu, residual, bias, gap, uniform));
     }
 
     static void depthwise(long seed, int h, int width, int stride, boolean relu, int inOff, int slack) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shufflespark.model.kernel.KernelCheck.Residual;
 import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +105,72 @@ class VectorKernelsTest {
             for (int cout = 7; cout <= 25; cout++) {
                 for (Residual residual : Residual.values()) {
                     KernelCheck.pointwise(seed++, cin, cout, 100, seed % 2 == 0, residual, true, (int) (seed % 3));
+                }
+            }
+        }
+    }
+
+    /**
+     * A uniform plane (a batch's gathered tails) against the scalar kernel, on the plane sizes
+     * that gathering makes (1, 4 or 9 pixels per image, up to 8 images) and around the blocks.
+     */
+    @Test
+    void pointwiseUniformPlanes() {
+        long seed = 900;
+        for (int hw : new int[] {3, 8, 20, 27, 32, 36, 48, 49, 72, 100}) {
+            for (int[] c : new int[][] {{20, 24}, {130, 20}, {232, 58}, {300, 12}}) {
+                for (Residual residual : Residual.values()) {
+                    KernelCheck.pointwise(seed++, c[0], c[1], hw, seed % 2 == 0, residual, true, (int) (seed % 3),
+                            true);
+                }
+            }
+        }
+    }
+
+    /**
+     * In a uniform plane every pixel is computed alike: when all its pixels have the same inputs
+     * and the same residual, every output channel holds one value bit for bit, whichever kernel
+     * took each pixel (blocks, 1-vector kernels, a recomputed last vector, dot products); with
+     * one k block and with several, and output channels around the 8-row blocks.
+     */
+    @Test
+    void uniformPlaneComputesEqualPixelsAlike() {
+        Random r = new Random(41);
+        for (int hw : new int[] {3, 8, 17, 20, 27, 36, 48, 49, 72, 120}) {
+            for (int[] c : new int[][] {{20, 24}, {130, 20}, {232, 58}, {300, 12}, {464, 17}}) {
+                for (Residual residual : new Residual[] {Residual.NONE, Residual.SEPARATE, Residual.IN_PLACE}) {
+                    int cin = c[0];
+                    int cout = c[1];
+                    float[] w = KernelCheck.random(r, cin * cout);
+                    float[] bias = KernelCheck.random(r, cout);
+                    float[] column = KernelCheck.random(r, cin);
+                    float[] in = new float[cin * hw];
+                    int[] inRows = new int[cin];
+                    for (int k = 0; k < cin; k++) {
+                        inRows[k] = k * hw;
+                        Arrays.fill(in, k * hw, (k + 1) * hw, column[k]);
+                    }
+                    int[] outRows = new int[cout];
+                    float[] out = new float[cout * hw];
+                    float[] res = residual == Residual.NONE ? null : new float[cout * hw];
+                    for (int o = 0; o < cout; o++) {
+                        outRows[o] = o * hw;
+                        if (res != null) {
+                            Arrays.fill(res, o * hw, (o + 1) * hw, r.nextFloat() * 2 - 1);
+                        }
+                    }
+                    if (residual == Residual.IN_PLACE) {
+                        out = res;
+                    }
+                    VectorGemm.pointwise(w, 0, bias, 0, in, 0, inRows, out, 0, outRows, res, 0, outRows,
+                            cin, cout, hw, true, true);
+                    for (int o = 0; o < cout; o++) {
+                        for (int j = 1; j < hw; j++) {
+                            assertEquals(Float.floatToRawIntBits(out[o * hw]), Float.floatToRawIntBits(out[o * hw + j]),
+                                    "cin " + cin + " cout " + cout + " hw " + hw + " " + residual + ": channel " + o
+                                            + " pixel " + j + " " + out[o * hw + j] + " against pixel 0 " + out[o * hw]);
+                        }
+                    }
                 }
             }
         }
