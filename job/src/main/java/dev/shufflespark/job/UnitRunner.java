@@ -106,11 +106,8 @@ final class UnitRunner {
         try {
             while (from < left.size() || !inFlight.isEmpty()) {
                 while (inFlight.size() < IN_FLIGHT && from < left.size()) {
-                    long now = System.nanoTime();
-                    int to = sizer.end(left, from, now);
-                    // Units submitted before any has committed hold each core's first task.
-                    boolean first = sizer.bytesPerSecond(now) == 0;
-                    UnitJob job = unitJob(nextUnit, left, from, to, nextPartition, first ? cores : 2 * cores);
+                    int to = sizer.end(left, from, System.nanoTime());
+                    UnitJob job = unitJob(nextUnit, left, from, to, nextPartition, cores);
                     weights.put(nextUnit, UnitSizer.weight(left, from, to));
                     nextPartition += job.partitions;
                     from = to;
@@ -217,16 +214,9 @@ final class UnitRunner {
         }
     }
 
-    /**
-     * One unit's job over {@code left[from, to)}, in at least {@code partitions} partitions unless
-     * {@code input.partition.min} says otherwise. The units submitted before any has committed take one partition
-     * per core, later ones two: a core's first task runs its kernels, decoder and preprocessing in the Vector API's
-     * Java fallback until C2 has compiled them, for about as long whether it holds one 12 MP photo or five, so it
-     * might as well hold its full share; later units split finer, so that the last one's tail is short.
-     */
-    private UnitJob unitJob(int unit, InputList left, int from, int to, int firstPartition, int partitions) {
+    private UnitJob unitJob(int unit, InputList left, int from, int to, int firstPartition, int cores) {
         InputList inputs = left.subList(from, to);
-        int minPartitions = ctx.config().minPartitions() > 0 ? ctx.config().minPartitions() : partitions;
+        int minPartitions = ctx.config().minPartitions() > 0 ? ctx.config().minPartitions() : 2 * cores;
         InputPartitioner.Plan plan = InputPartitioner.plan(inputs, InputPartitioner.Options.from(
                 ctx.config().ioOptions()::get, minPartitions));
         CollectionAccumulator<PartitionStats> statistics = ctx.spark().sparkContext().collectionAccumulator(

@@ -29,8 +29,8 @@ import java.util.Set;
  * @param mode            what to do with an existing output folder
  * @param features        add the features column: each image's globally pooled features
  * @param progressSeconds seconds between progress lines; 0 for none
- * @param minPartitions   split each unit into at least this many partitions; 0 for Spark's default parallelism in
- *                        the units submitted before any has committed, twice it after
+ * @param minPartitions   split the input into at least this many partitions; 0 for twice Spark's default
+ *                        parallelism
  * @param units           how much work a unit commits at once
  * @param ioOptions       decoding, preprocessing, listing and partitioning settings of the io module
  */
