@@ -345,6 +345,182 @@ public final class VectorGemm {
         }
     }
 
+    /**
+     * Most pixels past the last block of a plane that {@link #pointwiseColumns} is meant for: as
+     * {@link #DOT_TAIL} (1 of 49 at 7x7, 4 of 196 at 14x14).
+     */
+    static int columnsTail() {
+        return DOT_TAIL;
+    }
+
+    /**
+     * Pixels [p, hw) of a pointwise convolution, for a few pixels past the last whole vector: the
+     * output channels in the lanes, 4 vectors of them at a time, from the weights transposed
+     * ({@code wt} [cin, cout] from {@code wtOff}, each output channel's row of {@code w} as a
+     * column), each pixel's input channel broadcast. Every sum runs over k in order, one fma per
+     * input channel, with no lane reduction; bias, residual and ReLU are added per output as in
+     * {@link #pointwiseDots}, which takes the output channels past the last whole vector. Where a
+     * dot product per output channel and pixel costs a reduction, and a recomputed vector computes
+     * 16 pixels per channel for 1 to 4, this is the multiply-adds of the pixels alone.
+     */
+    public static void pointwiseColumns(float[] w, int wOff, float[] wt, int wtOff, float[] bias, int bOff,
+                                        float[] in, int inBase, int[] inRows,
+                                        float[] out, int outBase, int[] outRows,
+                                        float[] res, int resBase, int[] resRows,
+                                        int cin, int cout, int p, int hw, boolean relu) {
+        // weights [cout, cin]; wt [cin, cout]; in rows [cin][hw]; out/res rows [cout][hw]
+        if (cout <= 0 || p >= hw) {
+            return;
+        }
+        float[] part = PARTIAL.get();
+        int whole = cout - cout % L;
+        int j = p;
+        for (; j + 4 <= hw; j += 4) {
+            // 4 pixels: 2 vectors of output channels x 4 pixels in 8 accumulators, then 1 x 4
+            int o = 0;
+            for (; o + 2 * L <= whole; o += 2 * L) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                FloatVector b0 = a0;
+                FloatVector b1 = a0;
+                FloatVector b2 = a0;
+                FloatVector b3 = a0;
+                int wk = wtOff + o;
+                for (int k = 0; k < cin; k++, wk += cout) {
+                    int x = inBase + inRows[k] + j;
+                    FloatVector x0 = FloatVector.broadcast(S, in[x]);
+                    FloatVector x1 = FloatVector.broadcast(S, in[x + 1]);
+                    FloatVector x2 = FloatVector.broadcast(S, in[x + 2]);
+                    FloatVector x3 = FloatVector.broadcast(S, in[x + 3]);
+                    FloatVector wa = FloatVector.fromArray(S, wt, wk);
+                    FloatVector wb = FloatVector.fromArray(S, wt, wk + L);
+                    a0 = wa.fma(x0, a0);
+                    a1 = wa.fma(x1, a1);
+                    a2 = wa.fma(x2, a2);
+                    a3 = wa.fma(x3, a3);
+                    b0 = wb.fma(x0, b0);
+                    b1 = wb.fma(x1, b1);
+                    b2 = wb.fma(x2, b2);
+                    b3 = wb.fma(x3, b3);
+                }
+                a0.intoArray(part, 0);
+                b0.intoArray(part, L);
+                columnsEpilogue(part, 2 * L, o, j, bias, bOff, out, outBase, outRows, res, resBase, resRows, relu);
+                a1.intoArray(part, 0);
+                b1.intoArray(part, L);
+                columnsEpilogue(part, 2 * L, o, j + 1, bias, bOff, out, outBase, outRows, res, resBase, resRows, relu);
+                a2.intoArray(part, 0);
+                b2.intoArray(part, L);
+                columnsEpilogue(part, 2 * L, o, j + 2, bias, bOff, out, outBase, outRows, res, resBase, resRows, relu);
+                a3.intoArray(part, 0);
+                b3.intoArray(part, L);
+                columnsEpilogue(part, 2 * L, o, j + 3, bias, bOff, out, outBase, outRows, res, resBase, resRows, relu);
+            }
+            if (o < whole) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                int wk = wtOff + o;
+                for (int k = 0; k < cin; k++, wk += cout) {
+                    int x = inBase + inRows[k] + j;
+                    FloatVector wa = FloatVector.fromArray(S, wt, wk);
+                    a0 = wa.fma(FloatVector.broadcast(S, in[x]), a0);
+                    a1 = wa.fma(FloatVector.broadcast(S, in[x + 1]), a1);
+                    a2 = wa.fma(FloatVector.broadcast(S, in[x + 2]), a2);
+                    a3 = wa.fma(FloatVector.broadcast(S, in[x + 3]), a3);
+                }
+                a0.intoArray(part, 0);
+                a1.intoArray(part, L);
+                a2.intoArray(part, 2 * L);
+                a3.intoArray(part, 3 * L);
+                for (int t = 0; t < 4; t++) {
+                    columnsEpilogue(part, t * L, L, o, j + t, bias, bOff, out, outBase, outRows, res, resBase, resRows,
+                            relu);
+                }
+            }
+        }
+        for (; j < hw; j++) {
+            // one pixel: 4 vectors of output channels in 4 accumulators; the rest one vector at a
+            // time, its sum over k split in 4 accumulators (k mod 4) so that no chain of fmas waits
+            // on the one before
+            int o = 0;
+            for (; o + 4 * L <= whole; o += 4 * L) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                int wk = wtOff + o;
+                for (int k = 0; k < cin; k++, wk += cout) {
+                    FloatVector x = FloatVector.broadcast(S, in[inBase + inRows[k] + j]);
+                    a0 = FloatVector.fromArray(S, wt, wk).fma(x, a0);
+                    a1 = FloatVector.fromArray(S, wt, wk + L).fma(x, a1);
+                    a2 = FloatVector.fromArray(S, wt, wk + 2 * L).fma(x, a2);
+                    a3 = FloatVector.fromArray(S, wt, wk + 3 * L).fma(x, a3);
+                }
+                a0.intoArray(part, 0);
+                a1.intoArray(part, L);
+                a2.intoArray(part, 2 * L);
+                a3.intoArray(part, 3 * L);
+                columnsEpilogue(part, 4 * L, o, j, bias, bOff, out, outBase, outRows, res, resBase, resRows, relu);
+            }
+            for (; o < whole; o += L) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                int x = inBase + j;
+                int wk = wtOff + o;
+                int k = 0;
+                for (; k + 4 <= cin; k += 4, wk += 4 * cout) {
+                    a0 = FloatVector.fromArray(S, wt, wk).fma(FloatVector.broadcast(S, in[x + inRows[k]]), a0);
+                    a1 = FloatVector.fromArray(S, wt, wk + cout).fma(FloatVector.broadcast(S, in[x + inRows[k + 1]]), a1);
+                    a2 = FloatVector.fromArray(S, wt, wk + 2 * cout)
+                            .fma(FloatVector.broadcast(S, in[x + inRows[k + 2]]), a2);
+                    a3 = FloatVector.fromArray(S, wt, wk + 3 * cout)
+                            .fma(FloatVector.broadcast(S, in[x + inRows[k + 3]]), a3);
+                }
+                for (; k < cin; k++, wk += cout) {
+                    a0 = FloatVector.fromArray(S, wt, wk).fma(FloatVector.broadcast(S, in[x + inRows[k]]), a0);
+                }
+                a0.add(a1).add(a2.add(a3)).intoArray(part, 0);
+                columnsEpilogue(part, L, o, j, bias, bOff, out, outBase, outRows, res, resBase, resRows, relu);
+            }
+        }
+        if (whole < cout) {
+            pointwiseDots(w, wOff, bias, bOff, in, inBase, inRows, out, outBase, outRows, res, resBase, resRows,
+                    cin, whole, cout, p, hw, relu);
+        }
+    }
+
+    /** Outputs o0 .. o0+n-1 of pixel j from their sums in {@code part}: bias, residual, ReLU. */
+    private static void columnsEpilogue(float[] part, int n, int o0, int j, float[] bias, int bOff,
+                                        float[] out, int outBase, int[] outRows,
+                                        float[] res, int resBase, int[] resRows, boolean relu) {
+        columnsEpilogue(part, 0, n, o0, j, bias, bOff, out, outBase, outRows, res, resBase, resRows, relu);
+    }
+
+    /** {@link #columnsEpilogue} from the sums at {@code part[from]} on. */
+    private static void columnsEpilogue(float[] part, int from, int n, int o0, int j, float[] bias, int bOff,
+                                        float[] out, int outBase, int[] outRows,
+                                        float[] res, int resBase, int[] resRows, boolean relu) {
+        for (int i = 0; i < n; i++) {
+            int o = o0 + i;
+            float v = part[from + i];
+            if (bias != null) {
+                v += bias[bOff + o];
+            }
+            int at = outBase + outRows[o] + j;
+            if (res != null) {
+                // in place, res[...] is out[at] itself: read before it is written
+                v += res[resBase + resRows[o] + j];
+            }
+            out[at] = relu ? Math.max(v, 0f) : v;
+        }
+    }
+
     /** Whether res rows address exactly the out rows (an in-place residual). */
     private static boolean sameRows(int outBase, int[] outRows, int resBase, int[] resRows, int cout) {
         if (outBase == resBase && outRows == resRows) {
