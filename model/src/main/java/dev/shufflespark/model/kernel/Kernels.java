@@ -66,49 +66,6 @@ public final class Kernels {
     }
 
     /**
-     * Pixels [p, hw) of {@link #pointwise(float[], int, float[], int, float[], int, int[], float[], int, int[],
-     * float[], int, int[], int, int, int, boolean) pointwise}, meant for the few pixels of a plane past the
-     * kernel's last whole block ({@link #pointwiseColumnsTail()} or fewer), with the weights also given
-     * transposed: {@code wt[wtOff + k*cout + o] = w[wOff + o*cin + k]} ({@link #transpose}). The scalar path
-     * runs the reference over those pixels.
-     */
-    public static void pointwiseColumns(float[] w, int wOff, float[] wt, int wtOff, float[] bias, int bOff,
-                                        float[] in, int inBase, int[] inRows,
-                                        float[] out, int outBase, int[] outRows,
-                                        float[] res, int resBase, int[] resRows,
-                                        int cin, int cout, int p, int hw, boolean relu) {
-        if (VECTOR) {
-            VectorGemm.pointwiseColumns(w, wOff, wt, wtOff, bias, bOff, in, inBase, inRows, out, outBase, outRows,
-                    res, resBase, resRows, cin, cout, p, hw, relu);
-        } else if (p < hw) {
-            ScalarKernels.pointwise(w, wOff, bias, bOff, in, inBase + p, inRows, out, outBase + p, outRows,
-                    res, resBase + p, resRows, cin, cout, hw - p, relu);
-        }
-    }
-
-    /** Most pixels past a plane's last block that {@link #pointwiseColumns} is for; 0 on the scalar path. */
-    public static int pointwiseColumnsTail() {
-        return VECTOR ? VectorGemm.columnsTail() : 0;
-    }
-
-    /**
-     * {@code groups} row-major matrices of {@code rows x cols} floats, each transposed, in a new array:
-     * {@code [g][c][r]} from {@code [g][r][c]}.
-     */
-    public static float[] transpose(float[] a, int groups, int rows, int cols) {
-        float[] t = new float[groups * rows * cols];
-        for (int g = 0; g < groups; g++) {
-            int base = g * rows * cols;
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    t[base + c * rows + r] = a[base + r * cols + c];
-                }
-            }
-        }
-        return t;
-    }
-
-    /**
      * Pixels per block of the pointwise kernel: {@code pointwise} over {@code hw} pixels runs
      * whole blocks at full speed and spends a block's worth of vector work on any remainder
      * shorter than a vector. Callers with several small planes can gather those remainders into

@@ -288,9 +288,6 @@ public final class Conv2d implements Layer {
             // TAIL_IMAGES images at a time, and run as one plane: at batch 8 a 7x7 layer takes
             // one vector for its 8 tail pixels instead of 8.
             final int tail = batchedTail(hw);
-            // one image's tail: its pixels for all output channels at once, from the weights transposed
-            final float[] columns = tail > 0 && tail <= Kernels.pointwiseColumnsTail()
-                    ? Kernels.transpose(weight, groups, coutG, k) : null;
             final int stride = TAIL_IMAGES * tail;
             final int[] tailIn = rowOffsets(cinG, 0, stride);
             final int[] tailOut = rowOffsets(coutG, cinG * stride, stride);
@@ -299,7 +296,7 @@ public final class Conv2d implements Layer {
                 float[] src = in.buffer(frame);
                 float[] dst = out.buffer(frame);
                 float[] add = res == null ? null : res.buffer(frame);
-                int main = tail > 0 && (batch > 1 || columns != null) ? hw - tail : hw;
+                int main = tail > 0 && batch > 1 ? hw - tail : hw;
                 for (int n = 0; n < batch; n++) {
                     for (int g = 0; g < groups; g++) {
                         Kernels.pointwise(weight, g * coutG * k, bias, g * coutG,
@@ -308,14 +305,6 @@ public final class Conv2d implements Layer {
                     }
                 }
                 if (main == hw) {
-                    return;
-                }
-                if (batch == 1) {
-                    for (int g = 0; g < groups; g++) {
-                        Kernels.pointwiseColumns(weight, g * coutG * k, columns, g * coutG * k, bias, g * coutG,
-                                src, in.base(frame, 0), inRows[g], dst, out.base(frame, 0), outRows[g],
-                                add, res == null ? 0 : res.base(frame, 0), resRows[g], cinG, coutG, main, hw, relu);
-                    }
                     return;
                 }
                 float[] t = frame.scratch;

@@ -125,58 +125,6 @@ final class KernelCheck {
                 cin, cout, hw, relu, residual, bias, gap, uniform));
     }
 
-    /**
-     * {@link VectorGemm#pointwiseColumns} over pixels [p, hw) against the scalar reference over the same pixels,
-     * the whole output array compared (pixels before p and the gaps untouched).
-     */
-    static void pointwiseColumns(long seed, int cin, int cout, int hw, int p, boolean relu, Residual residual,
-                                 boolean bias, int gap) {
-        Random r = new Random(seed);
-        int inBase = 3;
-        int outBase = 5;
-        float[] w = random(r, 2 + cin * cout);
-        float[] wt = new float[7 + cin * cout];
-        float[] t = Kernels.transpose(java.util.Arrays.copyOfRange(w, 2, w.length), 1, cout, cin);
-        System.arraycopy(t, 0, wt, 7, t.length);
-        float[] b = bias ? random(r, 1 + cout) : null;
-        int[] inRows = rows(r, cin, hw, gap);
-        int[] outRows = rows(r, cout, hw, gap);
-        float[] in = random(r, inBase + cin * (hw + gap));
-        float[] out = new float[outBase + cout * (hw + gap)];
-        Arrays.fill(out, 777f);
-        float[] res = null;
-        int resBase = 0;
-        int[] resRows = null;
-        if (residual == Residual.SEPARATE) {
-            resBase = 1;
-            resRows = rows(r, cout, hw, gap);
-            res = random(r, resBase + cout * (hw + gap));
-        } else if (residual == Residual.SAME_ARRAY) {
-            int outLen = out.length;
-            out = random(r, outLen + cout * (hw + gap));
-            res = out;
-            resBase = outLen;
-            resRows = rows(r, cout, hw, gap);
-        } else if (residual == Residual.IN_PLACE) {
-            out = random(r, out.length);
-            res = out;
-            resBase = outBase;
-            resRows = gap % 2 == 0 ? outRows : outRows.clone();
-        }
-        float[] outS = out.clone();
-        float[] outV = out.clone();
-        boolean shared = residual == Residual.IN_PLACE || residual == Residual.SAME_ARRAY;
-        float[] resS = shared ? outS : res;
-        float[] resV = shared ? outV : res;
-        ScalarKernels.pointwise(w, 2, b, 1, in, inBase + p, inRows, outS, outBase + p, outRows, resS, resBase + p,
-                resRows, cin, cout, hw - p, relu);
-        VectorGemm.pointwiseColumns(w, 2, wt, 7, b, 1, in, inBase, inRows, outV, outBase, outRows, resV, resBase,
-                resRows, cin, cout, p, hw, relu);
-        assertClose(outS, outV, tolFor(cin), String.format(
-                "pointwiseColumns cin=%d cout=%d hw=%d p=%d relu=%b residual=%s bias=%b gap=%d",
-                cin, cout, hw, p, relu, residual, bias, gap));
-    }
-
     static void depthwise(long seed, int h, int width, int stride, boolean relu, int inOff, int slack) {
         Random r = new Random(seed);
         float[] w = random(r, 10);

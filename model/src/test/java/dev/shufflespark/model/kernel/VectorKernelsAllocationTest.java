@@ -73,27 +73,6 @@ class VectorKernelsAllocationTest {
     }
 
     @Test
-    void pointwiseColumns() {
-        int cin = 150;
-        int cout = 90;
-        int hw = 196;
-        float[] w = random(cin * cout, 1);
-        float[] wt = Kernels.transpose(w, 1, cout, cin);
-        float[] bias = random(cout, 2);
-        float[] in = random(cin * hw, 3);
-        float[] out = new float[cout * hw];
-        float[] res = random(cout * hw, 4);
-        int[] inRows = KernelCheck.rows(new Random(5), cin, hw, 0);
-        int[] outRows = KernelCheck.rows(new Random(6), cout, hw, 0);
-        assertNoAllocation("pointwiseColumns", i -> {
-            // 1 to 4 pixels, every residual mode, with and without bias
-            float[] r = i % 3 == 0 ? null : i % 3 == 1 ? res : out;
-            VectorGemm.pointwiseColumns(w, 0, wt, 0, i % 5 == 0 ? null : bias, 0, in, 0, inRows, out, 0, outRows,
-                    r, 0, r == null ? null : outRows, cin, cout, hw - 1 - i % 4, hw, i % 2 == 0);
-        });
-    }
-
-    @Test
     void pointwiseNarrowPlanes() {
         float[] w = random(64, 1);
         float[] in = random(8 * 8 + 32, 2);

@@ -177,35 +177,6 @@ class VectorKernelsTest {
     }
 
     /**
-     * The pixels past a plane's last whole vector with the weights transposed: every output channel count
-     * up to 17 and ShuffleNet's (whole vectors of channels, 2 and 4 at a time, and the rest as dot
-     * products), 1 to 4 pixels (the 4-pixel and the 1-pixel kernels), every residual mode.
-     */
-    @Test
-    void pointwiseColumnsAgainstTheReference() {
-        long seed = 900;
-        for (int cin = 1; cin <= 17; cin++) {
-            for (int cout = 1; cout <= 17; cout++) {
-                int v = (int) (seed % 16);
-                KernelCheck.pointwiseColumns(seed++, cin, cout, 7 + cout % 5, 7 + cout % 5 - 1 - cin % 4, v % 2 == 0,
-                        Residual.values()[v / 2 % 4], v / 8 == 0, v % 3);
-            }
-        }
-        int[] counts = {16, 31, 32, 40, 48, 64, 80, 116, 160, 232, 320};
-        for (int cin : new int[] {3, 40, 160, 232}) {
-            for (int cout : counts) {
-                for (int tail = 1; tail <= 5; tail++) {
-                    for (Residual residual : Residual.values()) {
-                        int hw = tail == 5 ? 53 : tail == 1 ? 49 : 196;
-                        KernelCheck.pointwiseColumns(seed++, cin, cout, hw, hw - tail, seed % 2 == 0, residual,
-                                seed % 3 != 0, (int) (seed % 3));
-                    }
-                }
-            }
-        }
-    }
-
-    /**
      * The two ways of a short pixel tail, on the 14x14 and 7x7 shapes of ShuffleNet v1 g3 whose
      * choice the cost estimate makes: dot products for many input channels, one recomputed
      * vector for few (and then, in place, only the new lanes stored).
