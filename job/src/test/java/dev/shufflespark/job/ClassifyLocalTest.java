@@ -11,6 +11,7 @@ import dev.shufflespark.job.model.EngineCache;
 import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.output.RowFiles;
+import dev.shufflespark.job.stats.PartitionRecorder;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.job.testing.OutputCheck;
 import dev.shufflespark.job.testing.SparkSessions;
@@ -89,6 +90,9 @@ class ClassifyLocalTest {
         assertEquals(builds + 1, EngineCache.builds(), "one engine per JVM, not per partition");
         assertTrue(summary.builtinModel);
         assertTrue(summary.weightsNote.contains("untrained"));
+        // this JVM gives thread CPU time (HotSpot on Linux), so the tasks recorded their inference's CPU time
+        assertTrue(java.lang.management.ManagementFactory.getThreadMXBean().isCurrentThreadCpuTimeSupported());
+        assertTrue(summary.stageMillis.containsKey(PartitionRecorder.INFER_CPU), summary.stageMillis.keySet()::toString);
     }
 
     @Test

@@ -4,6 +4,8 @@ import dev.shufflespark.io.source.ArrayShelf;
 import dev.shufflespark.io.source.ImageResult;
 import dev.shufflespark.model.Session;
 import dev.shufflespark.model.plan.Graph;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +24,18 @@ final class BatchInference implements Iterator<Classified> {
 
     /** Failures waiting behind an unfilled batch are let out once this many outcomes are pending. */
     private static final int MAX_PENDING = 256;
+
+    /**
+     * The task thread's CPU clock, read around each batch's inference; null where the JVM has none. Next to the
+     * wall time it shows how much of an inference the thread spent waiting for a core (other tasks, the JIT's
+     * compiler threads, other processes on the host).
+     */
+    private static final ThreadMXBean CPU = cpuClock();
+
+    private static ThreadMXBean cpuClock() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled() ? threads : null;
+    }
 
     private final ImageStream source;
     private final Session session;
@@ -96,10 +110,17 @@ final class BatchInference implements Iterator<Classified> {
         float[] pooled = null;
         int width = 0;
         long perImage = 0;
+        long cpuPerImage = -1;
         if (filled > 0) {
+            // the CPU clock read inside the wall-clock interval, so that a batch's CPU time never exceeds its wall time
             long t0 = System.nanoTime();
+            long c0 = CPU == null ? -1 : CPU.getCurrentThreadCpuTime();
             logits = session.run(batch, filled);
+            long c1 = CPU == null ? -1 : CPU.getCurrentThreadCpuTime();
             perImage = (System.nanoTime() - t0) / filled;
+            if (c0 >= 0 && c1 >= c0) {
+                cpuPerImage = (c1 - c0) / filled;
+            }
             if (features) {
                 pooled = session.kept(Graph.FEATURES);
                 width = session.keptSize(Graph.FEATURES);
@@ -112,9 +133,9 @@ final class BatchInference implements Iterator<Classified> {
                 TopClasses top = TopClasses.of(logits, slot * classes, classes, topK, probabilities);
                 float[] f = pooled == null ? null : Arrays.copyOfRange(pooled, slot * width, (slot + 1) * width);
                 slot++;
-                ready.add(new Classified(tags.get(i), r, top.index, top.probability, perImage, f));
+                ready.add(new Classified(tags.get(i), r, top.index, top.probability, perImage, cpuPerImage, f));
             } else {
-                ready.add(new Classified(tags.get(i), r, null, null, 0, null));
+                ready.add(new Classified(tags.get(i), r, null, null, 0, 0, null));
             }
         }
         tags.clear();

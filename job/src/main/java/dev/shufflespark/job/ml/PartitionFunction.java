@@ -150,7 +150,7 @@ final class PartitionFunction implements FlatMapFunction<Iterator<Row>, Internal
                     throw new NoSuchElementException();
                 }
                 Classified c = inference.next();
-                recorder.record(c.image(), c.inferNanos());
+                recorder.record(c.image(), c.inferNanos(), c.inferCpuNanos());
                 Row in = (Row) c.tag();
                 Object[] values = new Object[in.length() + (features ? 2 : 1)];
                 for (int i = 0; i < in.length(); i++) {

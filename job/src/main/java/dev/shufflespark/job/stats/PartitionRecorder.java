@@ -26,6 +26,12 @@ public final class PartitionRecorder {
     /** The stages whose per-image milliseconds are kept for percentiles, in order. */
     public static final String[] STAGES = {"read", "decode", "preprocess", "infer"};
 
+    /**
+     * Per-image milliseconds of the task thread's CPU time in inference (OK images), kept beside the stages where
+     * the JVM gives thread CPU time. Its gap to {@code infer}, a wall time, is the time the thread waited for a core.
+     */
+    public static final String INFER_CPU = "infer_cpu";
+
     public PartitionRecorder(int partition, int attempt, String executorId, String host, String kernelPath) {
         for (String stage : STAGES) {
             stages.put(stage, new StageHistogram());
@@ -39,6 +45,14 @@ public final class PartitionRecorder {
 
     public void record(ImageResult r, long inferNanos) {
         record(r.status(), r.ok(), r.bytes(), r.readNanos(), r.decodeNanos(), r.preprocessNanos(), inferNanos);
+    }
+
+    /** As {@link #record(ImageResult, long)}, with the inference's CPU time ({@code < 0}: not known). */
+    public void record(ImageResult r, long inferNanos, long inferCpuNanos) {
+        record(r, inferNanos);
+        if (r.ok() && inferCpuNanos >= 0) {
+            stages.computeIfAbsent(INFER_CPU, k -> new StageHistogram()).add(inferCpuNanos / 1e6);
+        }
     }
 
     /** One image's outcome: its status ({@code OK} or a reason code), bytes (-1 when unknown) and stage times. */

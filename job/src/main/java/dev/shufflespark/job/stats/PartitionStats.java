@@ -27,7 +27,8 @@ import java.util.TreeMap;
  * @param wallNanos        the task's time, first read to last output
  * @param startMillis      when the task started (epoch milliseconds)
  * @param stages           per-image milliseconds of each stage ({@code read}, {@code decode} of every image;
- *                         {@code preprocess}, {@code infer} of OK images), for percentiles
+ *                         {@code preprocess}, {@code infer} of OK images, and {@code infer_cpu}, the task
+ *                         thread's CPU time in inference, where the JVM gives it), for percentiles
  * @param sample           the partition's {@link SampleRows#SIZE} smallest label rows by path and member, for the
  *                         driver to show a few rows of the run without reading them back; in memory only (never in
  *                         JSON: a record read back has none), and the unit's record drops them once the driver has

@@ -212,7 +212,11 @@ public final class Summary {
     public final int cores;
     public final double imagesPerSecondPerCore;
     public final List<ExecutorShare> executors;
-    /** Per-image milliseconds by stage (read, decode: every image; preprocess, infer: OK images), within 0.75%. */
+    /**
+     * Per-image milliseconds by stage (read, decode: every image; preprocess, infer: OK images), within 0.75%; and
+     * {@code infer_cpu}, the task threads' CPU time in inference, where the JVMs give it (its gap to {@code infer}
+     * is time the task threads waited for a core).
+     */
     public final Map<String, Percentiles> stageMillis;
     @JsonIgnoreProperties({"stages"})
     public final List<PartitionStats> slowestPartitions;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shufflespark.job.ClassifyJob;
 import dev.shufflespark.job.report.ReportCheck;
+import dev.shufflespark.job.stats.PartitionRecorder;
 import dev.shufflespark.job.stats.Summary;
 import dev.shufflespark.model.Labels;
 import java.io.InputStream;
@@ -164,6 +165,18 @@ public final class OutputCheck {
                 double exact = values.get((int) Math.ceil(qs[i] * values.size()) - 1);
                 double got = p.get(names[i]).asDouble();
                 assertEquals(exact, got, 0.0076 * exact + 1e-3, stage + " " + names[i]);
+            }
+        }
+        // The task threads' CPU time in inference, where recorded, was read inside each batch's wall-clock interval:
+        // every image's value is at most its infer value, so each percentile is too (the two histograms' 0.75%).
+        JsonNode inferCpu = json.get("stageMillis").get(PartitionRecorder.INFER_CPU);
+        if (inferCpu != null) {
+            JsonNode infer = json.get("stageMillis").get("infer");
+            for (String q : List.of("p50", "p95", "p99")) {
+                double cpu = inferCpu.get(q).asDouble();
+                assertTrue(cpu > 0, "infer_cpu " + q + " " + cpu);
+                assertTrue(cpu <= infer.get(q).asDouble() * 1.0152 + 1e-3,
+                        "infer_cpu " + q + " " + cpu + " above infer's " + infer.get(q).asDouble());
             }
         }
         FileSystem fs = new Path(output).getFileSystem(spark.sparkContext().hadoopConfiguration());
