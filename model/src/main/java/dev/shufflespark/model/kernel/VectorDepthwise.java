@@ -54,7 +54,11 @@ public final class VectorDepthwise {
         }
         if (width <= MASKED_WIDTH && h * width <= PLANE_MASKED && inOff > width
                 && inOff + h * width + width < in.length) {
-            dwPlaneMasked(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+            if (pairs(width, 0, h * width)) {
+                dwPlaneMaskedPairs(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+            } else {
+                dwPlaneMasked(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+            }
             return;
         }
         if (width <= MASKED_WIDTH) {
@@ -63,7 +67,13 @@ public final class VectorDepthwise {
             // array, the pixel is computed on its own.
             boolean first = inOff > 0;
             boolean last = inOff + h * width < in.length;
-            dwFlatMasked(w, wOff, bias, in, inOff, width, out, outOff, first ? lo - 1 : lo, last ? hi + 1 : hi, relu);
+            int from = first ? lo - 1 : lo;
+            int to = last ? hi + 1 : hi;
+            if (pairs(width, from, to)) {
+                dwFlatMaskedPairs(w, wOff, bias, in, inOff, width, out, outOff, from, to, relu);
+            } else {
+                dwFlatMasked(w, wOff, bias, in, inOff, width, out, outOff, from, to, relu);
+            }
             if (!first) {
                 dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + width, 1, 0, 1, relu);
             }
@@ -71,13 +81,37 @@ public final class VectorDepthwise {
                 dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + hi, h - 2, width - 1, 1, relu);
             }
         } else {
-            dwFlat(w, wOff, bias, in, inOff, width, out, outOff, lo, hi, relu);
+            if (pairs(width, lo, hi)) {
+                dwFlatPairs(w, wOff, bias, in, inOff, width, out, outOff, lo, hi, relu);
+            } else {
+                dwFlat(w, wOff, bias, in, inOff, width, out, outOff, lo, hi, relu);
+            }
             dwBorderColumns(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
         }
         // First row: kernel rows 1 and 2 on input rows 0 and 1. Last row: kernel rows 0 and 1 on
         // input rows h-2 and h-1.
         dwEdgeRow(w, wOff + 3, bias, in, inOff, h, width, out, outOff, 0, 0, relu);
         dwEdgeRow(w, wOff, bias, in, inOff, h, width, out, outOff, h - 1, h - 2, relu);
+    }
+
+    /**
+     * Whether the flat range [lo, hi) of a plane {@code width} wide is computed in pairs of
+     * vectors one row apart ({@link #dwFlatPairs} and its masked forms): the two vectors of a
+     * pair share the loads of the two rows between them, 12 loads for 2 vectors instead of 18.
+     * Rows narrower than half a vector would compute most lanes twice; ranges shorter than one
+     * block ({@link #pairSpan}) take the single vectors.
+     */
+    private static boolean pairs(int width, int lo, int hi) {
+        return 2 * width >= L && hi - lo >= pairSpan(width);
+    }
+
+    /**
+     * The outputs one block of pairs covers from its first index b: the vectors at b .. b+width
+     * (the last overlapping) and those width after them, so [b, b + width + max(width, L)).
+     * Blocks start 2*width apart; the last is moved back to end at the end of the range.
+     */
+    private static int pairSpan(int width) {
+        return width + Math.max(width, L);
     }
 
     /**
@@ -121,6 +155,87 @@ public final class VectorDepthwise {
             }
             v.intoArray(out, outOff + i);
             if (i == hi - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * As {@link #dwFlat}, two vectors at a time: the outputs at j and j + width read the input
+     * rows at j - width, j, j + width and j + 2*width, and each row's three shifted loads serve
+     * both. Each output sums its taps in the same order as in {@link #dwFlat}. The range must
+     * satisfy {@link #pairs}; blocks and vectors that would run past its end are moved back
+     * (recomputed overlapping).
+     */
+    private static void dwFlatPairs(float[] w, int wOff, float bias, float[] in, int inOff, int width,
+                                    float[] out, int outOff, int lo, int hi, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        int span = pairSpan(width);
+        for (int b = lo; ; b += 2 * width) {
+            if (b > hi - span) {
+                b = hi - span;
+            }
+            for (int j = b; ; j += L) {
+                if (j > b + width - L) {
+                    j = Math.max(b, b + width - L);
+                }
+                int c = inOff + j;
+                int u = c - width;
+                int d = c + width;
+                int e = d + width;
+                // a: the output at j (kernel rows on rows u, c, d); p: the one at j + width (c, d, e)
+                FloatVector x = FloatVector.fromArray(S, in, u - 1);
+                FloatVector a0 = x.mul(k00);
+                x = FloatVector.fromArray(S, in, c - 1);
+                FloatVector a1 = x.mul(k10);
+                FloatVector p0 = x.mul(k00);
+                x = FloatVector.fromArray(S, in, d - 1);
+                FloatVector a2 = x.mul(k20);
+                FloatVector p1 = x.mul(k10);
+                x = FloatVector.fromArray(S, in, e - 1);
+                FloatVector p2 = x.mul(k20);
+                x = FloatVector.fromArray(S, in, u);
+                a0 = x.fma(k01, a0);
+                x = FloatVector.fromArray(S, in, c);
+                a1 = x.fma(k11, a1);
+                p0 = x.fma(k01, p0);
+                x = FloatVector.fromArray(S, in, d);
+                a2 = x.fma(k21, a2);
+                p1 = x.fma(k11, p1);
+                x = FloatVector.fromArray(S, in, e);
+                p2 = x.fma(k21, p2);
+                x = FloatVector.fromArray(S, in, u + 1);
+                a0 = x.fma(k02, a0);
+                x = FloatVector.fromArray(S, in, c + 1);
+                a1 = x.fma(k12, a1);
+                p0 = x.fma(k02, p0);
+                x = FloatVector.fromArray(S, in, d + 1);
+                a2 = x.fma(k22, a2);
+                p1 = x.fma(k12, p1);
+                x = FloatVector.fromArray(S, in, e + 1);
+                p2 = x.fma(k22, p2);
+                FloatVector va = a0.add(a1).add(a2).add(vb);
+                FloatVector vp = p0.add(p1).add(p2).add(vb);
+                if (relu) {
+                    va = va.max(FloatVector.zero(S));
+                    vp = vp.max(FloatVector.zero(S));
+                }
+                va.intoArray(out, outOff + j);
+                vp.intoArray(out, outOff + j + width);
+                if (j >= b + width - L) {
+                    break;
+                }
+            }
+            if (b == hi - span) {
                 break;
             }
         }
@@ -181,6 +296,89 @@ public final class VectorDepthwise {
             FloatVector v = mid.add(left).add(right).add(vb);
             v.blend(floor, v.lt(floor)).intoArray(out, outOff + i);
             if (i == hi - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * As {@link #dwFlatMasked}, two vectors one row apart at a time, as in {@link #dwFlatPairs};
+     * both have the same columns, so the same column masks. Each output sums its taps in the
+     * same order as in {@link #dwFlatMasked}. The range must satisfy {@link #pairs}.
+     */
+    private static void dwFlatMaskedPairs(float[] w, int wOff, float bias, float[] in, int inOff, int width,
+                                          float[] out, int outOff, int lo, int hi, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector firstColumn = zero;
+        FloatVector lastColumn = FloatVector.broadcast(S, width - 1);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        int columns = columnsAt(width);
+        int span = pairSpan(width);
+        for (int b = lo; ; b += 2 * width) {
+            if (b > hi - span) {
+                b = hi - span;
+            }
+            for (int j = b; ; j += L) {
+                if (j > b + width - L) {
+                    j = Math.max(b, b + width - L);
+                }
+                int c = inOff + j;
+                int u = c - width;
+                int d = c + width;
+                int e = d + width;
+                // a: the output at j (rows u, c, d); p: the one at j + width (rows c, d, e)
+                FloatVector x = FloatVector.fromArray(S, in, u - 1);
+                FloatVector aLeft = x.mul(k00);
+                x = FloatVector.fromArray(S, in, u);
+                FloatVector aMid = x.mul(k01);
+                x = FloatVector.fromArray(S, in, u + 1);
+                FloatVector aRight = x.mul(k02);
+                x = FloatVector.fromArray(S, in, c - 1);
+                aLeft = x.fma(k10, aLeft);
+                FloatVector pLeft = x.mul(k00);
+                x = FloatVector.fromArray(S, in, c);
+                aMid = x.fma(k11, aMid);
+                FloatVector pMid = x.mul(k01);
+                x = FloatVector.fromArray(S, in, c + 1);
+                aRight = x.fma(k12, aRight);
+                FloatVector pRight = x.mul(k02);
+                x = FloatVector.fromArray(S, in, d - 1);
+                aLeft = x.fma(k20, aLeft);
+                pLeft = x.fma(k10, pLeft);
+                x = FloatVector.fromArray(S, in, d);
+                aMid = x.fma(k21, aMid);
+                pMid = x.fma(k11, pMid);
+                x = FloatVector.fromArray(S, in, d + 1);
+                aRight = x.fma(k22, aRight);
+                pRight = x.fma(k12, pRight);
+                x = FloatVector.fromArray(S, in, e - 1);
+                pLeft = x.fma(k20, pLeft);
+                x = FloatVector.fromArray(S, in, e);
+                pMid = x.fma(k21, pMid);
+                x = FloatVector.fromArray(S, in, e + 1);
+                pRight = x.fma(k22, pRight);
+                FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % width);
+                VectorMask<Float> leftEdge = column.eq(firstColumn);
+                VectorMask<Float> rightEdge = column.eq(lastColumn);
+                FloatVector va = aMid.add(aLeft.blend(zero, leftEdge)).add(aRight.blend(zero, rightEdge)).add(vb);
+                FloatVector vp = pMid.add(pLeft.blend(zero, leftEdge)).add(pRight.blend(zero, rightEdge)).add(vb);
+                va.blend(floor, va.lt(floor)).intoArray(out, outOff + j);
+                vp.blend(floor, vp.lt(floor)).intoArray(out, outOff + j + width);
+                if (j >= b + width - L) {
+                    break;
+                }
+            }
+            if (b == hi - span) {
                 break;
             }
         }
@@ -258,6 +456,92 @@ public final class VectorDepthwise {
             FloatVector v = mid.add(left).add(right).add(vb);
             v.blend(floor, v.lt(floor)).intoArray(out, outOff + i);
             if (i == n - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * As {@link #dwPlaneMasked}, two vectors one row apart at a time, as in {@link #dwFlatPairs},
+     * over the whole plane [0, h*width). The row above the lower vector is the upper vector's
+     * centre row, inside the plane; the row below the upper vector is loaded once and blended
+     * to zero past the plane for it alone. Each output sums its taps in the same order as in
+     * {@link #dwPlaneMasked}. The plane must satisfy {@link #pairs}.
+     */
+    private static void dwPlaneMaskedPairs(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                           float[] out, int outOff, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector firstColumn = zero;
+        FloatVector lastColumn = FloatVector.broadcast(S, width - 1);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        FloatVector lanes = FloatVector.fromArray(S, IOTA, 0);
+        int columns = columnsAt(width);
+        int n = h * width;
+        int lastRow = n - width;
+        int span = pairSpan(width);
+        for (int b = 0; ; b += 2 * width) {
+            if (b > n - span) {
+                b = n - span;
+            }
+            for (int j = b; ; j += L) {
+                if (j > b + width - L) {
+                    j = Math.max(b, b + width - L);
+                }
+                int c = inOff + j;
+                int u = c - width;
+                int d = c + width;
+                int e = d + width;
+                // a: the output at j (rows u, c, d); p: the one at j + width (rows c, d, e).
+                // Lanes of a in row 0 (no row above), of a and of p before row h-1 (a row below).
+                VectorMask<Float> top = lanes.lt(width - j);
+                VectorMask<Float> belowA = lanes.lt(lastRow - j);
+                VectorMask<Float> belowP = lanes.lt(lastRow - width - j);
+                FloatVector aLeft = FloatVector.fromArray(S, in, u - 1).blend(zero, top).mul(k00);
+                FloatVector aMid = FloatVector.fromArray(S, in, u).blend(zero, top).mul(k01);
+                FloatVector aRight = FloatVector.fromArray(S, in, u + 1).blend(zero, top).mul(k02);
+                FloatVector x = FloatVector.fromArray(S, in, c - 1);
+                aLeft = x.fma(k10, aLeft);
+                FloatVector pLeft = x.mul(k00);
+                x = FloatVector.fromArray(S, in, c);
+                aMid = x.fma(k11, aMid);
+                FloatVector pMid = x.mul(k01);
+                x = FloatVector.fromArray(S, in, c + 1);
+                aRight = x.fma(k12, aRight);
+                FloatVector pRight = x.mul(k02);
+                x = FloatVector.fromArray(S, in, d - 1);
+                aLeft = zero.blend(x, belowA).fma(k20, aLeft);
+                pLeft = x.fma(k10, pLeft);
+                x = FloatVector.fromArray(S, in, d);
+                aMid = zero.blend(x, belowA).fma(k21, aMid);
+                pMid = x.fma(k11, pMid);
+                x = FloatVector.fromArray(S, in, d + 1);
+                aRight = zero.blend(x, belowA).fma(k22, aRight);
+                pRight = x.fma(k12, pRight);
+                pLeft = zero.blend(FloatVector.fromArray(S, in, e - 1), belowP).fma(k20, pLeft);
+                pMid = zero.blend(FloatVector.fromArray(S, in, e), belowP).fma(k21, pMid);
+                pRight = zero.blend(FloatVector.fromArray(S, in, e + 1), belowP).fma(k22, pRight);
+                FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % width);
+                VectorMask<Float> leftEdge = column.eq(firstColumn);
+                VectorMask<Float> rightEdge = column.eq(lastColumn);
+                FloatVector va = aMid.add(aLeft.blend(zero, leftEdge)).add(aRight.blend(zero, rightEdge)).add(vb);
+                FloatVector vp = pMid.add(pLeft.blend(zero, leftEdge)).add(pRight.blend(zero, rightEdge)).add(vb);
+                va.blend(floor, va.lt(floor)).intoArray(out, outOff + j);
+                vp.blend(floor, vp.lt(floor)).intoArray(out, outOff + j + width);
+                if (j >= b + width - L) {
+                    break;
+                }
+            }
+            if (b == n - span) {
                 break;
             }
         }

@@ -315,6 +315,27 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Stride 1 in pairs of vectors one row apart: every width from 3 to 40 (rows narrower than
+     * half a vector take single vectors), odd and even heights (an odd row left over, the last
+     * block moved back), planes on both sides of 256 floats (the whole-plane masked range and
+     * the interior rows), at the start of the array, inside it and at its end.
+     */
+    @Test
+    void depthwiseStride1RowPairs() {
+        long seed = 1300;
+        int[] heights = {3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 17, 28, 29};
+        for (int width = 3; width <= 40; width++) {
+            for (int h : heights) {
+                for (boolean relu : new boolean[] {false, true}) {
+                    KernelCheck.depthwise(seed++, h, width, 1, relu, 0, 0);
+                    KernelCheck.depthwise(seed++, h, width, 1, relu, width + 1, width + 1);
+                    KernelCheck.depthwise(seed++, h, width, 1, relu, 3, 2 * width);
+                }
+            }
+        }
+    }
+
     /** What lies outside a plane never enters its sums: NaN and infinities all round a 7x7 and a 14x14 plane. */
     @Test
     void depthwiseIgnoresNeighbours() {
