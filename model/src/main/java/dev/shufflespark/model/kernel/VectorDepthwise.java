@@ -69,7 +69,7 @@ public final class VectorDepthwise {
             boolean last = inOff + h * width < in.length;
             int from = first ? lo - 1 : lo;
             int to = last ? hi + 1 : hi;
-            if (pairs(width, from, to)) {
+            if (to - from >= pairSpan(width)) {
                 dwFlatMaskedPairs(w, wOff, bias, in, inOff, width, out, outOff, from, to, relu);
             } else {
                 dwFlatMasked(w, wOff, bias, in, inOff, width, out, outOff, from, to, relu);
