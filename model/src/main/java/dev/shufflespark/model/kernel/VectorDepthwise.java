@@ -304,7 +304,9 @@ public final class VectorDepthwise {
     /**
      * As {@link #dwFlatMasked}, two vectors one row apart at a time, as in {@link #dwFlatPairs};
      * both have the same columns, so the same column masks. Each output sums its taps in the
-     * same order as in {@link #dwFlatMasked}. The range must satisfy {@link #pairs}.
+     * same order as in {@link #dwFlatMasked}. The range must hold one block ({@link #pairSpan}); rows
+     * narrower than half a vector are taken too (the first and last 7x7 planes of a layer), so that
+     * the single-vector loop, which nothing hot calls, is not left to run in C1.
      */
     private static void dwFlatMaskedPairs(float[] w, int wOff, float bias, float[] in, int inOff, int width,
                                           float[] out, int outOff, int lo, int hi, boolean relu) {
