@@ -18,6 +18,7 @@ import dev.shufflespark.job.testing.SparkSessions;
 import dev.shufflespark.job.testing.TestImages;
 import dev.shufflespark.model.ModelException;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -91,7 +92,7 @@ class ClassifyLocalTest {
         assertTrue(summary.builtinModel);
         assertTrue(summary.weightsNote.contains("untrained"));
         // this JVM gives thread CPU time (HotSpot on Linux), so the tasks recorded their inference's CPU time
-        assertTrue(java.lang.management.ManagementFactory.getThreadMXBean().isCurrentThreadCpuTimeSupported());
+        assertTrue(ManagementFactory.getThreadMXBean().isCurrentThreadCpuTimeSupported());
         assertTrue(summary.stageMillis.containsKey(PartitionRecorder.INFER_CPU), summary.stageMillis.keySet()::toString);
     }
 

@@ -43,13 +43,9 @@ public final class PartitionRecorder {
         this.kernelPath = kernelPath;
     }
 
-    public void record(ImageResult r, long inferNanos) {
-        record(r.status(), r.ok(), r.bytes(), r.readNanos(), r.decodeNanos(), r.preprocessNanos(), inferNanos);
-    }
-
-    /** As {@link #record(ImageResult, long)}, with the inference's CPU time ({@code < 0}: not known). */
+    /** One image's outcome, its inference's wall time and its CPU time ({@code inferCpuNanos < 0}: not known). */
     public void record(ImageResult r, long inferNanos, long inferCpuNanos) {
-        record(r, inferNanos);
+        record(r.status(), r.ok(), r.bytes(), r.readNanos(), r.decodeNanos(), r.preprocessNanos(), inferNanos);
         if (r.ok() && inferCpuNanos >= 0) {
             stages.computeIfAbsent(INFER_CPU, k -> new StageHistogram()).add(inferCpuNanos / 1e6);
         }

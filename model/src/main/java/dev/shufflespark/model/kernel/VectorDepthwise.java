@@ -99,7 +99,8 @@ public final class VectorDepthwise {
      * vectors one row apart ({@link #dwFlatPairs} and its masked forms): the two vectors of a
      * pair share the loads of the two rows between them, 12 loads for 2 vectors instead of 18.
      * Rows narrower than half a vector would compute most lanes twice; ranges shorter than one
-     * block ({@link #pairSpan}) take the single vectors.
+     * block ({@link #pairSpan}) take the single vectors. The interior rows' masked range asks only
+     * for one block ({@link #dwFlatMaskedPairs} says why).
      */
     private static boolean pairs(int width, int lo, int hi) {
         return 2 * width >= L && hi - lo >= pairSpan(width);
