@@ -110,6 +110,59 @@ public final class Kernels {
         }
     }
 
+    /**
+     * The unrolled input of output rows {@code y0 .. y0+rows-1} of a 3x3 convolution of stride 2 and padding 1,
+     * each row's columns split by parity (even columns, then odd), the odd input rows unrolled once for the two
+     * output rows that read them; {@code width} a multiple of 4. See {@link ScalarKernels#unroll3x3Stride2} for
+     * the layout, and {@link #unroll3x3Stride2Taps} for the GEMM rows of its taps.
+     */
+    public static void unroll3x3Stride2(float[] in, int inBase, int[] inRows, int channels, int h, int width,
+                                        int y0, int rows, float[] col, int colOff) {
+        if (VECTOR) {
+            VectorGemm.unroll3x3Stride2(in, inBase, inRows, channels, h, width, y0, rows, col, colOff);
+        } else {
+            ScalarKernels.unroll3x3Stride2(in, inBase, inRows, channels, h, width, y0, rows, col, colOff);
+        }
+    }
+
+    /** Floats {@link #unroll3x3Stride2} writes for {@code rows} output rows of {@code ow} columns. */
+    public static int unroll3x3Stride2Floats(int channels, int rows, int ow) {
+        return channels * 3 * (2 * rows + 1) * ow;
+    }
+
+    /**
+     * Where {@link #unroll3x3Stride2} puts tap (c, ky, kx) of the first of {@code rows} output rows of {@code ow}
+     * columns, at index {@code (c * 3 + ky) * 3 + kx}: the input rows of a GEMM over those output rows in the
+     * order of the weights {@code [cout, channels, 3, 3]}.
+     */
+    public static int[] unroll3x3Stride2Taps(int channels, int rows, int ow, int colOff) {
+        int plane = (2 * rows + 1) * ow;
+        int[] taps = new int[channels * 9];
+        for (int c = 0; c < channels; c++) {
+            for (int ky = 0; ky < 3; ky++) {
+                // ky = 1: the even input rows; ky = 0: the odd rows from the one above; ky = 2: one row on
+                int row = ky == 1 ? 0 : ky == 0 ? rows : rows + 1;
+                for (int kx = 0; kx < 3; kx++) {
+                    taps[(c * 3 + ky) * 3 + kx] = colOff + (c * 3 + kx) * plane + row * ow;
+                }
+            }
+        }
+        return taps;
+    }
+
+    /**
+     * The 3x3 max pool of stride 2 and padding 1 over a band of rows whose columns are split by parity, as the
+     * GEMM over {@link #unroll3x3Stride2} leaves them; see {@link ScalarKernels#maxPool3x3Stride2Split}.
+     */
+    public static void maxPool3x3Stride2Split(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                              int oh, int above) {
+        if (VECTOR) {
+            VectorPooling.maxPool3x3Stride2Split(in, inOff, h, width, out, outOff, oh, above);
+        } else {
+            ScalarKernels.maxPool3x3Stride2Split(in, inOff, h, width, out, outOff, oh, above);
+        }
+    }
+
     /** Max pool over one plane, kernel k, stride s, padding p (padding never wins); oh/ow from the caller. */
     public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
                                int oh, int ow, int k, int s, int p) {

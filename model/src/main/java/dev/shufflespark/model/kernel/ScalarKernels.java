@@ -92,6 +92,69 @@ public final class ScalarKernels {
         }
     }
 
+    /**
+     * The unrolled input of rows {@code y0 .. y0+rows-1} of a 3x3 convolution of stride 2 and padding 1 (the
+     * stem), for a GEMM whose pixels are those output rows with each row's columns split by parity: columns 0,
+     * 2, 4, ... first, then 1, 3, 5, ... ({@code width} a multiple of 4, so {@code ow = width / 2} is even).
+     * Per channel c, three planes (kx = 0, 1, 2) of {@code 2 * rows + 1} rows of {@code ow} floats, from
+     * {@code colOff + (c * 3 + kx) * (2 * rows + 1) * ow}: rows {@code j < rows} unroll input row
+     * {@code 2 (y0 + j)} (tap ky = 1 of output row y0 + j), rows {@code rows + j} input row {@code 2 (y0 + j) - 1}
+     * (ky = 0 of output row y0 + j, ky = 2 of output row y0 + j - 1), so the odd input rows, which two output
+     * rows read, are unrolled once. Row element q holds input column {@code 2 ox - 1 + kx} of output column
+     * {@code ox = 2q} (q < ow / 2) or {@code ox = 2 (q - ow / 2) + 1}; 0 outside the plane.
+     * {@link Kernels#unroll3x3Stride2Taps} gives the GEMM's row of each tap.
+     */
+    public static void unroll3x3Stride2(float[] in, int inBase, int[] inRows, int channels, int h, int width,
+                                        int y0, int rows, float[] col, int colOff) {
+        int ow = width / 2;
+        int half = ow / 2;
+        int plane = (2 * rows + 1) * ow;
+        for (int c = 0; c < channels; c++) {
+            for (int kx = 0; kx < 3; kx++) {
+                for (int j = 0; j < 2 * rows + 1; j++) {
+                    int iy = j < rows ? 2 * (y0 + j) : 2 * (y0 + j - rows) - 1;
+                    int d = colOff + (c * 3 + kx) * plane + j * ow;
+                    for (int q = 0; q < ow; q++) {
+                        int ox = q < half ? 2 * q : 2 * (q - half) + 1;
+                        int ix = 2 * ox - 1 + kx;
+                        boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < width;
+                        col[d + q] = inside ? in[inBase + inRows[c] + iy * width + ix] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The 3x3 max pool of stride 2 and padding 1 over a band of {@code h} rows of {@code width} (even) whose
+     * columns are split by parity as {@link #unroll3x3Stride2}'s GEMM leaves them (columns 0, 2, 4, ... then 1,
+     * 3, 5, ...), into {@code oh} rows of {@code width / 2} in plain order. With {@code above > 0} the row before
+     * row 0 ({@code inOff - width}) belongs to the plane and the first window reads it; padding never wins.
+     * Each output is the maximum of the same values as {@link #maxPool} of the plain rows.
+     */
+    public static void maxPool3x3Stride2Split(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                              int oh, int above) {
+        int ow = width / 2;
+        for (int y = 0; y < oh; y++) {
+            for (int x = 0; x < ow; x++) {
+                float m = Float.NEGATIVE_INFINITY;
+                for (int iy = 2 * y - 1; iy <= 2 * y + 1; iy++) {
+                    if ((iy < 0 && above == 0) || iy >= h) {
+                        continue;
+                    }
+                    int row = inOff + iy * width;
+                    // columns 2x - 1, 2x, 2x + 1: odd x - 1, even x, odd x
+                    if (x > 0) {
+                        m = Math.max(m, in[row + ow + x - 1]);
+                    }
+                    m = Math.max(m, in[row + x]);
+                    m = Math.max(m, in[row + ow + x]);
+                }
+                out[outOff + y * ow + x] = m;
+            }
+        }
+    }
+
     /** Max pool over one plane; padding never wins. */
     public static void maxPool(float[] in, int inOff, int h, int width, float[] out, int outOff,
                                int oh, int ow, int k, int s, int p) {

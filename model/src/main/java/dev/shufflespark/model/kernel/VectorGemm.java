@@ -2,6 +2,7 @@ package dev.shufflespark.model.kernel;
 
 import static dev.shufflespark.model.kernel.VectorKernels.EVENS;
 import static dev.shufflespark.model.kernel.VectorKernels.L;
+import static dev.shufflespark.model.kernel.VectorKernels.ODDS;
 import static dev.shufflespark.model.kernel.VectorKernels.S;
 import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
 
@@ -1037,6 +1038,71 @@ public final class VectorGemm {
         }
         for (; j < n; j++) {
             dst[d + j] = src[s + j * stride];
+        }
+    }
+
+    /**
+     * {@link ScalarKernels#unroll3x3Stride2}: each input row is split once into its four column phases (columns
+     * 4m, 4m + 1, 4m + 2, 4m + 3, from four loads by two rounds of even/odd compaction), which are the three
+     * kx rows of both column parities: kx = 0 [phase 3 one column on | phase 1], kx = 1 [phase 0 | phase 2],
+     * kx = 2 [phase 1 | phase 3]. Rows of fewer than 4 L floats take the scalar reference.
+     */
+    public static void unroll3x3Stride2(float[] in, int inBase, int[] inRows, int channels, int h, int width,
+                                        int y0, int rows, float[] col, int colOff) {
+        int ow = width / 2;
+        int half = ow / 2;
+        if (half < L) {
+            ScalarKernels.unroll3x3Stride2(in, inBase, inRows, channels, h, width, y0, rows, col, colOff);
+            return;
+        }
+        int plane = (2 * rows + 1) * ow;
+        for (int c = 0; c < channels; c++) {
+            for (int j = 0; j < 2 * rows + 1; j++) {
+                int iy = j < rows ? 2 * (y0 + j) : 2 * (y0 + j - rows) - 1;
+                int d0 = colOff + c * 3 * plane + j * ow;
+                int d1 = d0 + plane;
+                int d2 = d1 + plane;
+                if (iy < 0 || iy >= h) {
+                    java.util.Arrays.fill(col, d0, d0 + ow, 0f);
+                    java.util.Arrays.fill(col, d1, d1 + ow, 0f);
+                    java.util.Arrays.fill(col, d2, d2 + ow, 0f);
+                    continue;
+                }
+                int s = inBase + inRows[c] + iy * width;
+                // blocks of L outputs of each phase (4 L input columns); the last one moved back to end at the
+                // end of the row, writing some outputs again
+                for (int m = 0; ; m += L) {
+                    if (m > half - L) {
+                        m = half - L;
+                    }
+                    int i = s + 4 * m;
+                    FloatVector a = FloatVector.fromArray(S, in, i);
+                    FloatVector b = FloatVector.fromArray(S, in, i + L);
+                    FloatVector e = FloatVector.fromArray(S, in, i + 2 * L);
+                    FloatVector f = FloatVector.fromArray(S, in, i + 3 * L);
+                    FloatVector even1 = a.rearrange(EVENS).blend(b.rearrange(EVENS), UPPER);
+                    FloatVector odd1 = a.rearrange(ODDS).blend(b.rearrange(ODDS), UPPER);
+                    FloatVector even2 = e.rearrange(EVENS).blend(f.rearrange(EVENS), UPPER);
+                    FloatVector odd2 = e.rearrange(ODDS).blend(f.rearrange(ODDS), UPPER);
+                    FloatVector p0 = even1.rearrange(EVENS).blend(even2.rearrange(EVENS), UPPER);
+                    FloatVector p2 = even1.rearrange(ODDS).blend(even2.rearrange(ODDS), UPPER);
+                    FloatVector p1 = odd1.rearrange(EVENS).blend(odd2.rearrange(EVENS), UPPER);
+                    FloatVector p3 = odd1.rearrange(ODDS).blend(odd2.rearrange(ODDS), UPPER);
+                    // kx = 0, even columns: phase 3 of the block before (one lane on); its last lane lands
+                    // on the odd half's first element, written again below
+                    p3.intoArray(col, d0 + m + 1);
+                    p1.intoArray(col, d0 + half + m);
+                    p0.intoArray(col, d1 + m);
+                    p2.intoArray(col, d1 + half + m);
+                    p1.intoArray(col, d2 + m);
+                    p3.intoArray(col, d2 + half + m);
+                    if (m == half - L) {
+                        break;
+                    }
+                }
+                col[d0] = 0f; // column -1: padding
+                col[d0 + half] = in[s + 1];
+            }
         }
     }
 

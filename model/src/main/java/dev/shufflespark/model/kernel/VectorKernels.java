@@ -37,6 +37,9 @@ public final class VectorKernels {
      */
     static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> (2 * i) % L);
 
+    /** Stride-2 compaction of the odd lanes, as {@link #EVENS} of the even ones: lane i takes lane 2i + 1 mod L. */
+    static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> (2 * i + 1) % L);
+
     /** The upper half of the lanes. */
     static final VectorMask<Float> UPPER = VectorMask.fromLong(S, ((1L << L) - 1) & -(1L << (L / 2)));
 

@@ -9,6 +9,7 @@ import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
 import static dev.shufflespark.model.kernel.VectorKernels.columnsAt;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Max and average pooling on the Vector API, same signatures and contracts as
@@ -252,6 +253,53 @@ public final class VectorPooling {
             mid.max(left.blend(none, column.eq(zero))).intoArray(out, outOff + j);
             if (j == n - L) {
                 break;
+            }
+        }
+    }
+
+    /** The first lane. */
+    private static final VectorMask<Float> FIRST = VectorMask.fromLong(S, 1L);
+
+    /**
+     * {@link ScalarKernels#maxPool3x3Stride2Split}: with the columns split by parity, the three columns of a
+     * window are the even column x, the odd column x and the odd column x - 1 of the same row, so each vector
+     * of outputs is the maximum of nine plain loads, three in each row, with no lane shuffles; the first
+     * vector of a row drops the odd column before column 0 (the last even column, loaded in its lane 0). A
+     * window row outside the band reads its middle row again, which leaves the maximum as it is. Rows of
+     * fewer than 2 L floats take the scalar reference.
+     */
+    public static void maxPool3x3Stride2Split(float[] in, int inOff, int h, int width, float[] out, int outOff,
+                                              int oh, int above) {
+        int ow = width / 2;
+        if (ow < L) {
+            ScalarKernels.maxPool3x3Stride2Split(in, inOff, h, width, out, outOff, oh, above);
+            return;
+        }
+        FloatVector none = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int y = 0; y < oh; y++) {
+            int r1 = inOff + 2 * y * width;
+            int r0 = y > 0 || above > 0 ? r1 - width : r1;
+            int r2 = 2 * y + 1 < h ? r1 + width : r1;
+            int o = outOff + y * ow;
+            FloatVector even = FloatVector.fromArray(S, in, r0).max(FloatVector.fromArray(S, in, r1))
+                    .max(FloatVector.fromArray(S, in, r2));
+            FloatVector odd = FloatVector.fromArray(S, in, r0 + ow).max(FloatVector.fromArray(S, in, r1 + ow))
+                    .max(FloatVector.fromArray(S, in, r2 + ow));
+            FloatVector left = FloatVector.fromArray(S, in, r0 + ow - 1)
+                    .max(FloatVector.fromArray(S, in, r1 + ow - 1)).max(FloatVector.fromArray(S, in, r2 + ow - 1));
+            even.max(odd).max(left.blend(none, FIRST)).intoArray(out, o);
+            // the rest of the row; the last vector moved back to end at the end of the row
+            for (int x = L; x < ow; x += L) {
+                if (x > ow - L) {
+                    x = ow - L;
+                }
+                even = FloatVector.fromArray(S, in, r0 + x).max(FloatVector.fromArray(S, in, r1 + x))
+                        .max(FloatVector.fromArray(S, in, r2 + x));
+                odd = FloatVector.fromArray(S, in, r0 + ow + x).max(FloatVector.fromArray(S, in, r1 + ow + x))
+                        .max(FloatVector.fromArray(S, in, r2 + ow + x));
+                left = FloatVector.fromArray(S, in, r0 + ow + x - 1).max(FloatVector.fromArray(S, in, r1 + ow + x - 1))
+                        .max(FloatVector.fromArray(S, in, r2 + ow + x - 1));
+                even.max(odd).max(left).intoArray(out, o + x);
             }
         }
     }

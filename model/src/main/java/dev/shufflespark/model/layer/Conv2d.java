@@ -377,7 +377,22 @@ public final class Conv2d implements Layer {
     public int scratchFloatsWithMaxPool(Shape[] in, Pool2d pool) {
         Shape out = outputShape(in);
         int band = cout * Math.min(out.height(), convRowsPerBand(pool, POOL_BAND_ROWS)) * out.width();
+        if (splitsColumns(in[0], pool)) {
+            return band + Kernels.unroll3x3Stride2Floats(cin, colRows(out.height(), out.width()), out.width());
+        }
         return band + weightsPerOutput() * out.width() * colRows(out.height(), out.width());
+    }
+
+    /**
+     * Whether {@link #compileWithMaxPool} runs this convolution and {@code pool} on rows whose columns are split
+     * by parity ({@link Kernels#unroll3x3Stride2}, {@link Kernels#maxPool3x3Stride2Split}): a 3x3 convolution of
+     * stride 2 and padding 1 of one group on rows of a multiple of 4 pixels, then a 3x3 max pool of stride 2 and
+     * padding 1; the stem of both ShuffleNets at 224 x 224.
+     */
+    private boolean splitsColumns(Shape in, Pool2d pool) {
+        return kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1 && pb == 1 && pr == 1 && groups == 1
+                && in.width() % 4 == 0 && pool.kernel() == 3 && pool.stride() == 2 && pool.padding() == 1
+                && pool.padBottom() == 1 && pool.padRight() == 1 && !pool.relu();
     }
 
     /**
@@ -390,6 +405,9 @@ public final class Conv2d implements Layer {
      * GEMM (a different block may sum in a different order).
      */
     public Step compileWithMaxPool(Activation in, Pool2d pool, Activation out) {
+        if (splitsColumns(in.shape(), pool)) {
+            return stemWithMaxPool(in, pool, out);
+        }
         final Shape convOut = outputShape(new Shape[] {in.shape()});
         final int cinG = cin / groups;
         final int coutG = cout / groups;
@@ -459,6 +477,74 @@ public final class Conv2d implements Layer {
                     for (int c = 0; c < cout; c++) {
                         Kernels.maxPool(t, c * bandPlane + above * ow, y1 - py0 * ps, ow, dst,
                                 out.base(frame, n) + outPlanes[c] + py0 * pow, py1 - py0, pow, pk, ps, pp, above);
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * {@link #compileWithMaxPool} for {@link #splitsColumns}, in the same bands: the convolution rows of a band
+     * come from a GEMM over {@link Kernels#unroll3x3Stride2} instead of im2col (each input row split into its
+     * column phases once, not copied nine times), which leaves each row's even columns before its odd ones, and
+     * {@link Kernels#maxPool3x3Stride2Split} pools them from that order. Every GEMM row holds what im2col's row
+     * of the same tap holds for the same pixel, in the same order of taps, so each convolution output is the
+     * same sum as in {@link #compileWithMaxPool}'s im2col path, and each pooled output the same maximum.
+     */
+    private Step stemWithMaxPool(Activation in, Pool2d pool, Activation out) {
+        final Shape convOut = outputShape(new Shape[] {in.shape()});
+        final int k = weightsPerOutput();
+        final int h = in.shape().height();
+        final int w = in.shape().width();
+        final int oh = convOut.height();
+        final int ow = convOut.width();
+        final int poh = out.shape().height();
+        final int pow = out.shape().width();
+        final int bandRows = Math.min(oh, convRowsPerBand(pool, POOL_BAND_ROWS));
+        final int bandPlane = bandRows * ow;
+        final int colOff = cout * bandPlane;
+        final int rows = colRows(oh, ow);
+        final int[] inRows = in.planes(0, cin);
+        final int[] bandOut = rowOffsets(cout, 0, bandPlane);
+        // the GEMM's rows for a chunk of r convolution rows, r = 1 .. rows
+        final int[][] tapsOf = new int[rows + 1][];
+        for (int r = 1; r <= rows; r++) {
+            tapsOf[r] = Kernels.unroll3x3Stride2Taps(cin, r, ow, colOff);
+        }
+        final int[] outPlanes = out.planes();
+        return (frame, batch) -> {
+            float[] src = in.buffer(frame);
+            float[] dst = out.buffer(frame);
+            float[] t = frame.scratch;
+            for (int n = 0; n < batch; n++) {
+                int prevY0 = 0;
+                int prevY1 = 0;
+                for (int py0 = 0; py0 < poh; py0 += POOL_BAND_ROWS) {
+                    int py1 = Math.min(poh, py0 + POOL_BAND_ROWS);
+                    // as in compileWithMaxPool: rows [y0, y1), those of the band before moved to the front
+                    int y0 = Math.max(0, py0 * 2 - 1);
+                    int y1 = Math.min(oh, (py1 - 1) * 2 + 2);
+                    int from = Math.max(y0, prevY1);
+                    if (from > y0) {
+                        for (int c = 0; c < cout; c++) {
+                            System.arraycopy(t, c * bandPlane + (y0 - prevY0) * ow, t, c * bandPlane,
+                                    (from - y0) * ow);
+                        }
+                    }
+                    int chunks = (y1 - from + rows - 1) / rows;
+                    int chunkRows = chunks == 0 ? rows : (y1 - from + chunks - 1) / chunks;
+                    for (int y = from; y < y1; y += chunkRows) {
+                        int r = Math.min(chunkRows, y1 - y);
+                        Kernels.unroll3x3Stride2(src, in.base(frame, n), inRows, cin, h, w, y, r, t, colOff);
+                        Kernels.pointwise(weight, 0, bias, 0, t, 0, tapsOf[r], t, (y - y0) * ow, bandOut,
+                                null, 0, null, k, cout, r * ow, relu);
+                    }
+                    prevY0 = y0;
+                    prevY1 = y1;
+                    int above = py0 * 2 - y0;
+                    for (int c = 0; c < cout; c++) {
+                        Kernels.maxPool3x3Stride2Split(t, c * bandPlane + above * ow, y1 - py0 * 2, ow, dst,
+                                out.base(frame, n) + outPlanes[c] + py0 * pow, py1 - py0, above);
                     }
                 }
             }

@@ -119,6 +119,18 @@ class VectorKernelsAllocationTest {
     }
 
     @Test
+    void stemUnrollAndSplitPool() {
+        float[] in = random(3 * 224 * 224, 1);
+        float[] col = new float[Kernels.unroll3x3Stride2Floats(3, 5, 112)];
+        float[] out = new float[8 * 56];
+        int[] rows = {2 * 224 * 224, 0, 224 * 224};
+        assertNoAllocation("unroll3x3Stride2/maxPool3x3Stride2Split", i -> {
+            VectorGemm.unroll3x3Stride2(in, 0, rows, 3, 224, 224, i % 108, 1 + i % 5, col, 0);
+            VectorPooling.maxPool3x3Stride2Split(in, 112, 17, 112, out, 0, 8, i % 2);
+        });
+    }
+
+    @Test
     void reductionsAndElementwise() {
         float[] a = random(4096, 1);
         float[] b = random(4096, 2);

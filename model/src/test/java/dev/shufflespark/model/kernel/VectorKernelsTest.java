@@ -527,6 +527,130 @@ class VectorKernelsTest {
     }
 
     // ---------------------------------------------------------------------------------------
+    // the stem's unrolling and pool on rows split by column parity
+
+    /**
+     * The scalar unrolling against im2col, the truth of the convolution's input: every tap of every output pixel
+     * (rows y0 .. y0+rows-1, each row's even columns first) holds im2col's value for that tap and pixel.
+     */
+    @Test
+    void unroll3x3Stride2HoldsWhatIm2colHolds() {
+        Random r = new Random(1300);
+        for (int width : new int[] {4, 8, 12, 20, 64, 68}) {
+            for (int h : new int[] {1, 2, 3, 6, 7, 13}) {
+                int oh = (h - 1) / 2 + 1;
+                int ow = width / 2;
+                float[] in = randomFrom(r, 2 + 2 * h * width);
+                int[] inRows = {2 + h * width, 2};
+                float[] whole = new float[2 * 9 * oh * ow];
+                ScalarKernels.im2col(in, 0, inRows, 2, h, width, 3, 3, 2, 2, 1, 1, whole, 0, oh, ow);
+                for (int y0 = 0; y0 < oh; y0++) {
+                    for (int rows = 1; y0 + rows <= oh; rows++) {
+                        float[] col = new float[3 + Kernels.unroll3x3Stride2Floats(2, rows, ow)];
+                        ScalarKernels.unroll3x3Stride2(in, 0, inRows, 2, h, width, y0, rows, col, 3);
+                        int[] taps = Kernels.unroll3x3Stride2Taps(2, rows, ow, 3);
+                        for (int k = 0; k < 18; k++) {
+                            for (int y = 0; y < rows; y++) {
+                                for (int q = 0; q < ow; q++) {
+                                    int ox = q < ow / 2 ? 2 * q : 2 * (q - ow / 2) + 1;
+                                    assertEquals(whole[k * oh * ow + (y0 + y) * ow + ox], col[taps[k] + y * ow + q],
+                                            String.format("w=%d h=%d rows %d+%d tap %d pixel (%d, %d)", width, h,
+                                                    y0, rows, k, y, ox));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The vector unrolling against the scalar one, whole arrays compared (a stray write fails). */
+    @Test
+    void unroll3x3Stride2Sweep() {
+        Random r = new Random(1400);
+        int l = VectorKernels.L;
+        for (int width : new int[] {4, 8, 4 * l - 4, 4 * l, 4 * l + 4, 4 * l + 8, 8 * l - 4, 8 * l, 12 * l + 4, 224}) {
+            for (int h : new int[] {1, 2, 5, 8, 9}) {
+                int oh = (h - 1) / 2 + 1;
+                int ow = width / 2;
+                for (int channels = 1; channels <= 3; channels++) {
+                    // the planes in reverse order, the last ending at the end of the array
+                    float[] in = randomFrom(r, 1 + channels * h * width);
+                    int[] inRows = new int[channels];
+                    for (int c = 0; c < channels; c++) {
+                        inRows[c] = (channels - 1 - c) * h * width;
+                    }
+                    for (int y0 = 0; y0 < oh; y0++) {
+                        for (int rows = 1; y0 + rows <= oh; rows += 2) {
+                            float[] colS = new float[5 + Kernels.unroll3x3Stride2Floats(channels, rows, ow) + 4];
+                            Arrays.fill(colS, 777f);
+                            float[] colV = colS.clone();
+                            ScalarKernels.unroll3x3Stride2(in, 1, inRows, channels, h, width, y0, rows, colS, 5);
+                            VectorGemm.unroll3x3Stride2(in, 1, inRows, channels, h, width, y0, rows, colV, 5);
+                            assertArrayEquals(colS, colV, String.format("unroll3x3Stride2 c=%d h=%d w=%d rows %d+%d",
+                                    channels, h, width, y0, rows));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The pool of rows split by column parity: the scalar kernel against the plain {@code maxPool} of the same
+     * rows unsplit (bands with and without rows above), and the vector kernel against the scalar one.
+     */
+    @Test
+    void maxPool3x3Stride2SplitSweep() {
+        Random r = new Random(1500);
+        int l = VectorKernels.L;
+        for (int width : new int[] {2, 4, 6, 2 * l - 2, 2 * l, 2 * l + 2, 2 * l + 6, 4 * l, 4 * l + 2, 112}) {
+            for (int h = 1; h <= 17; h++) {
+                for (int above = 0; above <= 2; above++) {
+                    int oh = (h - 1) / 2 + 1;
+                    int ow = width / 2;
+                    float[] plain = randomFrom(r, 3 + (above + h) * width + 1);
+                    if (h % 3 == 0) {
+                        // ties, zeros of both signs and a NaN: the maximum of the same values, bit for bit
+                        for (int i = 0; i < plain.length; i++) {
+                            plain[i] = i % 4 == 0 ? 0f : i % 4 == 1 ? -0f : Math.abs(plain[i]) < 0.5f ? 1f : plain[i];
+                        }
+                        plain[3 + above * width + width / 2] = Float.NaN;
+                    }
+                    float[] split = plain.clone();
+                    for (int y = -above; y < h; y++) {
+                        int row = 3 + (above + y) * width;
+                        for (int q = 0; q < width; q++) {
+                            int x = q < ow ? 2 * q : 2 * (q - ow) + 1;
+                            split[row + q] = plain[row + x];
+                        }
+                    }
+                    int inOff = 3 + above * width;
+                    float[] expected = new float[2 + oh * ow + 3];
+                    Arrays.fill(expected, 777f);
+                    float[] outS = expected.clone();
+                    float[] outV = expected.clone();
+                    ScalarKernels.maxPool(plain, inOff, h, width, expected, 2, oh, ow, 3, 2, 1, above);
+                    ScalarKernels.maxPool3x3Stride2Split(split, inOff, h, width, outS, 2, oh, above);
+                    VectorPooling.maxPool3x3Stride2Split(split, inOff, h, width, outV, 2, oh, above);
+                    String what = String.format("maxPool3x3Stride2Split h=%d w=%d above=%d", h, width, above);
+                    assertArrayEquals(expected, outS, what + ", scalar against maxPool");
+                    assertArrayEquals(outS, outV, what + ", vector against scalar");
+                }
+            }
+        }
+    }
+
+    private static float[] randomFrom(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    // ---------------------------------------------------------------------------------------
     // reductions and element-wise kernels
 
     @Test

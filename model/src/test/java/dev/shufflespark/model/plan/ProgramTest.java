@@ -128,6 +128,9 @@ class ProgramTest {
             // cin, cout, groups, kernel, stride, pad, pool kernel, pool stride, pool pad, h, w
             {3, 24, 1, 3, 2, 1, 3, 2, 1, 224, 224}, {3, 8, 1, 3, 2, 1, 3, 2, 1, 61, 97}, {4, 6, 2, 3, 1, 1, 3, 2, 1, 40, 33},
             {3, 5, 1, 5, 2, 2, 2, 2, 0, 70, 52}, {2, 3, 1, 3, 2, 1, 3, 1, 1, 50, 18}, {3, 16, 1, 3, 2, 0, 3, 3, 1, 9, 9},
+            // rows of a multiple of 4 pixels: columns split by parity (rows of a few pixels take the scalar kernels)
+            {3, 8, 1, 3, 2, 1, 3, 2, 1, 61, 96}, {2, 5, 1, 3, 2, 1, 3, 2, 1, 34, 132}, {3, 4, 1, 3, 2, 1, 3, 2, 1, 9, 12},
+            {1, 3, 1, 3, 2, 1, 3, 2, 1, 1, 4},
         };
         long seed = 20;
         for (int[] c : cases) {
