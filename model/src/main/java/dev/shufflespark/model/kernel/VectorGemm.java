@@ -1057,8 +1057,10 @@ public final class VectorGemm {
         }
         int plane = (2 * rows + 1) * ow;
         for (int c = 0; c < channels; c++) {
-            for (int j = 0; j < 2 * rows + 1; j++) {
-                int iy = j < rows ? 2 * (y0 + j) : 2 * (y0 + j - rows) - 1;
+            // the input rows in order, each to its row of the unrolled planes (even rows first, then odd): read
+            // from memory as one ascending stream
+            for (int iy = 2 * y0 - 1; iy < 2 * (y0 + rows); iy++) {
+                int j = (iy & 1) == 0 ? iy / 2 - y0 : rows + (iy + 1) / 2 - y0;
                 int d0 = colOff + c * 3 * plane + j * ow;
                 int d1 = d0 + plane;
                 int d2 = d1 + plane;
