@@ -450,16 +450,8 @@ public final class Conv2d implements Layer {
                     // before computed (kernel - stride rows) move to the front, the rest are computed
                     int y0 = Math.max(0, py0 * ps - pp);
                     int y1 = Math.min(oh, (py1 - 1) * ps - pp + pk);
-                    int from = Math.max(y0, prevY1);
-                    if (from > y0) {
-                        for (int c = 0; c < cout; c++) {
-                            System.arraycopy(t, c * bandPlane + (y0 - prevY0) * ow, t, c * bandPlane,
-                                    (from - y0) * ow);
-                        }
-                    }
-                    // in chunks of equal rows, at most `rows`
-                    int chunks = (y1 - from + rows - 1) / rows;
-                    int chunkRows = chunks == 0 ? rows : (y1 - from + chunks - 1) / chunks;
+                    int from = keepBandRows(t, cout, bandPlane, ow, y0, prevY0, prevY1);
+                    int chunkRows = chunkRows(from, y1, rows);
                     for (int g = 0; g < groups; g++) {
                         for (int y = from; y < y1; y += chunkRows) {
                             int r = Math.min(chunkRows, y1 - y);
@@ -524,15 +516,8 @@ public final class Conv2d implements Layer {
                     // as in compileWithMaxPool: rows [y0, y1), those of the band before moved to the front
                     int y0 = Math.max(0, py0 * 2 - 1);
                     int y1 = Math.min(oh, (py1 - 1) * 2 + 2);
-                    int from = Math.max(y0, prevY1);
-                    if (from > y0) {
-                        for (int c = 0; c < cout; c++) {
-                            System.arraycopy(t, c * bandPlane + (y0 - prevY0) * ow, t, c * bandPlane,
-                                    (from - y0) * ow);
-                        }
-                    }
-                    int chunks = (y1 - from + rows - 1) / rows;
-                    int chunkRows = chunks == 0 ? rows : (y1 - from + chunks - 1) / chunks;
+                    int from = keepBandRows(t, cout, bandPlane, ow, y0, prevY0, prevY1);
+                    int chunkRows = chunkRows(from, y1, rows);
                     for (int y = from; y < y1; y += chunkRows) {
                         int r = Math.min(chunkRows, y1 - y);
                         Kernels.unroll3x3Stride2(src, in.base(frame, n), inRows, cin, h, w, y, r, t, colOff);
@@ -549,6 +534,26 @@ public final class Conv2d implements Layer {
                 }
             }
         };
+    }
+
+    /**
+     * Moves the convolution rows that the band before computed, [y0, prevY1) of the band that began at row prevY0,
+     * to the front of each of the {@code cout} band planes; returns the first row still to compute.
+     */
+    private static int keepBandRows(float[] t, int cout, int bandPlane, int ow, int y0, int prevY0, int prevY1) {
+        int from = Math.max(y0, prevY1);
+        if (from > y0) {
+            for (int c = 0; c < cout; c++) {
+                System.arraycopy(t, c * bandPlane + (y0 - prevY0) * ow, t, c * bandPlane, (from - y0) * ow);
+            }
+        }
+        return from;
+    }
+
+    /** Rows [from, y1) in chunks of equal rows, at most {@code rows}: the rows of a chunk. */
+    private static int chunkRows(int from, int y1, int rows) {
+        int chunks = (y1 - from + rows - 1) / rows;
+        return chunks == 0 ? rows : (y1 - from + chunks - 1) / chunks;
     }
 
     private static int[] rowOffsets(int rows, int first, int stride) {
