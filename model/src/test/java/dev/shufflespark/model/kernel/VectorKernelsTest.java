@@ -316,9 +316,9 @@ class VectorKernelsTest {
     }
 
     /**
-     * Stride 1 in pairs of vectors one row apart: every width from 3 to 40 (rows narrower than
-     * half a vector take single vectors, but for the interior rows' masked range), odd and even heights (an odd row left over, the last
-     * block moved back), planes on both sides of 256 floats (the whole-plane masked range and
+     * Stride 1 in pairs of vectors one row apart: every width from 3 to 40 (rows narrower than half a vector
+     * take single vectors, but for the interior rows' masked range), odd and even heights (an odd row left
+     * over, the last block moved back), planes on both sides of 256 floats (the whole-plane masked range and
      * the interior rows), at the start of the array, inside it and at its end.
      */
     @Test
