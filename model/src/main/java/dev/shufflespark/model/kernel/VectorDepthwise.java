@@ -9,7 +9,11 @@ import static dev.shufflespark.model.kernel.VectorKernels.UPPER;
 import static dev.shufflespark.model.kernel.VectorKernels.columnsAt;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The depthwise 3x3 convolution on the Vector API, same signature and contract as
@@ -709,18 +713,22 @@ public final class VectorDepthwise {
      * kernel column kx, the weighted sums of its three input rows down each input column, three
      * rows of {@code width} sums. Since {@code width = 2 * ow}, output {@code j} (row-major)
      * then takes kernel column 1's sum at {@code 2j}, column 2's at {@code 2j + 1} and column
-     * 0's at {@code 2j - 1}, so the second pass runs over the whole output plane as one range:
-     * two vectors of each, their even lanes; column 0's term dropped in lanes of output column 0
-     * (compare and blend), where it is the row before's last sum.
+     * 0's at {@code 2j - 1}, so the second pass runs over the whole output plane as one range.
+     * Column 0's term of output column 0 is the row before's last sum, which no output uses:
+     * the first pass sets it to 0 (as it is at the start of the first row). The second pass
+     * takes each sum's even lanes of two vectors {@code lo} and {@code hi} without shuffles, in
+     * the order of {@link #PAIRS} (lane 2i of {@code lo}, lane 2i of {@code hi} moved up into
+     * lane 2i + 1 by a 64-bit shift), and puts the finished sum in order with one shuffle.
      */
     private static void depthwiseStride2Columns(float[] w, int wOff, float bias, float[] in, int inOff, int h,
                                                 int width, float[] out, int outOff, int oh, int ow, boolean relu) {
         float[][] holder = COLUMN_SUMS.get();
-        // kernel column kx's sums of output row y at [kx*stride + 1 + y*width, .. + width); a row
-        // narrower than a vector spills into the next (rewritten after) or the slack
+        // output row y's sums at [1 + y*width, .. + width): kernel column 0's from 0, kernel
+        // column 1's (even input columns) and 2's (odd) in one row from stride; a row narrower
+        // than a vector spills into the next (rewritten after) or the slack
         int stride = 1 + oh * width + 2 * L + 2;
-        if (holder[0].length < 3 * stride) {
-            holder[0] = new float[3 * stride];
+        if (holder[0].length < 2 * stride) {
+            holder[0] = new float[2 * stride];
         }
         float[] v = holder[0];
         FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
@@ -761,17 +769,18 @@ public final class VectorDepthwise {
                 }
                 int at = 1 + y * width + c;
                 s0.intoArray(v, at);
-                s1.intoArray(v, stride + at);
-                s2.intoArray(v, 2 * stride + at);
+                s1.blend(s2, ODD).intoArray(v, stride + at);
                 if (c >= width - L) {
                     break;
                 }
             }
+            // kernel column 0's sum down the last input column, the left term of the next row's
+            // output column 0 (which has none); the next row's sums start after it
+            v[(y + 1) * width] = 0f;
         }
-        FloatVector zero = FloatVector.zero(S);
+        v[0] = 0f;
         FloatVector vb = FloatVector.broadcast(S, bias);
         FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
-        int columns = columnsAt(ow);
         int n = oh * ow;
         for (int j = 0; ; j += L) {
             if (j > n - L) {
@@ -780,20 +789,45 @@ public final class VectorDepthwise {
                 }
                 j = n - L;
             }
+            // lane 2i holds output j + i, lane 2i + 1 output j + L/2 + i
             int a = 1 + 2 * j;
-            FloatVector mid = FloatVector.fromArray(S, v, stride + a).rearrange(EVENS)
-                    .blend(FloatVector.fromArray(S, v, stride + a + L).rearrange(EVENS), UPPER);
-            FloatVector right = FloatVector.fromArray(S, v, 2 * stride + a + 1).rearrange(EVENS)
-                    .blend(FloatVector.fromArray(S, v, 2 * stride + a + 1 + L).rearrange(EVENS), UPPER);
-            FloatVector left = FloatVector.fromArray(S, v, a - 1).rearrange(EVENS)
-                    .blend(FloatVector.fromArray(S, v, a - 1 + L).rearrange(EVENS), UPPER);
-            FloatVector column = FloatVector.fromArray(S, COLUMNS, columns + j % ow);
-            FloatVector sum = mid.add(right).add(left.blend(zero, column.eq(zero))).add(vb);
-            sum.blend(floor, sum.lt(floor)).intoArray(out, outOff + j);
+            FloatVector lo = FloatVector.fromArray(S, v, stride + a);
+            FloatVector hi = FloatVector.fromArray(S, v, stride + a + L);
+            FloatVector mid = lo.blend(upper(hi), ODD);
+            FloatVector right = lower(lo).blend(hi, ODD);
+            FloatVector left = FloatVector.fromArray(S, v, a - 1)
+                    .blend(upper(FloatVector.fromArray(S, v, a - 1 + L)), ODD);
+            FloatVector sum = mid.add(right).add(left).add(vb);
+            sum.blend(floor, sum.lt(floor)).rearrange(PAIRS).intoArray(out, outOff + j);
             if (j == n - L) {
                 break;
             }
         }
+    }
+
+    /** The long lanes of {@link VectorKernels#S}'s shape, for {@link #upper}. */
+    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, S.vectorShape());
+
+    /** The odd lanes. */
+    private static final VectorMask<Float> ODD = VectorMask.fromLong(S, 0xAAAAAAAAAAAAAAAAL & ((1L << L) - 1));
+
+    /**
+     * Lanes paired as {@link #depthwiseStride2Columns}' second pass leaves them (lane 2i the
+     * output i, lane 2i + 1 the output L/2 + i) back in order: lane j takes lane 2j, or
+     * 2 (j - L/2) + 1 in the upper half.
+     */
+    private static final VectorShuffle<Float> PAIRS = VectorShuffle.fromOp(S, j -> j < L / 2 ? 2 * j : 2 * (j - L / 2) + 1);
+
+    /** Each even lane copied into the odd lane above it (a 64-bit shift of each lane pair). */
+    private static FloatVector upper(FloatVector v) {
+        return (FloatVector) ((LongVector) v.reinterpretShape(LONGS, 0)).lanewise(VectorOperators.LSHL, 32)
+                .reinterpretShape(S, 0);
+    }
+
+    /** Each odd lane copied into the even lane below it. */
+    private static FloatVector lower(FloatVector v) {
+        return (FloatVector) ((LongVector) v.reinterpretShape(LONGS, 0)).lanewise(VectorOperators.LSHR, 32)
+                .reinterpretShape(S, 0);
     }
 
     /** Per-thread staging for one vector of outputs, for rows narrower than a vector. */
