@@ -255,6 +255,18 @@ public final class Conv2d implements Layer {
         final int stride = sh;
         final int[] inPlanes = in.planes();
         final int[] outPlanes = out.planes();
+        if (stride == 1 && Kernels.depthwisePlanes(h, w, cout)) {
+            // small planes: all channels in one call, in blocks of channels
+            final float[] taps = Kernels.depthwiseTaps(weight, bias, cout);
+            return (frame, batch) -> {
+                float[] src = in.buffer(frame);
+                float[] dst = out.buffer(frame);
+                for (int n = 0; n < batch; n++) {
+                    Kernels.depthwise3x3Planes(taps, src, in.base(frame, n), inPlanes, h, w, dst, out.base(frame, n),
+                            outPlanes, cout, relu);
+                }
+            };
+        }
         return (frame, batch) -> {
             float[] src = in.buffer(frame);
             float[] dst = out.buffer(frame);

@@ -141,6 +141,26 @@ final class KernelCheck {
                 h, width, stride, relu, inOff, slack));
     }
 
+    /**
+     * {@link VectorDepthwise#depthwise3x3Planes} against the scalar reference: {@code channels}
+     * planes of h x width, permuted and {@code gap} apart in both arrays, after an offset.
+     */
+    static void depthwisePlanes(long seed, int channels, int h, int width, boolean relu, int gap) {
+        Random r = new Random(seed);
+        int hw = h * width;
+        float[] taps = random(r, 10 * channels);
+        int[] inPlanes = rows(r, channels, hw, gap);
+        int[] outPlanes = rows(r, channels, hw, gap);
+        float[] in = random(r, 3 + channels * (hw + gap));
+        float[] outS = new float[5 + channels * (hw + gap)];
+        Arrays.fill(outS, 777f);
+        float[] outV = outS.clone();
+        ScalarKernels.depthwise3x3Planes(taps, in, 3, inPlanes, h, width, outS, 5, outPlanes, channels, relu);
+        VectorDepthwise.depthwise3x3Planes(taps, in, 3, inPlanes, h, width, outV, 5, outPlanes, channels, relu);
+        assertClose(outS, outV, TOL, String.format("depthwise3x3Planes channels=%d h=%d w=%d relu=%b gap=%d",
+                channels, h, width, relu, gap));
+    }
+
     /** Output size of a pool or conv window sweep, floor or ceil mode (a window must start inside input+pad). */
     static int outSize(int size, int k, int s, int p, boolean ceil) {
         int n = size + 2 * p - k;
