@@ -53,6 +53,10 @@ public final class VectorDepthwise {
             ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 1, relu);
             return;
         }
+        if (width == L - 2 && inOff >= 1 && inOff + (h - 1) * width - 1 + L <= in.length) {
+            dwPaddedRows(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+            return;
+        }
         if (width <= MASKED_WIDTH && h * width <= PLANE_MASKED && inOff > width
                 && inOff + h * width + width < in.length) {
             if (pairs(width, 0, h * width)) {
@@ -548,6 +552,105 @@ public final class VectorDepthwise {
             if (b == n - span) {
                 break;
             }
+        }
+    }
+
+    /** Per-thread staging of {@link #dwPaddedRows}: the plane, a row a vector; grown as needed. */
+    private static final ThreadLocal<float[][]> PADDED_ROWS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /** Lanes 1 .. L-2: a padded row's pixels, between its two zero columns. */
+    private static final VectorMask<Float> ROW_PIXELS = VectorMask.fromLong(S, ((1L << L) - 1) & ~1L & ~(1L << (L - 1)));
+
+    /**
+     * Lane i takes lane i - 2, and lanes 0 and 1 take L-4 and L-3: a row of L-2 outputs moved 2
+     * lanes up (lanes 2 ..), or the last two outputs of a row moved to lanes 0 and 1.
+     */
+    private static final VectorShuffle<Float> TWO_UP = VectorShuffle.fromOp(S, i -> i >= 2 ? i - 2 : i + L - 4);
+
+    /** Lanes 0 and 1. */
+    private static final VectorMask<Float> FIRST_TWO = VectorMask.fromLong(S, 3L);
+
+    /**
+     * Stride 1 on rows of exactly L-2 pixels (ShuffleNet's 14x14 at 16 lanes), h >= 2: the plane
+     * is first copied into a scratch of rows of one vector each, the pixels in lanes 1 .. L-2
+     * between two zero columns, with a zero row above and below. Output row y is then the one
+     * vector at row y+1, lane 1 of the scratch: its nine taps are plain loads, the borders zeros
+     * instead of masks. Two rows a pass share the loads of the two rows between them, as in
+     * {@link #dwFlatPairs}; an odd row left over is recomputed with the row before it. Each
+     * vector is stored whole at its row; its last two lanes, past the row, land on the next row's
+     * first two outputs, which that row's store rewrites after. The last row, which has no next
+     * row inside the plane, is moved 2 lanes up and stored 2 floats early, its first two lanes the
+     * row before's last two outputs. Each output sums its taps in the order of
+     * {@link #dwPlaneMaskedPairs}. The copy reads from one float before the plane to L-2 floats
+     * after its last row's start; the caller checks both are inside the array.
+     */
+    private static void dwPaddedRows(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                     float[] out, int outOff, boolean relu) {
+        float[][] holder = PADDED_ROWS.get();
+        if (holder[0].length < (h + 3) * L) {
+            holder[0] = new float[(h + 3) * L];
+        }
+        float[] q = holder[0];
+        FloatVector zero = FloatVector.zero(S);
+        zero.intoArray(q, 0);
+        zero.intoArray(q, (h + 1) * L);
+        for (int y = 0; y < h; y++) {
+            zero.blend(FloatVector.fromArray(S, in, inOff + y * width - 1), ROW_PIXELS).intoArray(q, (y + 1) * L);
+        }
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        for (int y = 0; ; y += 2) {
+            if (y > h - 2) {
+                y = h - 2;
+            }
+            // a: output row y (scratch rows u, c, d); p: row y+1 (c, d, e)
+            int u = y * L + 1;
+            int c = u + L;
+            int d = c + L;
+            int e = d + L;
+            FloatVector aLeft = FloatVector.fromArray(S, q, u - 1).mul(k00);
+            FloatVector aMid = FloatVector.fromArray(S, q, u).mul(k01);
+            FloatVector aRight = FloatVector.fromArray(S, q, u + 1).mul(k02);
+            FloatVector x = FloatVector.fromArray(S, q, c - 1);
+            aLeft = x.fma(k10, aLeft);
+            FloatVector pLeft = x.mul(k00);
+            x = FloatVector.fromArray(S, q, c);
+            aMid = x.fma(k11, aMid);
+            FloatVector pMid = x.mul(k01);
+            x = FloatVector.fromArray(S, q, c + 1);
+            aRight = x.fma(k12, aRight);
+            FloatVector pRight = x.mul(k02);
+            x = FloatVector.fromArray(S, q, d - 1);
+            aLeft = x.fma(k20, aLeft);
+            pLeft = x.fma(k10, pLeft);
+            x = FloatVector.fromArray(S, q, d);
+            aMid = x.fma(k21, aMid);
+            pMid = x.fma(k11, pMid);
+            x = FloatVector.fromArray(S, q, d + 1);
+            aRight = x.fma(k22, aRight);
+            pRight = x.fma(k12, pRight);
+            pLeft = FloatVector.fromArray(S, q, e - 1).fma(k20, pLeft);
+            pMid = FloatVector.fromArray(S, q, e).fma(k21, pMid);
+            pRight = FloatVector.fromArray(S, q, e + 1).fma(k22, pRight);
+            FloatVector va = aMid.add(aLeft).add(aRight).add(vb);
+            FloatVector vp = pMid.add(pLeft).add(pRight).add(vb);
+            va = va.blend(floor, va.lt(floor));
+            vp = vp.blend(floor, vp.lt(floor));
+            va.intoArray(out, outOff + y * width);
+            if (y == h - 2) {
+                vp.rearrange(TWO_UP).blend(va.rearrange(TWO_UP), FIRST_TWO).intoArray(out, outOff + (y + 1) * width - 2);
+                break;
+            }
+            vp.intoArray(out, outOff + (y + 1) * width);
         }
     }
 

@@ -337,6 +337,28 @@ class VectorKernelsTest {
     }
 
     /**
+     * Stride 1 on rows of L-2 pixels (14 at 16 lanes), copied into rows of one vector: odd and
+     * even heights, the room round the plane exactly enough (one float before it, L-2 after its
+     * last row's start) and one short on either side (the other paths).
+     */
+    @Test
+    void depthwiseStride1PaddedRows() {
+        long seed = 1900;
+        int width = VectorKernels.L - 2;
+        if (width < 3) {
+            return;
+        }
+        for (int h = 1; h <= 40; h++) {
+            for (boolean relu : new boolean[] {false, true}) {
+                KernelCheck.depthwise(seed++, h, width, 1, relu, 1, 1);
+                KernelCheck.depthwise(seed++, h, width, 1, relu, 0, 1);
+                KernelCheck.depthwise(seed++, h, width, 1, relu, 1, 0);
+                KernelCheck.depthwise(seed++, h, width, 1, relu, 2 * width, 3 * width);
+            }
+        }
+    }
+
+    /**
      * Depthwise in blocks of channels: every plane shape of fewer than 64 pixels that the blocks
      * take (rows of 2 to 63 pixels, whole tiles of 16 pixels and the gathered tail pixels), 16 to
      * 40 channels (one block, several, the last moved back) and fewer (the reference), planes
