@@ -115,8 +115,8 @@ public final class Kernels {
 
     /**
      * Whether a stride-1 depthwise 3x3 of {@code channels} planes of h x width is faster as one
-     * {@link #depthwise3x3Planes} call than plane by plane ({@link #depthwise3x3}): small planes
-     * (ShuffleNet's 7x7) on the vector path.
+     * {@link #depthwise3x3Planes} call than plane by plane ({@link #depthwise3x3}): on the vector
+     * path, ShuffleNet's 7x7 and 14x14 planes.
      */
     public static boolean depthwisePlanes(int h, int width, int channels) {
         return VECTOR && VectorDepthwise.takesPlanes(h, width, channels);

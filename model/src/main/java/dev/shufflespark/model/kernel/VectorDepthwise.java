@@ -53,10 +53,6 @@ public final class VectorDepthwise {
             ScalarKernels.depthwise3x3(w, wOff, bias, in, inOff, h, width, out, outOff, 1, relu);
             return;
         }
-        if (width == L - 2 && inOff >= 1 && inOff + (h - 1) * width - 1 + L <= in.length) {
-            dwPaddedRows(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
-            return;
-        }
         if (width <= MASKED_WIDTH && h * width <= PLANE_MASKED && inOff > width
                 && inOff + h * width + width < in.length) {
             if (pairs(width, 0, h * width)) {
@@ -555,9 +551,6 @@ public final class VectorDepthwise {
         }
     }
 
-    /** Per-thread staging of {@link #dwPaddedRows}: the plane, a row a vector; grown as needed. */
-    private static final ThreadLocal<float[][]> PADDED_ROWS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-
     /** Lanes 1 .. L-2: a padded row's pixels, between its two zero columns. */
     private static final VectorMask<Float> ROW_PIXELS = VectorMask.fromLong(S, ((1L << L) - 1) & ~1L & ~(1L << (L - 1)));
 
@@ -571,8 +564,9 @@ public final class VectorDepthwise {
     private static final VectorMask<Float> FIRST_TWO = VectorMask.fromLong(S, 3L);
 
     /**
-     * Stride 1 on rows of exactly L-2 pixels (ShuffleNet's 14x14 at 16 lanes), h >= 2: the plane
-     * is first copied into a scratch of rows of one vector each, the pixels in lanes 1 .. L-2
+     * Stride 1 on rows of exactly L-2 pixels (ShuffleNet's 14x14 at 16 lanes), h >= 2, channel
+     * {@code ch} of {@code taps} ([10, channels], see {@link #depthwise3x3Planes}): the plane is
+     * first copied into the scratch {@code q} ((h + 3) * L floats), rows of one vector each, the pixels in lanes 1 .. L-2
      * between two zero columns, with a zero row above and below. Output row y is then the one
      * vector at row y+1, lane 1 of the scratch: its nine taps are plain loads, the borders zeros
      * instead of masks. Two rows a pass share the loads of the two rows between them, as in
@@ -582,31 +576,28 @@ public final class VectorDepthwise {
      * row inside the plane, is moved 2 lanes up and stored 2 floats early, its first two lanes the
      * row before's last two outputs. Each output sums its taps in the order of
      * {@link #dwPlaneMaskedPairs}. The copy reads from one float before the plane to L-2 floats
-     * after its last row's start; the caller checks both are inside the array.
+     * after its last row's start; the caller checks both are inside the array. (Through the
+     * per-plane entry, with a per-thread scratch looked up for each plane, the lookups took a
+     * third of the gain.)
      */
-    private static void dwPaddedRows(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
-                                     float[] out, int outOff, boolean relu) {
-        float[][] holder = PADDED_ROWS.get();
-        if (holder[0].length < (h + 3) * L) {
-            holder[0] = new float[(h + 3) * L];
-        }
-        float[] q = holder[0];
+    private static void dwPaddedRows(float[] taps, int channels, int ch, float[] q, float[] in, int inOff, int h,
+                                     int width, float[] out, int outOff, boolean relu) {
         FloatVector zero = FloatVector.zero(S);
         zero.intoArray(q, 0);
         zero.intoArray(q, (h + 1) * L);
         for (int y = 0; y < h; y++) {
             zero.blend(FloatVector.fromArray(S, in, inOff + y * width - 1), ROW_PIXELS).intoArray(q, (y + 1) * L);
         }
-        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
-        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
-        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
-        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
-        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
-        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
-        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
-        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
-        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
-        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector k00 = FloatVector.broadcast(S, taps[ch]);
+        FloatVector k01 = FloatVector.broadcast(S, taps[channels + ch]);
+        FloatVector k02 = FloatVector.broadcast(S, taps[2 * channels + ch]);
+        FloatVector k10 = FloatVector.broadcast(S, taps[3 * channels + ch]);
+        FloatVector k11 = FloatVector.broadcast(S, taps[4 * channels + ch]);
+        FloatVector k12 = FloatVector.broadcast(S, taps[5 * channels + ch]);
+        FloatVector k20 = FloatVector.broadcast(S, taps[6 * channels + ch]);
+        FloatVector k21 = FloatVector.broadcast(S, taps[7 * channels + ch]);
+        FloatVector k22 = FloatVector.broadcast(S, taps[8 * channels + ch]);
+        FloatVector vb = FloatVector.broadcast(S, taps[9 * channels + ch]);
         FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
         for (int y = 0; ; y += 2) {
             if (y > h - 2) {
@@ -662,18 +653,32 @@ public final class VectorDepthwise {
     private static final int PLANES_PIXELS = 64;
 
     /**
-     * Whether {@link #depthwise3x3Planes} runs these planes in blocks of channels, rather than
-     * handing them to the scalar reference: 16 lanes (its transposes are written for 16), at
-     * least a vector of channels, rows of two pixels or more and planes under
-     * {@value #PLANES_PIXELS} pixels.
+     * Whether {@link #depthwise3x3Planes} takes these planes rather than handing them to the
+     * scalar reference: in blocks of channels, with 16 lanes (the transposes are written for 16),
+     * at least a vector of channels, rows of two pixels or more and planes under
+     * {@value #PLANES_PIXELS} pixels; or plane by plane, rows of L-2 pixels and two rows or more.
      */
     public static boolean takesPlanes(int h, int width, int channels) {
+        return blocks(h, width, channels) || paddedRows(h, width);
+    }
+
+    /** Whether {@link #depthwise3x3Planes} runs these planes in blocks of 16 channels. */
+    private static boolean blocks(int h, int width, int channels) {
         return L == 16 && channels >= L && h >= 1 && width >= 2 && h * width < PLANES_PIXELS;
     }
 
-    /** Per-thread staging of {@link #depthwise3x3Planes}: a block's padded planes, its outputs, the pixels' places. */
+    /** Whether {@link #depthwise3x3Planes} runs these planes one by one in rows of a vector ({@link #dwPaddedRows}). */
+    private static boolean paddedRows(int h, int width) {
+        return width == L - 2 && width >= 2 && h >= 2;
+    }
+
+    /**
+     * Per-thread staging of {@link #depthwise3x3Planes}: a block's padded planes (or one plane's
+     * padded rows), its outputs, the pixels' places, one plane's weights.
+     */
     private static final class PlanesScratch {
         float[] padded = new float[0];
+        final float[] weights = new float[9];
         final float[] pixels = new float[PLANES_PIXELS * L];
         final int[] at = new int[PLANES_PIXELS];
     }
@@ -681,8 +686,10 @@ public final class VectorDepthwise {
     private static final ThreadLocal<PlanesScratch> PLANES_SCRATCH = ThreadLocal.withInitial(PlanesScratch::new);
 
     /**
-     * Same contract as {@link ScalarKernels#depthwise3x3Planes}, stride 1, for the small planes
-     * of {@link #takesPlanes} (others take the reference): blocks of 16 channels with the
+     * Same contract as {@link ScalarKernels#depthwise3x3Planes}, stride 1, for the planes of
+     * {@link #takesPlanes} (others take the reference). Rows of L-2 pixels take
+     * {@link #dwPaddedRows} plane by plane, with one scratch for all. Planes under
+     * {@value #PLANES_PIXELS} pixels: blocks of 16 channels with the
      * channels in the lanes, as ONNX Runtime lays them out. Each block is transposed, 16 pixels
      * of its 16 planes at a time ({@link #planesToPixels}), into a zero-bordered scratch of
      * [h + 2, width + 2, 16] (the pixels past the last whole 16 by gathers), so that every tap is
@@ -701,9 +708,30 @@ public final class VectorDepthwise {
                     channels, relu);
             return;
         }
+        PlanesScratch scratch = PLANES_SCRATCH.get();
+        if (!blocks(h, width, channels)) {
+            if (scratch.padded.length < (h + 3) * L) {
+                scratch.padded = new float[(h + 3) * L];
+            }
+            float[] w = scratch.weights;
+            for (int c = 0; c < channels; c++) {
+                int inOff = inBase + inPlanes[c];
+                if (inOff >= 1 && inOff + (h - 1) * width - 1 + L <= in.length) {
+                    dwPaddedRows(taps, channels, c, scratch.padded, in, inOff, h, width, out, outBase + outPlanes[c],
+                            relu);
+                } else {
+                    // no room round the plane for the copy: the plane kernel
+                    for (int t = 0; t < 9; t++) {
+                        w[t] = taps[t * channels + c];
+                    }
+                    depthwiseStride1(w, 0, taps[9 * channels + c], in, inOff, h, width, out, outBase + outPlanes[c],
+                            relu);
+                }
+            }
+            return;
+        }
         int hw = h * width;
         int row = (width + 2) * L;
-        PlanesScratch scratch = PLANES_SCRATCH.get();
         if (scratch.padded.length < (h + 2) * row) {
             scratch.padded = new float[(h + 2) * row];
         }

@@ -256,7 +256,7 @@ public final class Conv2d implements Layer {
         final int[] inPlanes = in.planes();
         final int[] outPlanes = out.planes();
         if (stride == 1 && Kernels.depthwisePlanes(h, w, cout)) {
-            // small planes: all channels in one call, in blocks of channels
+            // small planes: all channels in one call
             final float[] taps = Kernels.depthwiseTaps(weight, bias, cout);
             return (frame, batch) -> {
                 float[] src = in.buffer(frame);

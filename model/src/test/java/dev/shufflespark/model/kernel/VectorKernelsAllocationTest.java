@@ -102,11 +102,12 @@ class VectorKernelsAllocationTest {
         int[] inPlanes = KernelCheck.rows(new Random(3), channels, 49, 0);
         int[] outPlanes = KernelCheck.rows(new Random(4), channels, 49, 0);
         assertNoAllocation("depthwise3x3Planes", i -> {
-            // 7x7 (three whole tiles and a gathered pixel), 4x4 (one tile), 3x5 (gathers only); ReLU on and off
-            int h = i % 3 == 0 ? 7 : i % 3 == 1 ? 4 : 3;
-            int width = i % 3 == 0 ? 7 : i % 3 == 1 ? 4 : 5;
+            // blocks: 7x7 (three whole tiles and a gathered pixel), 4x4 (one tile), 3x5 (gathers only);
+            // padded rows: 3 x 14; ReLU on and off
+            int h = i % 4 == 0 ? 7 : i % 4 == 1 ? 4 : 3;
+            int width = i % 4 == 0 ? 7 : i % 4 == 1 ? 4 : i % 4 == 2 ? 5 : VectorKernels.L - 2;
             VectorDepthwise.depthwise3x3Planes(taps, in, 0, inPlanes, h, width, out, 0, outPlanes,
-                    channels - i % 2 * 7, i % 4 < 2);
+                    channels - i % 2 * 7, i % 8 < 4);
         });
     }
 

@@ -337,23 +337,22 @@ class VectorKernelsTest {
     }
 
     /**
-     * Stride 1 on rows of L-2 pixels (14 at 16 lanes), copied into rows of one vector: odd and
-     * even heights, the room round the plane exactly enough (one float before it, L-2 after its
-     * last row's start) and one short on either side (the other paths).
+     * Stride 1 on rows of L-2 pixels (14 at 16 lanes), copied into rows of one vector, plane by
+     * plane: odd and even heights; planes packed (the last one at the array's end, with no room
+     * after it for the copy: the plane kernel) and apart; a plane at the array's start (no room
+     * before it).
      */
     @Test
-    void depthwiseStride1PaddedRows() {
+    void depthwisePlanesPaddedRows() {
         long seed = 1900;
         int width = VectorKernels.L - 2;
-        if (width < 3) {
-            return;
-        }
         for (int h = 1; h <= 40; h++) {
-            for (boolean relu : new boolean[] {false, true}) {
-                KernelCheck.depthwise(seed++, h, width, 1, relu, 1, 1);
-                KernelCheck.depthwise(seed++, h, width, 1, relu, 0, 1);
-                KernelCheck.depthwise(seed++, h, width, 1, relu, 1, 0);
-                KernelCheck.depthwise(seed++, h, width, 1, relu, 2 * width, 3 * width);
+            for (int channels : new int[] {1, 3, 17}) {
+                boolean relu = seed % 2 == 0;
+                KernelCheck.depthwisePlanes(seed++, channels, h, width, relu, 0);
+                KernelCheck.depthwisePlanes(seed++, channels, h, width, relu, 1);
+                KernelCheck.depthwisePlanes(seed++, channels, h, width, relu, 2 * width);
+                KernelCheck.depthwisePlanes(seed++, channels, h, width, relu, 0, 0);
             }
         }
     }
@@ -382,32 +381,37 @@ class VectorKernelsTest {
     }
 
     /**
-     * The blocks keep the plane kernel's sums: on 7x7 planes with room round them (where the
-     * plane kernel covers the whole plane in one masked range) the outputs are the same bit for bit.
+     * The blocks and the padded rows keep the plane kernel's sums: on 7x7 and 14x14 planes with
+     * room round them (where the plane kernel covers the whole plane in one masked range) the
+     * outputs are the same bit for bit.
      */
     @Test
     void depthwisePlanesSameSumsAsPlaneKernel() {
         Random r = new Random(1800);
         int channels = 40;
-        int hw = 49;
-        float[] taps = KernelCheck.random(r, 10 * channels);
-        int[] inPlanes = KernelCheck.rows(r, channels, hw, 0);
-        int[] outPlanes = KernelCheck.rows(r, channels, hw, 0);
-        float[] in = KernelCheck.random(r, 2 * hw + channels * hw);
-        for (boolean relu : new boolean[] {false, true}) {
-            float[] outB = new float[channels * hw];
-            float[] outP = new float[channels * hw];
-            VectorDepthwise.depthwise3x3Planes(taps, in, hw, inPlanes, 7, 7, outB, 0, outPlanes, channels, relu);
-            float[] w = new float[9];
-            for (int c = 0; c < channels; c++) {
-                for (int t = 0; t < 9; t++) {
-                    w[t] = taps[t * channels + c];
+        for (int size : new int[] {7, 14}) {
+            int hw = size * size;
+            float[] taps = KernelCheck.random(r, 10 * channels);
+            int[] inPlanes = KernelCheck.rows(r, channels, hw, 0);
+            int[] outPlanes = KernelCheck.rows(r, channels, hw, 0);
+            float[] in = KernelCheck.random(r, 2 * hw + channels * hw);
+            for (boolean relu : new boolean[] {false, true}) {
+                float[] outB = new float[channels * hw];
+                float[] outP = new float[channels * hw];
+                VectorDepthwise.depthwise3x3Planes(taps, in, hw, inPlanes, size, size, outB, 0, outPlanes, channels,
+                        relu);
+                float[] w = new float[9];
+                for (int c = 0; c < channels; c++) {
+                    for (int t = 0; t < 9; t++) {
+                        w[t] = taps[t * channels + c];
+                    }
+                    VectorDepthwise.depthwise3x3(w, 0, taps[9 * channels + c], in, hw + inPlanes[c], size, size, outP,
+                            outPlanes[c], 1, relu);
                 }
-                VectorDepthwise.depthwise3x3(w, 0, taps[9 * channels + c], in, hw + inPlanes[c], 7, 7, outP,
-                        outPlanes[c], 1, relu);
-            }
-            for (int i = 0; i < outB.length; i++) {
-                assertEquals(Float.floatToIntBits(outP[i]), Float.floatToIntBits(outB[i]), "relu=" + relu + " at " + i);
+                for (int i = 0; i < outB.length; i++) {
+                    assertEquals(Float.floatToIntBits(outP[i]), Float.floatToIntBits(outB[i]),
+                            size + "x" + size + " relu=" + relu + " at " + i);
+                }
             }
         }
     }
