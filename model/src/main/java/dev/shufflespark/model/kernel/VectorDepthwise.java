@@ -560,23 +560,28 @@ public final class VectorDepthwise {
      */
     private static final VectorShuffle<Float> TWO_UP = VectorShuffle.fromOp(S, i -> i >= 2 ? i - 2 : i + L - 4);
 
+    /** Lane i takes lane i - 1: the first row of a plane, loaded from its start, moved to lane 1. */
+    private static final VectorShuffle<Float> ONE_UP = VectorShuffle.fromOp(S, i -> (i + L - 1) % L);
+
+    /** Lane i takes lane i + 1: the last row of a plane, loaded to its end (from lane 2), moved to lane 1. */
+    private static final VectorShuffle<Float> ONE_DOWN = VectorShuffle.fromOp(S, i -> (i + 1) % L);
+
     /** Lanes 0 and 1. */
     private static final VectorMask<Float> FIRST_TWO = VectorMask.fromLong(S, 3L);
 
     /**
      * Stride 1 on rows of exactly L-2 pixels (ShuffleNet's 14x14 at 16 lanes), h >= 2, channel
      * {@code ch} of {@code taps} ([10, channels], see {@link #depthwise3x3Planes}): the plane is
-     * first copied into the scratch {@code q} ((h + 3) * L floats), rows of one vector each, the pixels in lanes 1 .. L-2
-     * between two zero columns, with a zero row above and below. Output row y is then the one
+     * first copied into the scratch {@code q} ((h + 3) * L floats), rows of one vector each, the
+     * pixels in lanes 1 .. L-2 between two zero columns, with a zero row above and below. Output row y is then the one
      * vector at row y+1, lane 1 of the scratch: its nine taps are plain loads, the borders zeros
      * instead of masks. Two rows a pass share the loads of the two rows between them, as in
      * {@link #dwFlatPairs}; an odd row left over is recomputed with the row before it. Each
      * vector is stored whole at its row; its last two lanes, past the row, land on the next row's
      * first two outputs, which that row's store rewrites after. The last row, which has no next
      * row inside the plane, is moved 2 lanes up and stored 2 floats early, its first two lanes the
-     * row before's last two outputs. Each output sums its taps in the order of
-     * {@link #dwPlaneMaskedPairs}. The copy reads from one float before the plane to L-2 floats
-     * after its last row's start; the caller checks both are inside the array. (Through the
+     * row before's last two outputs (h * width >= L). Each output sums its taps in the order of
+     * {@link #dwPlaneMaskedPairs}. Nothing outside the plane is read or written. (Through the
      * per-plane entry, with a per-thread scratch looked up for each plane, the lookups took a
      * third of the gain.)
      */
@@ -585,9 +590,14 @@ public final class VectorDepthwise {
         FloatVector zero = FloatVector.zero(S);
         zero.intoArray(q, 0);
         zero.intoArray(q, (h + 1) * L);
-        for (int y = 0; y < h; y++) {
+        // rows 1 .. h-2 from one float before them; the first from its start and the last to the
+        // plane's end, moved a lane up and down, so that nothing outside the plane is read
+        zero.blend(FloatVector.fromArray(S, in, inOff).rearrange(ONE_UP), ROW_PIXELS).intoArray(q, L);
+        for (int y = 1; y < h - 1; y++) {
             zero.blend(FloatVector.fromArray(S, in, inOff + y * width - 1), ROW_PIXELS).intoArray(q, (y + 1) * L);
         }
+        zero.blend(FloatVector.fromArray(S, in, inOff + h * width - L).rearrange(ONE_DOWN), ROW_PIXELS)
+                .intoArray(q, h * L);
         FloatVector k00 = FloatVector.broadcast(S, taps[ch]);
         FloatVector k01 = FloatVector.broadcast(S, taps[channels + ch]);
         FloatVector k02 = FloatVector.broadcast(S, taps[2 * channels + ch]);
@@ -674,11 +684,10 @@ public final class VectorDepthwise {
 
     /**
      * Per-thread staging of {@link #depthwise3x3Planes}: a block's padded planes (or one plane's
-     * padded rows), its outputs, the pixels' places, one plane's weights.
+     * padded rows), its outputs, the pixels' places.
      */
     private static final class PlanesScratch {
         float[] padded = new float[0];
-        final float[] weights = new float[9];
         final float[] pixels = new float[PLANES_PIXELS * L];
         final int[] at = new int[PLANES_PIXELS];
     }
@@ -713,20 +722,9 @@ public final class VectorDepthwise {
             if (scratch.padded.length < (h + 3) * L) {
                 scratch.padded = new float[(h + 3) * L];
             }
-            float[] w = scratch.weights;
             for (int c = 0; c < channels; c++) {
-                int inOff = inBase + inPlanes[c];
-                if (inOff >= 1 && inOff + (h - 1) * width - 1 + L <= in.length) {
-                    dwPaddedRows(taps, channels, c, scratch.padded, in, inOff, h, width, out, outBase + outPlanes[c],
-                            relu);
-                } else {
-                    // no room round the plane for the copy: the plane kernel
-                    for (int t = 0; t < 9; t++) {
-                        w[t] = taps[t * channels + c];
-                    }
-                    depthwiseStride1(w, 0, taps[9 * channels + c], in, inOff, h, width, out, outBase + outPlanes[c],
-                            relu);
-                }
+                dwPaddedRows(taps, channels, c, scratch.padded, in, inBase + inPlanes[c], h, width, out,
+                        outBase + outPlanes[c], relu);
             }
             return;
         }

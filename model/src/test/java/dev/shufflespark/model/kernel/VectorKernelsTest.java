@@ -338,9 +338,8 @@ class VectorKernelsTest {
 
     /**
      * Stride 1 on rows of L-2 pixels (14 at 16 lanes), copied into rows of one vector, plane by
-     * plane: odd and even heights; planes packed (the last one at the array's end, with no room
-     * after it for the copy: the plane kernel) and apart; a plane at the array's start (no room
-     * before it).
+     * plane: odd and even heights (from 2; one row takes the reference); planes packed (the last
+     * at the array's end) and apart; a plane at the array's start.
      */
     @Test
     void depthwisePlanesPaddedRows() {
