@@ -8,8 +8,9 @@ import dev.shufflespark.model.kernel.Kernels;
  * the left and right (ONNX's explicit pads, or a Pad merged into the convolution).
  *
  * <p>Three execution paths: 1x1/s1/p0 convolutions are a GEMM per group ({@link Kernels#pointwise}); depthwise
- * 3x3 convolutions with padding 1 use {@link Kernels#depthwise3x3}; everything else (the stem) is im2col into
- * scratch followed by the same GEMM.
+ * 3x3 convolutions with padding 1 use {@link Kernels#depthwise3x3} plane by plane, or at stride 1 on the planes
+ * {@link Kernels#depthwisePlanes} takes (7x7, 14x14) {@link Kernels#depthwise3x3Planes} for all channels at once;
+ * everything else (the stem) is im2col into scratch followed by the same GEMM.
  */
 public final class Conv2d implements Layer {
     private final String name;
