@@ -552,7 +552,8 @@ public final class VectorDepthwise {
     }
 
     /** Lanes 1 .. L-2: a padded row's pixels, between its two zero columns. */
-    private static final VectorMask<Float> ROW_PIXELS = VectorMask.fromLong(S, ((1L << L) - 1) & ~1L & ~(1L << (L - 1)));
+    private static final VectorMask<Float> ROW_PIXELS =
+            VectorMask.fromLong(S, ((1L << L) - 1) & ~1L & ~(1L << (L - 1)));
 
     /**
      * Lane i takes lane i - 2, and lanes 0 and 1 take L-4 and L-3: a row of L-2 outputs moved 2
@@ -648,7 +649,8 @@ public final class VectorDepthwise {
             vp = vp.blend(floor, vp.lt(floor));
             va.intoArray(out, outOff + y * width);
             if (y == h - 2) {
-                vp.rearrange(TWO_UP).blend(va.rearrange(TWO_UP), FIRST_TWO).intoArray(out, outOff + (y + 1) * width - 2);
+                vp.rearrange(TWO_UP).blend(va.rearrange(TWO_UP), FIRST_TWO)
+                        .intoArray(out, outOff + (y + 1) * width - 2);
                 break;
             }
             vp.intoArray(out, outOff + (y + 1) * width);
@@ -849,16 +851,20 @@ public final class VectorDepthwise {
      * in its lanes j + s; vector i+s takes i's lanes j + s in its lanes j and keeps its lanes j + s.
      */
     private static final VectorShuffle<Float> UP8 = VectorShuffle.fromOp(S, j -> (j & 8) != 0 ? j - 8 : j);
-    private static final VectorShuffle<Float> DOWN8 = VectorShuffle.fromOp(S, j -> (j & 8) == 0 && j + 8 < L ? j + 8 : j);
+    private static final VectorShuffle<Float> DOWN8 =
+            VectorShuffle.fromOp(S, j -> (j & 8) == 0 && j + 8 < L ? j + 8 : j);
     private static final VectorMask<Float> HIGH8 = VectorMask.fromLong(S, ((1L << L) - 1) & 0xff00ff00ff00ff00L);
     private static final VectorShuffle<Float> UP4 = VectorShuffle.fromOp(S, j -> (j & 4) != 0 ? j - 4 : j);
-    private static final VectorShuffle<Float> DOWN4 = VectorShuffle.fromOp(S, j -> (j & 4) == 0 && j + 4 < L ? j + 4 : j);
+    private static final VectorShuffle<Float> DOWN4 =
+            VectorShuffle.fromOp(S, j -> (j & 4) == 0 && j + 4 < L ? j + 4 : j);
     private static final VectorMask<Float> HIGH4 = VectorMask.fromLong(S, ((1L << L) - 1) & 0xf0f0f0f0f0f0f0f0L);
     private static final VectorShuffle<Float> UP2 = VectorShuffle.fromOp(S, j -> (j & 2) != 0 ? j - 2 : j);
-    private static final VectorShuffle<Float> DOWN2 = VectorShuffle.fromOp(S, j -> (j & 2) == 0 && j + 2 < L ? j + 2 : j);
+    private static final VectorShuffle<Float> DOWN2 =
+            VectorShuffle.fromOp(S, j -> (j & 2) == 0 && j + 2 < L ? j + 2 : j);
     private static final VectorMask<Float> HIGH2 = VectorMask.fromLong(S, ((1L << L) - 1) & 0xccccccccccccccccL);
     private static final VectorShuffle<Float> UP1 = VectorShuffle.fromOp(S, j -> (j & 1) != 0 ? j - 1 : j);
-    private static final VectorShuffle<Float> DOWN1 = VectorShuffle.fromOp(S, j -> (j & 1) == 0 && j + 1 < L ? j + 1 : j);
+    private static final VectorShuffle<Float> DOWN1 =
+            VectorShuffle.fromOp(S, j -> (j & 1) == 0 && j + 1 < L ? j + 1 : j);
     private static final VectorMask<Float> HIGH1 = VectorMask.fromLong(S, ((1L << L) - 1) & 0xaaaaaaaaaaaaaaaaL);
 
     /**
