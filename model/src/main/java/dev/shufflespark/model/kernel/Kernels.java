@@ -96,6 +96,48 @@ public final class Kernels {
     }
 
     /**
+     * Depthwise 3x3 convolution of {@code channels} planes of one image, stride 1, padding 1: as
+     * {@link #depthwise3x3} on each channel c, from plane {@code in[inBase + inPlanes[c] ..]} into
+     * {@code out[outBase + outPlanes[c] ..]}, weight t (ky*3 + kx) at {@code taps[t*channels + c]}
+     * and the bias at {@code taps[9*channels + c]} ({@link #depthwiseTaps}). For the planes
+     * {@link #depthwisePlanes} takes; {@code out} must not overlap {@code in}.
+     */
+    public static void depthwise3x3Planes(float[] taps, float[] in, int inBase, int[] inPlanes, int h, int width,
+                                          float[] out, int outBase, int[] outPlanes, int channels, boolean relu) {
+        if (VECTOR) {
+            VectorDepthwise.depthwise3x3Planes(taps, in, inBase, inPlanes, h, width, out, outBase, outPlanes,
+                    channels, relu);
+        } else {
+            ScalarKernels.depthwise3x3Planes(taps, in, inBase, inPlanes, h, width, out, outBase, outPlanes,
+                    channels, relu);
+        }
+    }
+
+    /**
+     * Whether a stride-1 depthwise 3x3 of {@code channels} planes of h x width is faster as one
+     * {@link #depthwise3x3Planes} call than plane by plane ({@link #depthwise3x3}): on the vector
+     * path, ShuffleNet's 7x7 and 14x14 planes.
+     */
+    public static boolean depthwisePlanes(int h, int width, int channels) {
+        return VECTOR && VectorDepthwise.takesPlanes(h, width, channels);
+    }
+
+    /**
+     * The weights [channels, 3, 3] and bias [channels] (or null for none) of a depthwise 3x3 as
+     * {@link #depthwise3x3Planes} reads them: [10, channels], tap by tap, then the bias.
+     */
+    public static float[] depthwiseTaps(float[] w, float[] bias, int channels) {
+        float[] taps = new float[10 * channels];
+        for (int c = 0; c < channels; c++) {
+            for (int t = 0; t < 9; t++) {
+                taps[t * channels + c] = w[c * 9 + t];
+            }
+            taps[9 * channels + c] = bias == null ? 0f : bias[c];
+        }
+        return taps;
+    }
+
+    /**
      * im2col of one image and one group:
      * {@code col[colOff + ((c*kh + ky)*kw + kx)*(oh*ow) + oy*ow + ox] = in[inBase + inRows[c] + iy*width + ix]}
      * with {@code iy = oy*sh - ph + ky}, {@code ix = ox*sw - pw + kx}, 0 outside the plane. {@code ph} may be

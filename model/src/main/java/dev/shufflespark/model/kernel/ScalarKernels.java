@@ -70,6 +70,40 @@ public final class ScalarKernels {
         }
     }
 
+    /**
+     * Depthwise 3x3 convolution of {@code channels} planes, stride 1, padding 1: as
+     * {@link #depthwise3x3} on each channel c, plane {@code in[inBase + inPlanes[c] ..]} into
+     * {@code out[outBase + outPlanes[c] ..]}, with the weights and bias taken from {@code taps}.
+     */
+    public static void depthwise3x3Planes(float[] taps, float[] in, int inBase, int[] inPlanes, int h, int width,
+                                          float[] out, int outBase, int[] outPlanes, int channels, boolean relu) {
+        // taps [10, channels]: taps[t*channels + c] is weight t (ky*3 + kx) of channel c, t = 9 its bias
+        for (int c = 0; c < channels; c++) {
+            int i0 = inBase + inPlanes[c];
+            int o0 = outBase + outPlanes[c];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < width; x++) {
+                    float s = 0f;
+                    for (int ky = 0; ky < 3; ky++) {
+                        int iy = y + ky - 1;
+                        if (iy < 0 || iy >= h) {
+                            continue;
+                        }
+                        for (int kx = 0; kx < 3; kx++) {
+                            int ix = x + kx - 1;
+                            if (ix < 0 || ix >= width) {
+                                continue;
+                            }
+                            s += taps[(ky * 3 + kx) * channels + c] * in[i0 + iy * width + ix];
+                        }
+                    }
+                    s += taps[9 * channels + c];
+                    out[o0 + y * width + x] = relu ? Math.max(s, 0f) : s;
+                }
+            }
+        }
+    }
+
     /** im2col of one image and one group of a general convolution. */
     public static void im2col(float[] in, int inBase, int[] inRows, int channels, int h, int width,
                               int kh, int kw, int sh, int sw, int ph, int pw, float[] col, int colOff, int oh, int ow) {

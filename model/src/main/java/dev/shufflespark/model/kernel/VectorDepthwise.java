@@ -554,6 +554,594 @@ public final class VectorDepthwise {
         }
     }
 
+    /** Lanes 1 .. L-2: a padded row's pixels, between its two zero columns. */
+    private static final VectorMask<Float> ROW_PIXELS =
+            VectorMask.fromLong(S, ((1L << L) - 1) & ~1L & ~(1L << (L - 1)));
+
+    /**
+     * Lane i takes lane i - 2, and lanes 0 and 1 take L-4 and L-3: a row of L-2 outputs moved 2
+     * lanes up (lanes 2 ..), or the last two outputs of a row moved to lanes 0 and 1.
+     */
+    private static final VectorShuffle<Float> TWO_UP = VectorShuffle.fromOp(S, i -> i >= 2 ? i - 2 : i + L - 4);
+
+    /** Lane i takes lane i - 1: the first row of a plane, loaded from its start, moved to lane 1. */
+    private static final VectorShuffle<Float> ONE_UP = VectorShuffle.fromOp(S, i -> (i + L - 1) % L);
+
+    /** Lane i takes lane i + 1: the last row of a plane, loaded to its end (from lane 2), moved to lane 1. */
+    private static final VectorShuffle<Float> ONE_DOWN = VectorShuffle.fromOp(S, i -> (i + 1) % L);
+
+    /** Lanes 0 and 1. */
+    private static final VectorMask<Float> FIRST_TWO = VectorMask.fromLong(S, 3L);
+
+    /**
+     * Stride 1 on rows of exactly L-2 pixels (ShuffleNet's 14x14 at 16 lanes), h >= 2, channel
+     * {@code ch} of {@code taps} ([10, channels], see {@link #depthwise3x3Planes}): the plane is
+     * first copied into the scratch {@code q} ((h + 3) * L floats), rows of one vector each, the
+     * pixels in lanes 1 .. L-2 between two zero columns, with a zero row above and below. Output row y is then the one
+     * vector at row y+1, lane 1 of the scratch: its nine taps are plain loads, the borders zeros
+     * instead of masks. Two rows a pass share the loads of the two rows between them, as in
+     * {@link #dwFlatPairs}; an odd row left over is recomputed with the row before it. Each
+     * vector is stored whole at its row; its last two lanes, past the row, land on the next row's
+     * first two outputs, which that row's store rewrites after. The last row, which has no next
+     * row inside the plane, is moved 2 lanes up and stored 2 floats early, its first two lanes the
+     * row before's last two outputs (h * width >= L). Each output sums its taps in the order of
+     * {@link #dwPlaneMaskedPairs}. Nothing outside the plane is read or written. (Through the
+     * per-plane entry, with a per-thread scratch looked up for each plane, the lookups took a
+     * third of the gain.)
+     */
+    private static void dwPaddedRows(float[] taps, int channels, int ch, float[] q, float[] in, int inOff, int h,
+                                     int width, float[] out, int outOff, boolean relu) {
+        FloatVector zero = FloatVector.zero(S);
+        zero.intoArray(q, 0);
+        zero.intoArray(q, (h + 1) * L);
+        // rows 1 .. h-2 from one float before them; the first from its start and the last to the
+        // plane's end, moved a lane up and down, so that nothing outside the plane is read
+        zero.blend(FloatVector.fromArray(S, in, inOff).rearrange(ONE_UP), ROW_PIXELS).intoArray(q, L);
+        for (int y = 1; y < h - 1; y++) {
+            zero.blend(FloatVector.fromArray(S, in, inOff + y * width - 1), ROW_PIXELS).intoArray(q, (y + 1) * L);
+        }
+        zero.blend(FloatVector.fromArray(S, in, inOff + h * width - L).rearrange(ONE_DOWN), ROW_PIXELS)
+                .intoArray(q, h * L);
+        FloatVector k00 = FloatVector.broadcast(S, taps[ch]);
+        FloatVector k01 = FloatVector.broadcast(S, taps[channels + ch]);
+        FloatVector k02 = FloatVector.broadcast(S, taps[2 * channels + ch]);
+        FloatVector k10 = FloatVector.broadcast(S, taps[3 * channels + ch]);
+        FloatVector k11 = FloatVector.broadcast(S, taps[4 * channels + ch]);
+        FloatVector k12 = FloatVector.broadcast(S, taps[5 * channels + ch]);
+        FloatVector k20 = FloatVector.broadcast(S, taps[6 * channels + ch]);
+        FloatVector k21 = FloatVector.broadcast(S, taps[7 * channels + ch]);
+        FloatVector k22 = FloatVector.broadcast(S, taps[8 * channels + ch]);
+        FloatVector vb = FloatVector.broadcast(S, taps[9 * channels + ch]);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        for (int y = 0; ; y += 2) {
+            if (y > h - 2) {
+                y = h - 2;
+            }
+            // a: output row y (scratch rows u, c, d); p: row y+1 (c, d, e)
+            int u = y * L + 1;
+            int c = u + L;
+            int d = c + L;
+            int e = d + L;
+            FloatVector aLeft = FloatVector.fromArray(S, q, u - 1).mul(k00);
+            FloatVector aMid = FloatVector.fromArray(S, q, u).mul(k01);
+            FloatVector aRight = FloatVector.fromArray(S, q, u + 1).mul(k02);
+            FloatVector x = FloatVector.fromArray(S, q, c - 1);
+            aLeft = x.fma(k10, aLeft);
+            FloatVector pLeft = x.mul(k00);
+            x = FloatVector.fromArray(S, q, c);
+            aMid = x.fma(k11, aMid);
+            FloatVector pMid = x.mul(k01);
+            x = FloatVector.fromArray(S, q, c + 1);
+            aRight = x.fma(k12, aRight);
+            FloatVector pRight = x.mul(k02);
+            x = FloatVector.fromArray(S, q, d - 1);
+            aLeft = x.fma(k20, aLeft);
+            pLeft = x.fma(k10, pLeft);
+            x = FloatVector.fromArray(S, q, d);
+            aMid = x.fma(k21, aMid);
+            pMid = x.fma(k11, pMid);
+            x = FloatVector.fromArray(S, q, d + 1);
+            aRight = x.fma(k22, aRight);
+            pRight = x.fma(k12, pRight);
+            pLeft = FloatVector.fromArray(S, q, e - 1).fma(k20, pLeft);
+            pMid = FloatVector.fromArray(S, q, e).fma(k21, pMid);
+            pRight = FloatVector.fromArray(S, q, e + 1).fma(k22, pRight);
+            FloatVector va = aMid.add(aLeft).add(aRight).add(vb);
+            FloatVector vp = pMid.add(pLeft).add(pRight).add(vb);
+            va = va.blend(floor, va.lt(floor));
+            vp = vp.blend(floor, vp.lt(floor));
+            va.intoArray(out, outOff + y * width);
+            if (y == h - 2) {
+                vp.rearrange(TWO_UP).blend(va.rearrange(TWO_UP), FIRST_TWO)
+                        .intoArray(out, outOff + (y + 1) * width - 2);
+                break;
+            }
+            vp.intoArray(out, outOff + (y + 1) * width);
+        }
+    }
+
+    /**
+     * Planes of fewer pixels than this (ShuffleNet's 7x7) take {@link #depthwise3x3Planes}' blocks
+     * of channels: there the kernels above spend as much on each plane's set-up and edges as on its
+     * few vectors (four for 49 pixels).
+     */
+    private static final int PLANES_PIXELS = 64;
+
+    /**
+     * Whether {@link #depthwise3x3Planes} takes these planes rather than handing them to the
+     * scalar reference: in blocks of channels, with 16 lanes (the transposes are written for 16),
+     * at least a vector of channels, rows of two pixels or more and planes under
+     * {@value #PLANES_PIXELS} pixels; or plane by plane, rows of L-2 pixels and two rows or more.
+     */
+    public static boolean takesPlanes(int h, int width, int channels) {
+        return blocks(h, width, channels) || paddedRows(h, width);
+    }
+
+    /** Whether {@link #depthwise3x3Planes} runs these planes in blocks of 16 channels. */
+    private static boolean blocks(int h, int width, int channels) {
+        return L == 16 && channels >= L && h >= 1 && width >= 2 && h * width < PLANES_PIXELS;
+    }
+
+    /** Whether {@link #depthwise3x3Planes} runs these planes one by one in rows of a vector ({@link #dwPaddedRows}). */
+    private static boolean paddedRows(int h, int width) {
+        return width == L - 2 && width >= 2 && h >= 2;
+    }
+
+    /**
+     * Per-thread staging of {@link #depthwise3x3Planes}: a block's padded planes (or one plane's
+     * padded rows), its outputs, the pixels' places.
+     */
+    private static final class PlanesScratch {
+        float[] padded = new float[0];
+        final float[] pixels = new float[PLANES_PIXELS * L];
+        final int[] at = new int[PLANES_PIXELS];
+    }
+
+    private static final ThreadLocal<PlanesScratch> PLANES_SCRATCH = ThreadLocal.withInitial(PlanesScratch::new);
+
+    /**
+     * Same contract as {@link ScalarKernels#depthwise3x3Planes}, stride 1, for the planes of
+     * {@link #takesPlanes} (others take the reference). Rows of L-2 pixels take
+     * {@link #dwPaddedRows} plane by plane, with one scratch for all. Planes under
+     * {@value #PLANES_PIXELS} pixels: blocks of 16 channels with the
+     * channels in the lanes, as ONNX Runtime lays them out. Each block is transposed, 16 pixels
+     * of its 16 planes at a time ({@link #planesToPixels}), into a zero-bordered scratch of
+     * [h + 2, width + 2, 16] (the pixels past the last whole 16 by gathers), so that every tap is
+     * a whole aligned load and the borders are zeros instead of masks; the nine weights and the
+     * bias are ten loads a block. The outputs are transposed back into the planes
+     * ({@link #pixelsToPlanes}, the last pixels by scatters). The last block is moved back to end
+     * at the last channel, recomputing a few. Each output sums its taps in the order of
+     * {@link #dwPlaneMasked}: kernel columns 0, 1 and 2 down the rows apart, then middle, left,
+     * right and bias.
+     */
+    public static void depthwise3x3Planes(float[] taps, float[] in, int inBase, int[] inPlanes, int h, int width,
+                                          float[] out, int outBase, int[] outPlanes, int channels, boolean relu) {
+        // taps [10, channels]: the nine weights, then the bias
+        if (!takesPlanes(h, width, channels)) {
+            ScalarKernels.depthwise3x3Planes(taps, in, inBase, inPlanes, h, width, out, outBase, outPlanes,
+                    channels, relu);
+            return;
+        }
+        PlanesScratch scratch = PLANES_SCRATCH.get();
+        if (!blocks(h, width, channels)) {
+            if (scratch.padded.length < (h + 3) * L) {
+                scratch.padded = new float[(h + 3) * L];
+            }
+            for (int c = 0; c < channels; c++) {
+                dwPaddedRows(taps, channels, c, scratch.padded, in, inBase + inPlanes[c], h, width, out,
+                        outBase + outPlanes[c], relu);
+            }
+            return;
+        }
+        int hw = h * width;
+        int row = (width + 2) * L;
+        if (scratch.padded.length < (h + 2) * row) {
+            scratch.padded = new float[(h + 2) * row];
+        }
+        float[] p = scratch.padded;
+        float[] px = scratch.pixels;
+        int[] at = scratch.at;
+        FloatVector zero = FloatVector.zero(S);
+        for (int x = 0; x < width + 2; x++) {
+            zero.intoArray(p, x * L);
+            zero.intoArray(p, (h + 1) * row + x * L);
+        }
+        for (int y = 1; y <= h; y++) {
+            zero.intoArray(p, y * row);
+            zero.intoArray(p, y * row + (width + 1) * L);
+        }
+        for (int i = 0, y = 1, x = 1; i < hw; i++) {
+            at[i] = y * row + x * L;
+            if (++x > width) {
+                x = 1;
+                y++;
+            }
+        }
+        int whole = hw - hw % L;
+        for (int c0 = 0; ; c0 += L) {
+            if (c0 > channels - L) {
+                c0 = channels - L;
+            }
+            for (int t = 0; t < whole; t += L) {
+                planesToPixels(in, inBase + t, inPlanes, c0, p, at, t);
+            }
+            for (int i = whole; i < hw; i++) {
+                FloatVector.fromArray(S, in, inBase + i, inPlanes, c0).intoArray(p, at[i]);
+            }
+            dwPixels(taps, channels, c0, p, h, width, px, relu);
+            for (int t = 0; t < whole; t += L) {
+                pixelsToPlanes(px, t, out, outBase + t, outPlanes, c0);
+            }
+            for (int i = whole; i < hw; i++) {
+                FloatVector.fromArray(S, px, i * L).intoArray(out, outBase + i, outPlanes, c0);
+            }
+            if (c0 == channels - L) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * One block's outputs, pixel after pixel ({@code px[(y*width + x)*L + lane]}), from its
+     * zero-bordered scratch {@code p}, two pixels of a row at a time (four columns of taps, 12
+     * loads for 2 outputs; an odd row's last pair overlaps the one before).
+     */
+    private static void dwPixels(float[] taps, int channels, int c0, float[] p, int h, int width, float[] px,
+                                 boolean relu) {
+        FloatVector k00 = FloatVector.fromArray(S, taps, c0);
+        FloatVector k01 = FloatVector.fromArray(S, taps, channels + c0);
+        FloatVector k02 = FloatVector.fromArray(S, taps, 2 * channels + c0);
+        FloatVector k10 = FloatVector.fromArray(S, taps, 3 * channels + c0);
+        FloatVector k11 = FloatVector.fromArray(S, taps, 4 * channels + c0);
+        FloatVector k12 = FloatVector.fromArray(S, taps, 5 * channels + c0);
+        FloatVector k20 = FloatVector.fromArray(S, taps, 6 * channels + c0);
+        FloatVector k21 = FloatVector.fromArray(S, taps, 7 * channels + c0);
+        FloatVector k22 = FloatVector.fromArray(S, taps, 8 * channels + c0);
+        FloatVector vb = FloatVector.fromArray(S, taps, 9 * channels + c0);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        int row = (width + 2) * L;
+        for (int y = 0; y < h; y++) {
+            int first = (y + 1) * row + L;
+            for (int x = 0; ; x += 2) {
+                if (x > width - 2) {
+                    x = width - 2;
+                }
+                // columns x-1 .. x+2 of the rows above (u), at (c) and below (d) the outputs x, x+1
+                int c = first + x * L;
+                int u = c - row;
+                int d = c + row;
+                FloatVector u0 = FloatVector.fromArray(S, p, u - L);
+                FloatVector u1 = FloatVector.fromArray(S, p, u);
+                FloatVector u2 = FloatVector.fromArray(S, p, u + L);
+                FloatVector u3 = FloatVector.fromArray(S, p, u + 2 * L);
+                FloatVector m0 = FloatVector.fromArray(S, p, c - L);
+                FloatVector m1 = FloatVector.fromArray(S, p, c);
+                FloatVector m2 = FloatVector.fromArray(S, p, c + L);
+                FloatVector m3 = FloatVector.fromArray(S, p, c + 2 * L);
+                FloatVector d0 = FloatVector.fromArray(S, p, d - L);
+                FloatVector d1 = FloatVector.fromArray(S, p, d);
+                FloatVector d2 = FloatVector.fromArray(S, p, d + L);
+                FloatVector d3 = FloatVector.fromArray(S, p, d + 2 * L);
+                // a: the output at x, b: the one at x+1
+                FloatVector aLeft = m0.fma(k10, u0.mul(k00));
+                FloatVector bLeft = m1.fma(k10, u1.mul(k00));
+                FloatVector aMid = m1.fma(k11, u1.mul(k01));
+                FloatVector bMid = m2.fma(k11, u2.mul(k01));
+                FloatVector aRight = m2.fma(k12, u2.mul(k02));
+                FloatVector bRight = m3.fma(k12, u3.mul(k02));
+                aLeft = d0.fma(k20, aLeft);
+                bLeft = d1.fma(k20, bLeft);
+                aMid = d1.fma(k21, aMid);
+                bMid = d2.fma(k21, bMid);
+                aRight = d2.fma(k22, aRight);
+                bRight = d3.fma(k22, bRight);
+                FloatVector va = aMid.add(aLeft).add(aRight).add(vb);
+                FloatVector vp = bMid.add(bLeft).add(bRight).add(vb);
+                int o = (y * width + x) * L;
+                va.blend(floor, va.lt(floor)).intoArray(px, o);
+                vp.blend(floor, vp.lt(floor)).intoArray(px, o + L);
+                if (x == width - 2) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /*
+     * A 16 x 16 transpose in four rounds: round s (8, 4, 2, 1) swaps, between vectors i and i+s
+     * (i & s == 0), lanes j + s of vector i with lanes j of vector i+s (j & s == 0), by a rotation
+     * of s lanes and a blend for each vector: vector i keeps its lanes j and takes i+s's lanes j
+     * in its lanes j + s; vector i+s takes i's lanes j + s in its lanes j and keeps its lanes j + s.
+     */
+    private static final VectorShuffle<Float> UP8 = VectorShuffle.fromOp(S, j -> (j & 8) != 0 ? j - 8 : j);
+    private static final VectorShuffle<Float> DOWN8 =
+            VectorShuffle.fromOp(S, j -> (j & 8) == 0 && j + 8 < L ? j + 8 : j);
+    private static final VectorMask<Float> HIGH8 = VectorMask.fromLong(S, ((1L << L) - 1) & 0xff00ff00ff00ff00L);
+    private static final VectorShuffle<Float> UP4 = VectorShuffle.fromOp(S, j -> (j & 4) != 0 ? j - 4 : j);
+    private static final VectorShuffle<Float> DOWN4 =
+            VectorShuffle.fromOp(S, j -> (j & 4) == 0 && j + 4 < L ? j + 4 : j);
+    private static final VectorMask<Float> HIGH4 = VectorMask.fromLong(S, ((1L << L) - 1) & 0xf0f0f0f0f0f0f0f0L);
+    private static final VectorShuffle<Float> UP2 = VectorShuffle.fromOp(S, j -> (j & 2) != 0 ? j - 2 : j);
+    private static final VectorShuffle<Float> DOWN2 =
+            VectorShuffle.fromOp(S, j -> (j & 2) == 0 && j + 2 < L ? j + 2 : j);
+    private static final VectorMask<Float> HIGH2 = VectorMask.fromLong(S, ((1L << L) - 1) & 0xccccccccccccccccL);
+    private static final VectorShuffle<Float> UP1 = VectorShuffle.fromOp(S, j -> (j & 1) != 0 ? j - 1 : j);
+    private static final VectorShuffle<Float> DOWN1 =
+            VectorShuffle.fromOp(S, j -> (j & 1) == 0 && j + 1 < L ? j + 1 : j);
+    private static final VectorMask<Float> HIGH1 = VectorMask.fromLong(S, ((1L << L) - 1) & 0xaaaaaaaaaaaaaaaaL);
+
+    /**
+     * Pixels [t, t+16) of planes {@code planes[c0 .. c0+16)} (each at {@code off + planes[c]},
+     * {@code off} including t) into the scratch, pixel t+q's 16 channels at {@code at[t + q]}.
+     */
+    private static void planesToPixels(float[] in, int off, int[] planes, int c0, float[] p, int[] at, int t) {
+        FloatVector a0 = FloatVector.fromArray(S, in, off + planes[c0]);
+        FloatVector a1 = FloatVector.fromArray(S, in, off + planes[c0 + 1]);
+        FloatVector a2 = FloatVector.fromArray(S, in, off + planes[c0 + 2]);
+        FloatVector a3 = FloatVector.fromArray(S, in, off + planes[c0 + 3]);
+        FloatVector a4 = FloatVector.fromArray(S, in, off + planes[c0 + 4]);
+        FloatVector a5 = FloatVector.fromArray(S, in, off + planes[c0 + 5]);
+        FloatVector a6 = FloatVector.fromArray(S, in, off + planes[c0 + 6]);
+        FloatVector a7 = FloatVector.fromArray(S, in, off + planes[c0 + 7]);
+        FloatVector a8 = FloatVector.fromArray(S, in, off + planes[c0 + 8]);
+        FloatVector a9 = FloatVector.fromArray(S, in, off + planes[c0 + 9]);
+        FloatVector a10 = FloatVector.fromArray(S, in, off + planes[c0 + 10]);
+        FloatVector a11 = FloatVector.fromArray(S, in, off + planes[c0 + 11]);
+        FloatVector a12 = FloatVector.fromArray(S, in, off + planes[c0 + 12]);
+        FloatVector a13 = FloatVector.fromArray(S, in, off + planes[c0 + 13]);
+        FloatVector a14 = FloatVector.fromArray(S, in, off + planes[c0 + 14]);
+        FloatVector a15 = FloatVector.fromArray(S, in, off + planes[c0 + 15]);
+        FloatVector s;
+        s = a0;
+        a0 = s.blend(a8.rearrange(UP8), HIGH8);
+        a8 = s.rearrange(DOWN8).blend(a8, HIGH8);
+        s = a1;
+        a1 = s.blend(a9.rearrange(UP8), HIGH8);
+        a9 = s.rearrange(DOWN8).blend(a9, HIGH8);
+        s = a2;
+        a2 = s.blend(a10.rearrange(UP8), HIGH8);
+        a10 = s.rearrange(DOWN8).blend(a10, HIGH8);
+        s = a3;
+        a3 = s.blend(a11.rearrange(UP8), HIGH8);
+        a11 = s.rearrange(DOWN8).blend(a11, HIGH8);
+        s = a4;
+        a4 = s.blend(a12.rearrange(UP8), HIGH8);
+        a12 = s.rearrange(DOWN8).blend(a12, HIGH8);
+        s = a5;
+        a5 = s.blend(a13.rearrange(UP8), HIGH8);
+        a13 = s.rearrange(DOWN8).blend(a13, HIGH8);
+        s = a6;
+        a6 = s.blend(a14.rearrange(UP8), HIGH8);
+        a14 = s.rearrange(DOWN8).blend(a14, HIGH8);
+        s = a7;
+        a7 = s.blend(a15.rearrange(UP8), HIGH8);
+        a15 = s.rearrange(DOWN8).blend(a15, HIGH8);
+        s = a0;
+        a0 = s.blend(a4.rearrange(UP4), HIGH4);
+        a4 = s.rearrange(DOWN4).blend(a4, HIGH4);
+        s = a1;
+        a1 = s.blend(a5.rearrange(UP4), HIGH4);
+        a5 = s.rearrange(DOWN4).blend(a5, HIGH4);
+        s = a2;
+        a2 = s.blend(a6.rearrange(UP4), HIGH4);
+        a6 = s.rearrange(DOWN4).blend(a6, HIGH4);
+        s = a3;
+        a3 = s.blend(a7.rearrange(UP4), HIGH4);
+        a7 = s.rearrange(DOWN4).blend(a7, HIGH4);
+        s = a8;
+        a8 = s.blend(a12.rearrange(UP4), HIGH4);
+        a12 = s.rearrange(DOWN4).blend(a12, HIGH4);
+        s = a9;
+        a9 = s.blend(a13.rearrange(UP4), HIGH4);
+        a13 = s.rearrange(DOWN4).blend(a13, HIGH4);
+        s = a10;
+        a10 = s.blend(a14.rearrange(UP4), HIGH4);
+        a14 = s.rearrange(DOWN4).blend(a14, HIGH4);
+        s = a11;
+        a11 = s.blend(a15.rearrange(UP4), HIGH4);
+        a15 = s.rearrange(DOWN4).blend(a15, HIGH4);
+        s = a0;
+        a0 = s.blend(a2.rearrange(UP2), HIGH2);
+        a2 = s.rearrange(DOWN2).blend(a2, HIGH2);
+        s = a1;
+        a1 = s.blend(a3.rearrange(UP2), HIGH2);
+        a3 = s.rearrange(DOWN2).blend(a3, HIGH2);
+        s = a4;
+        a4 = s.blend(a6.rearrange(UP2), HIGH2);
+        a6 = s.rearrange(DOWN2).blend(a6, HIGH2);
+        s = a5;
+        a5 = s.blend(a7.rearrange(UP2), HIGH2);
+        a7 = s.rearrange(DOWN2).blend(a7, HIGH2);
+        s = a8;
+        a8 = s.blend(a10.rearrange(UP2), HIGH2);
+        a10 = s.rearrange(DOWN2).blend(a10, HIGH2);
+        s = a9;
+        a9 = s.blend(a11.rearrange(UP2), HIGH2);
+        a11 = s.rearrange(DOWN2).blend(a11, HIGH2);
+        s = a12;
+        a12 = s.blend(a14.rearrange(UP2), HIGH2);
+        a14 = s.rearrange(DOWN2).blend(a14, HIGH2);
+        s = a13;
+        a13 = s.blend(a15.rearrange(UP2), HIGH2);
+        a15 = s.rearrange(DOWN2).blend(a15, HIGH2);
+        s = a0;
+        a0 = s.blend(a1.rearrange(UP1), HIGH1);
+        a1 = s.rearrange(DOWN1).blend(a1, HIGH1);
+        s = a2;
+        a2 = s.blend(a3.rearrange(UP1), HIGH1);
+        a3 = s.rearrange(DOWN1).blend(a3, HIGH1);
+        s = a4;
+        a4 = s.blend(a5.rearrange(UP1), HIGH1);
+        a5 = s.rearrange(DOWN1).blend(a5, HIGH1);
+        s = a6;
+        a6 = s.blend(a7.rearrange(UP1), HIGH1);
+        a7 = s.rearrange(DOWN1).blend(a7, HIGH1);
+        s = a8;
+        a8 = s.blend(a9.rearrange(UP1), HIGH1);
+        a9 = s.rearrange(DOWN1).blend(a9, HIGH1);
+        s = a10;
+        a10 = s.blend(a11.rearrange(UP1), HIGH1);
+        a11 = s.rearrange(DOWN1).blend(a11, HIGH1);
+        s = a12;
+        a12 = s.blend(a13.rearrange(UP1), HIGH1);
+        a13 = s.rearrange(DOWN1).blend(a13, HIGH1);
+        s = a14;
+        a14 = s.blend(a15.rearrange(UP1), HIGH1);
+        a15 = s.rearrange(DOWN1).blend(a15, HIGH1);
+        a0.intoArray(p, at[t]);
+        a1.intoArray(p, at[t + 1]);
+        a2.intoArray(p, at[t + 2]);
+        a3.intoArray(p, at[t + 3]);
+        a4.intoArray(p, at[t + 4]);
+        a5.intoArray(p, at[t + 5]);
+        a6.intoArray(p, at[t + 6]);
+        a7.intoArray(p, at[t + 7]);
+        a8.intoArray(p, at[t + 8]);
+        a9.intoArray(p, at[t + 9]);
+        a10.intoArray(p, at[t + 10]);
+        a11.intoArray(p, at[t + 11]);
+        a12.intoArray(p, at[t + 12]);
+        a13.intoArray(p, at[t + 13]);
+        a14.intoArray(p, at[t + 14]);
+        a15.intoArray(p, at[t + 15]);
+    }
+
+    /**
+     * The inverse of {@link #planesToPixels} for outputs: pixels [t, t+16) of {@code px}
+     * (pixel-major, 16 channels each) into planes {@code planes[c0 .. c0+16)} at {@code off + planes[c]}.
+     */
+    private static void pixelsToPlanes(float[] px, int t, float[] out, int off, int[] planes, int c0) {
+        FloatVector a0 = FloatVector.fromArray(S, px, t * L);
+        FloatVector a1 = FloatVector.fromArray(S, px, (t + 1) * L);
+        FloatVector a2 = FloatVector.fromArray(S, px, (t + 2) * L);
+        FloatVector a3 = FloatVector.fromArray(S, px, (t + 3) * L);
+        FloatVector a4 = FloatVector.fromArray(S, px, (t + 4) * L);
+        FloatVector a5 = FloatVector.fromArray(S, px, (t + 5) * L);
+        FloatVector a6 = FloatVector.fromArray(S, px, (t + 6) * L);
+        FloatVector a7 = FloatVector.fromArray(S, px, (t + 7) * L);
+        FloatVector a8 = FloatVector.fromArray(S, px, (t + 8) * L);
+        FloatVector a9 = FloatVector.fromArray(S, px, (t + 9) * L);
+        FloatVector a10 = FloatVector.fromArray(S, px, (t + 10) * L);
+        FloatVector a11 = FloatVector.fromArray(S, px, (t + 11) * L);
+        FloatVector a12 = FloatVector.fromArray(S, px, (t + 12) * L);
+        FloatVector a13 = FloatVector.fromArray(S, px, (t + 13) * L);
+        FloatVector a14 = FloatVector.fromArray(S, px, (t + 14) * L);
+        FloatVector a15 = FloatVector.fromArray(S, px, (t + 15) * L);
+        FloatVector s;
+        s = a0;
+        a0 = s.blend(a8.rearrange(UP8), HIGH8);
+        a8 = s.rearrange(DOWN8).blend(a8, HIGH8);
+        s = a1;
+        a1 = s.blend(a9.rearrange(UP8), HIGH8);
+        a9 = s.rearrange(DOWN8).blend(a9, HIGH8);
+        s = a2;
+        a2 = s.blend(a10.rearrange(UP8), HIGH8);
+        a10 = s.rearrange(DOWN8).blend(a10, HIGH8);
+        s = a3;
+        a3 = s.blend(a11.rearrange(UP8), HIGH8);
+        a11 = s.rearrange(DOWN8).blend(a11, HIGH8);
+        s = a4;
+        a4 = s.blend(a12.rearrange(UP8), HIGH8);
+        a12 = s.rearrange(DOWN8).blend(a12, HIGH8);
+        s = a5;
+        a5 = s.blend(a13.rearrange(UP8), HIGH8);
+        a13 = s.rearrange(DOWN8).blend(a13, HIGH8);
+        s = a6;
+        a6 = s.blend(a14.rearrange(UP8), HIGH8);
+        a14 = s.rearrange(DOWN8).blend(a14, HIGH8);
+        s = a7;
+        a7 = s.blend(a15.rearrange(UP8), HIGH8);
+        a15 = s.rearrange(DOWN8).blend(a15, HIGH8);
+        s = a0;
+        a0 = s.blend(a4.rearrange(UP4), HIGH4);
+        a4 = s.rearrange(DOWN4).blend(a4, HIGH4);
+        s = a1;
+        a1 = s.blend(a5.rearrange(UP4), HIGH4);
+        a5 = s.rearrange(DOWN4).blend(a5, HIGH4);
+        s = a2;
+        a2 = s.blend(a6.rearrange(UP4), HIGH4);
+        a6 = s.rearrange(DOWN4).blend(a6, HIGH4);
+        s = a3;
+        a3 = s.blend(a7.rearrange(UP4), HIGH4);
+        a7 = s.rearrange(DOWN4).blend(a7, HIGH4);
+        s = a8;
+        a8 = s.blend(a12.rearrange(UP4), HIGH4);
+        a12 = s.rearrange(DOWN4).blend(a12, HIGH4);
+        s = a9;
+        a9 = s.blend(a13.rearrange(UP4), HIGH4);
+        a13 = s.rearrange(DOWN4).blend(a13, HIGH4);
+        s = a10;
+        a10 = s.blend(a14.rearrange(UP4), HIGH4);
+        a14 = s.rearrange(DOWN4).blend(a14, HIGH4);
+        s = a11;
+        a11 = s.blend(a15.rearrange(UP4), HIGH4);
+        a15 = s.rearrange(DOWN4).blend(a15, HIGH4);
+        s = a0;
+        a0 = s.blend(a2.rearrange(UP2), HIGH2);
+        a2 = s.rearrange(DOWN2).blend(a2, HIGH2);
+        s = a1;
+        a1 = s.blend(a3.rearrange(UP2), HIGH2);
+        a3 = s.rearrange(DOWN2).blend(a3, HIGH2);
+        s = a4;
+        a4 = s.blend(a6.rearrange(UP2), HIGH2);
+        a6 = s.rearrange(DOWN2).blend(a6, HIGH2);
+        s = a5;
+        a5 = s.blend(a7.rearrange(UP2), HIGH2);
+        a7 = s.rearrange(DOWN2).blend(a7, HIGH2);
+        s = a8;
+        a8 = s.blend(a10.rearrange(UP2), HIGH2);
+        a10 = s.rearrange(DOWN2).blend(a10, HIGH2);
+        s = a9;
+        a9 = s.blend(a11.rearrange(UP2), HIGH2);
+        a11 = s.rearrange(DOWN2).blend(a11, HIGH2);
+        s = a12;
+        a12 = s.blend(a14.rearrange(UP2), HIGH2);
+        a14 = s.rearrange(DOWN2).blend(a14, HIGH2);
+        s = a13;
+        a13 = s.blend(a15.rearrange(UP2), HIGH2);
+        a15 = s.rearrange(DOWN2).blend(a15, HIGH2);
+        s = a0;
+        a0 = s.blend(a1.rearrange(UP1), HIGH1);
+        a1 = s.rearrange(DOWN1).blend(a1, HIGH1);
+        s = a2;
+        a2 = s.blend(a3.rearrange(UP1), HIGH1);
+        a3 = s.rearrange(DOWN1).blend(a3, HIGH1);
+        s = a4;
+        a4 = s.blend(a5.rearrange(UP1), HIGH1);
+        a5 = s.rearrange(DOWN1).blend(a5, HIGH1);
+        s = a6;
+        a6 = s.blend(a7.rearrange(UP1), HIGH1);
+        a7 = s.rearrange(DOWN1).blend(a7, HIGH1);
+        s = a8;
+        a8 = s.blend(a9.rearrange(UP1), HIGH1);
+        a9 = s.rearrange(DOWN1).blend(a9, HIGH1);
+        s = a10;
+        a10 = s.blend(a11.rearrange(UP1), HIGH1);
+        a11 = s.rearrange(DOWN1).blend(a11, HIGH1);
+        s = a12;
+        a12 = s.blend(a13.rearrange(UP1), HIGH1);
+        a13 = s.rearrange(DOWN1).blend(a13, HIGH1);
+        s = a14;
+        a14 = s.blend(a15.rearrange(UP1), HIGH1);
+        a15 = s.rearrange(DOWN1).blend(a15, HIGH1);
+        a0.intoArray(out, off + planes[c0]);
+        a1.intoArray(out, off + planes[c0 + 1]);
+        a2.intoArray(out, off + planes[c0 + 2]);
+        a3.intoArray(out, off + planes[c0 + 3]);
+        a4.intoArray(out, off + planes[c0 + 4]);
+        a5.intoArray(out, off + planes[c0 + 5]);
+        a6.intoArray(out, off + planes[c0 + 6]);
+        a7.intoArray(out, off + planes[c0 + 7]);
+        a8.intoArray(out, off + planes[c0 + 8]);
+        a9.intoArray(out, off + planes[c0 + 9]);
+        a10.intoArray(out, off + planes[c0 + 10]);
+        a11.intoArray(out, off + planes[c0 + 11]);
+        a12.intoArray(out, off + planes[c0 + 12]);
+        a13.intoArray(out, off + planes[c0 + 13]);
+        a14.intoArray(out, off + planes[c0 + 14]);
+        a15.intoArray(out, off + planes[c0 + 15]);
+    }
+
     /**
      * Stride 1, rows 1..h-2: columns 0 and width-1 (6 taps each), which the flat vectors
      * computed with wrapped-around taps.
@@ -816,7 +1404,8 @@ public final class VectorDepthwise {
      * output i, lane 2i + 1 the output L/2 + i) back in order: lane j takes lane 2j, or
      * 2 (j - L/2) + 1 in the upper half.
      */
-    private static final VectorShuffle<Float> PAIRS = VectorShuffle.fromOp(S, j -> j < L / 2 ? 2 * j : 2 * (j - L / 2) + 1);
+    private static final VectorShuffle<Float> PAIRS =
+            VectorShuffle.fromOp(S, j -> j < L / 2 ? 2 * j : 2 * (j - L / 2) + 1);
 
     /** Each even lane copied into the odd lane above it (a 64-bit shift of each lane pair). */
     private static FloatVector upper(FloatVector v) {

@@ -8,8 +8,9 @@ import dev.shufflespark.model.kernel.Kernels;
  * the left and right (ONNX's explicit pads, or a Pad merged into the convolution).
  *
  * <p>Three execution paths: 1x1/s1/p0 convolutions are a GEMM per group ({@link Kernels#pointwise}); depthwise
- * 3x3 convolutions with padding 1 use {@link Kernels#depthwise3x3}; everything else (the stem) is im2col into
- * scratch followed by the same GEMM.
+ * 3x3 convolutions with padding 1 use {@link Kernels#depthwise3x3} plane by plane, or at stride 1 on the planes
+ * {@link Kernels#depthwisePlanes} takes (7x7, 14x14) {@link Kernels#depthwise3x3Planes} for all channels at once;
+ * everything else (the stem) is im2col into scratch followed by the same GEMM.
  */
 public final class Conv2d implements Layer {
     private final String name;
@@ -255,6 +256,18 @@ public final class Conv2d implements Layer {
         final int stride = sh;
         final int[] inPlanes = in.planes();
         final int[] outPlanes = out.planes();
+        if (stride == 1 && Kernels.depthwisePlanes(h, w, cout)) {
+            // small planes: all channels in one call
+            final float[] taps = Kernels.depthwiseTaps(weight, bias, cout);
+            return (frame, batch) -> {
+                float[] src = in.buffer(frame);
+                float[] dst = out.buffer(frame);
+                for (int n = 0; n < batch; n++) {
+                    Kernels.depthwise3x3Planes(taps, src, in.base(frame, n), inPlanes, h, w, dst, out.base(frame, n),
+                            outPlanes, cout, relu);
+                }
+            };
+        }
         return (frame, batch) -> {
             float[] src = in.buffer(frame);
             float[] dst = out.buffer(frame);

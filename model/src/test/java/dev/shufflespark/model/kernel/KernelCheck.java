@@ -141,6 +141,32 @@ final class KernelCheck {
                 h, width, stride, relu, inOff, slack));
     }
 
+    /**
+     * {@link VectorDepthwise#depthwise3x3Planes} against the scalar reference: {@code channels}
+     * planes of h x width, permuted and {@code gap} apart in both arrays, after an offset.
+     */
+    static void depthwisePlanes(long seed, int channels, int h, int width, boolean relu, int gap) {
+        depthwisePlanes(seed, channels, h, width, relu, gap, 3);
+    }
+
+    /** As above, the input planes after {@code inBase} floats (0: one plane at the array's start). */
+    static void depthwisePlanes(long seed, int channels, int h, int width, boolean relu, int gap, int inBase) {
+        Random r = new Random(seed);
+        int hw = h * width;
+        float[] taps = random(r, 10 * channels);
+        int[] inPlanes = rows(r, channels, hw, gap);
+        int[] outPlanes = rows(r, channels, hw, gap);
+        float[] in = random(r, inBase + channels * (hw + gap));
+        float[] outS = new float[5 + channels * (hw + gap)];
+        Arrays.fill(outS, 777f);
+        float[] outV = outS.clone();
+        ScalarKernels.depthwise3x3Planes(taps, in, inBase, inPlanes, h, width, outS, 5, outPlanes, channels, relu);
+        VectorDepthwise.depthwise3x3Planes(taps, in, inBase, inPlanes, h, width, outV, 5, outPlanes, channels, relu);
+        assertClose(outS, outV, TOL, String.format(
+                "depthwise3x3Planes channels=%d h=%d w=%d relu=%b gap=%d inBase=%d",
+                channels, h, width, relu, gap, inBase));
+    }
+
     /** Output size of a pool or conv window sweep, floor or ceil mode (a window must start inside input+pad). */
     static int outSize(int size, int k, int s, int p, boolean ceil) {
         int n = size + 2 * p - k;

@@ -94,6 +94,24 @@ class VectorKernelsAllocationTest {
     }
 
     @Test
+    void depthwisePlanes() {
+        int channels = 40;
+        float[] taps = random(10 * channels, 1);
+        float[] in = random(channels * 49, 2);
+        float[] out = new float[channels * 49];
+        int[] inPlanes = KernelCheck.rows(new Random(3), channels, 49, 0);
+        int[] outPlanes = KernelCheck.rows(new Random(4), channels, 49, 0);
+        assertNoAllocation("depthwise3x3Planes", i -> {
+            // blocks: 7x7 (three whole tiles and a gathered pixel), 4x4 (one tile), 3x5 (gathers only);
+            // padded rows: 3 x 14; ReLU on and off
+            int h = i % 4 == 0 ? 7 : i % 4 == 1 ? 4 : 3;
+            int width = i % 4 == 0 ? 7 : i % 4 == 1 ? 4 : i % 4 == 2 ? 5 : VectorKernels.L - 2;
+            VectorDepthwise.depthwise3x3Planes(taps, in, 0, inPlanes, h, width, out, 0, outPlanes,
+                    channels - i % 2 * 7, i % 8 < 4);
+        });
+    }
+
+    @Test
     void pools() {
         float[] in = random(112 * 112, 1);
         float[] out = new float[112 * 112];

@@ -336,6 +336,85 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Stride 1 on rows of L-2 pixels (14 at 16 lanes), copied into rows of one vector, plane by
+     * plane: odd and even heights (from 2; one row takes the reference); planes packed (the last
+     * at the array's end) and apart; a plane at the array's start.
+     */
+    @Test
+    void depthwisePlanesPaddedRows() {
+        long seed = 1900;
+        int width = VectorKernels.L - 2;
+        for (int h = 1; h <= 40; h++) {
+            for (int channels : new int[] {1, 3, 17}) {
+                boolean relu = seed % 2 == 0;
+                KernelCheck.depthwisePlanes(seed++, channels, h, width, relu, 0);
+                KernelCheck.depthwisePlanes(seed++, channels, h, width, relu, 1);
+                KernelCheck.depthwisePlanes(seed++, channels, h, width, relu, 2 * width);
+                KernelCheck.depthwisePlanes(seed++, channels, h, width, relu, 0, 0);
+            }
+        }
+    }
+
+    /**
+     * Depthwise in blocks of channels: every plane shape of fewer than 64 pixels that the blocks
+     * take (rows of 2 to 63 pixels, whole tiles of 16 pixels and the gathered tail pixels), 16 to
+     * 40 channels (one block, several, the last moved back) and fewer (the reference), planes
+     * permuted, packed and apart.
+     */
+    @Test
+    void depthwisePlanesSweep() {
+        long seed = 1700;
+        int[] channelCounts = {1, 15, 16, 17, 31, 32, 40};
+        for (int width = 1; width <= 63; width++) {
+            for (int h = 1; h * width < 64 + width; h++) {
+                for (int channels : channelCounts) {
+                    KernelCheck.depthwisePlanes(seed++, channels, h, width, seed % 2 == 0, (int) (seed % 3));
+                }
+            }
+        }
+        // ShuffleNet's 7x7 stage 4 (240 channels in v1 g3, 232 in V2) and a plane too large for the blocks
+        KernelCheck.depthwisePlanes(seed++, 240, 7, 7, false, 0);
+        KernelCheck.depthwisePlanes(seed++, 232, 7, 7, true, 0);
+        KernelCheck.depthwisePlanes(seed++, 24, 14, 14, false, 1);
+    }
+
+    /**
+     * The blocks and the padded rows keep the plane kernel's sums: on 7x7 and 14x14 planes with
+     * room round them (where the plane kernel covers the whole plane in one masked range) the
+     * outputs are the same bit for bit.
+     */
+    @Test
+    void depthwisePlanesSameSumsAsPlaneKernel() {
+        Random r = new Random(1800);
+        int channels = 40;
+        for (int size : new int[] {7, 14}) {
+            int hw = size * size;
+            float[] taps = KernelCheck.random(r, 10 * channels);
+            int[] inPlanes = KernelCheck.rows(r, channels, hw, 0);
+            int[] outPlanes = KernelCheck.rows(r, channels, hw, 0);
+            float[] in = KernelCheck.random(r, 2 * hw + channels * hw);
+            for (boolean relu : new boolean[] {false, true}) {
+                float[] outB = new float[channels * hw];
+                float[] outP = new float[channels * hw];
+                VectorDepthwise.depthwise3x3Planes(taps, in, hw, inPlanes, size, size, outB, 0, outPlanes, channels,
+                        relu);
+                float[] w = new float[9];
+                for (int c = 0; c < channels; c++) {
+                    for (int t = 0; t < 9; t++) {
+                        w[t] = taps[t * channels + c];
+                    }
+                    VectorDepthwise.depthwise3x3(w, 0, taps[9 * channels + c], in, hw + inPlanes[c], size, size, outP,
+                            outPlanes[c], 1, relu);
+                }
+                for (int i = 0; i < outB.length; i++) {
+                    assertEquals(Float.floatToIntBits(outP[i]), Float.floatToIntBits(outB[i]),
+                            size + "x" + size + " relu=" + relu + " at " + i);
+                }
+            }
+        }
+    }
+
     /** What lies outside a plane never enters its sums: NaN and infinities all round a 7x7 and a 14x14 plane. */
     @Test
     void depthwiseIgnoresNeighbours() {

@@ -39,6 +39,9 @@ public final class VectorWidthMain {
                     }
                 }
             }
+            for (int channels : new int[] {3, 17}) {
+                KernelCheck.depthwisePlanes(seed++, channels, 7, 7, seed % 2 == 0, 1);
+            }
             for (int n = 0; n <= 40; n++) {
                 KernelCheck.reductions(seed++, n);
                 KernelCheck.elementwise(seed++, n, n % 2 == 0);
