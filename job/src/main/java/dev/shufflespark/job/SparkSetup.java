@@ -11,19 +11,28 @@ import org.apache.spark.SparkConf;
 /**
  * The Spark settings the job needs, applied without overriding what the user set: our Kryo registrations (used
  * only when the user chooses Kryo; the job keeps Spark's default serializer, which needs no JVM flag, and its
- * broadcast model travels as plain arrays under either), and Spark's console progress bar. Nothing that
- * spark-submit owns (master, memory, cores) is touched.
+ * broadcast model travels as plain arrays under either), Spark's console progress bar, and the one JIT flag the
+ * vector kernels need on executors ({@link #TRAP_LIMIT}). Nothing that spark-submit owns (master, memory, cores) is
+ * touched.
  */
 public final class SparkSetup {
 
     public static final String SERIALIZER = "spark.serializer";
     public static final String KRYO = "org.apache.spark.serializer.KryoSerializer";
+    public static final String EXECUTOR_OPTIONS = "spark.executor.extraJavaOptions";
+
+    /**
+     * The flag of conf/jvm.options that keeps C2 from giving up on the Vector API's type checks halfway through a
+     * kernel (conf/jvm.options says how; without it some executors run the depthwise steps 2-3x slower for their
+     * whole life). Spark's launcher does not pass it, so the job adds it to the executors' options.
+     */
+    public static final String TRAP_LIMIT = "-XX:PerMethodTrapLimit=100000";
 
     private SparkSetup() {
     }
 
     /**
-     * Adds our settings to {@code conf} and returns it. Fails when {@code conf} chooses Kryo in a JVM where Spark's
+     * Adds our settings to {@code conf} and returns it; a limit the user gave the executors is kept. Fails when {@code conf} chooses Kryo in a JVM where Spark's
      * Kryo cannot start (see {@link #checkSerializer}).
      */
     public static SparkConf apply(SparkConf conf) {
@@ -37,6 +46,10 @@ public final class SparkSetup {
         registrators.add(KryoRegistration.class.getName());
         conf.set("spark.kryo.registrator", String.join(",", registrators));
         conf.setIfMissing("spark.ui.showConsoleProgress", "true");
+        String executorOptions = conf.get(EXECUTOR_OPTIONS, "");
+        if (!executorOptions.contains("-XX:PerMethodTrapLimit=")) {
+            conf.set(EXECUTOR_OPTIONS, (executorOptions.strip() + " " + TRAP_LIMIT).strip());
+        }
         return conf;
     }
 

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +40,7 @@ class JvmOptionsTest {
         }
 
         assertTrue(fromPom.contains("--add-modules=jdk.incubator.vector"), fromPom::toString);
+        assertTrue(fromPom.contains(SparkSetup.TRAP_LIMIT), fromPom::toString);
         assertEquals(fromPom, fromFile, "pom.xml shufflespark.jvm.flags vs conf/jvm.options");
     }
 
@@ -49,7 +52,11 @@ class JvmOptionsTest {
 
     @Test
     void testsRunWithThoseFlags() {
-        // Surefire passes the pom property; the Vector API module is then in the boot layer.
+        // Surefire passes the pom property; the Vector API module is then in the boot layer, and C2's trap limit
+        // is the one conf/jvm.options gives.
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        assertEquals(SparkSetup.TRAP_LIMIT,
+                "-XX:PerMethodTrapLimit=" + hotspot.getVMOption("PerMethodTrapLimit").getValue());
     }
 }

@@ -22,6 +22,19 @@ class SparkSetupTest {
     }
 
     @Test
+    void executorsGetTheTrapLimitAfterTheUsersOptions() {
+        assertEquals("-XX:PerMethodTrapLimit=100000",
+                SparkSetup.apply(new SparkConf(false)).get(SparkSetup.EXECUTOR_OPTIONS));
+        assertEquals("-Xss4m -Dx=\"a b\" -XX:PerMethodTrapLimit=100000", SparkSetup.apply(new SparkConf(false)
+                .set(SparkSetup.EXECUTOR_OPTIONS, "  -Xss4m -Dx=\"a b\" ")).get(SparkSetup.EXECUTOR_OPTIONS));
+        assertEquals("-XX:PerMethodTrapLimit=500", SparkSetup.apply(new SparkConf(false)
+                .set(SparkSetup.EXECUTOR_OPTIONS, "-XX:PerMethodTrapLimit=500")).get(SparkSetup.EXECUTOR_OPTIONS));
+        // applied twice (a driver that builds a second session), the flag is not repeated
+        SparkConf twice = SparkSetup.apply(SparkSetup.apply(new SparkConf(false)));
+        assertEquals(SparkSetup.TRAP_LIMIT, twice.get(SparkSetup.EXECUTOR_OPTIONS));
+    }
+
+    @Test
     void kryoWithoutJavaNioOpenFailsNamingTheFlag() {
         SparkSetup.checkSerializer("", false);
         SparkSetup.checkSerializer("org.apache.spark.serializer.JavaSerializer", false);
