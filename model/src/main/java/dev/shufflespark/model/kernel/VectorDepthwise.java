@@ -65,6 +65,10 @@ public final class VectorDepthwise {
             }
             return;
         }
+        if (stripes(width)) {
+            dwStripes(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+            return;
+        }
         if (width <= MASKED_WIDTH) {
             // Rows 1 .. h-2 whole. The first pixel's flat taps start one before the plane and the
             // last pixel's end one after it (masked off either way); where that is outside the
@@ -247,9 +251,10 @@ public final class VectorDepthwise {
     }
 
     /**
-     * Widest planes that {@link #dwFlatMasked} takes at stride 1: ShuffleNet's 28x28, 14x14 and
-     * 7x7 planes, where the two border columns are a large part of the plane (2 of 7 columns) and
-     * the scalar code for them cost more than the vectors for the rest.
+     * Widest planes that {@link #dwFlatMasked} takes at stride 1 (rows of more than one vector
+     * and at most two take {@link #dwStripes} first): ShuffleNet's 28x28, 14x14 and 7x7 planes,
+     * where the two border columns are a large part of the plane (2 of 7 columns) and the scalar
+     * code for them cost more than the vectors for the rest.
      */
     private static final int MASKED_WIDTH = Math.min(32, COLUMNS_WIDTH);
 
@@ -389,6 +394,179 @@ public final class VectorDepthwise {
                 break;
             }
         }
+    }
+
+    /** Whether {@link #dwStripes} takes planes {@code width} wide: rows of more than one vector and at most two. */
+    private static boolean stripes(int width) {
+        return width > L && width <= 2 * L;
+    }
+
+    /** Lane 0: column 0 in the left stripe of {@link #dwStripes}. */
+    private static final VectorMask<Float> FIRST_LANE = VectorMask.fromLong(S, 1L);
+
+    /** Lane L-1: the last column in the right stripe of {@link #dwStripes}. */
+    private static final VectorMask<Float> LAST_LANE = VectorMask.fromLong(S, 1L << (L - 1));
+
+    /**
+     * Stride 1 on rows of L+1 to 2L pixels (ShuffleNet's 28x28 at 16 lanes), h >= 3: each output
+     * row is two vectors, the left stripe at column 0 and the right one at column width-L (they
+     * overlap unless width = 2L), and both stripes run down the plane together, one input row
+     * at a time. Each input row is loaded once a stripe (three loads, its taps left, middle
+     * and right) and serves the three output rows that read it: it ends the row above, adds to
+     * the row beside and starts the row below, whose column sums are carried to the next row
+     * (three loads per output vector, against six in {@link #dwFlatMaskedPairs}). The column
+     * masks are constant: the left sum is dropped in lane 0 of the left stripe and the right
+     * sum in lane L-1 of the right one. Rows 1 .. h-2 sum their taps in the order of
+     * {@link #dwFlatMaskedPairs}; the first and last rows in that of {@link #dwEdgeRowVectors},
+     * from the same loads, and the four corners are recomputed by {@link #dwPixel}, as
+     * {@link #dwEdgeRow} does: the outputs are those of the flat kernels bit for bit. The left
+     * taps of the first row and the right taps of the last are loaded inside the plane and moved
+     * a lane (the lanes that wrap are the corners), so nothing outside the plane is read.
+     */
+    private static void dwStripes(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                  float[] out, int outOff, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        int xb = width - L;
+        // input rows 0 and 1; A: the left stripe, B: the right one
+        int r0 = inOff;
+        int r1 = inOff + width;
+        FloatVector lA0 = FloatVector.fromArray(S, in, r0).rearrange(ONE_UP);
+        FloatVector mA0 = FloatVector.fromArray(S, in, r0);
+        FloatVector rA0 = FloatVector.fromArray(S, in, r0 + 1);
+        FloatVector lB0 = FloatVector.fromArray(S, in, r0 + xb - 1);
+        FloatVector mB0 = FloatVector.fromArray(S, in, r0 + xb);
+        FloatVector rB0 = FloatVector.fromArray(S, in, r0 + xb + 1);
+        FloatVector lA1 = FloatVector.fromArray(S, in, r1 - 1);
+        FloatVector mA1 = FloatVector.fromArray(S, in, r1);
+        FloatVector rA1 = FloatVector.fromArray(S, in, r1 + 1);
+        FloatVector lB1 = FloatVector.fromArray(S, in, r1 + xb - 1);
+        FloatVector mB1 = FloatVector.fromArray(S, in, r1 + xb);
+        FloatVector rB1 = FloatVector.fromArray(S, in, r1 + xb + 1);
+        // output row 0: kernel rows 1 and 2, row by row
+        FloatVector s0 = lA0.mul(k10);
+        s0 = mA0.fma(k11, s0);
+        s0 = rA0.fma(k12, s0);
+        FloatVector s1 = lA1.mul(k20);
+        s1 = mA1.fma(k21, s1);
+        s1 = rA1.fma(k22, s1);
+        s0.add(s1).add(vb).max(floor).intoArray(out, outOff);
+        s0 = lB0.mul(k10);
+        s0 = mB0.fma(k11, s0);
+        s0 = rB0.fma(k12, s0);
+        s1 = lB1.mul(k20);
+        s1 = mB1.fma(k21, s1);
+        s1 = rB1.fma(k22, s1);
+        s0.add(s1).add(vb).max(floor).intoArray(out, outOff + xb);
+        // output row 1 (a) from input rows 0 and 1, row 2 (p) from input row 1
+        FloatVector aLA = lA1.fma(k10, lA0.mul(k00));
+        FloatVector aMA = mA1.fma(k11, mA0.mul(k01));
+        FloatVector aRA = rA1.fma(k12, rA0.mul(k02));
+        FloatVector aLB = lB1.fma(k10, lB0.mul(k00));
+        FloatVector aMB = mB1.fma(k11, mB0.mul(k01));
+        FloatVector aRB = rB1.fma(k12, rB0.mul(k02));
+        FloatVector pLA = lA1.mul(k00);
+        FloatVector pMA = mA1.mul(k01);
+        FloatVector pRA = rA1.mul(k02);
+        FloatVector pLB = lB1.mul(k00);
+        FloatVector pMB = mB1.mul(k01);
+        FloatVector pRB = rB1.mul(k02);
+        // input rows 2 .. h-2: each ends output row y-1 (a), adds to row y (p), starts row y+1
+        for (int y = 2; y < h - 1; y++) {
+            int r = inOff + y * width;
+            int o = outOff + (y - 1) * width;
+            FloatVector x = FloatVector.fromArray(S, in, r - 1);
+            aLA = x.fma(k20, aLA);
+            pLA = x.fma(k10, pLA);
+            FloatVector nLA = x.mul(k00);
+            x = FloatVector.fromArray(S, in, r);
+            aMA = x.fma(k21, aMA);
+            pMA = x.fma(k11, pMA);
+            FloatVector nMA = x.mul(k01);
+            x = FloatVector.fromArray(S, in, r + 1);
+            aRA = x.fma(k22, aRA);
+            pRA = x.fma(k12, pRA);
+            FloatVector nRA = x.mul(k02);
+            x = FloatVector.fromArray(S, in, r + xb - 1);
+            aLB = x.fma(k20, aLB);
+            pLB = x.fma(k10, pLB);
+            FloatVector nLB = x.mul(k00);
+            x = FloatVector.fromArray(S, in, r + xb);
+            aMB = x.fma(k21, aMB);
+            pMB = x.fma(k11, pMB);
+            FloatVector nMB = x.mul(k01);
+            x = FloatVector.fromArray(S, in, r + xb + 1);
+            aRB = x.fma(k22, aRB);
+            pRB = x.fma(k12, pRB);
+            FloatVector nRB = x.mul(k02);
+            FloatVector va = aMA.add(aLA.blend(zero, FIRST_LANE)).add(aRA).add(vb);
+            FloatVector vb2 = aMB.add(aLB).add(aRB.blend(zero, LAST_LANE)).add(vb);
+            va.blend(floor, va.lt(floor)).intoArray(out, o);
+            vb2.blend(floor, vb2.lt(floor)).intoArray(out, o + xb);
+            aLA = pLA;
+            aMA = pMA;
+            aRA = pRA;
+            aLB = pLB;
+            aMB = pMB;
+            aRB = pRB;
+            pLA = nLA;
+            pMA = nMA;
+            pRA = nRA;
+            pLB = nLB;
+            pMB = nMB;
+            pRB = nRB;
+        }
+        // input row h-1 ends output row h-2; output row h-1 from input rows h-2 and h-1, row by row
+        int rl = inOff + (h - 2) * width;
+        int rz = rl + width;
+        FloatVector lAz = FloatVector.fromArray(S, in, rz - 1);
+        FloatVector mAz = FloatVector.fromArray(S, in, rz);
+        FloatVector rAz = FloatVector.fromArray(S, in, rz + 1);
+        FloatVector lBz = FloatVector.fromArray(S, in, rz + xb - 1);
+        FloatVector mBz = FloatVector.fromArray(S, in, rz + xb);
+        FloatVector rBz = FloatVector.fromArray(S, in, rz + width - L).rearrange(ONE_DOWN);
+        aLA = lAz.fma(k20, aLA);
+        aMA = mAz.fma(k21, aMA);
+        aRA = rAz.fma(k22, aRA);
+        aLB = lBz.fma(k20, aLB);
+        aMB = mBz.fma(k21, aMB);
+        aRB = rBz.fma(k22, aRB);
+        int o = outOff + (h - 2) * width;
+        FloatVector va = aMA.add(aLA.blend(zero, FIRST_LANE)).add(aRA).add(vb);
+        FloatVector vb2 = aMB.add(aLB).add(aRB.blend(zero, LAST_LANE)).add(vb);
+        va.blend(floor, va.lt(floor)).intoArray(out, o);
+        vb2.blend(floor, vb2.lt(floor)).intoArray(out, o + xb);
+        o += width;
+        s0 = FloatVector.fromArray(S, in, rl - 1).mul(k00);
+        s0 = FloatVector.fromArray(S, in, rl).fma(k01, s0);
+        s0 = FloatVector.fromArray(S, in, rl + 1).fma(k02, s0);
+        s1 = lAz.mul(k10);
+        s1 = mAz.fma(k11, s1);
+        s1 = rAz.fma(k12, s1);
+        s0.add(s1).add(vb).max(floor).intoArray(out, o);
+        s0 = FloatVector.fromArray(S, in, rl + xb - 1).mul(k00);
+        s0 = FloatVector.fromArray(S, in, rl + xb).fma(k01, s0);
+        s0 = FloatVector.fromArray(S, in, rl + xb + 1).fma(k02, s0);
+        s1 = lBz.mul(k10);
+        s1 = mBz.fma(k11, s1);
+        s1 = rBz.fma(k12, s1);
+        s0.add(s1).add(vb).max(floor).intoArray(out, o + xb);
+        // the corners, as dwEdgeRow computes them
+        o = outOff + (h - 1) * width;
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, 0, 0, 1, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + width - 1, 0, width - 1, 1, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, o, h - 1, 0, 1, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, o + width - 1, h - 1, width - 1, 1, relu);
     }
 
     /**

@@ -94,6 +94,15 @@ class VectorKernelsAllocationTest {
     }
 
     @Test
+    void depthwiseStripes() {
+        float[] w = random(9, 3);
+        float[] in = random(28 * 28, 4);
+        float[] out = new float[28 * 28];
+        assertNoAllocation("depthwise3x3 28x28", i -> VectorDepthwise.depthwise3x3(w, 0, 0.1f, in, 0, 28, 28 - i % 3,
+                out, 0, 1, i % 2 == 0));
+    }
+
+    @Test
     void depthwisePlanes() {
         int channels = 40;
         float[] taps = random(10 * channels, 1);

@@ -337,6 +337,26 @@ class VectorKernelsTest {
     }
 
     /**
+     * Stride 1 on rows of more than one vector and at most two (17 to 32 at 16 lanes), both stripes
+     * run down the plane together: every height from 3 to 40 (3: no row between the first and
+     * the last), ReLU on and off, a plane at the start of the array and at its end (the first
+     * row's left taps and the last row's right taps loaded inside the plane) and one with room.
+     */
+    @Test
+    void depthwiseStride1Stripes() {
+        long seed = 2100;
+        int lanes = VectorKernels.L;
+        for (int width = lanes + 1; width <= 2 * lanes; width++) {
+            for (int h = 3; h <= 40; h++) {
+                boolean relu = seed % 2 == 0;
+                KernelCheck.depthwise(seed++, h, width, 1, relu, 0, 0);
+                KernelCheck.depthwise(seed++, h, width, 1, !relu, 1, 1);
+                KernelCheck.depthwise(seed++, h, width, 1, relu, width + 1, 2 * width);
+            }
+        }
+    }
+
+    /**
      * Stride 1 on rows of L-2 pixels (14 at 16 lanes), copied into rows of one vector, plane by
      * plane: odd and even heights (from 2; one row takes the reference); planes packed (the last
      * at the array's end) and apart; a plane at the array's start.
