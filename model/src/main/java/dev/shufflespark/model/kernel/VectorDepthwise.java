@@ -401,30 +401,125 @@ public final class VectorDepthwise {
         return width > L && width <= 2 * L;
     }
 
-    /** Lane 0: column 0 in the left stripe of {@link #dwStripes}. */
+    /** Lane 0. */
     private static final VectorMask<Float> FIRST_LANE = VectorMask.fromLong(S, 1L);
 
-    /** Lane L-1: the last column in the right stripe of {@link #dwStripes}. */
+    /** Lane L-1. */
     private static final VectorMask<Float> LAST_LANE = VectorMask.fromLong(S, 1L << (L - 1));
 
     /**
      * Stride 1 on rows of L+1 to 2L pixels (ShuffleNet's 28x28 at 16 lanes), h >= 3: each output
      * row is two vectors, the left stripe at column 0 and the right one at column width-L (they
-     * overlap unless width = 2L), and both stripes run down the plane together, one input row
-     * at a time. Each input row is loaded once a stripe (three loads, its taps left, middle
-     * and right) and serves the three output rows that read it: it ends the row above, adds to
-     * the row beside and starts the row below, whose column sums are carried to the next row
-     * (three loads per output vector, against six in {@link #dwFlatMaskedPairs}). The column
-     * masks are constant: the left sum is dropped in lane 0 of the left stripe and the right
-     * sum in lane L-1 of the right one. Rows 1 .. h-2 sum their taps in the order of
-     * {@link #dwFlatMaskedPairs}; the first and last rows in that of {@link #dwEdgeRowVectors},
-     * from the same loads, and the four corners are recomputed by {@link #dwPixel}, as
-     * {@link #dwEdgeRow} does: the outputs are those of the flat kernels bit for bit. The left
-     * taps of the first row and the right taps of the last are loaded inside the plane and moved
-     * a lane (the lanes that wrap are the corners), so nothing outside the plane is read.
+     * overlap unless width = 2L). Rows 1 .. h-2 run stripe by stripe down the plane
+     * ({@link #dwStripe}), the first and last rows in {@link #dwStripesEdges}, the four corners
+     * by {@link #dwPixel}, as {@link #dwEdgeRow} computes them: the outputs are those of the flat
+     * kernels bit for bit. Three methods, each compiled on its own: C2 adds up the recompilations
+     * recorded in every Vector API method it inlines, once a copy, and one method holding all of
+     * it passed {@code PerMethodRecompilationCutoff / 2} halfway through (the type checks after
+     * that point compiled with a virtual call, the species no longer a constant, the stores not
+     * intrinsified: 80-95 us a step in every {@code -Xbatch} JVM, against 15).
      */
     private static void dwStripes(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
                                   float[] out, int outOff, boolean relu) {
+        dwStripe(w, wOff, bias, in, inOff, h, width, out, outOff, 0, relu);
+        dwStripe(w, wOff, bias, in, inOff, h, width, out, outOff, width - L, relu);
+        dwStripesEdges(w, wOff, bias, in, inOff, h, width, out, outOff, relu);
+        int o = outOff + (h - 1) * width;
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, 0, 0, 1, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + width - 1, 0, width - 1, 1, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, o, h - 1, 0, 1, relu);
+        dwPixel(w, wOff, bias, in, inOff, h, width, out, o + width - 1, h - 1, width - 1, 1, relu);
+    }
+
+    /**
+     * Output rows 1 .. h-2 of the stripe at column x0 ({@link #dwStripes}), one input row at a time:
+     * each is loaded once (three loads, its taps left, middle and right) and serves the three
+     * output rows that read it: it ends the row above, adds to the row beside and starts the row
+     * below, whose column sums are carried to the next input row (three loads per output vector,
+     * against six in {@link #dwFlatMaskedPairs}). The left sum is dropped in the lanes of column 0
+     * and the right sum in those of column width-1, as in {@link #dwFlatMaskedPairs}, whose order
+     * each output keeps. The left taps of row 0 and the right taps of row h-1 are loaded inside
+     * the plane, moved a lane, and the lane that wraps taken from the row (or, where that is
+     * outside the plane, from its edge: a masked lane), so nothing outside the plane is read.
+     */
+    private static void dwStripe(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                 float[] out, int outOff, int x0, boolean relu) {
+        FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
+        FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector k10 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector k11 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector k12 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector k20 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector k21 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector k22 = FloatVector.broadcast(S, w[wOff + 8]);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
+        FloatVector lanes = FloatVector.fromArray(S, IOTA, 0);
+        VectorMask<Float> leftEdge = lanes.eq(x0 == 0 ? 0f : -1f);
+        VectorMask<Float> rightEdge = lanes.eq(x0 + L == width ? L - 1 : -1f);
+        int r0 = inOff + x0;
+        int r1 = r0 + width;
+        FloatVector x = FloatVector.fromArray(S, in, r0).rearrange(ONE_UP)
+                .blend(in[Math.max(r0 - 1, inOff)], FIRST_LANE);
+        // a: output row 1 (input rows 0, 1, 2); p: row 2 (input rows 1, 2, 3)
+        FloatVector aLeft = x.mul(k00);
+        FloatVector aMid = FloatVector.fromArray(S, in, r0).mul(k01);
+        FloatVector aRight = FloatVector.fromArray(S, in, r0 + 1).mul(k02);
+        x = FloatVector.fromArray(S, in, r1 - 1);
+        aLeft = x.fma(k10, aLeft);
+        FloatVector pLeft = x.mul(k00);
+        x = FloatVector.fromArray(S, in, r1);
+        aMid = x.fma(k11, aMid);
+        FloatVector pMid = x.mul(k01);
+        x = FloatVector.fromArray(S, in, r1 + 1);
+        aRight = x.fma(k12, aRight);
+        FloatVector pRight = x.mul(k02);
+        // input rows 2 .. h-2: each ends output row y-1 (a), adds to row y (p), starts row y+1 (n)
+        for (int y = 2; y < h - 1; y++) {
+            int r = r0 + y * width;
+            x = FloatVector.fromArray(S, in, r - 1);
+            aLeft = x.fma(k20, aLeft);
+            pLeft = x.fma(k10, pLeft);
+            FloatVector nLeft = x.mul(k00);
+            x = FloatVector.fromArray(S, in, r);
+            aMid = x.fma(k21, aMid);
+            pMid = x.fma(k11, pMid);
+            FloatVector nMid = x.mul(k01);
+            x = FloatVector.fromArray(S, in, r + 1);
+            aRight = x.fma(k22, aRight);
+            pRight = x.fma(k12, pRight);
+            FloatVector nRight = x.mul(k02);
+            FloatVector v = aMid.add(aLeft.blend(zero, leftEdge)).add(aRight.blend(zero, rightEdge)).add(vb);
+            v.blend(floor, v.lt(floor)).intoArray(out, outOff + (y - 1) * width + x0);
+            aLeft = pLeft;
+            aMid = pMid;
+            aRight = pRight;
+            pLeft = nLeft;
+            pMid = nMid;
+            pRight = nRight;
+        }
+        // input row h-1 ends output row h-2
+        int rz = r0 + (h - 1) * width;
+        aLeft = FloatVector.fromArray(S, in, rz - 1).fma(k20, aLeft);
+        aMid = FloatVector.fromArray(S, in, rz).fma(k21, aMid);
+        x = FloatVector.fromArray(S, in, rz).rearrange(ONE_DOWN)
+                .blend(in[Math.min(rz + L, inOff + h * width - 1)], LAST_LANE);
+        aRight = x.fma(k22, aRight);
+        FloatVector v = aMid.add(aLeft.blend(zero, leftEdge)).add(aRight.blend(zero, rightEdge)).add(vb);
+        v.blend(floor, v.lt(floor)).intoArray(out, outOff + (h - 2) * width + x0);
+    }
+
+    /**
+     * The first and last output rows of {@link #dwStripes}, both stripes, each output row by row in
+     * the order of {@link #dwEdgeRowVectors}: the row-0 taps of the first row and the row-2 taps of
+     * the last (kernel rows 1 and 2 on input rows 0 and 1; kernel rows 0 and 1 on h-2 and h-1). The
+     * left taps of row 0 and the right taps of row h-1 are loaded inside the plane and moved a
+     * lane; the lanes that wrap are the corners, which {@link #dwPixel} rewrites.
+     */
+    private static void dwStripesEdges(float[] w, int wOff, float bias, float[] in, int inOff, int h, int width,
+                                       float[] out, int outOff, boolean relu) {
         FloatVector k00 = FloatVector.broadcast(S, w[wOff]);
         FloatVector k01 = FloatVector.broadcast(S, w[wOff + 1]);
         FloatVector k02 = FloatVector.broadcast(S, w[wOff + 2]);
@@ -438,135 +533,39 @@ public final class VectorDepthwise {
         FloatVector zero = FloatVector.zero(S);
         FloatVector floor = FloatVector.broadcast(S, relu ? 0f : Float.NEGATIVE_INFINITY);
         int xb = width - L;
-        // input rows 0 and 1; A: the left stripe, B: the right one
         int r0 = inOff;
-        int r1 = inOff + width;
-        FloatVector lA0 = FloatVector.fromArray(S, in, r0).rearrange(ONE_UP);
-        FloatVector mA0 = FloatVector.fromArray(S, in, r0);
-        FloatVector rA0 = FloatVector.fromArray(S, in, r0 + 1);
-        FloatVector lB0 = FloatVector.fromArray(S, in, r0 + xb - 1);
-        FloatVector mB0 = FloatVector.fromArray(S, in, r0 + xb);
-        FloatVector rB0 = FloatVector.fromArray(S, in, r0 + xb + 1);
-        FloatVector lA1 = FloatVector.fromArray(S, in, r1 - 1);
-        FloatVector mA1 = FloatVector.fromArray(S, in, r1);
-        FloatVector rA1 = FloatVector.fromArray(S, in, r1 + 1);
-        FloatVector lB1 = FloatVector.fromArray(S, in, r1 + xb - 1);
-        FloatVector mB1 = FloatVector.fromArray(S, in, r1 + xb);
-        FloatVector rB1 = FloatVector.fromArray(S, in, r1 + xb + 1);
-        // output row 0: kernel rows 1 and 2, row by row
-        FloatVector s0 = lA0.mul(k10);
-        s0 = mA0.fma(k11, s0);
-        s0 = rA0.fma(k12, s0);
-        FloatVector s1 = lA1.mul(k20);
-        s1 = mA1.fma(k21, s1);
-        s1 = rA1.fma(k22, s1);
+        int r1 = r0 + width;
+        FloatVector s0 = FloatVector.fromArray(S, in, r0).rearrange(ONE_UP).mul(k10);
+        s0 = FloatVector.fromArray(S, in, r0).fma(k11, s0);
+        s0 = FloatVector.fromArray(S, in, r0 + 1).fma(k12, s0);
+        FloatVector s1 = FloatVector.fromArray(S, in, r1 - 1).mul(k20);
+        s1 = FloatVector.fromArray(S, in, r1).fma(k21, s1);
+        s1 = FloatVector.fromArray(S, in, r1 + 1).fma(k22, s1);
         s0.add(s1).add(vb).max(floor).intoArray(out, outOff);
-        s0 = lB0.mul(k10);
-        s0 = mB0.fma(k11, s0);
-        s0 = rB0.fma(k12, s0);
-        s1 = lB1.mul(k20);
-        s1 = mB1.fma(k21, s1);
-        s1 = rB1.fma(k22, s1);
+        s0 = FloatVector.fromArray(S, in, r0 + xb - 1).mul(k10);
+        s0 = FloatVector.fromArray(S, in, r0 + xb).fma(k11, s0);
+        s0 = FloatVector.fromArray(S, in, r0 + xb + 1).fma(k12, s0);
+        s1 = FloatVector.fromArray(S, in, r1 + xb - 1).mul(k20);
+        s1 = FloatVector.fromArray(S, in, r1 + xb).fma(k21, s1);
+        s1 = FloatVector.fromArray(S, in, r1 + xb + 1).fma(k22, s1);
         s0.add(s1).add(vb).max(floor).intoArray(out, outOff + xb);
-        // output row 1 (a) from input rows 0 and 1, row 2 (p) from input row 1
-        FloatVector aLA = lA1.fma(k10, lA0.mul(k00));
-        FloatVector aMA = mA1.fma(k11, mA0.mul(k01));
-        FloatVector aRA = rA1.fma(k12, rA0.mul(k02));
-        FloatVector aLB = lB1.fma(k10, lB0.mul(k00));
-        FloatVector aMB = mB1.fma(k11, mB0.mul(k01));
-        FloatVector aRB = rB1.fma(k12, rB0.mul(k02));
-        FloatVector pLA = lA1.mul(k00);
-        FloatVector pMA = mA1.mul(k01);
-        FloatVector pRA = rA1.mul(k02);
-        FloatVector pLB = lB1.mul(k00);
-        FloatVector pMB = mB1.mul(k01);
-        FloatVector pRB = rB1.mul(k02);
-        // input rows 2 .. h-2: each ends output row y-1 (a), adds to row y (p), starts row y+1
-        for (int y = 2; y < h - 1; y++) {
-            int r = inOff + y * width;
-            int o = outOff + (y - 1) * width;
-            FloatVector x = FloatVector.fromArray(S, in, r - 1);
-            aLA = x.fma(k20, aLA);
-            pLA = x.fma(k10, pLA);
-            FloatVector nLA = x.mul(k00);
-            x = FloatVector.fromArray(S, in, r);
-            aMA = x.fma(k21, aMA);
-            pMA = x.fma(k11, pMA);
-            FloatVector nMA = x.mul(k01);
-            x = FloatVector.fromArray(S, in, r + 1);
-            aRA = x.fma(k22, aRA);
-            pRA = x.fma(k12, pRA);
-            FloatVector nRA = x.mul(k02);
-            x = FloatVector.fromArray(S, in, r + xb - 1);
-            aLB = x.fma(k20, aLB);
-            pLB = x.fma(k10, pLB);
-            FloatVector nLB = x.mul(k00);
-            x = FloatVector.fromArray(S, in, r + xb);
-            aMB = x.fma(k21, aMB);
-            pMB = x.fma(k11, pMB);
-            FloatVector nMB = x.mul(k01);
-            x = FloatVector.fromArray(S, in, r + xb + 1);
-            aRB = x.fma(k22, aRB);
-            pRB = x.fma(k12, pRB);
-            FloatVector nRB = x.mul(k02);
-            FloatVector va = aMA.add(aLA.blend(zero, FIRST_LANE)).add(aRA).add(vb);
-            FloatVector vb2 = aMB.add(aLB).add(aRB.blend(zero, LAST_LANE)).add(vb);
-            va.blend(floor, va.lt(floor)).intoArray(out, o);
-            vb2.blend(floor, vb2.lt(floor)).intoArray(out, o + xb);
-            aLA = pLA;
-            aMA = pMA;
-            aRA = pRA;
-            aLB = pLB;
-            aMB = pMB;
-            aRB = pRB;
-            pLA = nLA;
-            pMA = nMA;
-            pRA = nRA;
-            pLB = nLB;
-            pMB = nMB;
-            pRB = nRB;
-        }
-        // input row h-1 ends output row h-2; output row h-1 from input rows h-2 and h-1, row by row
         int rl = inOff + (h - 2) * width;
         int rz = rl + width;
-        FloatVector lAz = FloatVector.fromArray(S, in, rz - 1);
-        FloatVector mAz = FloatVector.fromArray(S, in, rz);
-        FloatVector rAz = FloatVector.fromArray(S, in, rz + 1);
-        FloatVector lBz = FloatVector.fromArray(S, in, rz + xb - 1);
-        FloatVector mBz = FloatVector.fromArray(S, in, rz + xb);
-        FloatVector rBz = FloatVector.fromArray(S, in, rz + width - L).rearrange(ONE_DOWN);
-        aLA = lAz.fma(k20, aLA);
-        aMA = mAz.fma(k21, aMA);
-        aRA = rAz.fma(k22, aRA);
-        aLB = lBz.fma(k20, aLB);
-        aMB = mBz.fma(k21, aMB);
-        aRB = rBz.fma(k22, aRB);
-        int o = outOff + (h - 2) * width;
-        FloatVector va = aMA.add(aLA.blend(zero, FIRST_LANE)).add(aRA).add(vb);
-        FloatVector vb2 = aMB.add(aLB).add(aRB.blend(zero, LAST_LANE)).add(vb);
-        va.blend(floor, va.lt(floor)).intoArray(out, o);
-        vb2.blend(floor, vb2.lt(floor)).intoArray(out, o + xb);
-        o += width;
+        int o = outOff + (h - 1) * width;
         s0 = FloatVector.fromArray(S, in, rl - 1).mul(k00);
         s0 = FloatVector.fromArray(S, in, rl).fma(k01, s0);
         s0 = FloatVector.fromArray(S, in, rl + 1).fma(k02, s0);
-        s1 = lAz.mul(k10);
-        s1 = mAz.fma(k11, s1);
-        s1 = rAz.fma(k12, s1);
+        s1 = FloatVector.fromArray(S, in, rz - 1).mul(k10);
+        s1 = FloatVector.fromArray(S, in, rz).fma(k11, s1);
+        s1 = FloatVector.fromArray(S, in, rz + 1).fma(k12, s1);
         s0.add(s1).add(vb).max(floor).intoArray(out, o);
         s0 = FloatVector.fromArray(S, in, rl + xb - 1).mul(k00);
         s0 = FloatVector.fromArray(S, in, rl + xb).fma(k01, s0);
         s0 = FloatVector.fromArray(S, in, rl + xb + 1).fma(k02, s0);
-        s1 = lBz.mul(k10);
-        s1 = mBz.fma(k11, s1);
-        s1 = rBz.fma(k12, s1);
+        s1 = FloatVector.fromArray(S, in, rz + xb - 1).mul(k10);
+        s1 = FloatVector.fromArray(S, in, rz + xb).fma(k11, s1);
+        s1 = FloatVector.fromArray(S, in, rz + width - L).rearrange(ONE_DOWN).fma(k12, s1);
         s0.add(s1).add(vb).max(floor).intoArray(out, o + xb);
-        // the corners, as dwEdgeRow computes them
-        o = outOff + (h - 1) * width;
-        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff, 0, 0, 1, relu);
-        dwPixel(w, wOff, bias, in, inOff, h, width, out, outOff + width - 1, 0, width - 1, 1, relu);
-        dwPixel(w, wOff, bias, in, inOff, h, width, out, o, h - 1, 0, 1, relu);
-        dwPixel(w, wOff, bias, in, inOff, h, width, out, o + width - 1, h - 1, width - 1, 1, relu);
     }
 
     /**
