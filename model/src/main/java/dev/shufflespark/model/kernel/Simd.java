@@ -1,5 +1,7 @@
 package dev.shufflespark.model.kernel;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /**
@@ -44,7 +46,11 @@ public final class Simd {
     /** Float lanes per vector, 1 on the scalar path. */
     public static final int LANES = VECTOR ? BITS / Float.SIZE : 1;
 
-    private static final String DESCRIPTION = CHOICE.description;
+    /** The C2 trap limit the vector kernels need on JDK 17 (conf/jvm.options says why). */
+    static final long TRAP_LIMIT = 100_000;
+
+    private static final String DESCRIPTION = CHOICE.description
+            + (VECTOR ? trapLimitNote(Runtime.version().feature(), trapLimit()) : "");
 
     private Simd() {
     }
@@ -67,6 +73,32 @@ public final class Simd {
     /** Human-readable kernel path, e.g. {@code "vector 512-bit (16 float lanes)"}. */
     public static String description() {
         return DESCRIPTION;
+    }
+
+    /**
+     * What the kernel path says when C2 may drop the vector intrinsics halfway through a kernel: on JDK 17 (and, not
+     * measured, up to 24; 25 is not affected) with a per-compilation trap limit below {@link #TRAP_LIMIT}, some JVMs
+     * run the depthwise kernels on boxed vectors, two to three times slower. Empty otherwise.
+     *
+     * @param feature the JDK's feature version
+     * @param limit   the JVM's {@code PerMethodTrapLimit}, or -1 when the JVM does not say
+     */
+    static String trapLimitNote(int feature, long limit) {
+        if (feature >= 25 || limit < 0 || limit >= TRAP_LIMIT) {
+            return "";
+        }
+        return ", C2 trap limit " + limit + ": some kernels may lose their vector intrinsics (add "
+                + "-XX:PerMethodTrapLimit=" + TRAP_LIMIT + ")";
+    }
+
+    /** This JVM's {@code PerMethodTrapLimit}, or -1 where the JVM has no such option (not HotSpot). */
+    private static long trapLimit() {
+        try {
+            return Long.parseLong(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .getVMOption("PerMethodTrapLimit").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
     }
 
     /** The outcome of the choice: a width in bits (0 = scalar) and how to describe it. */

@@ -76,6 +76,17 @@ class SimdTest {
     }
 
     @Test
+    void aLowTrapLimitOnJdk17IsNamedInTheKernelPath() {
+        String note = Simd.trapLimitNote(17, 100);
+        assertTrue(note.contains("C2 trap limit 100:") && note.contains("-XX:PerMethodTrapLimit=100000"), note);
+        assertEquals("", Simd.trapLimitNote(17, 100_000));
+        assertEquals("", Simd.trapLimitNote(17, -1));
+        assertEquals("", Simd.trapLimitNote(25, 100));
+        // The tests run with the project's flags, so this JVM's kernel path has no such note.
+        assertFalse(Simd.description().contains("trap limit"), Simd.description());
+    }
+
+    @Test
     void thisJvmIsConsistent() {
         assertEquals(Simd.VECTOR, Simd.enabled());
         if (Simd.enabled()) {
