@@ -29,8 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-// The trap limit of conf/jvm.options: without it C2 drops the vector intrinsics in some forks (docs/performance.md).
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:PerMethodTrapLimit=100000"})
+// The JIT limits of conf/jvm.options: without them C2 drops the vector intrinsics in some forks (docs/performance.md).
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:PerMethodTrapLimit=100000",
+        "-XX:PerMethodRecompilationCutoff=10000"})
 public class EngineBenchmark {
 
     @Param({"shufflenet_v1_g3_x1_0", "shufflenet_v2_x1_0"})

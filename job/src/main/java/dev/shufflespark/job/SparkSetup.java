@@ -5,14 +5,15 @@ import dev.shufflespark.job.config.ConfigException;
 import dev.shufflespark.job.model.KryoRegistration;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.spark.SparkConf;
 
 /**
  * The Spark settings the job needs, applied without overriding what the user set: our Kryo registrations (used
  * only when the user chooses Kryo; the job keeps Spark's default serializer, which needs no JVM flag, and its
- * broadcast model travels as plain arrays under either), Spark's console progress bar, and the one JIT flag the
- * vector kernels need on executors ({@link #TRAP_LIMIT}). Nothing that spark-submit owns (master, memory, cores) is
+ * broadcast model travels as plain arrays under either), Spark's console progress bar, and the two JIT flags the
+ * vector kernels need on executors ({@link #JIT_FLAGS}). Nothing that spark-submit owns (master, memory, cores) is
  * touched.
  */
 public final class SparkSetup {
@@ -24,16 +25,25 @@ public final class SparkSetup {
     /**
      * The flag of conf/jvm.options that keeps C2 from giving up on the Vector API's type checks halfway through a
      * kernel (conf/jvm.options says how; without it some executors run the depthwise steps 2-3x slower for their
-     * whole life). Spark's launcher does not pass it, so the job adds it to the executors' options.
+     * whole life).
      */
     public static final String TRAP_LIMIT = "-XX:PerMethodTrapLimit=100000";
+
+    /** Its twin for the recompilations C2 sums the same way (conf/jvm.options). */
+    public static final String RECOMPILATION_CUTOFF = "-XX:PerMethodRecompilationCutoff=10000";
+
+    /**
+     * The JIT flags of conf/jvm.options that executors need. Spark's launcher does not pass them, so the job adds
+     * each to the executors' options unless the user's options already set that option.
+     */
+    public static final List<String> JIT_FLAGS = List.of(TRAP_LIMIT, RECOMPILATION_CUTOFF);
 
     private SparkSetup() {
     }
 
     /**
-     * Adds our settings to {@code conf} and returns it; a limit the user gave the executors is kept. Fails when {@code conf} chooses Kryo in a JVM where Spark's
-     * Kryo cannot start (see {@link #checkSerializer}).
+     * Adds our settings to {@code conf} and returns it; a JIT limit the user gave the executors is kept. Fails when
+     * {@code conf} chooses Kryo in a JVM where Spark's Kryo cannot start (see {@link #checkSerializer}).
      */
     public static SparkConf apply(SparkConf conf) {
         checkSerializer(conf.get(SERIALIZER, ""), kryoCanReachJavaNio());
@@ -46,10 +56,13 @@ public final class SparkSetup {
         registrators.add(KryoRegistration.class.getName());
         conf.set("spark.kryo.registrator", String.join(",", registrators));
         conf.setIfMissing("spark.ui.showConsoleProgress", "true");
-        String executorOptions = conf.get(EXECUTOR_OPTIONS, "");
-        if (!executorOptions.contains("-XX:PerMethodTrapLimit=")) {
-            conf.set(EXECUTOR_OPTIONS, (executorOptions.strip() + " " + TRAP_LIMIT).strip());
+        String executorOptions = conf.get(EXECUTOR_OPTIONS, "").strip();
+        for (String flag : JIT_FLAGS) {
+            if (!executorOptions.contains(flag.substring(0, flag.indexOf('=') + 1))) {
+                executorOptions = (executorOptions + " " + flag).strip();
+            }
         }
+        conf.set(EXECUTOR_OPTIONS, executorOptions);
         return conf;
     }
 

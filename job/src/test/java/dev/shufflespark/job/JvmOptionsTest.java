@@ -40,7 +40,7 @@ class JvmOptionsTest {
         }
 
         assertTrue(fromPom.contains("--add-modules=jdk.incubator.vector"), fromPom::toString);
-        assertTrue(fromPom.contains(SparkSetup.TRAP_LIMIT), fromPom::toString);
+        assertTrue(fromPom.containsAll(SparkSetup.JIT_FLAGS), fromPom::toString);
         assertEquals(fromPom, fromFile, "pom.xml shufflespark.jvm.flags vs conf/jvm.options");
     }
 
@@ -53,10 +53,12 @@ class JvmOptionsTest {
     @Test
     void testsRunWithThoseFlags() {
         // Surefire passes the pom property; the Vector API module is then in the boot layer, and C2's trap limit
-        // is the one conf/jvm.options gives.
+        // and recompilation cutoff are the ones conf/jvm.options gives.
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
         HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-        assertEquals(SparkSetup.TRAP_LIMIT,
-                "-XX:PerMethodTrapLimit=" + hotspot.getVMOption("PerMethodTrapLimit").getValue());
+        for (String flag : SparkSetup.JIT_FLAGS) {
+            String option = flag.substring("-XX:".length(), flag.indexOf('='));
+            assertEquals(flag, "-XX:" + option + "=" + hotspot.getVMOption(option).getValue());
+        }
     }
 }

@@ -22,16 +22,17 @@ class SparkSetupTest {
     }
 
     @Test
-    void executorsGetTheTrapLimitAfterTheUsersOptions() {
-        assertEquals("-XX:PerMethodTrapLimit=100000",
-                SparkSetup.apply(new SparkConf(false)).get(SparkSetup.EXECUTOR_OPTIONS));
-        assertEquals("-Xss4m -Dx=\"a b\" -XX:PerMethodTrapLimit=100000", SparkSetup.apply(new SparkConf(false)
+    void executorsGetTheJitLimitsAfterTheUsersOptions() {
+        String ours = "-XX:PerMethodTrapLimit=100000 -XX:PerMethodRecompilationCutoff=10000";
+        assertEquals(ours, SparkSetup.apply(new SparkConf(false)).get(SparkSetup.EXECUTOR_OPTIONS));
+        assertEquals("-Xss4m -Dx=\"a b\" " + ours, SparkSetup.apply(new SparkConf(false)
                 .set(SparkSetup.EXECUTOR_OPTIONS, "  -Xss4m -Dx=\"a b\" ")).get(SparkSetup.EXECUTOR_OPTIONS));
-        assertEquals("-XX:PerMethodTrapLimit=500", SparkSetup.apply(new SparkConf(false)
-                .set(SparkSetup.EXECUTOR_OPTIONS, "-XX:PerMethodTrapLimit=500")).get(SparkSetup.EXECUTOR_OPTIONS));
-        // applied twice (a driver that builds a second session), the flag is not repeated
+        assertEquals("-XX:PerMethodTrapLimit=500 -XX:PerMethodRecompilationCutoff=10000", SparkSetup.apply(
+                new SparkConf(false).set(SparkSetup.EXECUTOR_OPTIONS, "-XX:PerMethodTrapLimit=500"))
+                .get(SparkSetup.EXECUTOR_OPTIONS));
+        // applied twice (a driver that builds a second session), the flags are not repeated
         SparkConf twice = SparkSetup.apply(SparkSetup.apply(new SparkConf(false)));
-        assertEquals(SparkSetup.TRAP_LIMIT, twice.get(SparkSetup.EXECUTOR_OPTIONS));
+        assertEquals(ours, twice.get(SparkSetup.EXECUTOR_OPTIONS));
     }
 
     @Test
