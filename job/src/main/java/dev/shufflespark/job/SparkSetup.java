@@ -3,6 +3,7 @@ package dev.shufflespark.job;
 import com.esotericsoftware.kryo.Kryo;
 import dev.shufflespark.job.config.ConfigException;
 import dev.shufflespark.job.model.KryoRegistration;
+import dev.shufflespark.model.kernel.Simd;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class SparkSetup {
      * kernel (conf/jvm.options says how; without it some executors run the depthwise steps 2-3x slower for their
      * whole life).
      */
-    public static final String TRAP_LIMIT = "-XX:PerMethodTrapLimit=100000";
+    public static final String TRAP_LIMIT = "-XX:PerMethodTrapLimit=" + Simd.TRAP_LIMIT;
 
     /** Its twin for the recompilations C2 sums the same way (conf/jvm.options). */
     public static final String RECOMPILATION_CUTOFF = "-XX:PerMethodRecompilationCutoff=10000";

@@ -47,7 +47,7 @@ public final class Simd {
     public static final int LANES = VECTOR ? BITS / Float.SIZE : 1;
 
     /** The C2 trap limit the vector kernels need on JDK 17 (conf/jvm.options says why). */
-    static final long TRAP_LIMIT = 100_000;
+    public static final long TRAP_LIMIT = 100_000;
 
     private static final String DESCRIPTION = CHOICE.description
             + (VECTOR ? trapLimitNote(Runtime.version().feature(), trapLimit()) : "");
