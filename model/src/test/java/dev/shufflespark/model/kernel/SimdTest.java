@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shufflespark.model.ChildJvm;
+import dev.shufflespark.model.ChildJvm.Result;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,49 +100,49 @@ class SimdTest {
     @Test
     void withoutTheVectorModuleKernelsRunScalarAndNeverLoadVectorKernels() throws Exception {
         Result r = runJava(List.of("-Xlog:class+load=info"), KernelsScalarMain.class);
-        assertEquals(0, r.exit, r.output);
-        assertTrue(r.output.contains("kernel path: scalar (jdk.incubator.vector not present)"), r.output);
-        assertTrue(r.output.contains("lanes: 1"), r.output);
-        assertTrue(r.output.contains("all kernels match the scalar reference"), r.output);
-        assertClassLoading(r.output);
-        assertFalse(r.output.contains("jdk.incubator.vector.FloatVector"), "a Vector API class was loaded");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("kernel path: scalar (jdk.incubator.vector not present)"), r.output());
+        assertTrue(r.output().contains("lanes: 1"), r.output());
+        assertTrue(r.output().contains("all kernels match the scalar reference"), r.output());
+        assertClassLoading(r.output());
+        assertFalse(r.output().contains("jdk.incubator.vector.FloatVector"), "a Vector API class was loaded");
     }
 
     @Test
     void forcedScalarNeverLoadsVectorKernels() throws Exception {
         Result r = runJava(List.of("--add-modules", "jdk.incubator.vector", "-Dshufflespark.simd=scalar",
                 "-Xlog:class+load=info"), KernelsScalarMain.class);
-        assertEquals(0, r.exit, r.output);
-        assertTrue(r.output.contains("kernel path: scalar (forced by -Dshufflespark.simd=scalar)"), r.output);
-        assertClassLoading(r.output);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("kernel path: scalar (forced by -Dshufflespark.simd=scalar)"), r.output());
+        assertClassLoading(r.output());
     }
 
     @Test
     void vectorKernelsMatchAt128Bits() throws Exception {
         Result r = runJava(List.of("--add-modules", "jdk.incubator.vector", "-Dshufflespark.simd=128"),
                 VectorWidthMain.class);
-        assertEquals(0, r.exit, r.output);
-        assertTrue(r.output.contains("kernel path: vector 128-bit (4 float lanes)"), r.output);
-        assertTrue(r.output.contains("lanes: 4"), r.output);
-        assertTrue(r.output.contains("all vector kernels match the scalar reference"), r.output);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("kernel path: vector 128-bit (4 float lanes)"), r.output());
+        assertTrue(r.output().contains("lanes: 4"), r.output());
+        assertTrue(r.output().contains("all vector kernels match the scalar reference"), r.output());
     }
 
     @Test
     void vectorKernelsMatchAt256Bits() throws Exception {
         Result r = runJava(List.of("--add-modules", "jdk.incubator.vector", "-Dshufflespark.simd=256"),
                 VectorWidthMain.class);
-        assertEquals(0, r.exit, r.output);
-        assertTrue(r.output.contains("kernel path: vector 256-bit (8 float lanes)"), r.output);
-        assertTrue(r.output.contains("lanes: 8"), r.output);
-        assertTrue(r.output.contains("all vector kernels match the scalar reference"), r.output);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("kernel path: vector 256-bit (8 float lanes)"), r.output());
+        assertTrue(r.output().contains("lanes: 8"), r.output());
+        assertTrue(r.output().contains("all vector kernels match the scalar reference"), r.output());
     }
 
     @Test
     void aBadSettingFailsWithKeyAndValue() throws Exception {
         Result r = runJava(List.of("--add-modules", "jdk.incubator.vector", "-Dshufflespark.simd=sse9"),
                 KernelsScalarMain.class);
-        assertNotEquals(0, r.exit, r.output);
-        assertTrue(r.output.contains("-Dshufflespark.simd=sse9: unknown value"), r.output);
+        assertNotEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("-Dshufflespark.simd=sse9: unknown value"), r.output());
     }
 
     /** ScalarKernels was loaded (so the class-load log works) and no vector kernel class was. */
@@ -156,31 +153,7 @@ class SimdTest {
         }
     }
 
-    private record Result(int exit, String output) {
-    }
-
-    /**
-     * Runs {@code main} in a fresh JVM from this JVM's java.home with this JVM's class path
-     * (through the CLASSPATH environment variable) and only the given JVM options.
-     */
     private static Result runJava(List<String> jvmOptions, Class<?> main) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add(main.getName());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.put("CLASSPATH", System.getProperty("java.class.path"));
-        // Options the launcher would pick up on its own must not sneak the module back in.
-        env.remove("JDK_JAVA_OPTIONS");
-        env.remove("JAVA_TOOL_OPTIONS");
-        env.remove("_JAVA_OPTIONS");
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM timed out");
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return ChildJvm.run(jvmOptions, main, List.of(), 120);
     }
 }

@@ -3,12 +3,10 @@ package dev.shufflespark.model.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shufflespark.model.ChildJvm;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,24 +20,12 @@ class BatchCompiledEngineTest {
 
     @Test
     void batchCompiledModelsRunWithoutAllocating() throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.add("-Xbatch");
-        command.add(BatchCompiledMain.class.getName());
-        command.add("shufflenet_v1_g3_x1_0");
-        command.add("shufflenet_v2_x1_0");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM timed out");
-        }
-        String output = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), output);
-        assertTrue(output.contains("shufflenet_v1_g3_x1_0 0\n"), output);
-        assertTrue(output.contains("shufflenet_v2_x1_0 0\n"), output);
+        List<String> options = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        options.add("-Xbatch");
+        ChildJvm.Result r = ChildJvm.run(options, BatchCompiledMain.class,
+                List.of("shufflenet_v1_g3_x1_0", "shufflenet_v2_x1_0"), 300);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("shufflenet_v1_g3_x1_0 0\n"), r.output());
+        assertTrue(r.output().contains("shufflenet_v2_x1_0 0\n"), r.output());
     }
 }
