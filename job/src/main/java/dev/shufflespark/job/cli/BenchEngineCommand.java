@@ -256,7 +256,10 @@ final class BenchEngineCommand implements Callable<Integer> {
      * {@code --jvms N}: this command without {@code --jvms} in N fresh JVMs in turn, each JVM's figures as it
      * printed them, then the spread: between JVMs (slowest over median of their CPU figures) beside the spread of
      * the rounds inside each JVM (slowest round over fastest). Between-JVM spread no larger than the rounds'
-     * is the machine's noise, not the JVMs differing.
+     * is the machine's noise, not the JVMs differing. The same spread of each JVM's fastest round (its floor)
+     * separates the two: a host that slows some rounds down (another tenant on the core, a slow stretch) only adds
+     * time, so it moves medians and leaves floors, while a JVM whose code compiled worse is slow in every round,
+     * its floor included.
      */
     private int inFreshJvms(PrintWriter out) {
         List<String> args = new ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
@@ -276,6 +279,7 @@ final class BenchEngineCommand implements Callable<Integer> {
         double[] wall = new double[jvms];
         double[] cpuRatio = new double[jvms];
         double[] roundSpread = new double[jvms];
+        double[] floor = new double[jvms];
         for (int j = 0; j < jvms; j++) {
             FreshJvms.Run run;
             try {
@@ -292,8 +296,8 @@ final class BenchEngineCommand implements Callable<Integer> {
             String rounds = run.values().getOrDefault("round_cpu_ms_per_image", "");
             double[] r = rounds.isEmpty() ? new double[0]
                     : Arrays.stream(rounds.split(",")).mapToDouble(Double::parseDouble).toArray();
-            roundSpread[j] = r.length == 0 ? Double.NaN
-                    : Arrays.stream(r).max().getAsDouble() / Arrays.stream(r).min().getAsDouble();
+            floor[j] = r.length == 0 ? Double.NaN : Arrays.stream(r).min().getAsDouble();
+            roundSpread[j] = r.length == 0 ? Double.NaN : Arrays.stream(r).max().getAsDouble() / floor[j];
             if (run.exitCode() != 0 || Double.isNaN(cpu[j])) {
                 throw new CliFailure("--jvms: JVM " + (j + 1) + " of " + jvms + " failed (exit " + run.exitCode()
                         + "):\n" + run.output().strip());
@@ -310,7 +314,14 @@ final class BenchEngineCommand implements Callable<Integer> {
                 + "median); inside a JVM, slowest round / fastest: median %.2f, most %.2f%n", median,
                 Arrays.stream(cpu).min().getAsDouble(), max, max / median, Statistics.median(roundSpread),
                 Arrays.stream(roundSpread).max().getAsDouble());
+        double floorMedian = Statistics.median(floor);
+        double floorMax = Arrays.stream(floor).max().getAsDouble();
+        out.printf(Locale.ROOT, "floors:       each JVM's fastest round, median %.3f, fastest %.3f, slowest %.3f (%.3f x "
+                + "the median)%n", floorMedian, Arrays.stream(floor).min().getAsDouble(), floorMax,
+                floorMax / floorMedian);
         out.printf(Locale.ROOT, "jvm_cpu_ms_per_image=%s%n", joined(cpu));
+        out.printf(Locale.ROOT, "jvm_floor_cpu_ms_per_image=%s%n", joined(floor));
+        out.printf(Locale.ROOT, "jvms_floor_max_over_median=%.3f%n", floorMax / floorMedian);
         if (vsOnnxRuntime) {
             out.printf(Locale.ROOT, "jvms_cpu_ratio=%.3f%n", Statistics.median(cpuRatio));
         }

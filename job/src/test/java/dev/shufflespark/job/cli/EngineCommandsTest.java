@@ -113,6 +113,22 @@ class EngineCommandsTest {
         // each JVM's three rounds are printed; the last line is the median of the two JVMs
         assertTrue(cli.out().matches("(?s).*jvm  1/2: .*rounds cpu \\d+\\.\\d+ \\d+\\.\\d+ \\d+\\.\\d+ .*"),
                 cli::toString);
+        // each JVM's floor is its fastest printed round
+        Matcher floors = Pattern.compile("(?m)^jvm_floor_cpu_ms_per_image=(\\d+\\.\\d+),(\\d+\\.\\d+)$")
+                .matcher(cli.out());
+        assertTrue(floors.find(), cli::toString);
+        double[] floor = {Double.parseDouble(floors.group(1)), Double.parseDouble(floors.group(2))};
+        for (int j = 0; j < 2; j++) {
+            Matcher rounds = Pattern.compile("(?m)^jvm  " + (j + 1) + "/2: .*rounds cpu (\\S+) (\\S+) (\\S+) ")
+                    .matcher(cli.out());
+            assertTrue(rounds.find(), cli::toString);
+            double fastest = Math.min(Double.parseDouble(rounds.group(1)),
+                    Math.min(Double.parseDouble(rounds.group(2)), Double.parseDouble(rounds.group(3))));
+            assertEquals(fastest, floor[j], 0.0005, cli::toString);
+            assertTrue(floor[j] <= (j == 0 ? a : b) + 0.0005, cli::toString);
+        }
+        assertTrue(cli.out().contains(String.format(Locale.ROOT, "jvms_floor_max_over_median=%.3f",
+                Math.max(floor[0], floor[1]) / ((floor[0] + floor[1]) / 2))), cli::toString);
         assertTrue(lines[lines.length - 2].startsWith("jvms_max_over_median="), cli::toString);
         assertEquals(Math.max(a, b) / ((a + b) / 2), Double.parseDouble(lines[lines.length - 2].split("=")[1]), 0.002,
                 cli::toString);
