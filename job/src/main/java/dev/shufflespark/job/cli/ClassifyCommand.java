@@ -148,18 +148,20 @@ public final class ClassifyCommand implements Callable<Integer> {
             sparkConf.setMaster("local[*]");
         }
         sparkConf.setIfMissing("spark.app.name", "shufflespark classify");
-        // In a local run the full JIT warm-up (EngineCache) and the rehearsal of the first tasks are off unless asked
-        // for: measured in paired runs of 2000 small JPEGs (load 2 to 3), with them the process took 30.3 and 30.5 s
-        // and 57.8 and 58.2 CPU seconds, without them 23.9 and 23.9 s and 44.8 and 44.9 CPU seconds (infer p50 7.2-8.2
-        // against 3.7-4.7 ms). Set -Dshufflespark.warmup=true to have them, or =kernels for the short kernel warm-up on
-        // small images only (docs/performance.md: its first tasks are shorter, its whole runs not clearly so).
+        // A local run warms up the kernels only (EngineCache.KERNELS: small random images while Spark starts), not the
+        // full warm-up and the rehearsal of the first tasks, unless -Dshufflespark.warmup says otherwise. Paired runs
+        // of 2000 small JPEGs and 300 of 12 MP (docs/performance.md, "The kernel warm-up by default in local runs"):
+        // the classification job 10.5-12.0 s against 12.0-14.6 s without it, and 11.0-14.2 against 13.1-15.7, its
+        // first tasks 3.5-4.6 s against 5.4-7.2 and 1.4-1.9 against 2.4-3.4. The full warm-up did no better in the
+        // same runs. (The measurement that had turned warm-ups off in local runs, slower kernels after them, was made
+        // before the JIT flags of conf/jvm.options.)
         boolean local = ClusterApp.isLocal(sparkConf.get("spark.master"));
         boolean warmUpUnset = local && System.getProperty(EngineCache.WARMUP_PROPERTY) == null;
         if (local) {
             localSettings(sparkConf);
         }
         if (warmUpUnset) {
-            System.setProperty(EngineCache.WARMUP_PROPERTY, "false");
+            System.setProperty(EngineCache.WARMUP_PROPERTY, EngineCache.KERNELS);
         }
         try {
             return classify(config, sparkConf, out, err);
