@@ -94,8 +94,10 @@ final class CrashCheck {
     /**
      * Runs classify on {@code in} into {@code out} in a child JVM, kills it with SIGKILL once it holds at
      * {@code point} (of {@code unit}), checks what a reader sees meanwhile, resumes in this JVM (units sized as by
-     * default: one, for what is left) and checks the result. {@code conf} (file system settings) goes to the child;
-     * this JVM's session has them.
+     * default: one, for what is left) and checks the result: among it, that the resume rebuilt the record of exactly
+     * the units that were committed without one when the child died (the unit held at {@code UNIT_COMMITTED}, and
+     * any other unit whose commit was under way when the run began to hold). {@code conf} (file system settings)
+     * goes to the child; this JVM's session has them.
      */
     static Summary killThenResume(SparkSession spark, String in, String out, String point, int unit,
                                   OutputFormat format, Map<String, String> conf, Path scratch) throws Exception {
@@ -113,11 +115,26 @@ final class CrashCheck {
             checkReadableMeanwhile(spark, out, format);
             child.kill();
         }
+        FileSystem fs = fs(spark, out);
+        Set<Integer> unrecorded = committedUnits(fs, new org.apache.hadoop.fs.Path(out + "/" + ClassifyJob.LABELS_DIR));
+        unrecorded.removeIf(u -> {
+            try {
+                return fs.exists(new org.apache.hadoop.fs.Path(out + "/" + ClassifyJob.PROGRESS_DIR
+                        + String.format(java.util.Locale.ROOT, "/unit-%05d.json", u)));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        if (point.equals("UNIT_COMMITTED")) {
+            assertTrue(unrecorded.contains(unit), "unit " + unit + " held between its commit and its record");
+        }
         Map<String, String> resume = new HashMap<>(Map.of(JobConfig.INPUT, in, JobConfig.OUTPUT, out,
                 JobConfig.MODEL, MODEL, JobConfig.FORMAT, format.source(), JobConfig.MODE, "resume",
                 JobConfig.PROGRESS, "0"));
         Summary summary = ClassifyJob.run(spark, JobConfig.from(resume));
         checkResumed(spark, out, format, summary);
+        assertEquals(unrecorded.size(), summary.unitsRebuilt, "units committed without their record, rebuilt from "
+                + "their rows: " + unrecorded);
         return summary;
     }
 
