@@ -115,16 +115,9 @@ final class CrashCheck {
             checkReadableMeanwhile(spark, out, format);
             child.kill();
         }
-        FileSystem fs = fs(spark, out);
-        Set<Integer> unrecorded = committedUnits(fs, new org.apache.hadoop.fs.Path(out + "/" + ClassifyJob.LABELS_DIR));
-        unrecorded.removeIf(u -> {
-            try {
-                return fs.exists(new org.apache.hadoop.fs.Path(out + "/" + ClassifyJob.PROGRESS_DIR
-                        + String.format(java.util.Locale.ROOT, "/unit-%05d.json", u)));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        Set<Integer> unrecorded = committedUnits(fs(spark, out),
+                new org.apache.hadoop.fs.Path(out + "/" + ClassifyJob.LABELS_DIR));
+        unrecorded.removeAll(OutputFolder.at(out, spark.sparkContext().hadoopConfiguration()).unitRecords());
         if (point.equals("UNIT_COMMITTED")) {
             assertTrue(unrecorded.contains(unit), "unit " + unit + " held between its commit and its record");
         }
