@@ -10,12 +10,14 @@ import dev.shufflespark.job.UnitRunner.Work;
 import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.config.JobConfig;
+import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
 import dev.shufflespark.job.model.EngineCache;
 import dev.shufflespark.job.output.Committer;
 import dev.shufflespark.job.output.LabelSchema;
+import dev.shufflespark.job.output.ParquetRows;
 import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.progress.AttemptRecord;
 import dev.shufflespark.job.progress.Json;
@@ -53,6 +55,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -427,6 +431,20 @@ public final class ClassifyJob {
                         p.kernelPath(), p.images(), p.failed(), failures.toString(), p.bytes(), p.readNanos() / 1e6,
                         p.decodeNanos() / 1e6, p.preprocessNanos() / 1e6, p.inferNanos() / 1e6, p.wallNanos() / 1e6,
                         p.imagesPerSecond(), p.startMillis(), u.runId()));
+            }
+            if (config.format() == OutputFormat.PARQUET) {
+                // As the units' rows: Parquet without a Spark SQL query (ParquetRows), in one file; what an earlier
+                // attempt wrote is replaced, as the DataFrame writer's overwrite mode replaces it.
+                StructType schema = statisticsSchema();
+                List<InternalRow> internal = new ArrayList<>(rows.size());
+                scala.Function1<Object, Object> toInternal = CatalystTypeConverters.createToCatalystConverter(schema);
+                for (Row r : rows) {
+                    internal.add((InternalRow) toInternal.apply(r));
+                }
+                out.deleteWithUploads(out.statistics());
+                ParquetRows.write(spark, JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(internal, 1),
+                        schema, out.statistics().toString(), committer.writerOptions());
+                return;
             }
             RowFiles.writer(spark.createDataFrame(rows, statisticsSchema()).coalesce(1), config.format())
                     .options(committer.writerOptions()).mode(SaveMode.Overwrite).save(out.statistics().toString());

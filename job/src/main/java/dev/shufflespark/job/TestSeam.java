@@ -1,7 +1,7 @@
 package dev.shufflespark.job;
 
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
  * Where tests reach into a run ({@link ClassifyJob#seam}): named points on the driver, and the rows of each unit
@@ -29,8 +29,11 @@ interface TestSeam {
     default void reached(Point point, int unit) {
     }
 
-    /** The rows unit {@code unit} writes (its partitions are numbered from {@code firstPartition}). */
-    default Dataset<Row> rows(int unit, int firstPartition, Dataset<Row> rows) {
+    /**
+     * The classifier's output rows of unit {@code unit}, before they become its label rows and are written (its
+     * partitions are numbered from {@code firstPartition}).
+     */
+    default JavaRDD<InternalRow> rows(int unit, int firstPartition, JavaRDD<InternalRow> rows) {
         return rows;
     }
 }

@@ -7,8 +7,11 @@ import dev.shufflespark.io.source.InputList;
 import dev.shufflespark.io.source.InputPartition;
 import dev.shufflespark.io.source.InputPartitioner;
 import dev.shufflespark.job.TestSeam.Point;
+import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
+import dev.shufflespark.job.output.LabelRows;
 import dev.shufflespark.job.output.LabelSchema;
+import dev.shufflespark.job.output.ParquetRows;
 import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.progress.AttemptRecord;
 import dev.shufflespark.job.progress.InputSpan;
@@ -39,6 +42,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -160,16 +164,16 @@ final class UnitRunner {
         final InputSpan span;
         final int firstPartition;
         final int partitions;
-        final Dataset<Row> rows;
+        final JavaRDD<InternalRow> classified;
         final CollectionAccumulator<PartitionStats> statistics;
 
-        UnitJob(int unit, InputSpan span, int firstPartition, int partitions, Dataset<Row> rows,
+        UnitJob(int unit, InputSpan span, int firstPartition, int partitions, JavaRDD<InternalRow> classified,
                 CollectionAccumulator<PartitionStats> statistics) {
             this.unit = unit;
             this.span = span;
             this.firstPartition = firstPartition;
             this.partitions = partitions;
-            this.rows = rows;
+            this.classified = classified;
             this.statistics = statistics;
         }
 
@@ -181,10 +185,7 @@ final class UnitRunner {
                     false);
             long submitted = System.currentTimeMillis();
             try {
-                RowFiles.writer(rows, ctx.config().format()).options(ctx.committer().writerOptions())
-                        .mode(SaveMode.ErrorIfExists)
-                        .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true")
-                        .save(out.unit(unit).toString());
+                write(classified, out.unit(unit).toString());
             } finally {
                 sc.clearJobGroup();
             }
@@ -222,18 +223,18 @@ final class UnitRunner {
         CollectionAccumulator<PartitionStats> statistics = ctx.spark().sparkContext().collectionAccumulator(
                 "shufflespark unit " + unit);
         classifier.withStatistics(statistics, ctx.imagesDone()).withPartitionOffset(firstPartition);
-        Dataset<Row> rows = ClassifyJob.seam.rows(unit, firstPartition, rows(plan.partitions(), firstPartition));
+        JavaRDD<InternalRow> classified = ClassifyJob.seam.rows(unit, firstPartition, classified(plan.partitions()));
         ctx.say().accept("classify: unit " + unit + ": " + plan.describe());
-        return new UnitJob(unit, InputSpan.of(left, from, to), firstPartition, plan.partitions().size(), rows,
+        return new UnitJob(unit, InputSpan.of(left, from, to), firstPartition, plan.partitions().size(), classified,
                 statistics);
     }
 
     /**
-     * The label rows of some partitions: the classifier's output flattened, the model and the run added. Each task
-     * gets its own partition's paths only (an {@link InputList} serializes its own inputs, packed), never the unit's
-     * or the listing's.
+     * The classifier's output rows of some partitions ({@link ShuffleNetClassifier#classify}). Each task gets its own
+     * partition's paths only (an {@link InputList} serializes its own inputs, packed), never the unit's or the
+     * listing's.
      */
-    private Dataset<Row> rows(List<InputPartition> parts, int firstPartition) {
+    private JavaRDD<InternalRow> classified(List<InputPartition> parts) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         // One InputPartition per Spark partition: parallelize slices n elements into n slices of one.
         JavaRDD<Row> rows = jsc.parallelize(parts, parts.size()).flatMap(p -> {
@@ -244,7 +245,33 @@ final class UnitRunner {
             }
             return r.iterator();
         });
-        Dataset<Row> result = classifier.transform(ctx.spark(), rows, INPUT_SCHEMA);
+        return classifier.classify(ctx.spark(), rows, INPUT_SCHEMA);
+    }
+
+    /**
+     * Writes a unit's label rows, the classifier's output flattened, the model and the run added, into
+     * {@code folder}, which must not exist. Parquet without a Spark SQL query ({@link ParquetRows}); JSON Lines and
+     * CSV through the DataFrame writer ({@link RowFiles}).
+     */
+    private void write(JavaRDD<InternalRow> classified, String folder) {
+        StructType in = classifier.transformSchema(INPUT_SCHEMA);
+        boolean features = ctx.config().features();
+        if (ctx.config().format() == OutputFormat.PARQUET) {
+            LabelRows labels = new LabelRows(in, classifier.getOutputCol(), classifier.getFeaturesCol(), features,
+                    prepared.model().name(), prepared.model().sha256(), ctx.runId());
+            ParquetRows.write(ctx.spark(), classified.map(labels), LabelSchema.rows(features), folder,
+                    ctx.committer().writerOptions());
+            return;
+        }
+        RowFiles.writer(labelFrame(classified), ctx.config().format()).options(ctx.committer().writerOptions())
+                .mode(SaveMode.ErrorIfExists)
+                .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true")
+                .save(folder);
+    }
+
+    /** The label rows of {@link #write} as a DataFrame: the same columns that {@link LabelRows} makes. */
+    private Dataset<Row> labelFrame(JavaRDD<InternalRow> classified) {
+        Dataset<Row> result = classifier.toDataFrame(ctx.spark(), classified, INPUT_SCHEMA);
         List<Column> cols = new ArrayList<>();
         for (StructField f : LabelSchema.rows(ctx.config().features()).fields()) {
             String n = f.name();

@@ -18,10 +18,9 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.Row;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
  * A fault test's hold on one task: the first attempt of partition {@code partition} of unit {@code unit} passes
@@ -30,7 +29,7 @@ import org.apache.spark.sql.Row;
  * test then stops a DataNode, or kills the executor's JVM, while the task is certainly mid-write. Later attempts
  * pass every row. Executors of a standalone cluster load this class from {@link #jar}.
  */
-public final class HeldTask implements MapPartitionsFunction<Row, Row> {
+public final class HeldTask implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
 
     private static final long serialVersionUID = 1L;
     static final String HELD = "held";
@@ -58,12 +57,12 @@ public final class HeldTask implements MapPartitionsFunction<Row, Row> {
         firstPartition.set(-1);
         ClassifyJob.seam = new TestSeam() {
             @Override
-            public Dataset<Row> rows(int u, int first, Dataset<Row> rows) {
+            public JavaRDD<InternalRow> rows(int u, int first, JavaRDD<InternalRow> rows) {
                 if (u != unit) {
                     return rows;
                 }
                 firstPartition.set(first);
-                return rows.mapPartitions(new HeldTask(partition, dir), Encoders.row(rows.schema()));
+                return rows.mapPartitions(new HeldTask(partition, dir));
             }
         };
         return () -> ClassifyJob.seam = TestSeam.NONE;
@@ -119,7 +118,7 @@ public final class HeldTask implements MapPartitionsFunction<Row, Row> {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
+    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
         TaskContext task = TaskContext.get();
         boolean hold = task != null && task.partitionId() == partition && task.attemptNumber() == 0;
         return new Iterator<>() {
@@ -135,7 +134,7 @@ public final class HeldTask implements MapPartitionsFunction<Row, Row> {
             }
 
             @Override
-            public Row next() {
+            public InternalRow next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }

@@ -6,10 +6,9 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.Row;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
  * {@code shufflespark classify} in a JVM of its own that holds still at a named point of the run, so that the
@@ -49,10 +48,10 @@ public final class KilledRun {
             }
 
             @Override
-            public Dataset<Row> rows(int u, int firstPartition, Dataset<Row> rows) {
+            public JavaRDD<InternalRow> rows(int u, int firstPartition, JavaRDD<InternalRow> rows) {
                 HoldRows hold = point.equals(ONE_TASK) ? new HoldRows(u == unit, 0, ONE_TASK + " " + u)
                         : new HoldRows(point.equals(MID_UNIT) && u >= unit, -1, MID_UNIT + " " + u);
-                return rows.mapPartitions(hold, Encoders.row(rows.schema()));
+                return rows.mapPartitions(hold);
             }
         };
         System.exit(Main.commandLine().execute(Arrays.copyOfRange(args, 2, args.length)));
@@ -78,7 +77,7 @@ public final class KilledRun {
      * Passes rows on; holds after the first when asked to (in partition {@code partition} only, or in every one for
      * -1), and before any once something else holds and everything freezes.
      */
-    static final class HoldRows implements MapPartitionsFunction<Row, Row> {
+    static final class HoldRows implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
         private static final long serialVersionUID = 1L;
         private final boolean holdAfterFirst;
         private final int partition;
@@ -91,7 +90,7 @@ public final class KilledRun {
         }
 
         @Override
-        public Iterator<Row> call(Iterator<Row> rows) {
+        public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
             boolean here = holdAfterFirst && (partition < 0 || TaskContext.get().partitionId() == partition);
             return new Iterator<>() {
                 private int passed;
@@ -105,7 +104,7 @@ public final class KilledRun {
                 }
 
                 @Override
-                public Row next() {
+                public InternalRow next() {
                     if (!hasNext()) {
                         throw new NoSuchElementException();
                     }

@@ -20,9 +20,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -70,9 +70,8 @@ class RetryTest {
         String out = dir.resolve("out").toUri().toString().replaceAll("/$", "");
         ClassifyJob.seam = new TestSeam() {
             @Override
-            public Dataset<Row> rows(int unit, int firstPartition, Dataset<Row> rows) {
-                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition, atEnd),
-                        Encoders.row(rows.schema()));
+            public JavaRDD<InternalRow> rows(int unit, int firstPartition, JavaRDD<InternalRow> rows) {
+                return rows.mapPartitions(new FailFirstAttempt(1 - firstPartition, atEnd));
             }
         };
         try {
@@ -120,7 +119,7 @@ class RetryTest {
     }
 
     /** The first attempt of one partition (of a unit's job) fails after passing on its first row, or its last. */
-    static final class FailFirstAttempt implements MapPartitionsFunction<Row, Row> {
+    static final class FailFirstAttempt implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
         private static final long serialVersionUID = 1L;
         private final int partition;
         private final boolean atEnd;
@@ -131,7 +130,7 @@ class RetryTest {
         }
 
         @Override
-        public Iterator<Row> call(Iterator<Row> rows) {
+        public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
             TaskContext task = TaskContext.get();
             if (task == null || task.partitionId() != partition || task.attemptNumber() > 0) {
                 return rows;
@@ -149,7 +148,7 @@ class RetryTest {
                 }
 
                 @Override
-                public Row next() {
+                public InternalRow next() {
                     if (!hasNext()) {
                         throw new NoSuchElementException();
                     }

@@ -386,13 +386,18 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
     }
 
     /**
-     * {@link #transform(Dataset)} of input rows that are an RDD of schema {@code in} rather than a DataFrame: the
-     * same rows out, without planning a DataFrame of the input only to turn it back into an RDD of rows (which,
-     * for the first unit of a run, costs the driver as long as the rest of the unit's planning).
+     * {@link #transform(Dataset)} of input rows that are an RDD of schema {@code in} rather than a DataFrame, and
+     * without a DataFrame out: the same rows, as Spark SQL's internal rows of schema {@link #transformSchema}
+     * ({@code in}), for a caller that writes them without planning a query ({@link #toDataFrame} makes them the
+     * DataFrame that {@link #transform(Dataset)} gives).
      */
-    public Dataset<Row> transform(SparkSession spark, JavaRDD<Row> rows, StructType in) {
-        StructType out = transformSchema(in);
-        return dataFrame(spark, rows.mapPartitions(partitionFunction(spark, in, statistics, progress)), out);
+    public JavaRDD<InternalRow> classify(SparkSession spark, JavaRDD<Row> rows, StructType in) {
+        return rows.mapPartitions(partitionFunction(spark, in, statistics, progress));
+    }
+
+    /** The rows of {@link #classify} of input rows of schema {@code in}, as a DataFrame. */
+    public Dataset<Row> toDataFrame(SparkSession spark, JavaRDD<InternalRow> classified, StructType in) {
+        return dataFrame(spark, classified, transformSchema(in));
     }
 
     /**

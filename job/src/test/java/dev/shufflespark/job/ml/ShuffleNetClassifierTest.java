@@ -125,7 +125,8 @@ class ShuffleNetClassifierTest {
         Thread rehearsal = c.rehearse(spark, schema, rows);
         assertTrue(rehearsal != null && rehearsal.isDaemon());
         rehearsal.join(120_000);
-        List<Row> viaRdd = c.transform(spark, jsc.parallelize(rows, 2), schema).selectExpr(cols)
+        List<Row> viaRdd = c.toDataFrame(spark, c.classify(spark, jsc.parallelize(rows, 2), schema), schema)
+                .selectExpr(cols)
                 .orderBy("path", "member").collectAsList();
         assertEquals(8, viaFrame.size());
         assertEquals(viaFrame, viaRdd);
