@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,6 +29,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
@@ -65,12 +65,12 @@ class ParquetRowsTest {
         for (int i = 0; i < RowFilesTest.AWKWARD.size(); i++) {
             String text = RowFilesTest.AWKWARD.get(i);
             boolean failed = i % 3 == 2;
-            rows.add(RowFactory.create("file:/photos/" + text + ".jpg", i % 2 == 0 ? null : text, 1000L + i, 640,
+            rows.add(new GenericRowWithSchema(new Object[] {"file:/photos/" + text + ".jpg", i % 2 == 0 ? null : text, 1000L + i, 640,
                     480, "jpeg", failed ? "CORRUPT" : "OK", failed ? "bad marker: " + text : null,
                     failed ? null : new int[] {i, 7, 3}, failed ? null : new String[] {text, "tabby cat", ""},
                     failed ? null : new float[] {0.5f, 0.25f + i / 1024f, 1e-7f}, "shufflenet_v1_g3_x1_0",
                     "0".repeat(64), i == 0 ? null : "driver", i, 0.5, 1.25 * i, 0.125, 3.0, "run " + i,
-                    failed ? null : new float[] {i, -0.0f, Float.MIN_VALUE, 3.5f}));
+                    failed ? null : new float[] {i, -0.0f, Float.MIN_VALUE, 3.5f}}, LabelSchema.rows(true)));
         }
         return rows;
     }
@@ -156,7 +156,7 @@ class ParquetRowsTest {
             LabelRows with = new LabelRows(classified, "result", "embedding", true, l.getString(11), l.getString(12),
                     l.getString(19));
             Row got = (Row) back.apply(with.call(classifiedRows.get(k)));
-            assertEquals(text(l), text(got), "row " + k);
+            assertEquals(RowFilesTest.text(l), RowFilesTest.text(got), "row " + k);
 
             LabelRows without = new LabelRows(classified, "result", "", false, "m", "s", "r");
             Row plain = (Row) CatalystTypeConverters.createToScalaConverter(LabelSchema.rows(false))
@@ -202,31 +202,14 @@ class ParquetRowsTest {
         return false;
     }
 
-    /** Rows as text, sorted, arrays element by element. */
+    /** Rows as text ({@link RowFilesTest#text}), sorted. */
     private static List<String> texts(List<Row> rows) {
         List<String> out = new ArrayList<>();
         for (Row r : rows) {
-            out.add(text(r));
+            out.add(RowFilesTest.text(r));
         }
         out.sort(null);
         return out;
     }
 
-    private static String text(Row r) {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < r.length(); i++) {
-            Object v = r.get(i);
-            if (v instanceof scala.collection.Seq<?> seq) {
-                v = Arrays.toString(scala.jdk.javaapi.CollectionConverters.asJava(seq).toArray());
-            } else if (v instanceof int[] a) {
-                v = Arrays.toString(a);
-            } else if (v instanceof float[] a) {
-                v = Arrays.toString(a);
-            } else if (v instanceof String[] a) {
-                v = Arrays.toString(a);
-            }
-            s.append(i).append('=').append(v == null ? "null" : "<" + v + ">").append('\n');
-        }
-        return s.toString();
-    }
 }

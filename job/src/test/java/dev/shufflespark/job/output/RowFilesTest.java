@@ -92,13 +92,22 @@ class RowFilesTest {
         return s;
     }
 
-    /** A row's values as text, arrays element by element, so that two rows compare by what they hold. */
-    private static String text(Row r) {
+    /**
+     * A row's values as text, arrays (Scala sequences or Java arrays) element by element, so that two rows compare by
+     * what they hold.
+     */
+    static String text(Row r) {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < r.length(); i++) {
             Object v = r.get(i);
             if (v instanceof scala.collection.Seq<?> seq) {
                 v = Arrays.toString(scala.jdk.javaapi.CollectionConverters.asJava(seq).toArray());
+            } else if (v instanceof int[] a) {
+                v = Arrays.toString(a);
+            } else if (v instanceof float[] a) {
+                v = Arrays.toString(a);
+            } else if (v instanceof Object[] a) {
+                v = Arrays.toString(a);
             }
             s.append(r.schema().fields()[i].name()).append('=').append(v == null ? "null" : "<" + v + ">")
                     .append('\n');
