@@ -442,8 +442,9 @@ public final class ClassifyJob {
                     internal.add((InternalRow) toInternal.apply(r));
                 }
                 out.deleteWithUploads(out.statistics());
-                ParquetRows.write(spark, JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(internal, 1),
-                        schema, out.statistics().toString(), committer.writerOptions());
+                JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+                ParquetRows.write(spark, jsc.parallelize(internal, 1), schema, out.statistics().toString(),
+                        committer.writerOptions());
                 return;
             }
             RowFiles.writer(spark.createDataFrame(rows, statisticsSchema()).coalesce(1), config.format())

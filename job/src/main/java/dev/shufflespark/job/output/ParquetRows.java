@@ -32,8 +32,9 @@ import scala.Tuple2;
  * file system: the standard one by rename, or on {@code s3a://} the S3A committer named in the options.
  *
  * <p>Why not the DataFrame writer: its first write in a JVM plans, optimises and compiles a query through Spark
- * SQL's analyser, optimiser and code generator, all cold, on the driver's path to the first task. In a run of 2000
- * small JPEGs on 2 cores that was 2.4 s before the first task, and about a sixth of the run's CPU time.
+ * SQL's analyser, optimiser and code generator, all cold, on the driver's path to the first task: in a local run of
+ * 2000 small JPEGs on 2 cores, from 3.5 to 5.9 s of the run (docs/performance.md, "The units' rows without a Spark
+ * SQL query").
  * Readers see no difference: the same Parquet schema (a column that cannot be null is required, as the DataFrame
  * writer has it), the same Spark schema in the footer, the same compression, files named the same way.
  */

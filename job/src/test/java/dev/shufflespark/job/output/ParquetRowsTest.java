@@ -65,8 +65,9 @@ class ParquetRowsTest {
         for (int i = 0; i < RowFilesTest.AWKWARD.size(); i++) {
             String text = RowFilesTest.AWKWARD.get(i);
             boolean failed = i % 3 == 2;
-            rows.add(new GenericRowWithSchema(new Object[] {"file:/photos/" + text + ".jpg", i % 2 == 0 ? null : text, 1000L + i, 640,
-                    480, "jpeg", failed ? "CORRUPT" : "OK", failed ? "bad marker: " + text : null,
+            rows.add(new GenericRowWithSchema(new Object[] {"file:/photos/" + text + ".jpg",
+                    i % 2 == 0 ? null : text, 1000L + i, 640, 480, "jpeg", failed ? "CORRUPT" : "OK",
+                    failed ? "bad marker: " + text : null,
                     failed ? null : new int[] {i, 7, 3}, failed ? null : new String[] {text, "tabby cat", ""},
                     failed ? null : new float[] {0.5f, 0.25f + i / 1024f, 1e-7f}, "shufflenet_v1_g3_x1_0",
                     "0".repeat(64), i == 0 ? null : "driver", i, 0.5, 1.25 * i, 0.125, 3.0, "run " + i,
