@@ -10,14 +10,12 @@ import dev.shufflespark.job.UnitRunner.Work;
 import dev.shufflespark.job.cluster.ClusterApp;
 import dev.shufflespark.job.cluster.ProjectLayout;
 import dev.shufflespark.job.config.JobConfig;
-import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.config.Settings;
 import dev.shufflespark.job.config.WriteMode;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
 import dev.shufflespark.job.model.EngineCache;
 import dev.shufflespark.job.output.Committer;
 import dev.shufflespark.job.output.LabelSchema;
-import dev.shufflespark.job.output.ParquetRows;
 import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.progress.AttemptRecord;
 import dev.shufflespark.job.progress.Json;
@@ -53,7 +51,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -432,23 +429,17 @@ public final class ClassifyJob {
                         p.decodeNanos() / 1e6, p.preprocessNanos() / 1e6, p.inferNanos() / 1e6, p.wallNanos() / 1e6,
                         p.imagesPerSecond(), p.startMillis(), u.runId()));
             }
-            if (config.format() == OutputFormat.PARQUET) {
-                // As the units' rows: Parquet without a Spark SQL query (ParquetRows), in one file; what an earlier
-                // attempt wrote is replaced, as the DataFrame writer's overwrite mode replaces it.
-                StructType schema = statisticsSchema();
-                List<InternalRow> internal = new ArrayList<>(rows.size());
-                scala.Function1<Object, Object> toInternal = CatalystTypeConverters.createToCatalystConverter(schema);
-                for (Row r : rows) {
-                    internal.add((InternalRow) toInternal.apply(r));
-                }
-                out.deleteWithUploads(out.statistics());
-                JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-                ParquetRows.write(spark, jsc.parallelize(internal, 1), schema, out.statistics().toString(),
-                        committer.writerOptions());
-                return;
+            // In one file, written as the units' rows are; what an earlier attempt wrote is replaced.
+            StructType schema = statisticsSchema();
+            List<InternalRow> internal = new ArrayList<>(rows.size());
+            scala.Function1<Object, Object> toInternal = CatalystTypeConverters.createToCatalystConverter(schema);
+            for (Row r : rows) {
+                internal.add((InternalRow) toInternal.apply(r));
             }
-            RowFiles.writer(spark.createDataFrame(rows, statisticsSchema()).coalesce(1), config.format())
-                    .options(committer.writerOptions()).mode(SaveMode.Overwrite).save(out.statistics().toString());
+            out.deleteWithUploads(out.statistics());
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            RowFiles.write(spark, jsc.parallelize(internal, 1), schema, config.format(), out.statistics().toString(),
+                    committer.writerOptions());
         }
 
         /** The job's settings and Spark's, credentials masked. */

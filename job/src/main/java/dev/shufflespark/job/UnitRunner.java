@@ -1,17 +1,12 @@
 package dev.shufflespark.job;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import dev.shufflespark.io.source.InputList;
 import dev.shufflespark.io.source.InputPartition;
 import dev.shufflespark.io.source.InputPartitioner;
 import dev.shufflespark.job.TestSeam.Point;
-import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.ml.ShuffleNetClassifier;
 import dev.shufflespark.job.output.LabelRows;
 import dev.shufflespark.job.output.LabelSchema;
-import dev.shufflespark.job.output.ParquetRows;
 import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.progress.AttemptRecord;
 import dev.shufflespark.job.progress.InputSpan;
@@ -37,14 +32,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
 
@@ -249,44 +240,16 @@ final class UnitRunner {
     }
 
     /**
-     * Writes a unit's label rows, the classifier's output flattened, the model and the run added, into
-     * {@code folder}, which must not exist. Parquet without a Spark SQL query ({@link ParquetRows}); JSON Lines and
-     * CSV through the DataFrame writer ({@link RowFiles}).
+     * Writes a unit's label rows, the classifier's output flattened, the model and the run added ({@link LabelRows}),
+     * into {@code folder}, which must not exist.
      */
     private void write(JavaRDD<InternalRow> classified, String folder) {
-        StructType in = classifier.transformSchema(INPUT_SCHEMA);
         boolean features = ctx.config().features();
-        if (ctx.config().format() == OutputFormat.PARQUET) {
-            LabelRows labels = new LabelRows(in, classifier.getOutputCol(), classifier.getFeaturesCol(), features,
-                    prepared.model().name(), prepared.model().sha256(), ctx.runId());
-            ParquetRows.write(ctx.spark(), classified.map(labels), LabelSchema.rows(features), folder,
-                    ctx.committer().writerOptions());
-            return;
-        }
-        RowFiles.writer(labelFrame(classified), ctx.config().format()).options(ctx.committer().writerOptions())
-                .mode(SaveMode.ErrorIfExists)
-                .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true")
-                .save(folder);
-    }
-
-    /** The label rows of {@link #write} as a DataFrame: the same columns that {@link LabelRows} makes. */
-    private Dataset<Row> labelFrame(JavaRDD<InternalRow> classified) {
-        Dataset<Row> result = classifier.toDataFrame(ctx.spark(), classified, INPUT_SCHEMA);
-        List<Column> cols = new ArrayList<>();
-        for (StructField f : LabelSchema.rows(ctx.config().features()).fields()) {
-            String n = f.name();
-            Column c = switch (n) {
-                case "path" -> col("path");
-                case "model" -> lit(prepared.model().name());
-                case "model_sha256" -> lit(prepared.model().sha256());
-                case "run_id" -> lit(ctx.runId());
-                case "partition_id" -> col("result.partition_id"); // numbered from firstPartition by the tasks
-                case LabelSchema.FEATURES -> col(classifier.getFeaturesCol());
-                default -> col("result." + n);
-            };
-            cols.add(c.as(n));
-        }
-        return result.select(cols.toArray(new Column[0]));
+        LabelRows labels = new LabelRows(classifier.transformSchema(INPUT_SCHEMA), classifier.getOutputCol(),
+                classifier.getFeaturesCol(), features, prepared.model().name(), prepared.model().sha256(),
+                ctx.runId());
+        RowFiles.write(ctx.spark(), classified.map(labels), LabelSchema.rows(features), ctx.config().format(), folder,
+                ctx.committer().writerOptions());
     }
 
     /** Input {@code i} of {@code files} as an input row ({@link #INPUT_SCHEMA}). */

@@ -9,6 +9,7 @@ import dev.shufflespark.job.model.EngineCache;
 import dev.shufflespark.job.model.LoadedModel;
 import dev.shufflespark.job.model.ModelPayload;
 import dev.shufflespark.job.output.LabelSchema;
+import dev.shufflespark.job.output.RowFiles;
 import dev.shufflespark.job.stats.PartitionStats;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -382,7 +383,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
         StructType out = transformSchema(dataset.schema());
         SparkSession spark = dataset.sparkSession();
         PartitionFunction fn = partitionFunction(spark, dataset.schema(), statistics, progress);
-        return dataFrame(spark, dataset.toDF().javaRDD().mapPartitions(fn), out);
+        return RowFiles.frame(spark, dataset.toDF().javaRDD().mapPartitions(fn), out);
     }
 
     /**
@@ -397,19 +398,7 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
 
     /** The rows of {@link #classify} of input rows of schema {@code in}, as a DataFrame. */
     public Dataset<Row> toDataFrame(SparkSession spark, JavaRDD<InternalRow> classified, StructType in) {
-        return dataFrame(spark, classified, transformSchema(in));
-    }
-
-    /**
-     * The output rows, already Spark SQL's internal rows ({@link PartitionFunction}), as a DataFrame of schema
-     * {@code out}: the plan that {@code createDataFrame} of external rows makes, without its row encoder. That
-     * encoder's serializer is generated code whose first compilation in a JVM starts Scala's runtime reflection
-     * (its {@code Invoke} expressions look up method names through it): in a local run, 0.4-0.5 s of one core in
-     * the first task, while the other first task waited on the same lock, then the serializer's own compilation.
-     * {@code internalCreateDataFrame} is {@code private[sql]} in Scala (public to Java): a Spark upgrade may move it.
-     */
-    static Dataset<Row> dataFrame(SparkSession spark, JavaRDD<InternalRow> rows, StructType out) {
-        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(rows.rdd(), out, false);
+        return RowFiles.frame(spark, classified, transformSchema(in));
     }
 
     /** The tasks' work over input rows of schema {@code in}. */

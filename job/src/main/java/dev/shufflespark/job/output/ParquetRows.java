@@ -102,20 +102,23 @@ public final class ParquetRows {
         private PathOutputCommitter committer;
 
         @Override
-        public synchronized OutputCommitter getOutputCommitter(TaskAttemptContext context) throws IOException {
-            if (committer == null) {
-                committer = PathOutputCommitterFactory.createCommitter(getOutputPath(context), context);
-            }
-            return committer;
+        public OutputCommitter getOutputCommitter(TaskAttemptContext context) throws IOException {
+            return committer(context);
         }
 
         /** A task's file, named as Spark SQL names it: {@code part-00003-<the write's id>-c000.snappy.parquet}. */
         @Override
         public Path getDefaultWorkFile(TaskAttemptContext context, String extension) throws IOException {
-            getOutputCommitter(context);
-            return new Path(committer.getWorkPath(), String.format(Locale.ROOT, "part-%05d-%s-c000%s",
+            return new Path(committer(context).getWorkPath(), String.format(Locale.ROOT, "part-%05d-%s-c000%s",
                     context.getTaskAttemptID().getTaskID().getId(), context.getConfiguration().get(S3A_JOB_UUID),
                     extension));
+        }
+
+        private synchronized PathOutputCommitter committer(TaskAttemptContext context) throws IOException {
+            if (committer == null) {
+                committer = PathOutputCommitterFactory.createCommitter(getOutputPath(context), context);
+            }
+            return committer;
         }
     }
 }

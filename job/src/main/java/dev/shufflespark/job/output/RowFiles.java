@@ -9,11 +9,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -33,6 +36,33 @@ import org.apache.spark.sql.types.StructType;
 public final class RowFiles {
 
     private RowFiles() {
+    }
+
+    /**
+     * Writes {@code rows}, Spark SQL's internal rows of {@code schema}, in {@code format} into the folder {@code dir},
+     * which must not exist, with Hadoop settings {@code options}; returns when the write is committed. Parquet
+     * without a Spark SQL query ({@link ParquetRows}); JSON Lines and CSV through the DataFrame writer.
+     */
+    public static void write(SparkSession spark, JavaRDD<InternalRow> rows, StructType schema, OutputFormat format,
+                             String dir, Map<String, String> options) {
+        if (format == OutputFormat.PARQUET) {
+            ParquetRows.write(spark, rows, schema, dir, options);
+            return;
+        }
+        writer(frame(spark, rows, schema), format).options(options).mode(SaveMode.ErrorIfExists)
+                .option("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true").save(dir);
+    }
+
+    /**
+     * Spark SQL's internal rows of {@code schema} as a DataFrame: the plan that {@code createDataFrame} of external
+     * rows makes, without its row encoder. That encoder's serializer is generated code whose first compilation in a
+     * JVM starts Scala's runtime reflection (its {@code Invoke} expressions look up method names through it): in a
+     * local run, 0.4-0.5 s of one core in the first task, while the other first task waited on the same lock, then
+     * the serializer's own compilation. {@code internalCreateDataFrame} is {@code private[sql]} in Scala (public to
+     * Java): a Spark upgrade may move it.
+     */
+    public static Dataset<Row> frame(SparkSession spark, JavaRDD<InternalRow> rows, StructType schema) {
+        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(rows.rdd(), schema, false);
     }
 
     /** A writer of {@code rows} in {@code format} (its save mode and path left to the caller). */
