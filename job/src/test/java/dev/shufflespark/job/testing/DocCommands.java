@@ -32,6 +32,13 @@ public final class DocCommands {
             return new Command(e, args.stream().map(a -> replace(a, replacements)).toList(), text);
         }
 
+        /** This command with {@code --conf key=value} added before its other options. */
+        public Command withConf(String key, String value) {
+            List<String> a = new ArrayList<>(List.of("--conf", key + "=" + value));
+            a.addAll(args);
+            return new Command(env, List.copyOf(a), text);
+        }
+
         private static String replace(String s, Map<String, String> replacements) {
             for (Map.Entry<String, String> r : replacements.entrySet()) {
                 s = s.replace(r.getKey(), r.getValue());
