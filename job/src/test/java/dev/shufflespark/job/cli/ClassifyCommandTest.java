@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.testing.SparkSessions;
 import dev.shufflespark.job.testing.TestImages;
@@ -78,11 +80,19 @@ class ClassifyCommandTest {
         assertTrue(bad.err().contains("--features (features): 'yes' must be true or false"), bad.toString());
     }
 
-    private static Cli classify(Path in, Path out, String mode) {
-        return Cli.run("classify", "--input", in.toString(), "--output", out.toString(), "--model",
-                "shufflenet_v2_x0_5", "--mode", mode, "--conf", "spark.master=local[2]", "--conf",
-                "spark.ui.enabled=false", "--conf", "progress.interval.seconds=0", "--conf",
-                "spark.ui.showConsoleProgress=false");
+    private static Cli classify(Path in, Path out, String mode, String... conf) {
+        List<String> args = new java.util.ArrayList<>(List.of("classify", "--input", in.toString(), "--output",
+                out.toString(), "--model", "shufflenet_v2_x0_5", "--mode", mode, "--conf", "spark.master=local[2]",
+                "--conf", "progress.interval.seconds=0", "--conf", "spark.ui.showConsoleProgress=false"));
+        for (String c : conf) {
+            args.addAll(List.of("--conf", c));
+        }
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    /** The Spark settings of the run that wrote {@code out}'s summary, as it records them. */
+    private static JsonNode sparkSettings(Path out) throws java.io.IOException {
+        return new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("configuration");
     }
 
     private static String runId(Cli r) {
@@ -119,8 +129,13 @@ class ClassifyCommandTest {
         assertTrue(r.out().matches("(?s).*images\\s+13 \\(9 OK, 4 failed\\).*"), r.out());
         assertTrue(r.out().contains("NOT_AN_IMAGE 2"), r.out());
         assertTrue(r.out().contains("kernel path    driver: "), r.out());
-        assertTrue(Files.exists(out.resolve("summary.json")));
         assertTrue(Files.exists(out.resolve("labels/_SUCCESS")));
+        // A local run's own settings, none of which the command line above set.
+        JsonNode settings = sparkSettings(out);
+        assertEquals("false", settings.path("spark.ui.enabled").asText(), settings::toString);
+        assertEquals("false", settings.path("spark.sql.artifact.isolation.enabled").asText(), settings::toString);
+        assertEquals("dev.shufflespark.io.fs.PosixLocalFileSystem",
+                settings.path("spark.hadoop.fs.file.impl").asText(), settings::toString);
         List<String> printed = PrintedRows.printed(r);
         assertEquals(12, printed.size(), r.out());
         assertEquals("  ... 3 more", printed.get(11), r.out());
@@ -129,8 +144,11 @@ class ClassifyCommandTest {
         Files.write(in.resolve("0.png"), TestImages.png(24, 24, 11));
         Files.write(in.resolve("f.jpg"), TestImages.jpeg(24, 32, 12));
         Files.write(in.resolve("g.jpg"), TestImages.text());
-        Cli resumed = classify(in, out, "resume");
+        Cli resumed = classify(in, out, "resume", "spark.hadoop.fs.file.impl=org.apache.hadoop.fs.LocalFileSystem");
         assertEquals(0, resumed.exitCode(), resumed.toString());
+        // What the user sets is kept.
+        assertEquals("org.apache.hadoop.fs.LocalFileSystem",
+                sparkSettings(out).path("spark.hadoop.fs.file.impl").asText());
         List<String> printedOnResume = PrintedRows.printed(resumed);
         assertEquals(4, printedOnResume.size(), resumed.out());
 
