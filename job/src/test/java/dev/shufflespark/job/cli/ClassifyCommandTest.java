@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.testing.SparkSessions;
 import dev.shufflespark.job.testing.TestImages;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +83,7 @@ class ClassifyCommandTest {
     }
 
     private static Cli classify(Path in, Path out, String mode, String... conf) {
-        List<String> args = new java.util.ArrayList<>(List.of("classify", "--input", in.toString(), "--output",
+        List<String> args = new ArrayList<>(List.of("classify", "--input", in.toString(), "--output",
                 out.toString(), "--model", "shufflenet_v2_x0_5", "--mode", mode, "--conf", "spark.master=local[2]",
                 "--conf", "progress.interval.seconds=0", "--conf", "spark.ui.showConsoleProgress=false"));
         for (String c : conf) {
@@ -91,7 +93,7 @@ class ClassifyCommandTest {
     }
 
     /** The Spark settings of the run that wrote {@code out}'s summary, as it records them. */
-    private static JsonNode sparkSettings(Path out) throws java.io.IOException {
+    private static JsonNode sparkSettings(Path out) throws IOException {
         return new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("configuration");
     }
 
