@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
@@ -71,6 +72,28 @@ public final class ImageDecoder implements AutoCloseable {
     private Thread lastThread;
     /** The ImageIO reader decoding right now, for {@link #abort()} from another thread. */
     private volatile ImageReader active;
+
+    /**
+     * Runs the built-in JPEG decoder's Vector API passes (colour conversion, fancy upsampling, the transform of
+     * 1/2-scale decoding) {@code calls} times each on a few synthetic samples, on the calling thread, so that the
+     * JIT has compiled them before the first images. Until it has, the Vector API runs its Java fallback, hundreds
+     * of times slower; calls on narrow rows reach the compilers' thresholds for a fraction of what rows of photos
+     * cost. Stops early once {@code stop} is true (checked every 64 calls). Returns the calls made, 0 where the
+     * passes are scalar. Decoded pixels are the same either way: each pass gives the scalar path's bits.
+     */
+    public static int warmUpVectorPasses(int calls, BooleanSupplier stop) {
+        int made = 0;
+        if (JpegImage.VECTOR_COLOUR) {
+            made += VectorColour.warmUp(calls, stop);
+        }
+        if (JpegImage.VECTOR_UPSAMPLE) {
+            made += VectorUpsample.warmUp(calls, stop);
+        }
+        if (JpegEntropyDecoder.VECTOR_BOX4) {
+            made += VectorIdct.warmUp(calls, stop);
+        }
+        return made;
+    }
 
     public ImageDecoder(DecodeOptions options) {
         this.options = options;

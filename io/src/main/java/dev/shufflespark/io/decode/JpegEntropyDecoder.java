@@ -38,7 +38,7 @@ final class JpegEntropyDecoder extends JpegBitReader {
     }
 
     /** Whether the 4x4 box means run on the Vector API ({@link VectorIdct}); loaded only then. */
-    private static final boolean VECTOR_BOX4 = dev.shufflespark.model.kernel.Simd.enabled();
+    static final boolean VECTOR_BOX4 = dev.shufflespark.model.kernel.Simd.enabled();
 
     // The frame.
     private int shift;

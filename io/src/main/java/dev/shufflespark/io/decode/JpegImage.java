@@ -187,11 +187,11 @@ final class JpegImage implements RgbRows {
     }
 
     /** Whether {@link #planarRow} converts on the Vector API ({@link VectorColour}); loaded only then. */
-    private static final boolean VECTOR_COLOUR = dev.shufflespark.model.kernel.Simd.enabled()
+    static final boolean VECTOR_COLOUR = dev.shufflespark.model.kernel.Simd.enabled()
             && dev.shufflespark.model.kernel.Simd.bits() >= 256;
 
     /** Whether the fancy 2x2 upsampling runs on the Vector API ({@link VectorUpsample}); loaded only then. */
-    private static final boolean VECTOR_UPSAMPLE = VECTOR_COLOUR;
+    static final boolean VECTOR_UPSAMPLE = VECTOR_COLOUR;
 
     /** Each component's samples for columns {@code [from, to)} of row y: src[i] from at[i]. */
     private void sources(int y, int from, int to) {

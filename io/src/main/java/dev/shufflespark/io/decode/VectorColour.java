@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.function.BooleanSupplier;
 
 /**
  * The Vector API version of {@link PixelConversion#ycbcrPlanes}, bit for bit: libjpeg's table entries are
@@ -49,5 +50,30 @@ final class VectorColour {
         if (x < n) {
             PixelConversion.ycbcrPlanes(ys, yOff + x, cbs, cbOff + x, crs, crOff + x, r, g, b, at + x, n - x);
         }
+    }
+
+    /**
+     * {@link #ycbcrPlanes} {@code calls} times on two blocks of lanes, with and without a scalar tail, for the
+     * JIT warm-up ({@link ImageDecoder#warmUpVectorPasses}); checks {@code stop} every 64 calls. Returns the calls
+     * made.
+     */
+    static int warmUp(int calls, BooleanSupplier stop) {
+        int n = 2 * I.length() + 3;
+        byte[] y = new byte[n];
+        byte[] cb = new byte[n];
+        byte[] cr = new byte[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = (byte) (i * 29);
+            cb[i] = (byte) (100 + i * 3);
+            cr[i] = (byte) (160 - i * 5);
+        }
+        byte[] r = new byte[n];
+        byte[] g = new byte[n];
+        byte[] b = new byte[n];
+        int c = 0;
+        for (; c < calls && (c % 64 != 0 || !stop.getAsBoolean()); c++) {
+            ycbcrPlanes(y, 0, cb, 0, cr, 0, r, g, b, 0, (c & 3) == 3 ? n : n - 3);
+        }
+        return c;
     }
 }

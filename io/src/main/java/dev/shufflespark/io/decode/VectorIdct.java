@@ -4,6 +4,8 @@ import dev.shufflespark.model.kernel.Simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 /**
  * The Vector API versions of {@link JpegIdct}'s sparse transforms, with the same signatures; the scalar ones
@@ -41,5 +43,28 @@ final class VectorIdct {
             out[off + 2] = (byte) (int) sums[j * 4 + 2];
             out[off + 3] = (byte) (int) sums[j * 4 + 3];
         }
+    }
+
+    /**
+     * {@link #box4sparse} {@code calls} times on a block of zero to three AC coefficients, for the JIT warm-up
+     * ({@link ImageDecoder#warmUpVectorPasses}); checks {@code stop} every 64 calls. Returns the calls made.
+     */
+    static int warmUp(int calls, BooleanSupplier stop) {
+        int[] q = new int[64];
+        Arrays.fill(q, 3);
+        float[] w = JpegIdct.box4Weights(q);
+        int[] coef = new int[64];
+        int[] written = {1, 8, 9};
+        coef[0] = -40;
+        coef[1] = 7;
+        coef[8] = -5;
+        coef[9] = 2;
+        float[] sums = new float[16];
+        byte[] out = new byte[4 * 8];
+        int c = 0;
+        for (; c < calls && (c % 64 != 0 || !stop.getAsBoolean()); c++) {
+            box4sparse(coef, written, c & 3, w, sums, out, 0, 8);
+        }
+        return c;
     }
 }

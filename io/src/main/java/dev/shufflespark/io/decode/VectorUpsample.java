@@ -6,6 +6,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.function.BooleanSupplier;
 
 /**
  * The Vector API version of {@link JpegImage#fancyH2v2}, bit for bit: the column sums and both outputs of a
@@ -67,5 +68,23 @@ final class VectorUpsample {
     /** 3 x the nearer row's sample x plus the farther row's. */
     private static int colsum(byte[] plane, int p0, int p1, int x) {
         return (plane[p0 + x] & 0xff) * 3 + (plane[p1 + x] & 0xff);
+    }
+
+    /**
+     * {@link #fancyH2v2} {@code calls} times on a row of two blocks of lanes and its edges, for the JIT warm-up
+     * ({@link ImageDecoder#warmUpVectorPasses}); checks {@code stop} every 64 calls. Returns the calls made.
+     */
+    static int warmUp(int calls, BooleanSupplier stop) {
+        int w = 2 * S.length() + 5;
+        byte[] plane = new byte[2 * w];
+        for (int i = 0; i < plane.length; i++) {
+            plane[i] = (byte) (i * 13);
+        }
+        byte[] out = new byte[2 * w];
+        int c = 0;
+        for (; c < calls && (c % 64 != 0 || !stop.getAsBoolean()); c++) {
+            fancyH2v2(plane, 0, w, w, 0, w, out);
+        }
+        return c;
     }
 }

@@ -4,6 +4,7 @@ import dev.shufflespark.io.decode.DecodedImage;
 import dev.shufflespark.io.decode.ReadRegion;
 import dev.shufflespark.io.decode.RgbImage;
 import dev.shufflespark.io.decode.RgbRows;
+import java.util.function.BooleanSupplier;
 
 /**
  * Turns a decoded image into one model input, as torchvision's {@code Resize(r)}, {@code CenterCrop(c)},
@@ -63,6 +64,16 @@ public final class Preprocessor implements ReadRegion {
                 normalised[plane * 256 + v] = (x - mean[c]) / std[c];
             }
         }
+    }
+
+    /**
+     * Runs the Vector API passes of the resize (packing, horizontal and vertical sums) {@code calls} times each on
+     * a few narrow synthetic rows, on the calling thread, so that the JIT has compiled them before the first images
+     * (as {@link dev.shufflespark.io.decode.ImageDecoder#warmUpVectorPasses} does for the decoder's). Stops early
+     * once {@code stop} is true (checked every 64 calls). Returns the calls made, 0 where the passes are scalar.
+     */
+    public static int warmUpVectorPasses(int calls, BooleanSupplier stop) {
+        return VECTOR ? VectorResample.warmUp(calls, stop) : 0;
     }
 
     public PreprocessSettings settings() {

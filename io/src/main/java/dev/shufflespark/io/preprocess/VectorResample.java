@@ -7,6 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.function.BooleanSupplier;
 
 /**
  * The Vector API version of {@link Preprocessor}'s vertical pass over one channel plane, with the same result bit
@@ -121,5 +122,38 @@ final class VectorResample {
     private static ByteVector clip8(IntVector sum) {
         return (ByteVector) sum.lanewise(VectorOperators.ASHR, Resampler.PRECISION_BITS).max(0).min(255)
                 .castShape(B, 0);
+    }
+
+    /**
+     * The three passes {@code calls} times each on a few narrow rows (two blocks of lanes, some with a scalar tail,
+     * shrunk about as much as a 375-pixel photo to 256), for the JIT warm-up
+     * ({@link Preprocessor#warmUpVectorPasses}); checks {@code stop} every 64 calls. Returns the calls made.
+     */
+    static int warmUp(int calls, BooleanSupplier stop) {
+        int lanes = I.length();
+        int cw = 2 * lanes;
+        int in = 3 * lanes;
+        Resampler across = Resampler.bilinear(in, 0, in, cw + 3, 0, cw + 3);
+        Resampler down = Resampler.bilinear(6, 0, 6, 4, 0, 2);
+        byte[] red = new byte[in];
+        byte[] green = new byte[in];
+        byte[] blue = new byte[in];
+        for (int i = 0; i < in; i++) {
+            red[i] = (byte) (i * 37);
+            green[i] = (byte) (i * 11 + 5);
+            blue[i] = (byte) (255 - i * 7);
+        }
+        int[] packed = new int[in];
+        int planeSize = 6 * (cw + 3);
+        byte[] temp = new byte[3 * planeSize];
+        float[] out = new float[2 * (cw + 3)];
+        int c = 0;
+        for (; c < calls && (c % 64 != 0 || !stop.getAsBoolean()); c++) {
+            boolean tail = (c & 3) == 3;
+            pack(red, green, blue, packed, 0, tail ? in - 3 : in);
+            horizontalRow(across, packed, cw, temp, (c % 6) * cw, planeSize);
+            verticalPlane(down, temp, 0, tail ? cw + 3 : cw, 2, out, 0, (c & 1) == 0, 0.45f, 0.22f, 0);
+        }
+        return c;
     }
 }

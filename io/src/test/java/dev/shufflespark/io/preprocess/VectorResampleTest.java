@@ -1,6 +1,7 @@
 package dev.shufflespark.io.preprocess;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.shufflespark.model.kernel.Simd;
@@ -96,5 +97,14 @@ class VectorResampleTest {
                     + " from " + left);
             assertArrayEquals(scalar, unrolled, () -> "case " + c + ": unrolled");
         }
+    }
+
+    @Test
+    void warmUpRunsTheCallsAskedAndStopsWhenTold() {
+        assumeTrue(Simd.enabled() && Simd.bits() >= 256, "no 256-bit Vector API");
+        assertEquals(100, Preprocessor.warmUpVectorPasses(100, () -> false));
+        assertEquals(0, Preprocessor.warmUpVectorPasses(100, () -> true));
+        int[] checks = {0};
+        assertEquals(64, Preprocessor.warmUpVectorPasses(1000, () -> ++checks[0] == 2), "stops at the second check");
     }
 }
