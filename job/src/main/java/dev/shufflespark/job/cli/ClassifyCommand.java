@@ -148,8 +148,9 @@ public final class ClassifyCommand implements Callable<Integer> {
             sparkConf.setMaster("local[*]");
         }
         sparkConf.setIfMissing("spark.app.name", "shufflespark classify");
-        // A local run warms up the kernels only (EngineCache.KERNELS: small random images while Spark starts), not the
-        // full warm-up and the rehearsal of the first tasks, unless -Dshufflespark.warmup says otherwise. Paired runs
+        // A local run warms up the kernels only (EngineCache.KERNELS: small random images while Spark starts, after
+        // the decoder's and the resize's vector passes on narrow rows), not the full warm-up and the rehearsal of the
+        // first tasks, unless -Dshufflespark.warmup says otherwise. Paired runs
         // of 2000 small JPEGs and 300 of 12 MP (docs/performance.md, "The kernel warm-up by default in local runs"):
         // the classification job 10.5-12.0 s against 12.0-14.6 s without it, and 11.0-14.2 against 13.1-15.7, its
         // first tasks 3.5-4.6 s against 5.4-7.2 and 1.4-1.9 against 2.4-3.4. The full warm-up did no better in the
@@ -257,7 +258,8 @@ public final class ClassifyCommand implements Callable<Integer> {
      * Starts loading the model (read, import, optimisation) on a thread of its own while Spark starts on this one;
      * the job takes it when it loads the model (see {@link LoadedModel#prefetch}). In local mode, where this JVM
      * runs the tasks too, the engine's JIT warm-up then starts at once, overlapping the driver's listing and
-     * planning instead of the first tasks' first batches ({@link dev.shufflespark.job.model.EngineCache#warmUp}).
+     * planning instead of the first tasks' first batches ({@link EngineCache#warmUp}); the warm-up of the decoder's
+     * and the resize's passes, which needs no model, starts now ({@link EngineCache#warmUpPixelPassesUntilWork}).
      */
     private static void prefetchModel(JobConfig config, SparkConf sparkConf) {
         Configuration hadoop = new Configuration();
@@ -268,6 +270,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         Consumer<LoadedModel> then = null;
         if (ClusterApp.isLocal(sparkConf.get("spark.master"))) {
+            EngineCache.warmUpPixelPassesUntilWork();
             PreprocessSettings pre = PreprocessSettings.resolve(Map.of(), config.ioOptions()::get).settings();
             then = m -> m.warmUp(config.batchSize(), pre.cropHeight(), pre.cropWidth(), config.features());
         }

@@ -36,8 +36,9 @@ import java.util.function.Supplier;
  * task of a JVM, its warm-up starts by itself, unless an earlier one (on the driver, in local mode) already ran
  * for the same model, batch and size. The warm-up has its own session and input and never touches a task's; the
  * kernels compute the same values compiled or not, so it changes no result. {@code -Dshufflespark.warmup=false}
- * turns it off; {@code -Dshufflespark.warmup=kernels} runs a short one on small images instead, after the decoder's
- * and the resize's Vector API passes on narrow rows ({@link #runKernelWarmUp}).
+ * turns it off; {@code -Dshufflespark.warmup=kernels} runs a short one on small images instead
+ * ({@link #runKernelWarmUp}). A local run also warms up the decoder's and the resize's Vector API passes while Spark
+ * starts ({@link #warmUpPixelPassesUntilWork}).
  */
 public final class EngineCache {
 
@@ -50,11 +51,8 @@ public final class EngineCache {
     public static final String WARMUP_PROPERTY = "shufflespark.warmup";
     /** {@link #WARMUP_PROPERTY} value for the kernel warm-up only ({@link #kernelWarmUp}). */
     public static final String KERNELS = "kernels";
-    /**
-     * Calls of each Vector API pass of the decoder and the resize in the kernel warm-up, on narrow rows, before the
-     * kernels ({@link #runKernelWarmUp}).
-     */
-    private static final int IO_WARMUP_CALLS = 2500;
+    /** Calls of each Vector API pass of the decoder and the resize ({@link #warmUpPixelPassesUntilWork}). */
+    private static final int PIXEL_WARMUP_CALLS = 2500;
     /** The kernel warm-up's input sides (for a 224-pixel crop) and runs at each. */
     private static final int[][] KERNEL_WARMUP_SIDES = {{32, 6}, {96, 40}};
     /** Models, batch and input sizes warmed up (or being warmed up) in this JVM. */
@@ -178,6 +176,28 @@ public final class EngineCache {
     }
 
     /**
+     * For a local run, while Spark starts: the JIT warm-up of the decoder's and the resize's Vector API passes
+     * ({@link ImageDecoder#warmUpVectorPasses}, {@link Preprocessor#warmUpVectorPasses}: narrow synthetic rows, no
+     * model needed) on a daemon thread of its own, until the tasks' work begins. Returns that thread, or null when
+     * the warm-up is off. The kernel warm-up needs the model, so it starts later, on its own thread.
+     */
+    public static Thread warmUpPixelPassesUntilWork() {
+        if (!warmUpEnabled() && !kernelWarmUp()) {
+            return null;
+        }
+        long stopAfterWork = WORK.get();
+        BooleanSupplier workBegan = () -> WORK.get() > stopAfterWork;
+        Thread t = new Thread(() -> {
+            ImageDecoder.warmUpVectorPasses(PIXEL_WARMUP_CALLS, workBegan);
+            Preprocessor.warmUpVectorPasses(PIXEL_WARMUP_CALLS, workBegan);
+        }, "shufflespark-warmup-pixels");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+        return t;
+    }
+
+    /**
      * Counts the start of the tasks' work in this JVM (a task's partition, or a local run's rehearsal of it);
      * returns the count, this one included.
      */
@@ -205,18 +225,14 @@ public final class EngineCache {
     }
 
     /**
-     * The kernel warm-up: first the Vector API passes of the decoder and the resize on narrow synthetic rows
-     * ({@link ImageDecoder#warmUpVectorPasses}, {@link Preprocessor#warmUpVectorPasses}), then the engine on random
-     * images of {@link #KERNEL_WARMUP_SIDES} (sides relative to a 224-pixel crop, each with a run count) at the
-     * tasks' batch size, one image and a partial batch in turn, until the tasks' work began more than
-     * {@code stopAfterWork} times; returns the engine runs made. The smallest size gets every kernel compiled at
-     * the least cost of the Vector API's Java fallback; the larger one takes the branches of full vectors and
-     * their tails that the tasks' sizes take, so that C2's code is not thrown away on the tasks' first batches.
+     * The kernel warm-up: the engine on random images of {@link #KERNEL_WARMUP_SIDES} (sides relative to a
+     * 224-pixel crop, each with a run count) at the tasks' batch size, one image and a partial batch in turn, until
+     * the tasks' work began more than {@code stopAfterWork} times; returns the runs made. The smallest size gets
+     * every kernel compiled at the least cost of the Vector API's Java fallback; the larger one takes the branches
+     * of full vectors and their tails that the tasks' sizes take, so that C2's code is not thrown away on the
+     * tasks' first batches.
      */
     static int runKernelWarmUp(Engine engine, int maxBatch, int height, int width, long stopAfterWork) {
-        BooleanSupplier workBegan = () -> WORK.get() > stopAfterWork;
-        ImageDecoder.warmUpVectorPasses(IO_WARMUP_CALLS, workBegan);
-        Preprocessor.warmUpVectorPasses(IO_WARMUP_CALLS, workBegan);
         java.util.SplittableRandom random = new java.util.SplittableRandom(1);
         int runs = 0;
         for (int[] phase : KERNEL_WARMUP_SIDES) {

@@ -121,6 +121,19 @@ class EngineCacheTest {
     }
 
     @Test
+    void pixelPassWarmUpEndsWhenTheWorkBeginsAndCanBeTurnedOff() throws InterruptedException {
+        withWarmUp("false", () -> assertNull(EngineCache.warmUpPixelPassesUntilWork()));
+        long work = EngineCache.work();
+        Thread t = EngineCache.warmUpPixelPassesUntilWork();
+        assertNotNull(t);
+        assertTrue(t.isDaemon());
+        EngineCache.workBegins();
+        t.join(30_000);
+        assertFalse(t.isAlive(), "still warming up after the work began");
+        assertEquals(work + 1, EngineCache.work());
+    }
+
+    @Test
     void kernelWarmUpIsAModeOfItsOwn() {
         withWarmUp(EngineCache.KERNELS, () -> {
             assertTrue(EngineCache.kernelWarmUp());
