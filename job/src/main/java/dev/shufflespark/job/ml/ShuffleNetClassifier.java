@@ -440,7 +440,8 @@ public final class ShuffleNetClassifier extends Transformer implements DefaultPa
      * {@code in} (a few of the job's first images), a few times, and drops what it makes, so that the JIT has
      * compiled that code, profiled on such images, when the first tasks begin; it stops when they do. It counts
      * and writes nothing, and its engine and sessions are the tasks' ({@link dev.shufflespark.job.model.EngineCache}),
-     * whose results do not depend on it. Returns the thread, or null when there is nothing to run or the warm-up is off.
+     * whose results do not depend on it. Returns the thread, or null when there is nothing to run or the warm-up is
+     * off.
      */
     public Thread rehearse(SparkSession spark, StructType in, List<Row> rows) {
         if (rows.isEmpty() || !EngineCache.warmUpEnabled()) {
