@@ -17,7 +17,8 @@ import org.w3c.dom.Document;
 
 /**
  * The JVM flags live in two places, because Maven cannot read a file into a property: the parent pom's
- * {@code shufflespark.jvm.flags} (Surefire) and {@code conf/jvm.options} (bin/shufflespark). They must match.
+ * {@code shufflespark.jvm.flags} (Surefire) and {@code conf/jvm.options} (bin/shufflespark). They must match. The
+ * compile commands of {@code conf/launcher.options} must name classes that exist.
  */
 class JvmOptionsTest {
 
@@ -60,5 +61,42 @@ class JvmOptionsTest {
             String option = flag.substring("-XX:".length(), flag.indexOf('='));
             assertEquals(flag, "-XX:" + option + "=" + hotspot.getVMOption(option).getValue());
         }
+    }
+
+    @Test
+    void theLaunchersCompileCommandsNameClassesThatExist() throws Exception {
+        // -XX:CompileCommand=OPTION,package.Class*::method,value: a class renamed would leave its flag matching
+        // nothing, silently. A trailing * in the class name matches by prefix within the package.
+        int checked = 0;
+        for (String line : Files.readAllLines(ROOT.resolve("conf/launcher.options"))) {
+            String flag = line.strip();
+            if (!flag.startsWith("-XX:CompileCommand=") || !flag.contains("::")) {
+                continue;
+            }
+            String pattern = flag.split(",")[1];
+            String type = pattern.substring(0, pattern.indexOf("::"));
+            String pkg = type.substring(0, type.lastIndexOf('.'));
+            String name = type.substring(type.lastIndexOf('.') + 1);
+            Path folder = null;
+            for (String module : List.of("model", "io", "job")) {
+                Path f = ROOT.resolve(module).resolve("src/main/java").resolve(pkg.replace('.', '/'));
+                if (Files.isDirectory(f)) {
+                    folder = f;
+                }
+            }
+            assertTrue(folder != null, "conf/launcher.options names a package of no module: " + flag);
+            boolean found;
+            if (name.endsWith("*")) {
+                String prefix = name.substring(0, name.length() - 1);
+                try (var files = Files.list(folder)) {
+                    found = files.anyMatch(f -> f.getFileName().toString().startsWith(prefix));
+                }
+            } else {
+                found = Files.exists(folder.resolve(name + ".java"));
+            }
+            assertTrue(found, "conf/launcher.options names no class of ours: " + flag);
+            checked++;
+        }
+        assertEquals(4, checked, "the decoder's and the resize's vector passes: thresholds and blocking");
     }
 }
