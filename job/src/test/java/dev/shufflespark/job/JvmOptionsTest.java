@@ -2,6 +2,7 @@ package dev.shufflespark.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
@@ -84,7 +85,7 @@ class JvmOptionsTest {
                     folder = f;
                 }
             }
-            assertTrue(folder != null, "conf/launcher.options names a package of no module: " + flag);
+            assertNotNull(folder, "conf/launcher.options names a package of no module: " + flag);
             boolean found;
             if (name.endsWith("*")) {
                 String prefix = name.substring(0, name.length() - 1);

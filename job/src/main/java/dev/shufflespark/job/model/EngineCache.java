@@ -155,21 +155,19 @@ public final class EngineCache {
     }
 
     private static Thread warmUp(Engine engine, int maxBatch, int height, int width, long stopAfterWork) {
-        boolean kernels = kernelWarmUp();
-        if (!warmUpEnabled() && !kernels) {
+        if (warmUpOff()) {
             return null;
         }
+        boolean kernels = kernelWarmUp();
         String id = engine.name() + "@" + maxBatch + "x" + height + "x" + width;
         Thread t;
         synchronized (WARMUPS) {
             if (!WARMUPS.add(id)) {
                 return null;
             }
-            t = new Thread(kernels ? () -> runKernelWarmUp(engine, maxBatch, height, width, stopAfterWork)
+            t = warmUpThread(kernels ? () -> runKernelWarmUp(engine, maxBatch, height, width, stopAfterWork)
                     : () -> runWarmUp(engine, maxBatch, height, width, stopAfterWork),
                     "shufflespark-warmup-" + id);
-            t.setDaemon(true);
-            t.setPriority(Thread.MIN_PRIORITY);
         }
         t.start();
         return t;
@@ -182,19 +180,30 @@ public final class EngineCache {
      * the warm-up is off. The kernel warm-up needs the model, so it starts later, on its own thread.
      */
     public static Thread warmUpPixelPassesUntilWork() {
-        if (!warmUpEnabled() && !kernelWarmUp()) {
+        if (warmUpOff()) {
             return null;
         }
         long stopAfterWork = WORK.get();
         BooleanSupplier workBegan = () -> WORK.get() > stopAfterWork;
-        Thread t = new Thread(() -> {
+        Thread t = warmUpThread(() -> {
             ImageDecoder.warmUpVectorPasses(PIXEL_WARMUP_CALLS, workBegan);
             Preprocessor.warmUpVectorPasses(PIXEL_WARMUP_CALLS, workBegan);
         }, "shufflespark-warmup-pixels");
-        t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
         t.start();
         return t;
+    }
+
+    /** A warm-up's thread, not started: a daemon of the lowest priority. */
+    private static Thread warmUpThread(Runnable work, String name) {
+        Thread t = new Thread(work, name);
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        return t;
+    }
+
+    /** True when {@code -Dshufflespark.warmup=false}: neither the full warm-up nor the kernels' runs. */
+    private static boolean warmUpOff() {
+        return !warmUpEnabled() && !kernelWarmUp();
     }
 
     /**
