@@ -53,8 +53,13 @@ public final class EngineCache {
     public static final String KERNELS = "kernels";
     /** Calls of each Vector API pass of the decoder and the resize ({@link #warmUpPixelPassesUntilWork}). */
     private static final int PIXEL_WARMUP_CALLS = 2500;
-    /** The kernel warm-up's input sides (for a 224-pixel crop) and runs at each. */
-    private static final int[][] KERNEL_WARMUP_SIDES = {{32, 6}, {96, 40}};
+    /**
+     * The kernel warm-up's input sides (for a 224-pixel crop) and runs at each. After a phase of 40 runs at 96
+     * pixels, the first batches at 224 threw out C2's code of most kernels (branches that 96 pixels never take) and
+     * took 650-700 ms for 12 batches; after 9 runs at 224 they took 360-390 ms, and the warm-up itself 15% less CPU
+     * (docs/performance.md, "The kernel warm-up at the tasks' size").
+     */
+    private static final int[][] KERNEL_WARMUP_SIDES = {{32, 6}, {224, 9}};
     /** Models, batch and input sizes warmed up (or being warmed up) in this JVM. */
     private static final Set<String> WARMUPS = new HashSet<>();
     /**
@@ -237,9 +242,9 @@ public final class EngineCache {
      * The kernel warm-up: the engine on random images of {@link #KERNEL_WARMUP_SIDES} (sides relative to a
      * 224-pixel crop, each with a run count) at the tasks' batch size, one image and a partial batch in turn, until
      * the tasks' work began more than {@code stopAfterWork} times; returns the runs made. The smallest size gets
-     * every kernel compiled at the least cost of the Vector API's Java fallback; the larger one takes the branches
-     * of full vectors and their tails that the tasks' sizes take, so that C2's code is not thrown away on the
-     * tasks' first batches.
+     * every kernel compiled at the least cost of the Vector API's Java fallback; the tasks' size then takes the
+     * branches of full vectors and their tails, and the kernels made for its plane sizes, that the tasks take, so
+     * that C2's code is not thrown away on the tasks' first batches.
      */
     static int runKernelWarmUp(Engine engine, int maxBatch, int height, int width, long stopAfterWork) {
         java.util.SplittableRandom random = new java.util.SplittableRandom(1);
