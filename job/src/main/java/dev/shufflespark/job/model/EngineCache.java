@@ -55,9 +55,9 @@ public final class EngineCache {
     private static final int PIXEL_WARMUP_CALLS = 2500;
     /**
      * The kernel warm-up's input sides (for a 224-pixel crop) and runs at each. After a phase of 40 runs at 96
-     * pixels, the first batches at 224 threw out C2's code of most kernels (branches that 96 pixels never take) and
-     * took 650-700 ms for 12 batches; after 9 runs at 224 they took 360-390 ms, and the warm-up itself 15% less CPU
-     * (docs/performance.md, "The kernel warm-up at the tasks' size").
+     * pixels, the first batches at 224 threw out C2's code of most kernels (branches that 96 pixels never take):
+     * 517-697 ms for the first 12 batches of eight, against 352-393 ms after 9 runs at 224, which also took the
+     * warm-up less CPU (v1 g3 and V2 in fresh JVMs; docs/performance.md, "The kernel warm-up at the tasks' size").
      */
     private static final int[][] KERNEL_WARMUP_SIDES = {{32, 6}, {224, 9}};
     /** Models, batch and input sizes warmed up (or being warmed up) in this JVM. */
