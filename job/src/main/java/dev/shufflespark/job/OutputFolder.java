@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
 
 /**
  * A run's output folder on any Hadoop file system, and the names of what it holds:
@@ -205,15 +207,27 @@ final class OutputFolder {
                 o.write(bytes);
             }
             if (!fs.rename(tmp, p)) {
-                // HDFS does not rename over an existing file: remove it first (a crash in between leaves the
-                // temporary file and no record, which the next attempt survives)
-                fs.delete(p, false);
-                if (!fs.rename(tmp, p)) {
-                    throw new IOException("rename of " + tmp.getName() + " failed");
-                }
+                replace(tmp, p);
             }
         } catch (IOException e) {
             throw failure("cannot write", p, e);
+        }
+    }
+
+    /**
+     * Puts {@code tmp} in place of the existing {@code p}. {@code FileSystem.rename} does not rename over an existing
+     * file on HDFS; its rename with {@code OVERWRITE} replaces it in one step, so that a process killed meanwhile
+     * leaves the old file or the new one, never neither. Elsewhere {@code p} is removed first: a crash in between
+     * leaves the temporary file and no record (an attempt's record, say, missing from the next one's history).
+     */
+    private void replace(Path tmp, Path p) throws IOException {
+        if (fs instanceof DistributedFileSystem dfs) {
+            dfs.rename(tmp, p, Options.Rename.OVERWRITE);
+            return;
+        }
+        fs.delete(p, false);
+        if (!fs.rename(tmp, p)) {
+            throw new IOException("rename of " + tmp.getName() + " failed");
         }
     }
 

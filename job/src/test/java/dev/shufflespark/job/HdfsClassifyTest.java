@@ -1,14 +1,20 @@
 package dev.shufflespark.job;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.shufflespark.job.config.OutputFormat;
 import dev.shufflespark.job.testing.SparkSessions;
 import java.io.File;
 import java.nio.file.Files;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The job on HDFS: a one-datanode MiniDFSCluster on 127.0.0.1 in this JVM. */
 class HdfsClassifyTest extends RemoteClassifyTest {
@@ -49,5 +55,22 @@ class HdfsClassifyTest extends RemoteClassifyTest {
     @Override
     String root(String name) {
         return "hdfs://127.0.0.1:" + cluster.getNameNodePort() + "/test/" + name;
+    }
+
+    /**
+     * HDFS renames nothing over an existing file with {@code FileSystem.rename}, so a record written again takes
+     * {@code OutputFolder}'s other way: it replaces the old one, and no temporary file is left beside it.
+     */
+    @Test
+    void aRecordWrittenAgainReplacesTheOldOne() throws Exception {
+        OutputFolder folder = OutputFolder.at(root("records"), cluster.getConfiguration(0));
+        Path record = folder.attemptRecord("20261204-000000-abcd");
+        folder.write(record, "{\"first\":1}");
+        folder.write(record, "{\"second\":2}");
+
+        assertEquals("{\"second\":2}", folder.read(record));
+        FileSystem fs = record.getFileSystem(cluster.getConfiguration(0));
+        assertEquals(List.of(record.getName()),
+                Arrays.stream(fs.listStatus(record.getParent())).map(st -> st.getPath().getName()).toList());
     }
 }
