@@ -148,10 +148,11 @@ public final class ClassifyCommand implements Callable<Integer> {
             sparkConf.setMaster("local[*]");
         }
         sparkConf.setIfMissing("spark.app.name", "shufflespark classify");
-        // A local run warms up the kernels only (EngineCache.KERNELS: small random images while Spark starts; the
-        // decoder's and the resize's vector passes on narrow rows on a thread of their own), not the full warm-up and
-        // the rehearsal of the first tasks, unless -Dshufflespark.warmup says otherwise. Paired runs of 2000 small
-        // JPEGs and 300 of 12 MP (docs/performance.md, "The kernel warm-up by default in local runs"):
+        // A local run warms up the kernels only (EngineCache.KERNELS: random images of 32 pixels, then of the tasks'
+        // size, while Spark starts; the decoder's and the resize's vector passes on narrow rows on a thread of their
+        // own), not the full warm-up and the rehearsal of the first tasks, unless -Dshufflespark.warmup says
+        // otherwise. Paired runs of 2000 small JPEGs and 300 of 12 MP (docs/performance.md, "The kernel warm-up by
+        // default in local runs"):
         // the classification job 10.5-12.0 s against 12.0-14.6 s without it, and 11.0-14.2 against 13.1-15.7, its
         // first tasks 3.5-4.6 s against 5.4-7.2 and 1.4-1.9 against 2.4-3.4. The full warm-up did no better in the
         // same runs. (The measurement that had turned warm-ups off in local runs, slower kernels after them, was made

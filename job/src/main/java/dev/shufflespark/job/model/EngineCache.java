@@ -36,9 +36,9 @@ import java.util.function.Supplier;
  * task of a JVM, its warm-up starts by itself, unless an earlier one (on the driver, in local mode) already ran
  * for the same model, batch and size. The warm-up has its own session and input and never touches a task's; the
  * kernels compute the same values compiled or not, so it changes no result. {@code -Dshufflespark.warmup=false}
- * turns it off; {@code -Dshufflespark.warmup=kernels} runs a short one on small images instead
- * ({@link #runKernelWarmUp}). A local run also warms up the decoder's and the resize's Vector API passes while Spark
- * starts ({@link #warmUpPixelPassesUntilWork}).
+ * turns it off; {@code -Dshufflespark.warmup=kernels} runs a short one on random images instead, a few small ones
+ * and then some at the tasks' size ({@link #runKernelWarmUp}). A local run also warms up the decoder's and the
+ * resize's Vector API passes while Spark starts ({@link #warmUpPixelPassesUntilWork}).
  */
 public final class EngineCache {
 
@@ -232,7 +232,8 @@ public final class EngineCache {
 
     /**
      * True when {@code -Dshufflespark.warmup=kernels} ({@link #KERNELS}): the short warm-up of a local run, which
-     * runs the engine on small random images only, so that the kernels reach C2 before the tasks' first batches.
+     * runs the engine on random images only, small ones and then some at the tasks' size, so that the kernels reach
+     * C2 before the tasks' first batches.
      */
     public static boolean kernelWarmUp() {
         return KERNELS.equalsIgnoreCase(System.getProperty(WARMUP_PROPERTY, "").strip());
