@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -26,6 +27,15 @@ public final class PosixLocalFileSystem extends LocalFileSystem {
 
     public PosixLocalFileSystem() {
         super(new Raw());
+    }
+
+    /**
+     * Whether {@code fs} reads a file as Hadoop's raw local file system does, through a {@code FileInputStream} of
+     * {@link RawLocalFileSystem#pathToFile}: Hadoop's own or this one's raw file system, not a subclass of
+     * Hadoop's with reads of its own.
+     */
+    public static boolean readsAsHadoopRaw(FileSystem fs) {
+        return fs != null && (fs.getClass() == RawLocalFileSystem.class || fs.getClass() == Raw.class);
     }
 
     /** The raw file system under the checksums. */

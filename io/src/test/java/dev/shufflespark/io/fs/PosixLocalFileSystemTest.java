@@ -1,6 +1,7 @@
 package dev.shufflespark.io.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,5 +63,17 @@ class PosixLocalFileSystemTest {
             assertEquals("row\n", new String(fs.open(file).readAllBytes(), StandardCharsets.UTF_8));
             assertEquals(new FsPermission((short) 0604), fs.getFileStatus(file).getPermission());
         }
+    }
+
+    @Test
+    void readsAsHadoopRawOnlyForHadoopsRawAndOurs() {
+        assertTrue(PosixLocalFileSystem.readsAsHadoopRaw(new RawLocalFileSystem()));
+        assertTrue(PosixLocalFileSystem.readsAsHadoopRaw(new PosixLocalFileSystem().getRawFileSystem()));
+        // The checksummed ones read through their raw file system, and a subclass may read in its own way.
+        assertFalse(PosixLocalFileSystem.readsAsHadoopRaw(new PosixLocalFileSystem()));
+        assertFalse(PosixLocalFileSystem.readsAsHadoopRaw(new LocalFileSystem()));
+        assertFalse(PosixLocalFileSystem.readsAsHadoopRaw(new RawLocalFileSystem() {
+        }));
+        assertFalse(PosixLocalFileSystem.readsAsHadoopRaw(null));
     }
 }

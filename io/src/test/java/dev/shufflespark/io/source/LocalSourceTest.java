@@ -128,9 +128,10 @@ class LocalSourceTest {
         // one must come out as Path makes it. Lengths come from the line when it gives them, else are unknown.
         String[] lines = {"# a comment", "", "a.jpg", "  b.png\t" + Files.size(dir.resolve("photos/b.png")) + "  ",
             "sub/c.jpg\r", "./sub/../a.jpg", "sub//c.jpg", "missing.jpg", other.toString(), "file:" + other,
-            "ünïcode/ñ.jpg", "with space.jpg", "deep/er/x.TIF", "shard.tar", "a.jpg", "gone.jpg"};
+            "ünïcode/ñ.jpg", "with space.jpg", "deep/er/x.TIF", "shard.tar", "a.jpg", "gone.jpg", "album.jpg"};
         write("photos/list.txt", String.join("\n", lines).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Path gone = write("photos/gone.jpg", Images.sample("rocket.jpg"));
+        write("photos/album.jpg/inside.jpg", Images.sample("rocket.jpg")); // a folder named as an image
 
         InputList listed = InputLister.list(List.of(dir.resolve("photos/list.txt").toString()), conf,
                 ListingOptions.defaults());
@@ -138,7 +139,7 @@ class LocalSourceTest {
         org.apache.hadoop.fs.FileSystem fs = folder.getFileSystem(conf);
         List<String> expected = new ArrayList<>();
         for (String l : List.of("a.jpg", "b.png", "sub/c.jpg", "missing.jpg", "ünïcode/ñ.jpg", "with space.jpg",
-                "deep/er/x.TIF", "shard.tar", "gone.jpg")) {
+                "deep/er/x.TIF", "shard.tar", "gone.jpg", "album.jpg")) {
             expected.add(fs.makeQualified(new org.apache.hadoop.fs.Path(folder, l)).toString());
         }
         expected.add(4, otherUri); // the absolute path and the file: URI name the same file: listed once
@@ -147,12 +148,13 @@ class LocalSourceTest {
             got.add(listed.uri(i));
         }
         assertEquals(expected, got);
-        assertEquals(List.of(-1L, Files.size(dir.resolve("photos/b.png")), -1L, -1L, -1L, -1L, -1L, -1L, -1L, -1L),
+        assertEquals(List.of(-1L, Files.size(dir.resolve("photos/b.png")), -1L, -1L, -1L, -1L, -1L, -1L, -1L, -1L, -1L),
                 listed.stream().map(InputFile::length).toList());
         assertEquals(InputFile.Kind.TAR, listed.kind(8));
-        assertEquals(9, listed.unknownLengths());
+        assertEquals(10, listed.unknownLengths());
 
-        // Read as a task reads them: what is not there (never was, or deleted since listing) is NOT_FOUND.
+        // Read as a task reads them: what is not there (never was, or deleted since listing) or is a folder is
+        // NOT_FOUND.
         Files.delete(gone);
         Preprocessor pre = new Preprocessor(PreprocessSettings.imagenet().withResize(64, 56, 56));
         Map<String, String> statuses = new LinkedHashMap<>();
@@ -177,6 +179,7 @@ class LocalSourceTest {
         want.put("x.TIF", "NOT_FOUND");
         want.put("shard.tar", "NOT_FOUND");
         want.put("gone.jpg", "NOT_FOUND");
+        want.put("album.jpg", "NOT_FOUND");
         assertEquals(want, statuses);
     }
 
