@@ -153,17 +153,18 @@ public final class PartitionReader implements AutoCloseable {
 
     private InputStream open(InputFile f) throws IOException {
         Path p = new Path(f.uri());
-        FileSystem fs = fileSystem(p);
-        if (PosixLocalFileSystem.readsAsHadoopRaw(fs)) {
+        FileSystem system = fileSystem(p);
+        if (PosixLocalFileSystem.readsAsHadoopRaw(system)) {
             // A local file opened by the JVM itself: Hadoop's open of one stats it first, keeps the options in a
             // Configuration of their own and wraps it in three streams, 60-140 us a file against about 20 for
             // this (docs/performance.md). Missing files and folders throw FileNotFoundException all the same.
-            File file = ((RawLocalFileSystem) fs).pathToFile(p);
+            File file = ((RawLocalFileSystem) system).pathToFile(p);
             InputStream in = new FileInputStream(file);
             return f.kind() == InputFile.Kind.TAR ? new BufferedInputStream(in, 1 << 16) : in;
         }
         // Whole-file reads, and the listed length (when known) so that object stores skip a HEAD request.
-        var builder = fs.openFile(p).opt(READ_POLICY, f.kind() == InputFile.Kind.TAR ? "sequential" : "whole-file");
+        var builder = system.openFile(p).opt(READ_POLICY,
+                f.kind() == InputFile.Kind.TAR ? "sequential" : "whole-file");
         if (f.length() >= 0) {
             builder.opt(LENGTH, Long.toString(f.length()));
         }
